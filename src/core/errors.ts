@@ -1,0 +1,218 @@
+/**
+ * The one error catalog (DESIGN.md "Claim rules"): every error the cloud can answer, with its
+ * HTTP status and the sentences a person reads. Services throw `LatchkeyError`; one handler in
+ * the HTTP layer renders `{ error: { code, message, cause, hints } }`.
+ */
+
+export interface CatalogEntry {
+  status: number;
+  message: string;
+  cause: string;
+  hints: readonly string[];
+}
+
+const GENERATE_NEW_HINT =
+  'If you do not have access to the old account, generate a new security code on the device: in the old web interface System → Auto Provisioning → Generate New; in the new web interface Integration → Autoprovisioning → My2N → Generate New. The old security code is then no longer valid; add the device with the new one.';
+
+const WHERE_IS_THE_CODE =
+  'The current security code is shown in the device web interface (old interface: System → Auto Provisioning; new interface: Integration → Autoprovisioning → My2N). The certificate of ownership included in the box carries the original code, which stops working once a new code is generated on the device.';
+
+export const errorCatalog = {
+  VALIDATION_FAILED: {
+    status: 400,
+    message: 'Some fields are not valid.',
+    cause:
+      'The request has fields that are missing, of the wrong type or not in the expected format.',
+    hints: ['Correct the fields listed in "fields" and send the request again.'],
+  },
+  MALFORMED_REQUEST: {
+    status: 400,
+    message: 'The request body could not be read.',
+    cause: 'The body is not valid JSON, or it is empty where JSON was expected.',
+    hints: ['Send a JSON object with the header Content-Type: application/json.'],
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'This content type is not accepted.',
+    cause: 'The API reads JSON bodies only.',
+    hints: ['Send the body as JSON with the header Content-Type: application/json.'],
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    message: 'The request body is too large.',
+    cause: 'The body is larger than the API accepts (64 KiB).',
+    hints: ['Send only the documented fields.'],
+  },
+  UNAUTHENTICATED: {
+    status: 401,
+    message: 'You are not signed in.',
+    cause: 'The request carries no valid session cookie or API token, or the session has expired.',
+    hints: ['Sign in again, or send a valid token in the Authorization: Bearer header.'],
+  },
+  INVALID_CREDENTIALS: {
+    status: 401,
+    message: 'The e-mail address or the password is not correct.',
+    cause: 'No account matches this e-mail address and password.',
+    hints: ['Check the e-mail address and the password (passwords are case-sensitive).'],
+  },
+  CSRF_TOKEN_INVALID: {
+    status: 403,
+    message: 'The request was refused to protect your account.',
+    cause:
+      'A request made with a session cookie must carry the X-CSRF-Token header with the token returned by register, login or GET /api/me.',
+    hints: ['Reload the page, or send the X-CSRF-Token header.'],
+  },
+  EMAIL_TAKEN: {
+    status: 409,
+    message: 'An account with this e-mail address already exists.',
+    cause: 'Each e-mail address can hold one account.',
+    hints: ['Sign in instead, or register with another e-mail address.'],
+  },
+  PASSWORD_TOO_WEAK: {
+    status: 400,
+    message: 'The password is too weak.',
+    cause:
+      'A password must have at least 10 characters and must not be a common password or contain the e-mail address.',
+    hints: ['Choose a longer password, for example a few unrelated words.'],
+  },
+  SITE_NOT_FOUND: {
+    status: 404,
+    message: 'The site does not exist.',
+    cause: 'There is no site with this id among the sites of your companies.',
+    hints: ['List your sites with GET /api/sites and use one of their ids.'],
+  },
+  DEVICE_NOT_IN_SITE: {
+    status: 404,
+    message: 'The device is not in this site.',
+    cause: 'No device with this serial number belongs to this site.',
+    hints: ['List the devices of the site and check the serial number.'],
+  },
+  NOT_FOUND: {
+    status: 404,
+    message: 'There is nothing at this address.',
+    cause: 'The path or the method is not part of the API.',
+    hints: ['See GET /openapi.json for the list of routes.'],
+  },
+  TOO_MANY_ATTEMPTS: {
+    status: 429,
+    message: 'Too many failed attempts. Try again later.',
+    cause:
+      'Several attempts to add a device failed in a short time, from this account, this address or for this serial number.',
+    hints: [
+      'Wait for the time given in the Retry-After header before trying again.',
+      'Check the serial number and the current security code on the device before the next attempt.',
+    ],
+  },
+  SERIAL_NOT_FOUND: {
+    status: 404,
+    message: 'The Serial Number does not exist',
+    cause: 'The serial number you have entered does not relate to any device.',
+    hints: [
+      'Please double-check the validity of the number and correct any typo.',
+      'The serial number can be found on the back of most units, inside the web interface of the device and on the CERTIFICATE OF OWNERSHIP (included in the box of the unit).',
+    ],
+  },
+  SECURITY_CODE_INVALID: {
+    status: 422,
+    message: 'The security code is not valid',
+    cause: 'The security code you have entered does not belong to this device.',
+    hints: ['Check the security code for typos.', WHERE_IS_THE_CODE],
+  },
+  SECURITY_CODE_REPLACED: {
+    status: 422,
+    message: 'This security code was replaced by a newer one generated on the device',
+    cause:
+      'A new security code was generated on the device, so the old security code is therefore no longer valid.',
+    hints: [
+      WHERE_IS_THE_CODE,
+      'Ask whoever has administrator access to the device for its current code.',
+    ],
+  },
+  ALREADY_IN_THIS_SITE: {
+    status: 409,
+    message: 'The device is already in this site',
+    cause: 'This device already belongs to this site; nothing was changed.',
+    hints: ['Find it in the list of devices of this site.'],
+  },
+  DEVICE_ALREADY_ADDED: {
+    status: 409,
+    message: 'The device is already added',
+    cause: 'The device is already added to another account.',
+    hints: [
+      'If the device is already added elsewhere, you must first delete it from the old account to add it to yours.',
+      'If the device has been used by a previous owner, try contacting them and ask about deleting the device from their account.',
+      GENERATE_NEW_HINT,
+    ],
+  },
+  INTERNAL: {
+    status: 500,
+    message: 'Something went wrong on our side.',
+    cause: 'An unexpected error occurred; it was logged.',
+    hints: ['Try again in a moment. If it keeps happening, tell the operator of this server.'],
+  },
+} as const satisfies Record<string, CatalogEntry>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+/** A field-level problem, as listed under `error.fields` of a VALIDATION_FAILED answer. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export interface LatchkeyErrorOptions {
+  fields?: FieldError[];
+  retryAfterSeconds?: number;
+  cause?: string;
+}
+
+/** An error from the catalog; the only kind of error services throw on purpose. */
+export class LatchkeyError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly fields: FieldError[] | undefined;
+  readonly retryAfterSeconds: number | undefined;
+  readonly explanation: string;
+  readonly hints: readonly string[];
+
+  constructor(code: ErrorCode, options: LatchkeyErrorOptions = {}) {
+    const entry: CatalogEntry = errorCatalog[code];
+    super(entry.message);
+    this.name = 'LatchkeyError';
+    this.code = code;
+    this.status = entry.status;
+    this.fields = options.fields;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.explanation = options.cause ?? entry.cause;
+    this.hints = entry.hints;
+  }
+}
+
+/** The JSON body of an error answer (DESIGN.md: `{"error": {code, message, cause, hints}}`). */
+export interface ErrorBody {
+  error: {
+    code: ErrorCode;
+    message: string;
+    cause: string;
+    hints: string[];
+    fields?: FieldError[];
+  };
+}
+
+/** Renders an error into the body every API error answer carries. */
+export function errorBody(error: LatchkeyError): ErrorBody {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      cause: error.explanation,
+      hints: [...error.hints],
+      ...(error.fields ? { fields: error.fields } : {}),
+    },
+  };
+}
+
+/** Whether a value is a catalog error (also across module copies). */
+export function isLatchkeyError(value: unknown): value is LatchkeyError {
+  return value instanceof LatchkeyError;
+}
