@@ -1,0 +1,292 @@
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { ConfigStore } from './config.store.ts';
+import {
+  MAX_API_ACCOUNTS,
+  PRIVILEGES,
+  SERVICE_NAMES,
+  type ApiAccount,
+  type Privilege,
+} from './config.model.ts';
+import { DeviceError, invalidParam } from './device.errors.ts';
+
+const scryptAsync = promisify(scrypt) as (
+  password: string,
+  salt: Buffer,
+  length: number,
+  options: { N: number; r: number; p: number },
+) => Promise<Buffer>;
+
+export const FACTORY_ADMIN_PASSWORD = '2n';
+export const MIN_ADMIN_PASSWORD_LENGTH = 8;
+/** The realm of the HTTP API's Basic and Digest authentication. */
+export const API_REALM = 'HTTP API';
+const SESSION_TTL_MS = 30 * 60 * 1000;
+const MAX_SESSIONS = 64;
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scryptAsync(password.normalize('NFC'), salt, 32, { N: 16384, r: 8, p: 1 });
+  return `scrypt$14$8$1$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, log2N, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const actual = await scryptAsync(
+    password.normalize('NFC'),
+    Buffer.from(salt, 'base64'),
+    expected.length,
+    {
+      N: 2 ** Number(log2N),
+      r: Number(r),
+      p: Number(p),
+    },
+  );
+  return timingSafeEqual(actual, expected);
+}
+
+export const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
+export const apiPasswordHa1 = (username: string, password: string) =>
+  md5(`${username}:${API_REALM}:${password}`);
+
+/** The administrator's password rule; the message says what to change. */
+export function checkAdminPassword(password: string): string | null {
+  if (password === FACTORY_ADMIN_PASSWORD) {
+    return 'Choose a new password: the factory password "2n" cannot be kept.';
+  }
+  if (password.length < MIN_ADMIN_PASSWORD_LENGTH) {
+    return `Use at least ${MIN_ADMIN_PASSWORD_LENGTH} characters for the administrator password; this one has ${password.length}.`;
+  }
+  if (password.length > 128) return 'Use at most 128 characters for the administrator password.';
+  return null;
+}
+
+function withoutSecret(account: ApiAccount): Omit<ApiAccount, 'passwordHa1'> {
+  return {
+    id: account.id,
+    enabled: account.enabled,
+    username: account.username,
+    privileges: account.privileges,
+  };
+}
+
+export interface AdminSession {
+  token: string;
+  csrfToken: string;
+  expiresAt: number;
+}
+
+export interface ApiAccountInput {
+  id?: number;
+  username: string;
+  password?: string;
+  enabled?: boolean;
+  privileges?: Privilege[];
+}
+
+/**
+ * The web administration account (admin, factory password 2n, forced change) with its
+ * sessions, and the HTTP API accounts (up to five, each with its own privileges).
+ */
+export class AccountsService {
+  readonly #sessions = new Map<string, AdminSession>();
+
+  constructor(private readonly config: ConfigStore) {}
+
+  get mustChangePassword(): boolean {
+    return this.config.current.admin.passwordHash === '';
+  }
+
+  async checkAdminCredentials(username: string, password: string): Promise<boolean> {
+    const stored = this.config.current.admin.passwordHash;
+    if (username !== this.config.current.admin.username) return false;
+    if (stored === '') {
+      const given = createHash('sha256').update(password).digest();
+      return timingSafeEqual(given, createHash('sha256').update(FACTORY_ADMIN_PASSWORD).digest());
+    }
+    return verifyPassword(password, stored);
+  }
+
+  async login(username: string, password: string): Promise<AdminSession | null> {
+    if (!(await this.checkAdminCredentials(username, password))) return null;
+    this.#pruneSessions();
+    const session: AdminSession = {
+      token: randomBytes(24).toString('base64url'),
+      csrfToken: randomBytes(24).toString('base64url'),
+      expiresAt: Date.now() + SESSION_TTL_MS,
+    };
+    this.#sessions.set(session.token, session);
+    return session;
+  }
+
+  session(token: string | undefined): AdminSession | null {
+    if (!token) return null;
+    const session = this.#sessions.get(token);
+    if (!session || session.expiresAt < Date.now()) {
+      this.#sessions.delete(token ?? '');
+      return null;
+    }
+    session.expiresAt = Date.now() + SESSION_TTL_MS;
+    return session;
+  }
+
+  logout(token: string): void {
+    this.#sessions.delete(token);
+  }
+
+  /** Ends every session (after a reset, a restore or a restart). */
+  endAllSessions(except?: string): void {
+    for (const token of this.#sessions.keys()) if (token !== except) this.#sessions.delete(token);
+  }
+
+  async changeAdminPassword(currentPassword: string, newPassword: string, keepSession?: string) {
+    if (!(await this.checkAdminCredentials('admin', currentPassword))) {
+      throw invalidParam(
+        'currentPassword',
+        'The current password is wrong; enter the password you logged in with.',
+      );
+    }
+    const problem = checkAdminPassword(newPassword);
+    if (problem) throw invalidParam('newPassword', problem);
+    const passwordHash = await hashPassword(newPassword);
+    await this.config.update('admin password changed', (draft) => {
+      draft.admin.passwordHash = passwordHash;
+    });
+    this.endAllSessions(keepSession);
+  }
+
+  /** `--admin-password`: sets the password while it is still the factory one. */
+  async setInitialAdminPassword(password: string): Promise<'set' | 'kept'> {
+    const problem = checkAdminPassword(password);
+    if (problem) throw new DeviceError(12, problem, 'admin-password');
+    if (!this.mustChangePassword) return 'kept';
+    const passwordHash = await hashPassword(password);
+    await this.config.update('admin password set at start', (draft) => {
+      draft.admin.passwordHash = passwordHash;
+    });
+    return 'set';
+  }
+
+  apiAccounts(): Array<Omit<ApiAccount, 'passwordHa1'>> {
+    return this.config.current.httpApi.accounts.map(
+      ({ passwordHa1: _hidden, ...account }) => account,
+    );
+  }
+
+  findApiAccount(username: string): ApiAccount | undefined {
+    return this.config.current.httpApi.accounts.find(
+      (account) => account.enabled && account.username === username,
+    );
+  }
+
+  /** Creates or updates an HTTP API account (matched by id, else by username). */
+  async saveApiAccount(input: ApiAccountInput): Promise<Omit<ApiAccount, 'passwordHa1'>> {
+    if (!/^[A-Za-z0-9._-]{1,32}$/.test(input.username)) {
+      throw invalidParam(
+        'username',
+        'Use 1–32 letters, digits, dots, dashes or underscores for the account name.',
+      );
+    }
+    for (const privilege of input.privileges ?? []) {
+      if (!PRIVILEGES.includes(privilege)) {
+        throw invalidParam(
+          'privileges',
+          `Unknown privilege "${privilege}"; use one of ${PRIVILEGES.join(', ')}.`,
+        );
+      }
+    }
+    if (input.password !== undefined && (input.password.length < 1 || input.password.length > 64)) {
+      throw invalidParam('password', 'Use 1–64 characters for an HTTP API account password.');
+    }
+    const saved = await this.config.update(`HTTP API account ${input.username} saved`, (draft) => {
+      const accounts = draft.httpApi.accounts;
+      const existing =
+        (input.id !== undefined ? accounts.find((a) => a.id === input.id) : undefined) ??
+        accounts.find((a) => a.username === input.username);
+      if (accounts.some((a) => a.username === input.username && a !== existing)) {
+        throw invalidParam(
+          'username',
+          `An HTTP API account named "${input.username}" already exists; choose another name.`,
+        );
+      }
+      if (existing) {
+        const renamed = existing.username !== input.username;
+        if (renamed && input.password === undefined) {
+          throw invalidParam(
+            'password',
+            'Enter the password again when renaming an account (the name is part of its Digest hash).',
+          );
+        }
+        existing.username = input.username;
+        if (input.password !== undefined)
+          existing.passwordHa1 = apiPasswordHa1(input.username, input.password);
+        if (input.enabled !== undefined) existing.enabled = input.enabled;
+        if (input.privileges !== undefined) existing.privileges = [...new Set(input.privileges)];
+        return;
+      }
+      if (input.password === undefined) {
+        throw invalidParam('password', 'Set a password for the new HTTP API account.');
+      }
+      const free = Array.from({ length: MAX_API_ACCOUNTS }, (_, i) => i + 1).find(
+        (id) => !accounts.some((a) => a.id === id) && (input.id === undefined || input.id === id),
+      );
+      if (free === undefined) {
+        throw new DeviceError(
+          13,
+          `The device has room for ${MAX_API_ACCOUNTS} HTTP API accounts; delete or reuse one of them.`,
+          'id',
+        );
+      }
+      accounts.push({
+        id: free,
+        enabled: input.enabled ?? true,
+        username: input.username,
+        passwordHa1: apiPasswordHa1(input.username, input.password),
+        privileges: [...new Set(input.privileges ?? [])],
+      });
+      accounts.sort((a, b) => a.id - b.id);
+    });
+    return withoutSecret(saved.httpApi.accounts.find((a) => a.username === input.username)!);
+  }
+
+  async deleteApiAccount(id: number): Promise<void> {
+    if (!this.config.current.httpApi.accounts.some((a) => a.id === id)) {
+      throw invalidParam(
+        'id',
+        `There is no HTTP API account ${id}; list the accounts to see their ids.`,
+      );
+    }
+    await this.config.update(`HTTP API account ${id} deleted`, (draft) => {
+      draft.httpApi.accounts = draft.httpApi.accounts.filter((a) => a.id !== id);
+    });
+  }
+
+  /**
+   * `--api-account NAME:PASSWORD`: an account with every privilege, and every service reachable
+   * over plain HTTP with Basic or Digest.
+   */
+  async provisionIntegratorAccount(username: string, password: string): Promise<void> {
+    await this.saveApiAccount({ username, password, enabled: true, privileges: [...PRIVILEGES] });
+    await this.config.update('HTTP API opened for integrators', (draft) => {
+      for (const name of SERVICE_NAMES) {
+        const service = draft.httpApi.services[name];
+        service.enabled = true;
+        service.connection = 'http';
+        service.auth = 'basic+digest';
+      }
+    });
+  }
+
+  #pruneSessions(): void {
+    const now = Date.now();
+    for (const [token, session] of this.#sessions)
+      if (session.expiresAt < now) this.#sessions.delete(token);
+    while (this.#sessions.size >= MAX_SESSIONS) {
+      const oldest = this.#sessions.keys().next().value;
+      if (oldest === undefined) break;
+      this.#sessions.delete(oldest);
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { open, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+const TEMP_MARKER = '.tmp-';
+
+/**
+ * Replaces `path` with `data` so that a crash at any moment leaves either the old or the new
+ * content, never a torn file: write a temp file in the same folder, fsync it, rename it over the
+ * target (atomic on POSIX), then fsync the folder so the rename itself is durable.
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  mode = 0o600,
+): Promise<void> {
+  const folder = dirname(path);
+  const temp = join(
+    folder,
+    `.${basename(path)}${TEMP_MARKER}${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
+  const file = await open(temp, 'w', mode);
+  try {
+    await file.writeFile(data);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await syncFolder(folder);
+}
+
+async function syncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, 'r');
+  try {
+    await handle.sync();
+  } catch {
+    // Some file systems do not support fsync on folders; the rename is still atomic there.
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Removes temp files a crash left behind for `path` (they never hold the live state). */
+export async function removeStaleTempFiles(path: string): Promise<void> {
+  const folder = dirname(path);
+  const prefix = `.${basename(path)}${TEMP_MARKER}`;
+  for (const name of await readdir(folder)) {
+    if (name.startsWith(prefix)) await rm(join(folder, name), { force: true });
+  }
+}

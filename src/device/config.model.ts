@@ -1,0 +1,181 @@
+import { z } from 'zod';
+
+/** The HTTP API services, as the vendor groups its functions (Services → HTTP API). */
+export const SERVICE_NAMES = [
+  'system',
+  'switch',
+  'io',
+  'audio',
+  'camera',
+  'display',
+  'email',
+  'phone',
+  'logging',
+] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** The privileges an HTTP API account can hold, one per vendor privilege group. */
+export const PRIVILEGES = [
+  'system.control',
+  'switch.monitor',
+  'switch.control',
+  'io.monitor',
+  'io.control',
+  'audio.control',
+  'camera.monitor',
+  'display.control',
+  'email.control',
+  'phone.monitor',
+  'phone.control',
+] as const;
+export type Privilege = (typeof PRIVILEGES)[number];
+
+/**
+ * How a service authenticates. The vendor offers None, Basic and Digest; `basic+digest` is this
+ * emulator's setting for integrators (`--api-account`) and accepts either scheme.
+ */
+export const AUTH_METHODS = ['none', 'basic', 'digest', 'basic+digest'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+export const MAX_API_ACCOUNTS = 5;
+export const SWITCH_COUNT = 4;
+export const MAX_DIRECTORY_USERS = 2000;
+
+const ipv4 = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$|^$/, 'an IPv4 address like 192.168.1.10');
+const text = (max: number) => z.string().max(max);
+
+export const serviceSchema = z.object({
+  enabled: z.boolean(),
+  connection: z.enum(['http', 'https']),
+  auth: z.enum(AUTH_METHODS),
+});
+export type ServiceSettings = z.infer<typeof serviceSchema>;
+
+export const apiAccountSchema = z.object({
+  id: z.number().int().min(1).max(MAX_API_ACCOUNTS),
+  enabled: z.boolean(),
+  username: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,32}$/, '1–32 letters, digits, dots, dashes or underscores'),
+  /** MD5(username:realm:password) — enough for Digest and Basic, never the password itself. */
+  passwordHa1: z.string().regex(/^[0-9a-f]{32}$/),
+  privileges: z.array(z.enum(PRIVILEGES)),
+});
+export type ApiAccount = z.infer<typeof apiAccountSchema>;
+
+export const directoryUserSchema = z.object({
+  uuid: z.string().regex(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/),
+  timestamp: z.number().int().min(0),
+  name: text(64),
+  email: text(128),
+  treepath: text(256),
+  virtNumber: text(32),
+  callPos: z.array(z.object({ peer: text(128) })).max(3),
+  access: z.object({
+    pin: z.string().regex(/^\d{0,15}$/),
+    card: z.array(text(32)).max(2),
+    code: z.array(z.string().regex(/^\d{2,15}$/)).max(4),
+  }),
+});
+export type DirectoryUser = z.infer<typeof directoryUserSchema>;
+
+export const switchSchema = z.object({
+  switch: z.number().int().min(1).max(SWITCH_COUNT),
+  enabled: z.boolean(),
+  mode: z.enum(['monostable', 'bistable']),
+  switchOnDuration: z.number().int().min(1).max(3600),
+  type: z.enum(['normal', 'security']),
+});
+export type SwitchSettings = z.infer<typeof switchSchema>;
+
+export const deviceConfigSchema = z.object({
+  model: text(64).min(1),
+  network: z.object({
+    dhcp: z.boolean(),
+    ipAddress: ipv4,
+    netmask: ipv4,
+    gateway: ipv4,
+    dns1: ipv4,
+    dns2: ipv4,
+    hostname: z.string().regex(/^[A-Za-z0-9-]{1,63}$/, 'letters, digits and dashes'),
+  }),
+  certificate: z.object({
+    keyPem: z.string().includes('PRIVATE KEY'),
+    certPem: z.string().includes('CERTIFICATE'),
+  }),
+  webServer: z.object({ deviceName: text(64) }),
+  admin: z.object({
+    username: z.literal('admin'),
+    /** scrypt hash; empty means the factory password `2n`, which must be changed first. */
+    passwordHash: z.string(),
+  }),
+  httpApi: z.object({
+    services: z.object(
+      Object.fromEntries(SERVICE_NAMES.map((name) => [name, serviceSchema])) as Record<
+        ServiceName,
+        typeof serviceSchema
+      >,
+    ),
+    accounts: z.array(apiAccountSchema).max(MAX_API_ACCOUNTS),
+  }),
+  directory: z.object({
+    timestamp: z.number().int().min(0),
+    users: z.array(directoryUserSchema).max(MAX_DIRECTORY_USERS),
+  }),
+  switches: z.array(switchSchema).length(SWITCH_COUNT),
+  audio: z.object({
+    speakerVolume: z.number().int().min(0).max(10),
+    microphoneSensitivity: z.number().int().min(0).max(10),
+  }),
+  display: z.object({
+    brightness: z.number().int().min(0).max(100),
+    language: z.string().regex(/^[a-z]{2}$/),
+  }),
+});
+export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
+
+export function hostnameFor(serialNumber: string): string {
+  return `2N-IP-${serialNumber.replace(/-/g, '')}`;
+}
+
+/**
+ * Factory defaults, as a new unit leaves the factory: DHCP, every HTTP API service enabled but
+ * HTTPS-only with Digest (as the vendor ships it), no API accounts, admin password `2n`.
+ */
+export function defaultConfig(
+  model: string,
+  serialNumber: string,
+  certificate: DeviceConfig['certificate'],
+): DeviceConfig {
+  return {
+    model,
+    network: {
+      dhcp: true,
+      ipAddress: '',
+      netmask: '',
+      gateway: '',
+      dns1: '',
+      dns2: '',
+      hostname: hostnameFor(serialNumber),
+    },
+    certificate,
+    webServer: { deviceName: model },
+    admin: { username: 'admin', passwordHash: '' },
+    httpApi: {
+      services: Object.fromEntries(
+        SERVICE_NAMES.map((name) => [name, { enabled: true, connection: 'https', auth: 'digest' }]),
+      ) as Record<ServiceName, ServiceSettings>,
+      accounts: [],
+    },
+    directory: { timestamp: 0, users: [] },
+    switches: Array.from({ length: SWITCH_COUNT }, (_, index) => ({
+      switch: index + 1,
+      enabled: index < 2,
+      mode: 'monostable' as const,
+      switchOnDuration: 5,
+      type: 'normal' as const,
+    })),
+    audio: { speakerVolume: 7, microphoneSensitivity: 5 },
+    display: { brightness: 80, language: 'en' },
+  };
+}

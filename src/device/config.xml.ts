@@ -1,0 +1,273 @@
+import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { fail, ok, type Result } from '../core/result.ts';
+import {
+  deviceConfigSchema,
+  SERVICE_NAMES,
+  type DeviceConfig,
+  type ServiceName,
+} from './config.model.ts';
+
+/**
+ * The configuration as the vendor's XML: `<DeviceDatabase Version="4" Model="…">` with one
+ * section per area (Network, Certificates, Services, Users, Directory, Switches, Audio, Display).
+ * This is what `GET /api/config` and the backup download return, and what a restore reads.
+ */
+export const DATABASE_VERSION = '4';
+
+const LISTS = new Set([
+  'DeviceDatabase.Services.HttpApi.Service',
+  'DeviceDatabase.Users.ApiAccount',
+  'DeviceDatabase.Directory.User',
+  'DeviceDatabase.Directory.User.CallPos',
+  'DeviceDatabase.Directory.User.Access.Card',
+  'DeviceDatabase.Directory.User.Access.Code',
+  'DeviceDatabase.Switches.Switch',
+]);
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  processEntities: true,
+  isArray: (_name, jpath) => LISTS.has(String(jpath)),
+});
+
+const builder = new XMLBuilder({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  format: true,
+  indentBy: '  ',
+  suppressEmptyNode: false,
+});
+
+const flag = (value: boolean) => (value ? '1' : '0');
+
+export function configToXml(config: DeviceConfig): string {
+  const tree = {
+    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
+    DeviceDatabase: {
+      '@_Version': DATABASE_VERSION,
+      '@_Model': config.model,
+      Network: {
+        Dhcp: flag(config.network.dhcp),
+        IpAddress: config.network.ipAddress,
+        Netmask: config.network.netmask,
+        Gateway: config.network.gateway,
+        Dns1: config.network.dns1,
+        Dns2: config.network.dns2,
+        HostName: config.network.hostname,
+      },
+      Certificates: {
+        Certificate: {
+          '@_Id': 'self-signed',
+          PrivateKey: config.certificate.keyPem,
+          Certificate: config.certificate.certPem,
+        },
+      },
+      Services: {
+        WebServer: { DeviceName: config.webServer.deviceName },
+        HttpApi: {
+          Service: SERVICE_NAMES.map((name) => ({
+            '@_Name': name,
+            '@_Enabled': flag(config.httpApi.services[name].enabled),
+            '@_Connection': config.httpApi.services[name].connection,
+            '@_Auth': config.httpApi.services[name].auth,
+          })),
+        },
+      },
+      Users: {
+        Admin: { '@_Name': config.admin.username, '@_PasswordHash': config.admin.passwordHash },
+        ApiAccount: config.httpApi.accounts.map((account) => ({
+          '@_Id': String(account.id),
+          '@_Enabled': flag(account.enabled),
+          '@_Name': account.username,
+          '@_PasswordHa1': account.passwordHa1,
+          '@_Privileges': account.privileges.join(','),
+        })),
+      },
+      Directory: {
+        '@_Timestamp': String(config.directory.timestamp),
+        User: config.directory.users.map((user) => ({
+          '@_Uuid': user.uuid,
+          '@_Timestamp': String(user.timestamp),
+          Name: user.name,
+          Email: user.email,
+          TreePath: user.treepath,
+          VirtNumber: user.virtNumber,
+          CallPos: user.callPos.map((position) => ({ '@_Peer': position.peer })),
+          Access: { '@_Pin': user.access.pin, Card: user.access.card, Code: user.access.code },
+        })),
+      },
+      Switches: {
+        Switch: config.switches.map((sw) => ({
+          '@_Id': String(sw.switch),
+          '@_Enabled': flag(sw.enabled),
+          '@_Mode': sw.mode,
+          '@_Duration': String(sw.switchOnDuration),
+          '@_Type': sw.type,
+        })),
+      },
+      Audio: {
+        SpeakerVolume: String(config.audio.speakerVolume),
+        MicrophoneSensitivity: String(config.audio.microphoneSensitivity),
+      },
+      Display: {
+        Brightness: String(config.display.brightness),
+        Language: config.display.language,
+      },
+    },
+  };
+  return builder.build(tree) as string;
+}
+
+type Node = Record<string, unknown>;
+
+const node = (value: unknown): Node =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Node) : {};
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const str = (value: unknown): string => {
+  if (typeof value === 'string') return value;
+  if (value !== null && typeof value === 'object' && '#text' in value) {
+    return String((value as Node)['#text']);
+  }
+  return '';
+};
+const bool = (value: unknown): boolean => str(value) === '1' || str(value) === 'true';
+const int = (value: unknown): number => (/^-?\d+$/.test(str(value)) ? Number(str(value)) : NaN);
+
+/**
+ * Reads and validates a whole configuration. Nothing partial is ever returned: either every
+ * section is present and valid, or the message says what is wrong.
+ */
+export function parseConfigXml(text: string): Result<DeviceConfig> {
+  const wellFormed = XMLValidator.validate(text);
+  if (wellFormed !== true) {
+    return fail(
+      `The configuration is not well-formed XML (line ${wellFormed.err.line}: ${wellFormed.err.msg}).`,
+    );
+  }
+  const root = node(parser.parse(text) as unknown);
+  if (!('DeviceDatabase' in root)) {
+    return fail('This is not a device configuration: the <DeviceDatabase> element is missing.');
+  }
+  const db = node(root.DeviceDatabase);
+  if (str(db['@_Version']) !== DATABASE_VERSION) {
+    return fail(
+      `This configuration has database version "${str(db['@_Version'])}"; this device reads version ${DATABASE_VERSION}.`,
+    );
+  }
+  const network = node(db.Network);
+  const certificate = node(node(db.Certificates).Certificate);
+  const services = node(db.Services);
+  const serviceList = list(node(services.HttpApi).Service).map(node);
+  const users = node(db.Users);
+  const directory = node(db.Directory);
+  const audio = node(db.Audio);
+  const display = node(db.Display);
+
+  const serviceSettings = Object.fromEntries(
+    SERVICE_NAMES.map((name) => {
+      const entry = serviceList.find((service) => str(service['@_Name']) === name);
+      return [
+        name,
+        entry
+          ? {
+              enabled: bool(entry['@_Enabled']),
+              connection: str(entry['@_Connection']),
+              auth: str(entry['@_Auth']),
+            }
+          : undefined,
+      ];
+    }),
+  ) as Record<ServiceName, unknown>;
+
+  const candidate = {
+    model: str(db['@_Model']),
+    network: {
+      dhcp: bool(network.Dhcp),
+      ipAddress: str(network.IpAddress),
+      netmask: str(network.Netmask),
+      gateway: str(network.Gateway),
+      dns1: str(network.Dns1),
+      dns2: str(network.Dns2),
+      hostname: str(network.HostName),
+    },
+    certificate: {
+      keyPem: str(certificate.PrivateKey),
+      certPem: str(certificate.Certificate),
+    },
+    webServer: { deviceName: str(node(services.WebServer).DeviceName) },
+    admin: {
+      username: str(node(users.Admin)['@_Name']),
+      passwordHash: str(node(users.Admin)['@_PasswordHash']),
+    },
+    httpApi: {
+      services: serviceSettings,
+      accounts: list(users.ApiAccount)
+        .map(node)
+        .map((account) => ({
+          id: int(account['@_Id']),
+          enabled: bool(account['@_Enabled']),
+          username: str(account['@_Name']),
+          passwordHa1: str(account['@_PasswordHa1']),
+          privileges: str(account['@_Privileges']).split(',').filter(Boolean),
+        })),
+    },
+    directory: {
+      timestamp: int(directory['@_Timestamp']),
+      users: list(directory.User)
+        .map(node)
+        .map((user) => ({
+          uuid: str(user['@_Uuid']),
+          timestamp: int(user['@_Timestamp']),
+          name: str(user.Name),
+          email: str(user.Email),
+          treepath: str(user.TreePath),
+          virtNumber: str(user.VirtNumber),
+          callPos: list(user.CallPos)
+            .map(node)
+            .map((position) => ({ peer: str(position['@_Peer']) })),
+          access: {
+            pin: str(node(user.Access)['@_Pin']),
+            card: list(node(user.Access).Card).map(str),
+            code: list(node(user.Access).Code).map(str),
+          },
+        })),
+    },
+    switches: list(node(db.Switches).Switch)
+      .map(node)
+      .map((sw) => ({
+        switch: int(sw['@_Id']),
+        enabled: bool(sw['@_Enabled']),
+        mode: str(sw['@_Mode']),
+        switchOnDuration: int(sw['@_Duration']),
+        type: str(sw['@_Type']),
+      })),
+    audio: {
+      speakerVolume: int(audio.SpeakerVolume),
+      microphoneSensitivity: int(audio.MicrophoneSensitivity),
+    },
+    display: { brightness: int(display.Brightness), language: str(display.Language) },
+  };
+
+  const parsed = deviceConfigSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .slice(0, 5)
+      .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+      .join('; ');
+    return fail(`The configuration is not valid (${problems}).`);
+  }
+  const ids = parsed.data.switches.map((sw) => sw.switch);
+  if (new Set(ids).size !== ids.length) return fail('The configuration lists a switch twice.');
+  const accountIds = parsed.data.httpApi.accounts.map((account) => account.id);
+  if (new Set(accountIds).size !== accountIds.length) {
+    return fail('The configuration lists an HTTP API account twice.');
+  }
+  return ok({
+    ...parsed.data,
+    switches: [...parsed.data.switches].sort((a, b) => a.switch - b.switch),
+  });
+}

@@ -1,0 +1,20 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * What the device tells the world about itself. The link client (a later issue) subscribes to
+ * these and reports them to the cloud; the HTTP API's event log records them too.
+ */
+export interface DeviceEventMap {
+  'code-regenerated': [{ generation: number }];
+  'factory-reset': [{ network: boolean }];
+  'config-restored': [{ encrypted: boolean }];
+  'config-changed': [{ reason: string }];
+  restarted: [{ reason: string; firmwareVersion: string }];
+  'switch-changed': [{ switch: number; active: boolean; locked: boolean; held: boolean }];
+  'input-changed': [{ port: string; active: boolean }];
+  'output-changed': [{ port: string; active: boolean }];
+}
+
+export type DeviceEventName = keyof DeviceEventMap;
+
+export class DeviceEvents extends EventEmitter<DeviceEventMap> {}

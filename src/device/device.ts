@@ -1,0 +1,108 @@
+import { mkdir } from 'node:fs/promises';
+import { AccountsService } from './accounts.service.ts';
+import { CameraService } from './camera.service.ts';
+import { ConfigStore } from './config.store.ts';
+import { DeviceEvents } from './device.events.ts';
+import { DirectoryService } from './directory.service.ts';
+import { EventLogService } from './event-log.service.ts';
+import { loadIdentity, type DeviceIdentity } from './identity.store.ts';
+import { IoService } from './io.service.ts';
+import { factoryConfig, MaintenanceService } from './maintenance.service.ts';
+import { ProtectedStore } from './protected.store.ts';
+import { SecurityCodeService } from './security-code.service.ts';
+import { SwitchesService } from './switches.service.ts';
+
+/** The cloud link as system/status reports it; the link client (a later issue) feeds it. */
+export interface CloudLinkState {
+  state: 'disconnected' | 'connecting' | 'connected';
+  site: string | null;
+}
+
+/**
+ * One emulated intercom: its identity, durable stores and services, wired with explicit
+ * dependencies. HTTP is separate (device.app.ts) so that the same device can be served,
+ * tested, or later run by the thousand in one process.
+ */
+export class Device {
+  readonly accounts: AccountsService;
+  readonly securityCode: SecurityCodeService;
+  readonly switches: SwitchesService;
+  readonly io: IoService;
+  readonly eventLog: EventLogService;
+  readonly directory: DirectoryService;
+  readonly maintenance: MaintenanceService;
+  readonly camera = new CameraService();
+  #bootedAt = Date.now();
+  #clockOffsetMs = 0;
+  #cloud: CloudLinkState = { state: 'disconnected', site: null };
+
+  private constructor(
+    readonly identity: DeviceIdentity,
+    readonly dataDir: string,
+    readonly config: ConfigStore,
+    readonly protectedStore: ProtectedStore,
+    readonly events: DeviceEvents,
+  ) {
+    this.accounts = new AccountsService(config);
+    this.securityCode = new SecurityCodeService(identity, protectedStore, this.events);
+    this.switches = new SwitchesService(config, this.events);
+    this.io = new IoService(this.events);
+    this.eventLog = new EventLogService(this.events, this);
+    this.directory = new DirectoryService(config);
+    this.maintenance = new MaintenanceService(identity, config, protectedStore, this.events, {
+      reboot: () => this.#reboot(),
+    });
+    this.eventLog.record('DeviceState', { state: 'startup' });
+  }
+
+  static async open(options: { identityFile: string; dataDir: string }): Promise<Device> {
+    const identity = await loadIdentity(options.identityFile);
+    await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+    const protectedStore = await ProtectedStore.open(options.dataDir, identity);
+    const events = new DeviceEvents();
+    const config = await ConfigStore.open(options.dataDir, {
+      model: identity.model,
+      defaults: () => factoryConfig(identity),
+      onChange: (reason) => events.emit('config-changed', { reason }),
+    });
+    return new Device(identity, options.dataDir, config, protectedStore, events);
+  }
+
+  /** Seconds since the (emulated) power-on or last restart. */
+  upTime(): number {
+    return Math.floor((Date.now() - this.#bootedAt) / 1000);
+  }
+
+  /** The device clock in UNIX seconds (settable through /api/system/time). */
+  utcTime(): number {
+    return Math.floor((Date.now() + this.#clockOffsetMs) / 1000);
+  }
+
+  setUtcTime(seconds: number): void {
+    this.#clockOffsetMs = seconds * 1000 - Date.now();
+  }
+
+  get cloud(): CloudLinkState {
+    return this.#cloud;
+  }
+
+  /** Hook for the link client: system/status shows what it sets here. */
+  setCloudLink(state: CloudLinkState): void {
+    this.#cloud = { ...state };
+  }
+
+  close(): void {
+    this.switches.close();
+    this.eventLog.close();
+    this.events.removeAllListeners();
+  }
+
+  #reboot(): void {
+    this.#bootedAt = Date.now();
+    this.switches.reset();
+    this.io.reset();
+    this.eventLog.dropSubscriptions();
+    this.accounts.endAllSessions();
+    this.eventLog.record('DeviceState', { state: 'startup' });
+  }
+}

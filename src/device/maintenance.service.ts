@@ -1,0 +1,194 @@
+import { encryptBackup, readBackup } from './backup.crypto.ts';
+import { generateSelfSignedCertificate } from './certificate.ts';
+import { defaultConfig, hostnameFor, type DeviceConfig } from './config.model.ts';
+import type { ConfigStore } from './config.store.ts';
+import { configToXml, parseConfigXml } from './config.xml.ts';
+import type { DeviceEvents } from './device.events.ts';
+import { DeviceError, invalidParam } from './device.errors.ts';
+import {
+  compareVersions,
+  MAX_FIRMWARE_BYTES,
+  readFirmwareHeader,
+  type FirmwareHeader,
+} from './firmware.format.ts';
+import type { DeviceIdentity } from './identity.store.ts';
+import type { ProtectedStore } from './protected.store.ts';
+
+export const MAX_RESTORE_BYTES = 1024 * 1024;
+
+export interface BackupFile {
+  body: Buffer;
+  filename: string;
+  contentType: string;
+  encrypted: boolean;
+}
+
+/** Fresh factory configuration for this unit, with or without keeping network + certificate. */
+export function factoryConfig(
+  identity: DeviceIdentity,
+  keep?: Pick<DeviceConfig, 'network' | 'certificate'>,
+): DeviceConfig {
+  const certificate =
+    keep?.certificate ?? generateSelfSignedCertificate(hostnameFor(identity.serialNumber));
+  const config = defaultConfig(identity.model, identity.serialNumber, certificate);
+  if (keep) config.network = structuredClone(keep.network);
+  return config;
+}
+
+/**
+ * Maintenance: backup and restore of the configuration, factory reset, restart and firmware
+ * upgrade. Each changes the configuration as a whole, atomically, or not at all.
+ */
+export class MaintenanceService {
+  #pendingFirmware: FirmwareHeader | null = null;
+
+  constructor(
+    private readonly identity: DeviceIdentity,
+    private readonly config: ConfigStore,
+    private readonly protectedStore: ProtectedStore,
+    private readonly events: DeviceEvents,
+    private readonly volatile: { reboot(): void },
+  ) {}
+
+  get firmwareVersion(): string {
+    return this.protectedStore.state.firmwareVersion;
+  }
+
+  backup(password?: string): BackupFile {
+    const xml = configToXml(this.config.current);
+    const stamp = new Date().toISOString().slice(0, 10);
+    const base = `config-${this.identity.serialNumber}-${stamp}`;
+    if (password) {
+      return {
+        body: encryptBackup(xml, password),
+        filename: `${base}.bak`,
+        contentType: 'application/octet-stream',
+        encrypted: true,
+      };
+    }
+    return {
+      body: Buffer.from(xml, 'utf8'),
+      filename: `${base}.xml`,
+      contentType: 'application/xml',
+      encrypted: false,
+    };
+  }
+
+  /**
+   * Validates the whole file first (size, format, password, integrity, XML, model), then
+   * replaces the configuration in one atomic write. On any error nothing changes.
+   */
+  async restore(file: Buffer, password?: string): Promise<void> {
+    if (file.length === 0) {
+      throw new DeviceError(
+        11,
+        'The backup file is empty. Choose the file downloaded with "Backup configuration".',
+        'blob-cfg',
+      );
+    }
+    if (file.length > MAX_RESTORE_BYTES) {
+      throw new DeviceError(
+        13,
+        `The file is ${file.length} bytes; a configuration backup is at most ${MAX_RESTORE_BYTES} bytes. Check that you chose the right file.`,
+        'blob-cfg',
+      );
+    }
+    const opened = readBackup(file, password);
+    if (!opened.ok) {
+      const param =
+        opened.problem === 'wrong-password' || opened.problem === 'password-required'
+          ? 'password'
+          : 'blob-cfg';
+      throw new DeviceError(12, opened.message, param);
+    }
+    const parsed = parseConfigXml(opened.xml);
+    if (!parsed.ok) {
+      throw new DeviceError(
+        12,
+        `${parsed.message} The file is damaged or not a backup of this kind of device; nothing was changed.`,
+        'blob-cfg',
+      );
+    }
+    if (parsed.value.model !== this.identity.model) {
+      throw new DeviceError(
+        12,
+        `This backup is from a ${parsed.value.model}; this device is a ${this.identity.model}. Restore a backup made on a ${this.identity.model}.`,
+        'blob-cfg',
+      );
+    }
+    await this.config.update('configuration restored', () => parsed.value);
+    this.events.emit('config-restored', { encrypted: opened.encrypted });
+  }
+
+  /** Reset Configuration; `network` = "Network Settings and Certificates" too. */
+  async factoryReset(options: { network: boolean }): Promise<void> {
+    const current = this.config.current;
+    const fresh = factoryConfig(
+      this.identity,
+      options.network ? undefined : { network: current.network, certificate: current.certificate },
+    );
+    await this.config.update(
+      options.network ? 'factory reset (with network and certificates)' : 'factory reset',
+      () => fresh,
+    );
+    this.events.emit('factory-reset', { network: options.network });
+    this.restart('factory reset');
+  }
+
+  restart(reason: string): void {
+    this.volatile.reboot();
+    this.events.emit('restarted', { reason, firmwareVersion: this.firmwareVersion });
+  }
+
+  uploadFirmware(image: Buffer): { version: string; downgrade: boolean } {
+    if (image.length > MAX_FIRMWARE_BYTES) {
+      throw new DeviceError(
+        13,
+        `The firmware file is larger than ${MAX_FIRMWARE_BYTES} bytes; check that you chose a firmware image.`,
+        'blob-fw',
+      );
+    }
+    const header = readFirmwareHeader(image);
+    if (!header) {
+      throw invalidParam(
+        'blob-fw',
+        'This file is not a firmware image for this device. Download the firmware for your model and upload that file.',
+      );
+    }
+    if (header.model !== this.identity.model) {
+      throw invalidParam(
+        'blob-fw',
+        `This firmware is for a ${header.model}; this device is a ${this.identity.model}. Upload the firmware for ${this.identity.model}.`,
+      );
+    }
+    if (compareVersions(header.version, this.firmwareVersion) === 0) {
+      throw invalidParam(
+        'blob-fw',
+        `Firmware ${header.version} is already installed; nothing to upgrade.`,
+      );
+    }
+    this.#pendingFirmware = header;
+    return {
+      version: header.version,
+      downgrade: compareVersions(header.version, this.firmwareVersion) < 0,
+    };
+  }
+
+  async applyFirmware(): Promise<void> {
+    const pending = this.#pendingFirmware;
+    if (!pending)
+      throw new DeviceError(
+        15,
+        'No firmware is waiting to be applied; upload one with PUT /api/firmware first.',
+      );
+    await this.protectedStore.update((s) => ({ ...s, firmwareVersion: pending.version }));
+    this.#pendingFirmware = null;
+    this.restart('firmware upgrade');
+  }
+
+  rejectFirmware(): void {
+    if (!this.#pendingFirmware)
+      throw new DeviceError(15, 'No firmware is waiting; there is nothing to reject.');
+    this.#pendingFirmware = null;
+  }
+}

@@ -1,0 +1,44 @@
+import { deriveSecurityCode, formatSecurityCode } from '../core/security-code.rules.ts';
+import type { DeviceEvents } from './device.events.ts';
+import type { DeviceIdentity } from './identity.store.ts';
+import type { ProtectedStore } from './protected.store.ts';
+
+export interface SecurityCodeView {
+  serialNumber: string;
+  securityCode: string;
+  generation: number;
+}
+
+/**
+ * System → Auto Provisioning (classic) / Integration → Autoprovisioning → My2N (new): shows the
+ * serial number and the current security code; Generate New replaces the code durably.
+ */
+export class SecurityCodeService {
+  constructor(
+    private readonly identity: DeviceIdentity,
+    private readonly store: ProtectedStore,
+    private readonly events: DeviceEvents,
+  ) {}
+
+  get generation(): number {
+    return this.store.state.codeGeneration;
+  }
+
+  current(): SecurityCodeView {
+    const generation = this.generation;
+    return {
+      serialNumber: this.identity.serialNumber,
+      securityCode: formatSecurityCode(
+        deriveSecurityCode(this.identity.secret, this.identity.serialNumber, generation),
+      ),
+      generation,
+    };
+  }
+
+  /** Generate New: the generation is stored before the new code is shown or announced. */
+  async generateNew(): Promise<SecurityCodeView> {
+    const state = await this.store.update((s) => ({ ...s, codeGeneration: s.codeGeneration + 1 }));
+    this.events.emit('code-regenerated', { generation: state.codeGeneration });
+    return this.current();
+  }
+}

@@ -1,0 +1,186 @@
+import type { ConfigStore } from './config.store.ts';
+import { SWITCH_COUNT } from './config.model.ts';
+import type { DeviceEvents } from './device.events.ts';
+import { invalidParam } from './device.errors.ts';
+
+export const SWITCH_ACTIONS = [
+  'on',
+  'off',
+  'trigger',
+  'lock',
+  'unlock',
+  'hold',
+  'release',
+] as const;
+export type SwitchAction = (typeof SWITCH_ACTIONS)[number];
+
+interface SwitchState {
+  active: boolean;
+  locked: boolean;
+  held: boolean;
+  offTimer?: NodeJS.Timeout;
+  releaseTimer?: NodeJS.Timeout;
+}
+
+type Snapshot = { active: boolean; locked: boolean; held: boolean };
+
+export interface SwitchStatus {
+  switch: number;
+  active: boolean;
+  locked: boolean;
+  held: boolean;
+}
+
+/**
+ * The relays (door locks). Locked wins over held, held over the plain state, as the vendor
+ * describes; a monostable switch turns itself off after its switch-on duration.
+ */
+export class SwitchesService {
+  #state: SwitchState[] = [];
+
+  constructor(
+    private readonly config: ConfigStore,
+    private readonly events: DeviceEvents,
+  ) {
+    this.reset();
+  }
+
+  /** Back to power-on state (restart, factory reset): everything off, unlocked, released. */
+  reset(): void {
+    for (const state of this.#state) {
+      clearTimeout(state.offTimer);
+      clearTimeout(state.releaseTimer);
+    }
+    this.#state = Array.from({ length: SWITCH_COUNT }, () => ({
+      active: false,
+      locked: false,
+      held: false,
+    }));
+  }
+
+  close(): void {
+    this.reset();
+  }
+
+  caps(only?: number) {
+    return this.config.current.switches
+      .filter((sw) => only === undefined || sw.switch === only)
+      .map((sw) =>
+        sw.enabled
+          ? {
+              switch: sw.switch,
+              enabled: true,
+              mode: sw.mode,
+              switchOnDuration: sw.switchOnDuration,
+              type: sw.type,
+            }
+          : { switch: sw.switch, enabled: false },
+      );
+  }
+
+  status(only?: number): SwitchStatus[] {
+    return this.#state
+      .map((state, index) => ({
+        switch: index + 1,
+        active: this.#effective(state),
+        locked: state.locked,
+        held: state.held,
+      }))
+      .filter((s) => only === undefined || s.switch === only);
+  }
+
+  checkSwitchNumber(value: number): void {
+    if (!Number.isInteger(value) || value < 1 || value > SWITCH_COUNT) {
+      throw invalidParam(
+        'switch',
+        `Use a switch number from 1 to ${SWITCH_COUNT} (see /api/switch/caps).`,
+      );
+    }
+  }
+
+  control(number: number, action: SwitchAction, holdTimeout?: number): void {
+    this.checkSwitchNumber(number);
+    const settings = this.config.current.switches[number - 1]!;
+    if (!settings.enabled) {
+      throw invalidParam(
+        'switch',
+        `Switch ${number} is disabled; enable it in Hardware → Switches first.`,
+      );
+    }
+    const state = this.#state[number - 1]!;
+    const before = this.#snapshot(state);
+    switch (action) {
+      case 'on':
+        this.#activate(
+          number,
+          state,
+          settings.mode === 'monostable' ? settings.switchOnDuration : 0,
+        );
+        break;
+      case 'off':
+        clearTimeout(state.offTimer);
+        state.active = false;
+        break;
+      case 'trigger':
+        if (settings.mode === 'monostable')
+          this.#activate(number, state, settings.switchOnDuration);
+        else state.active = !state.active;
+        break;
+      case 'lock':
+        state.locked = true;
+        break;
+      case 'unlock':
+        state.locked = false;
+        break;
+      case 'hold':
+        state.held = true;
+        clearTimeout(state.releaseTimer);
+        if (holdTimeout !== undefined) {
+          state.releaseTimer = setTimeout(
+            () => this.control(number, 'release'),
+            holdTimeout * 1000,
+          );
+          state.releaseTimer.unref();
+        }
+        break;
+      case 'release':
+        clearTimeout(state.releaseTimer);
+        state.held = false;
+        break;
+    }
+    this.#announce(number, before, state);
+  }
+
+  #activate(number: number, state: SwitchState, seconds: number): void {
+    clearTimeout(state.offTimer);
+    state.active = true;
+    if (seconds > 0) {
+      state.offTimer = setTimeout(() => {
+        const before = this.#snapshot(state);
+        state.active = false;
+        this.#announce(number, before, state);
+      }, seconds * 1000);
+      state.offTimer.unref();
+    }
+  }
+
+  #effective(state: SwitchState): boolean {
+    if (state.locked) return false;
+    return state.held || state.active;
+  }
+
+  #snapshot(state: SwitchState): Snapshot {
+    return { active: this.#effective(state), locked: state.locked, held: state.held };
+  }
+
+  #announce(number: number, before: Snapshot, state: SwitchState): void {
+    const after = this.#snapshot(state);
+    if (
+      after.active !== before.active ||
+      after.locked !== before.locked ||
+      after.held !== before.held
+    ) {
+      this.events.emit('switch-changed', { switch: number, ...after });
+    }
+  }
+}
