@@ -1,0 +1,88 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Services } from '../services/services.ts';
+import { installAuth } from './auth.hooks.ts';
+import { installErrorHandling } from './error-handler.ts';
+import { activityRoutes } from './routes/activity.routes.ts';
+import { authRoutes } from './routes/auth.routes.ts';
+import { devicesRoutes } from './routes/devices.routes.ts';
+import { sitesRoutes } from './routes/sites.routes.ts';
+
+export interface BuildOptions {
+  services: Services;
+  logger?: boolean | object;
+  /** Set the Secure flag on cookies (behind HTTPS). */
+  secureCookies?: boolean;
+  /** Trust X-Forwarded-For from a reverse proxy for the client address. */
+  trustProxy?: boolean;
+}
+
+/** Only the API reads bodies, and only JSON, up to 64 KiB. */
+const BODY_LIMIT = 64 * 1024;
+
+/** Builds the cloud's HTTP application without listening (tests use it with inject or listen). */
+export async function build(options: BuildOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: options.trustProxy ?? false,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // Only JSON bodies: a cross-site HTML form cannot send one, and nothing else is parsed.
+  app.removeContentTypeParser('text/plain');
+
+  installErrorHandling(app);
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Latchkey cloud API',
+        version: '1',
+        description:
+          'Sites and intercoms: add a device with its serial number and security code, move it between accounts, delete it. Errors answer {"error": {code, message, cause, hints}}.',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'latchkey_session' },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ session: [] }, { bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  installAuth(app, options.services.auth);
+
+  const { services } = options;
+  await app.register(authRoutes(services.auth, { secureCookies: options.secureCookies ?? false }));
+  await app.register(sitesRoutes(services.sites));
+  await app.register(
+    devicesRoutes({ sites: services.sites, claims: services.claims, releases: services.releases }),
+  );
+  await app.register(
+    activityRoutes({
+      sites: services.sites,
+      notifications: services.notifications,
+      audit: services.audit,
+    }),
+  );
+
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
+  app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({
+    status: 'ok',
+  }));
+  return app;
+}

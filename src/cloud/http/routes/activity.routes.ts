@@ -1,0 +1,96 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { createAuditService } from '../../services/audit.service.ts';
+import type { createNotificationsService } from '../../services/notifications.service.ts';
+import type { SitesService } from '../../services/sites.service.ts';
+import { actorOf } from '../auth.hooks.ts';
+import { errorResponses, PageQuery, SiteIdParams } from '../schemas.ts';
+
+const NotificationSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  title: z.string(),
+  body: z.string(),
+  siteId: z.string().nullable(),
+  serialNumber: z.string().nullable(),
+  createdAt: z.string(),
+  readAt: z.string().nullable(),
+});
+
+const AuditEventSchema = z.object({
+  id: z.string(),
+  action: z.string(),
+  outcome: z.string(),
+  errorCode: z.string().nullable(),
+  serialNumber: z.string().nullable(),
+  actor: z.string().nullable(),
+  ip: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+});
+
+/** Notifications of the person and audit trails of sites. */
+export function activityRoutes(deps: {
+  sites: SitesService;
+  notifications: ReturnType<typeof createNotificationsService>;
+  audit: ReturnType<typeof createAuditService>;
+}): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/api/notifications',
+      {
+        schema: {
+          tags: ['notifications'],
+          summary: 'Your notifications, newest first, with the unread count.',
+          querystring: PageQuery,
+          response: {
+            200: z.object({
+              items: z.array(NotificationSchema),
+              nextCursor: z.string().nullable(),
+              unreadCount: z.number().int(),
+            }),
+            ...errorResponses(400, 401),
+          },
+        },
+      },
+      async (request) =>
+        deps.notifications.list(actorOf(request).userId, request.query.cursor, request.query.limit),
+    );
+
+    app.post(
+      '/api/notifications/read',
+      {
+        schema: {
+          tags: ['notifications'],
+          summary: 'Mark notifications read: the given ids, or all when ids is omitted.',
+          body: z.strictObject({ ids: z.array(z.string().max(100)).max(500).optional() }).nullish(),
+          response: { 204: z.null().describe('Marked'), ...errorResponses(400, 401, 403) },
+        },
+      },
+      async (request, reply) => {
+        await deps.notifications.markRead(actorOf(request).userId, request.body?.ids ?? null);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      '/api/sites/:siteId/audit',
+      {
+        schema: {
+          tags: ['sites'],
+          summary: "The site's audit log, newest first, failed attempts included.",
+          params: SiteIdParams,
+          querystring: PageQuery,
+          response: {
+            200: z.object({ items: z.array(AuditEventSchema), nextCursor: z.string().nullable() }),
+            ...errorResponses(400, 401, 404),
+          },
+        },
+      },
+      async (request) => {
+        const site = await deps.sites.requireSite(actorOf(request), request.params.siteId);
+        return deps.audit.listForSite(site.id, request.query.cursor, request.query.limit);
+      },
+    );
+  };
+}

@@ -1,0 +1,143 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AuthService, SessionGrant } from '../../services/auth.service.ts';
+import { actorOf, SESSION_COOKIE } from '../auth.hooks.ts';
+import { EmailField, errorResponses, NameField, UserSchema } from '../schemas.ts';
+import type { FastifyReply } from 'fastify';
+
+const CompanySchema = z.object({ id: z.string(), name: z.string(), role: z.string() });
+const SessionBody = z.object({
+  user: UserSchema,
+  company: CompanySchema.optional(),
+  csrfToken: z.string(),
+});
+
+function setSessionCookie(reply: FastifyReply, grant: SessionGrant, secure: boolean) {
+  void reply.setCookie(SESSION_COOKIE, grant.sessionToken, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure,
+    path: '/',
+    expires: grant.expiresAt,
+  });
+}
+
+/** Register, login, logout, me, API tokens. */
+export function authRoutes(
+  auth: AuthService,
+  options: { secureCookies: boolean },
+): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      '/api/auth/register',
+      {
+        config: { public: true },
+        schema: {
+          tags: ['auth'],
+          summary: 'Create an account and its company; signs in.',
+          body: z.strictObject({
+            email: EmailField,
+            password: z.string().max(256),
+            name: NameField,
+            companyName: NameField.optional(),
+          }),
+          response: { 201: SessionBody, ...errorResponses(400, 409, 413, 415) },
+        },
+      },
+      async (request, reply) => {
+        const result = await auth.register(request.body);
+        setSessionCookie(reply, result.session, options.secureCookies);
+        return reply.status(201).send({
+          user: result.user,
+          company: result.company,
+          csrfToken: result.session.csrfToken,
+        });
+      },
+    );
+
+    app.post(
+      '/api/auth/login',
+      {
+        config: { public: true },
+        schema: {
+          tags: ['auth'],
+          summary: 'Sign in; sets the session cookie.',
+          body: z.strictObject({ email: z.string().max(254), password: z.string().max(256) }),
+          response: { 200: SessionBody, ...errorResponses(400, 401, 413, 415) },
+        },
+      },
+      async (request, reply) => {
+        const result = await auth.login(request.body);
+        setSessionCookie(reply, result.session, options.secureCookies);
+        return { user: result.user, csrfToken: result.session.csrfToken };
+      },
+    );
+
+    app.post(
+      '/api/auth/logout',
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'Close the current session.',
+          response: { 204: z.null().describe('Signed out'), ...errorResponses(401, 403) },
+        },
+      },
+      async (request, reply) => {
+        actorOf(request);
+        if (request.auth?.sessionToken) await auth.logout(request.auth.sessionToken);
+        void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      '/api/me',
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'Who is signed in, their companies, and the CSRF token of the session.',
+          response: {
+            200: z.object({
+              user: UserSchema,
+              companies: z.array(CompanySchema),
+              csrfToken: z.string().nullable(),
+            }),
+            ...errorResponses(401),
+          },
+        },
+      },
+      async (request) => {
+        const me = await auth.me(actorOf(request).userId);
+        const token = request.auth?.sessionToken;
+        return { ...me, csrfToken: token ? auth.csrfTokenFor(token) : null };
+      },
+    );
+
+    app.post(
+      '/api/tokens',
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'Create an API token for scripts and the CLI (shown once).',
+          body: z.strictObject({ name: NameField.optional() }).nullish(),
+          response: {
+            201: z.object({
+              id: z.string(),
+              name: z.string(),
+              token: z.string(),
+              createdAt: z.string(),
+            }),
+            ...errorResponses(400, 401, 403),
+          },
+        },
+      },
+      async (request, reply) => {
+        const token = await auth.createApiToken(
+          actorOf(request).userId,
+          request.body?.name ?? 'API token',
+        );
+        return reply.status(201).send(token);
+      },
+    );
+  };
+}

@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import { hash, verify, type Algorithm } from '@node-rs/argon2';
+import { LatchkeyError } from '../../core/errors.ts';
+import { checkAccountPassword } from '../../core/password.rules.ts';
+import { companiesRepo } from '../store/repos/companies.repo.ts';
+import { credentialsRepo } from '../store/repos/sessions.repo.ts';
+import { usersRepo } from '../store/repos/users.repo.ts';
+import type { Store } from '../store/store.ts';
+import { iso, type Clock } from './clock.ts';
+import { csrfTokenFor, hashToken, newToken, safeEqual } from './tokens.ts';
+
+// OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, 1 lane.
+// (Algorithm is a const enum, which verbatimModuleSyntax cannot import as a value; 2 is Argon2id.)
+const ARGON2 = {
+  algorithm: 2 as Algorithm.Argon2id,
+  memoryCost: 19456,
+  timeCost: 2,
+  parallelism: 1,
+};
+
+export interface AuthServiceDeps {
+  store: Store;
+  clock: Clock;
+  csrfKey: Buffer;
+  sessionTtlMs: number;
+}
+
+export interface SessionGrant {
+  sessionToken: string;
+  csrfToken: string;
+  expiresAt: Date;
+}
+
+export interface PublicUser {
+  id: string;
+  email: string;
+  name: string;
+  createdAt: string;
+}
+
+const publicUser = (row: { id: string; email: string; name: string; created_at: string }) => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  createdAt: row.created_at,
+});
+
+/** Accounts, sessions and API tokens. */
+export function createAuthService(deps: AuthServiceDeps) {
+  const { store, clock } = deps;
+  // Verifying against a real hash when the e-mail is unknown keeps login timing the same.
+  const dummyHash = hash('not-a-real-password', ARGON2);
+
+  async function openSession(userId: string): Promise<SessionGrant> {
+    const sessionToken = newToken();
+    const now = clock.now();
+    const expiresAt = new Date(now.getTime() + deps.sessionTtlMs);
+    await credentialsRepo(store.db).insertSession({
+      token_hash: hashToken(sessionToken),
+      user_id: userId,
+      created_at: iso(now),
+      expires_at: iso(expiresAt),
+    });
+    return { sessionToken, csrfToken: csrfTokenFor(deps.csrfKey, sessionToken), expiresAt };
+  }
+
+  return {
+    async register(input: { email: string; password: string; name: string; companyName?: string }) {
+      const email = input.email.trim().toLowerCase();
+      const strength = checkAccountPassword(input.password, email);
+      if (!strength.ok) {
+        throw new LatchkeyError('PASSWORD_TOO_WEAK', {
+          cause: strength.message,
+          fields: [{ field: 'password', message: strength.message }],
+        });
+      }
+      if (await usersRepo(store.db).findByEmail(email)) throw new LatchkeyError('EMAIL_TAKEN');
+      const passwordHash = await hash(input.password, ARGON2);
+      const now = iso(clock.now());
+      const user = {
+        id: randomUUID(),
+        email,
+        name: input.name.trim(),
+        password_hash: passwordHash,
+        created_at: now,
+      };
+      const company = {
+        id: randomUUID(),
+        name: input.companyName?.trim() || `${user.name}'s company`,
+        created_at: now,
+      };
+      try {
+        await store.transaction(async (trx) => {
+          await usersRepo(trx).insert(user);
+          await companiesRepo(trx).insert(company);
+          await companiesRepo(trx).insertMembership({
+            user_id: user.id,
+            company_id: company.id,
+            role: 'admin',
+            created_at: now,
+          });
+        });
+      } catch (error) {
+        // Two registrations of one address at once: the unique index decides.
+        if (store.dialect.isUniqueViolation(error)) throw new LatchkeyError('EMAIL_TAKEN');
+        throw error;
+      }
+      const session = await openSession(user.id);
+      return {
+        user: publicUser(user),
+        company: { id: company.id, name: company.name, role: 'admin' as const },
+        session,
+      };
+    },
+
+    async login(input: { email: string; password: string }) {
+      const user = await usersRepo(store.db).findByEmail(input.email.trim().toLowerCase());
+      const valid = await verify(user?.password_hash ?? (await dummyHash), input.password);
+      if (!user || !valid) throw new LatchkeyError('INVALID_CREDENTIALS');
+      return { user: publicUser(user), session: await openSession(user.id) };
+    },
+
+    logout: (sessionToken: string) =>
+      credentialsRepo(store.db).deleteSession(hashToken(sessionToken)),
+
+    /** The person behind a session cookie, or null when it is unknown or expired. */
+    async resolveSession(sessionToken: string) {
+      const repo = credentialsRepo(store.db);
+      const session = await repo.findSession(hashToken(sessionToken));
+      if (!session) return null;
+      if (session.expires_at <= iso(clock.now())) {
+        await repo.deleteSession(session.token_hash);
+        return null;
+      }
+      const user = await usersRepo(store.db).findById(session.user_id);
+      return user ? publicUser(user) : null;
+    },
+
+    /** The person behind an API token, or null. */
+    async resolveApiToken(token: string) {
+      const repo = credentialsRepo(store.db);
+      const row = await repo.findToken(hashToken(token));
+      if (!row) return null;
+      await repo.touchToken(row.id, iso(clock.now()));
+      const user = await usersRepo(store.db).findById(row.user_id);
+      return user ? publicUser(user) : null;
+    },
+
+    csrfTokenFor: (sessionToken: string) => csrfTokenFor(deps.csrfKey, sessionToken),
+
+    checkCsrf: (sessionToken: string, presented: string | undefined) =>
+      presented !== undefined && safeEqual(csrfTokenFor(deps.csrfKey, sessionToken), presented),
+
+    async createApiToken(userId: string, name: string) {
+      const token = newToken('lk_');
+      const row = {
+        id: randomUUID(),
+        token_hash: hashToken(token),
+        user_id: userId,
+        name,
+        created_at: iso(clock.now()),
+        last_used_at: null,
+      };
+      await credentialsRepo(store.db).insertToken(row);
+      return { id: row.id, name, token, createdAt: row.created_at };
+    },
+
+    async me(userId: string) {
+      const user = await usersRepo(store.db).findById(userId);
+      if (!user) throw new LatchkeyError('UNAUTHENTICATED');
+      const companies = await companiesRepo(store.db).listForUser(userId);
+      return { user: publicUser(user), companies };
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

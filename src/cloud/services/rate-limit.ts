@@ -1,0 +1,40 @@
+import { LatchkeyError } from '../../core/errors.ts';
+import { attemptsRepo } from '../store/repos/attempts.repo.ts';
+import type { Executor } from '../store/schema.ts';
+import { iso } from './clock.ts';
+
+export interface RateLimitPolicy {
+  maxFailures: number;
+  windowMs: number;
+}
+
+/** DESIGN.md "Claim rules": 10 failures in 15 minutes per account, per address, per serial. */
+export const defaultClaimLimits: RateLimitPolicy = { maxFailures: 10, windowMs: 15 * 60_000 };
+
+export type Scope = { scope: string; key: string };
+
+/**
+ * Throws TOO_MANY_ATTEMPTS (with the seconds until the oldest failure leaves the window) when
+ * any scope has reached the limit.
+ */
+export async function assertUnderLimit(
+  db: Executor,
+  scopes: Scope[],
+  policy: RateLimitPolicy,
+  now: Date,
+): Promise<void> {
+  const since = iso(new Date(now.getTime() - policy.windowMs));
+  let retryAfterMs = 0;
+  for (const { scope, key } of scopes) {
+    const { count, oldest } = await attemptsRepo(db).countSince(scope, key, since);
+    if (count >= policy.maxFailures && oldest) {
+      const freeAt = new Date(oldest).getTime() + policy.windowMs;
+      retryAfterMs = Math.max(retryAfterMs, freeAt - now.getTime());
+    }
+  }
+  if (retryAfterMs > 0) {
+    throw new LatchkeyError('TOO_MANY_ATTEMPTS', {
+      retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
+    });
+  }
+}

@@ -1,0 +1,52 @@
+import type { SecretBox } from '../secrets/secret-box.ts';
+import type { Store } from '../store/store.ts';
+import { createAuditService } from './audit.service.ts';
+import { createAuthService } from './auth.service.ts';
+import { createClaimService } from './claim.service.ts';
+import type { Clock } from './clock.ts';
+import type { CloudEventBus } from './events.ts';
+import { createNotificationsService } from './notifications.service.ts';
+import type { RateLimitPolicy } from './rate-limit.ts';
+import { createRegistryService } from './registry.service.ts';
+import { createReleaseService } from './release.service.ts';
+import { createSitesService } from './sites.service.ts';
+
+export interface ServiceDeps {
+  store: Store;
+  clock: Clock;
+  events: CloudEventBus;
+  deviceSecrets: SecretBox;
+  csrfKey: Buffer;
+  sessionTtlMs: number;
+  claimLimits: RateLimitPolicy;
+}
+
+/**
+ * Wires each use case with only the dependencies it needs; this is the composition root's
+ * list of services, not something services themselves receive.
+ */
+export function createServices(deps: ServiceDeps) {
+  const { store, clock, events } = deps;
+  return {
+    auth: createAuthService({
+      store,
+      clock,
+      csrfKey: deps.csrfKey,
+      sessionTtlMs: deps.sessionTtlMs,
+    }),
+    sites: createSitesService({ store, clock }),
+    claims: createClaimService({
+      store,
+      clock,
+      events,
+      deviceSecrets: deps.deviceSecrets,
+      limits: deps.claimLimits,
+    }),
+    releases: createReleaseService({ store, clock, events }),
+    notifications: createNotificationsService({ store, clock }),
+    audit: createAuditService({ store }),
+    registry: createRegistryService({ store, clock, deviceSecrets: deps.deviceSecrets }),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,38 @@
+/** Opaque list cursors (`nextCursor`): the sort key of the last row, base64url JSON. */
+export function encodeCursor(key: readonly string[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+/** Reads a cursor back; null when it is not one of ours (the route turns that into a 400). */
+export function decodeCursor(cursor: string, parts: number): string[] | null {
+  try {
+    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(key) && key.length === parts && key.every((k) => typeof k === 'string')) {
+      return key as string[];
+    }
+  } catch {
+    // falls through: not a cursor we issued
+  }
+  return null;
+}
+
+/** A page of rows and the cursor of the next page, if any. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Cuts `limit + 1` fetched rows into a page. */
+export function toPage<R, T>(
+  rows: R[],
+  limit: number,
+  key: (row: R) => string[],
+  map: (row: R) => T,
+): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return {
+    items: items.map(map),
+    nextCursor: rows.length > limit && last !== undefined ? encodeCursor(key(last)) : null,
+  };
+}

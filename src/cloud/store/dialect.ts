@@ -1,0 +1,20 @@
+import type { ColumnDefinitionBuilder, Kysely, SelectQueryBuilder } from 'kysely';
+import type { Database } from './schema.ts';
+
+/**
+ * Everything that differs between the database engines, in one place per engine (as Kysely's
+ * own src/dialect/*): the rest of the store is written once.
+ */
+export interface StoreDialect {
+  readonly name: 'sqlite' | 'postgres';
+  /** A human description of where the data lives, for logs (never with a password). */
+  readonly description: string;
+  createKysely(): Kysely<Database>;
+  readonly autoIncrementType: 'integer' | 'serial';
+  autoIncrementColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+  /** Locks the selected rows until the transaction ends (PostgreSQL FOR UPDATE). */
+  lockForUpdate<DB, TB extends keyof DB, O>(
+    query: SelectQueryBuilder<DB, TB, O>,
+  ): SelectQueryBuilder<DB, TB, O>;
+  isUniqueViolation(error: unknown): boolean;
+}

@@ -1,0 +1,93 @@
+import type { StoreDialect } from '../dialect.ts';
+import type { DevicesTable, Executor, OwnershipsTable } from '../schema.ts';
+
+/** The registry and ownership of devices. */
+export function devicesRepo(db: Executor, dialect: StoreDialect) {
+  return {
+    /** Batch insert; every column is passed (SQLite fills no defaults in multi-row inserts). */
+    insertMany: (rows: DevicesTable[]) => db.insertInto('devices').values(rows).execute(),
+    /** The device and its owner, the device row locked until the transaction ends. */
+    async findForClaim(serial: string) {
+      const device = await dialect
+        .lockForUpdate(
+          db
+            .selectFrom('devices')
+            .select(['serial_number', 'model', 'secret_enc', 'known_generation'])
+            .where('serial_number', '=', serial),
+        )
+        .executeTakeFirst();
+      if (!device) return undefined;
+      const owner = await db
+        .selectFrom('ownerships')
+        .innerJoin('sites', 'sites.id', 'ownerships.site_id')
+        .select([
+          'ownerships.site_id',
+          'ownerships.claimed_generation',
+          'sites.company_id',
+          'sites.name as site_name',
+        ])
+        .where('ownerships.serial_number', '=', serial)
+        .executeTakeFirst();
+      return { ...device, owner: owner ?? null };
+    },
+    findBySerial: (serial: string) =>
+      db.selectFrom('devices').selectAll().where('serial_number', '=', serial).executeTakeFirst(),
+    insertOwnership: (row: OwnershipsTable) => db.insertInto('ownerships').values(row).execute(),
+    replaceOwnership: (row: OwnershipsTable) =>
+      db
+        .updateTable('ownerships')
+        .set({
+          site_id: row.site_id,
+          claimed_generation: row.claimed_generation,
+          claimed_at: row.claimed_at,
+          claimed_by: row.claimed_by,
+        })
+        .where('serial_number', '=', row.serial_number)
+        .execute(),
+    /** Removes the device from the site; false when it was not there. */
+    async deleteOwnership(serial: string, siteId: string) {
+      const result = await db
+        .deleteFrom('ownerships')
+        .where('serial_number', '=', serial)
+        .where('site_id', '=', siteId)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+    /** Raises the known code generation; never lowers it. */
+    raiseKnownGeneration: (serial: string, generation: number) =>
+      db
+        .updateTable('devices')
+        .set({ known_generation: generation })
+        .where('serial_number', '=', serial)
+        .where('known_generation', '<', generation)
+        .execute(),
+    listBySite: (siteId: string, afterSerial: string | null, limit: number) => {
+      let query = db
+        .selectFrom('ownerships')
+        .innerJoin('devices', 'devices.serial_number', 'ownerships.serial_number')
+        .select([
+          'devices.serial_number',
+          'devices.model',
+          'devices.firmware',
+          'devices.online',
+          'devices.last_seen_at',
+          'ownerships.claimed_at',
+        ])
+        .where('ownerships.site_id', '=', siteId);
+      if (afterSerial) query = query.where('devices.serial_number', '>', afterSerial);
+      return query
+        .orderBy('devices.serial_number')
+        .limit(limit + 1)
+        .execute();
+    },
+    countAll: async () =>
+      Number(
+        (
+          await db
+            .selectFrom('devices')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
+  };
+}

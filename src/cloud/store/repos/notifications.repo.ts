@@ -1,0 +1,49 @@
+import type { Executor, NotificationsTable } from '../schema.ts';
+
+/** Notifications, one row per person who should read it. */
+export function notificationsRepo(db: Executor) {
+  return {
+    /** Batch insert; every column is passed (SQLite fills no defaults in multi-row inserts). */
+    insertMany: async (rows: NotificationsTable[]) => {
+      if (rows.length > 0) await db.insertInto('notifications').values(rows).execute();
+    },
+    listForUser: (userId: string, after: [string, string] | null, limit: number) => {
+      let query = db.selectFrom('notifications').selectAll().where('user_id', '=', userId);
+      if (after) {
+        const [createdAt, id] = after;
+        query = query.where((eb) =>
+          eb.or([
+            eb('created_at', '<', createdAt),
+            eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)]),
+          ]),
+        );
+      }
+      return query
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
+    },
+    unreadCount: async (userId: string) =>
+      Number(
+        (
+          await db
+            .selectFrom('notifications')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('user_id', '=', userId)
+            .where('read_at', 'is', null)
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
+    /** Marks the person's notifications read (all of them when `ids` is null). */
+    markRead: (userId: string, ids: string[] | null, now: string) => {
+      let query = db
+        .updateTable('notifications')
+        .set({ read_at: now })
+        .where('user_id', '=', userId)
+        .where('read_at', 'is', null);
+      if (ids) query = query.where('id', 'in', ids.length > 0 ? ids : ['']);
+      return query.execute();
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import type { Generated, Kysely } from 'kysely';
+
+// Timestamps are ISO 8601 UTC text and flags are 0/1 integers in every dialect, so rows look
+// the same on SQLite and PostgreSQL and sort correctly as text.
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  created_at: string;
+}
+
+export interface CompaniesTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface MembershipsTable {
+  user_id: string;
+  company_id: string;
+  role: 'admin' | 'member';
+  created_at: string;
+}
+
+export interface SitesTable {
+  id: string;
+  company_id: string;
+  name: string;
+  created_at: string;
+}
+
+/** The registry: every device ever minted. */
+export interface DevicesTable {
+  serial_number: string;
+  model: string;
+  mac_address: string;
+  /** AES-256-GCM under the master key, see secrets/secret-box.ts. */
+  secret_enc: string;
+  known_generation: number;
+  firmware: string | null;
+  online: number;
+  last_seen_at: string | null;
+  minted_at: string;
+}
+
+/** At most one row per device: who owns it, since when, with which code generation. */
+export interface OwnershipsTable {
+  serial_number: string;
+  site_id: string;
+  claimed_generation: number;
+  claimed_at: string;
+  claimed_by: string;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface NotificationsTable {
+  id: string;
+  user_id: string;
+  kind: string;
+  title: string;
+  body: string;
+  site_id: string | null;
+  serial_number: string | null;
+  created_at: string;
+  read_at: string | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  company_id: string;
+  site_id: string | null;
+  actor_user_id: string | null;
+  actor_email: string | null;
+  action: string;
+  outcome: string;
+  error_code: string | null;
+  serial_number: string | null;
+  ip: string | null;
+  detail: string;
+  created_at: string;
+}
+
+/** One row per failed claim attempt and scope; counted over a sliding window. */
+export interface AttemptFailuresTable {
+  id: Generated<number>;
+  scope: string;
+  scope_key: string;
+  created_at: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  companies: CompaniesTable;
+  memberships: MembershipsTable;
+  sites: SitesTable;
+  devices: DevicesTable;
+  ownerships: OwnershipsTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  notifications: NotificationsTable;
+  audit_events: AuditEventsTable;
+  attempt_failures: AttemptFailuresTable;
+}
+
+/** A connection or an open transaction; repositories work on either. */
+export type Executor = Kysely<Database>;

@@ -1,0 +1,62 @@
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import type { StoreDialect } from './dialect.ts';
+import { postgresDialect } from './dialects/postgres.dialect.ts';
+import { sqliteDialect } from './dialects/sqlite.dialect.ts';
+import { migrationProvider } from './migrations.ts';
+import type { Database, Executor } from './schema.ts';
+
+/** An open database with its migrations applied. */
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: StoreDialect;
+  /** Runs `work` in one transaction: all of it is written, or none. */
+  transaction<T>(work: (trx: Executor) => Promise<T>): Promise<T>;
+  /** Whether the database answers (for readiness checks). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** `postgres://…`, `sqlite:/path/file.db`, or undefined for SQLite in `dataDir`. */
+  databaseUrl?: string | undefined;
+  dataDir: string;
+}
+
+/** Picks the dialect from the URL (`postgres://` or `postgresql://`, else SQLite). */
+export function dialectFor(options: StoreOptions): StoreDialect {
+  const url = options.databaseUrl;
+  if (url === undefined || url === '') return sqliteDialect(join(options.dataDir, 'latchkey.db'));
+  if (/^postgres(ql)?:\/\//.test(url)) return postgresDialect(url);
+  if (url.startsWith('sqlite:')) return sqliteDialect(url.slice('sqlite:'.length));
+  throw new Error(
+    `The database URL must start with postgres:// or sqlite:, got "${url.split(':')[0]}:…".`,
+  );
+}
+
+/** Opens the database and brings its schema up to date. */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const dialect = dialectFor(options);
+  const db = dialect.createKysely();
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  const { error } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    throw new Error(`Could not migrate the database (${dialect.description}): ${String(error)}`);
+  }
+  return {
+    db,
+    dialect,
+    transaction: (work) => db.transaction().execute(work),
+    async ping() {
+      try {
+        await db.selectFrom('companies').select('id').limit(1).execute();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => db.destroy(),
+  };
+}
