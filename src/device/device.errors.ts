@@ -26,6 +26,8 @@ export class DeviceError extends Error {
     readonly code: ApiErrorCode,
     readonly hint: string,
     readonly param?: string,
+    /** A machine-readable reason where one code covers several cases (e.g. restore problems). */
+    readonly reason?: string,
   ) {
     super(`${API_ERRORS[code]}: ${hint}`);
   }

@@ -84,6 +84,7 @@ export class MaintenanceService {
         11,
         'The backup file is empty. Choose the file downloaded with "Backup configuration".',
         'blob-cfg',
+        'empty',
       );
     }
     if (file.length > MAX_RESTORE_BYTES) {
@@ -91,6 +92,7 @@ export class MaintenanceService {
         13,
         `The file is ${file.length} bytes; a configuration backup is at most ${MAX_RESTORE_BYTES} bytes. Check that you chose the right file.`,
         'blob-cfg',
+        'too-big',
       );
     }
     const opened = readBackup(file, password);
@@ -99,7 +101,7 @@ export class MaintenanceService {
         opened.problem === 'wrong-password' || opened.problem === 'password-required'
           ? 'password'
           : 'blob-cfg';
-      throw new DeviceError(12, opened.message, param);
+      throw new DeviceError(12, opened.message, param, opened.problem);
     }
     const parsed = parseConfigXml(opened.xml);
     if (!parsed.ok) {
@@ -107,6 +109,7 @@ export class MaintenanceService {
         12,
         `${parsed.message} The file is damaged or not a backup of this kind of device; nothing was changed.`,
         'blob-cfg',
+        'invalid-configuration',
       );
     }
     if (parsed.value.model !== this.identity.model) {
@@ -114,6 +117,7 @@ export class MaintenanceService {
         12,
         `This backup is from a ${parsed.value.model}; this device is a ${this.identity.model}. Restore a backup made on a ${this.identity.model}.`,
         'blob-cfg',
+        'foreign-model',
       );
     }
     await this.config.update('configuration restored', () => parsed.value);

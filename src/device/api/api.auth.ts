@@ -1,0 +1,87 @@
+import type { FastifyRequest } from 'fastify';
+import { apiPasswordHa1 } from '../accounts.service.ts';
+import type { AccountsService } from '../accounts.service.ts';
+import type { ApiAccount, ServiceSettings } from '../config.model.ts';
+import { API_REALM } from '../accounts.service.ts';
+import type { DigestAuthority } from './auth.digest.ts';
+import { timingSafeEqual } from 'node:crypto';
+
+export type AuthOutcome =
+  | { ok: true; account: ApiAccount | null }
+  | { ok: false; code: 8 | 9; hint: string; challenges: string[] };
+
+/**
+ * Authenticates an HTTP API request the way its service is configured: None lets everyone in
+ * with every privilege; Basic and/or Digest need an enabled HTTP API account.
+ */
+export function authenticate(
+  request: FastifyRequest,
+  settings: ServiceSettings,
+  accounts: AccountsService,
+  digest: DigestAuthority,
+): AuthOutcome {
+  if (settings.auth === 'none') return { ok: true, account: null };
+  const allowBasic = settings.auth === 'basic' || settings.auth === 'basic+digest';
+  const allowDigest = settings.auth === 'digest' || settings.auth === 'basic+digest';
+  const challenges = (stale = false) => [
+    ...(allowDigest ? [digest.challenge(stale)] : []),
+    ...(allowBasic ? [`Basic realm="${API_REALM}"`] : []),
+  ];
+  const methods = [allowDigest && 'Digest', allowBasic && 'Basic'].filter(Boolean).join(' or ');
+  const header = request.headers.authorization;
+  if (!header) {
+    return {
+      ok: false,
+      code: 9,
+      hint: `Authenticate with an HTTP API account (${methods}).`,
+      challenges: challenges(),
+    };
+  }
+  const scheme = header.split(' ', 1)[0]!.toLowerCase();
+  if (
+    (scheme === 'basic' && !allowBasic) ||
+    (scheme === 'digest' && !allowDigest) ||
+    (scheme !== 'basic' && scheme !== 'digest')
+  ) {
+    return {
+      ok: false,
+      code: 8,
+      hint: `This service accepts ${methods} authentication only; change the client's authentication method.`,
+      challenges: challenges(),
+    };
+  }
+  const refused = (hint: string, stale = false): AuthOutcome => ({
+    ok: false,
+    code: 9,
+    hint,
+    challenges: challenges(stale),
+  });
+  if (scheme === 'basic') {
+    const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const username = colon >= 0 ? decoded.slice(0, colon) : '';
+    const account = accounts.findApiAccount(username);
+    const given = Buffer.from(apiPasswordHa1(username, decoded.slice(colon + 1)));
+    if (!account || !timingSafeEqual(given, Buffer.from(account.passwordHa1))) {
+      return refused(
+        'The user name or password is wrong; check the HTTP API account (Services → HTTP API → Account).',
+      );
+    }
+    return { ok: true, account };
+  }
+  const check = digest.verify(
+    header,
+    request.method,
+    request.url,
+    (name) => accounts.findApiAccount(name)?.passwordHa1,
+  );
+  if (!check.ok) {
+    return refused(
+      check.stale
+        ? 'The nonce expired; repeat the request with the new nonce.'
+        : `Digest authentication failed (${check.reason}); check the HTTP API account's name and password.`,
+      check.stale,
+    );
+  }
+  return { ok: true, account: accounts.findApiAccount(check.username)! };
+}

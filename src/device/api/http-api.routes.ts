@@ -1,0 +1,111 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Device } from '../device.ts';
+import { DeviceError } from '../device.errors.ts';
+import { MAX_FIRMWARE_BYTES } from '../firmware.format.ts';
+import { authenticate } from './api.auth.ts';
+import type { DigestAuthority } from './auth.digest.ts';
+import { sendError, sendResult } from './envelope.ts';
+import { API_FUNCTIONS, type Method } from './functions.ts';
+import { paramsFrom } from './params.ts';
+
+async function readMultipart(request: FastifyRequest) {
+  const fields: Record<string, string> = {};
+  const files = new Map<string, Buffer>();
+  for await (const part of request.parts({
+    limits: { fileSize: MAX_FIRMWARE_BYTES + 1, files: 4, fields: 32 },
+  })) {
+    if (part.type === 'file') files.set(part.fieldname, await part.toBuffer());
+    else if (typeof part.value === 'string') fields[part.fieldname] = part.value;
+  }
+  return { fields, files };
+}
+
+/** The vendor HTTP API under /api: dispatch, service state, transport, authentication, privileges. */
+export function registerHttpApi(
+  app: FastifyInstance,
+  device: Device,
+  digest: DigestAuthority,
+): void {
+  app.all('/api/*', async (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url
+      .split('?', 1)[0]!
+      .replace(/^\/api\//, '')
+      .replace(/\/+$/, '');
+    const fn = Object.hasOwn(API_FUNCTIONS, path) ? API_FUNCTIONS[path] : undefined;
+    if (!fn) {
+      return sendError(reply, 2, {
+        hint: `There is no HTTP API function /api/${path}; check the path against the HTTP API manual.`,
+      });
+    }
+    if (!fn.methods.includes(request.method as Method)) {
+      reply.header('Allow', fn.methods.join(', '));
+      return sendError(reply, 3, { hint: `Use ${fn.methods.join(' or ')} for /api/${path}.` });
+    }
+    const settings = device.config.current.httpApi.services[fn.service];
+    if (!settings.enabled) {
+      return sendError(reply, 4, {
+        hint: `The ${fn.service} service is disabled; enable it in Services → HTTP API.`,
+      });
+    }
+    if (settings.connection === 'https' && request.protocol !== 'https') {
+      return sendError(reply, 7, {
+        hint: `The ${fn.service} service accepts HTTPS only; use https:// or allow HTTP for it in Services → HTTP API.`,
+      });
+    }
+    const auth = authenticate(request, settings, device.accounts, digest);
+    if (!auth.ok)
+      return sendError(reply, auth.code, { hint: auth.hint, challenges: auth.challenges });
+    if (fn.privilege && auth.account && !auth.account.privileges.includes(fn.privilege)) {
+      return sendError(reply, 10, {
+        hint: `The account "${auth.account.username}" lacks the ${fn.privilege} privilege; grant it in Services → HTTP API → Account.`,
+      });
+    }
+    const abort = new AbortController();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    });
+    try {
+      let multipart: Awaited<ReturnType<typeof readMultipart>> | undefined;
+      if (request.isMultipart()) multipart = await readMultipart(request);
+      const body = request.body;
+      const bodyFields =
+        body &&
+        typeof body === 'object' &&
+        !Array.isArray(body) &&
+        !Buffer.isBuffer(body) &&
+        !request.headers['content-type']?.includes('json')
+          ? (body as Record<string, unknown>)
+          : undefined;
+      const files = multipart?.files ?? new Map<string, Buffer>();
+      if (Buffer.isBuffer(body) && path === 'config') files.set('blob-cfg', body);
+      if (Buffer.isBuffer(body) && path === 'firmware') files.set('blob-fw', body);
+      const params = paramsFrom(
+        [request.query as Record<string, unknown>, bodyFields, multipart?.fields],
+        files,
+      );
+      const output = await fn.handle({ device, params, body, request, signal: abort.signal });
+      if (output.kind === 'file') {
+        if (output.filename)
+          reply.header('Content-Disposition', `attachment; filename="${output.filename}"`);
+        return reply.code(200).type(output.contentType).send(output.body);
+      }
+      return sendResult(reply, output.result);
+    } catch (error) {
+      if (error instanceof DeviceError) {
+        return sendError(reply, error.code, { param: error.param, hint: error.hint });
+      }
+      const code = (error as { code?: string }).code;
+      if (
+        code === 'FST_REQ_FILE_TOO_LARGE' ||
+        code === 'FST_FILES_LIMIT' ||
+        code === 'FST_PARTS_LIMIT'
+      ) {
+        return sendError(reply, 13, { hint: 'The uploaded data is too big for this function.' });
+      }
+      request.log.error({ err: error, path }, 'HTTP API function failed');
+      return sendError(reply, 14, {
+        hint: 'The device could not process the request; try again, and check the device log if it persists.',
+      });
+    }
+  });
+}

@@ -1,0 +1,83 @@
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { registerAdminApi } from './api/admin.routes.ts';
+import { DigestAuthority } from './api/auth.digest.ts';
+import { sendError } from './api/envelope.ts';
+import { registerHttpApi } from './api/http-api.routes.ts';
+import type { Device } from './device.ts';
+import { MAX_FIRMWARE_BYTES } from './firmware.format.ts';
+
+export interface DeviceAppOptions {
+  logger?: boolean;
+  digest?: DigestAuthority;
+  https?: { key: string; cert: string };
+}
+
+/** The device's HTTP surface (vendor HTTP API + admin API), built but not listening. */
+export async function buildDeviceApp(
+  device: Device,
+  options: DeviceAppOptions = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger
+      ? {
+          level: 'info',
+          redact: {
+            paths: [
+              'req.headers.authorization',
+              'req.headers.cookie',
+              'req.headers["x-csrf-token"]',
+            ],
+            censor: '[hidden]',
+          },
+        }
+      : false,
+    bodyLimit: 1024 * 1024,
+    ...(options.https ? { https: options.https } : {}),
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  await app.register(cookie);
+  await app.register(formbody);
+  await app.register(multipart, { limits: { fileSize: MAX_FIRMWARE_BYTES + 1 } });
+  app.addContentTypeParser(
+    ['application/octet-stream', 'application/xml', 'text/xml'],
+    { parseAs: 'buffer', bodyLimit: MAX_FIRMWARE_BYTES + 1 },
+    (_request, body, done) => done(null, body),
+  );
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const tooBig = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.statusCode === 413;
+    if (request.url.startsWith('/api/')) {
+      if (tooBig)
+        return sendError(reply, 13, { hint: 'The request body is too big for this function.' });
+      if ((error.statusCode ?? 500) < 500)
+        return sendError(reply, 12, {
+          hint: `The request could not be read (${error.message}); check its format.`,
+        });
+      request.log.error({ err: error }, 'request failed');
+      return sendError(reply, 14, { hint: 'The device could not process the request; try again.' });
+    }
+    const status = tooBig ? 413 : (error.statusCode ?? 500);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(status).send({
+      error: {
+        code: tooBig ? 'TOO_BIG' : status >= 500 ? 'INTERNAL' : 'BAD_REQUEST',
+        message:
+          status >= 500
+            ? 'The device could not process the request; try again.'
+            : `The request could not be read (${error.message}); check its format.`,
+      },
+    });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      error: {
+        code: 'NOT_FOUND',
+        message: `Nothing at ${request.method} ${request.url.split('?')[0]}; the HTTP API is under /api/, the administration under /admin/api/.`,
+      },
+    }),
+  );
+  registerHttpApi(app, device, options.digest ?? new DigestAuthority());
+  registerAdminApi(app, device);
+  return app;
+}
