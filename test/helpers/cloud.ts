@@ -1,0 +1,111 @@
+import { startCloud, type CloudOptions, type RunningCloud } from '../../src/cloud/cloud.ts';
+import type { Clock } from '../../src/cloud/services/clock.ts';
+import type { Database } from '../../src/cloud/store/schema.ts';
+import type { TestDatabase, TestDialect } from './databases.ts';
+
+/** A cloud started for one test, on its own database. */
+export interface TestCloud extends RunningCloud {
+  dialect: TestDialect['name'];
+  database: TestDatabase;
+}
+
+/** What a test can register cleanup with (a TestContext). */
+export interface CleanupContext {
+  after(fn: () => Promise<void> | void): void;
+}
+
+export type TestCloudOptions = Omit<CloudOptions, 'dataDir' | 'databaseUrl' | 'port' | 'host'>;
+
+/**
+ * Creates a fresh database of the dialect, starts a cloud on it on a free port of 127.0.0.1,
+ * and closes the cloud and drops the database when the test ends.
+ */
+export async function startTestCloud(
+  t: CleanupContext,
+  dialect: TestDialect,
+  options: TestCloudOptions = {},
+): Promise<TestCloud> {
+  const database = await dialect.create();
+  let cloud: RunningCloud;
+  try {
+    cloud = await startCloud({
+      ...options,
+      dataDir: database.dataDir,
+      databaseUrl: database.databaseUrl,
+      port: 0,
+      host: '127.0.0.1',
+    });
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+  t.after(async () => {
+    try {
+      await cloud.close();
+    } finally {
+      await database.drop();
+    }
+  });
+  return Object.assign(cloud, { dialect: dialect.name, database });
+}
+
+/**
+ * A clock the test moves by hand. With `step`, every reading also moves it on by that many
+ * milliseconds, so that events written one after the other never share a timestamp.
+ */
+export class TestClock implements Clock {
+  private current: number;
+  private readonly step: number;
+
+  constructor(start = Date.parse('2026-03-01T09:00:00.000Z'), step = 0) {
+    this.current = start;
+    this.step = step;
+  }
+
+  now(): Date {
+    const reading = new Date(this.current);
+    this.current += this.step;
+    return reading;
+  }
+
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}
+
+export const TABLES: (keyof Database)[] = [
+  'users',
+  'companies',
+  'memberships',
+  'sites',
+  'devices',
+  'ownerships',
+  'sessions',
+  'api_tokens',
+  'notifications',
+  'audit_events',
+  'attempt_failures',
+];
+
+/** Every row of every table, in a stable order, to compare before and after a request. */
+export async function snapshotTables(cloud: RunningCloud): Promise<Record<string, string[]>> {
+  const snapshot: Record<string, string[]> = {};
+  for (const table of TABLES) {
+    const rows = await cloud.store.db.selectFrom(table).selectAll().execute();
+    snapshot[table] = rows.map((row) => JSON.stringify(row)).sort();
+  }
+  return snapshot;
+}
+
+/** How many rows each table holds. */
+export async function countRows(cloud: RunningCloud): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of TABLES) {
+    const row = await cloud.store.db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    counts[table] = Number(row.n);
+  }
+  return counts;
+}
