@@ -87,7 +87,7 @@ export class AdminClient {
 
   async request(method: string, path: string, body?: unknown) {
     const headers: Record<string, string> = { cookie: this.cookie, 'x-csrf-token': this.csrfToken };
-    let payload: BodyInit | undefined;
+    let payload: RequestInit['body'];
     if (body instanceof FormData) payload = body;
     else if (body !== undefined) {
       headers['content-type'] = 'application/json';

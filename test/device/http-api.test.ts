@@ -1,0 +1,473 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import jpeg from 'jpeg-js';
+import { makeFirmwareImage } from '../../src/device/firmware.format.ts';
+import {
+  adminWithPassword,
+  basic,
+  digestChallenge,
+  digestFetch,
+  digestHeader,
+  startTestDevice,
+  type Envelope,
+} from './helpers.ts';
+
+const USER = 'integrator';
+const PASS = 'api-pass-1';
+const auth = { authorization: basic(USER, PASS) };
+
+async function call<T = Record<string, unknown>>(url: string, init: RequestInit = {}) {
+  const response = await fetch(url, {
+    ...init,
+    headers: { ...auth, ...(init.headers as Record<string, string>) },
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as Envelope<T>,
+    headers: response.headers,
+  };
+}
+
+function errorOf(body: Envelope) {
+  assert.equal(body.success, false, JSON.stringify(body));
+  return (body as Extract<Envelope, { success: false }>).error;
+}
+
+test('system/info answers the vendor envelope with the documented fields', async (t) => {
+  const { url, identity } = await startTestDevice(t, {
+    apiAccounts: [{ username: USER, password: PASS }],
+  });
+  const { status, body } = await call(`${url}/api/system/info`);
+  assert.equal(status, 200);
+  assert.deepEqual(body, {
+    success: true,
+    result: {
+      variant: '2N IP Verso',
+      serialNumber: identity.serialNumber,
+      macAddr: identity.macAddress.replace(/:/g, '-'),
+      hwVersion: '570v1',
+      swVersion: '2.40.0.45',
+      buildType: 'release',
+      deviceName: '2N IP Verso',
+    },
+  });
+  const statusReply = await call<{ upTime: number; systemTime: number; cloud: unknown }>(
+    `${url}/api/system/status`,
+  );
+  assert.ok(statusReply.body.success);
+  assert.deepEqual(statusReply.body.result!.cloud, { state: 'disconnected', site: null });
+});
+
+test('error codes: unknown path 2, wrong method 3, disabled 4, HTTPS required 7, missing auth 9, privileges 10, parameters 11 and 12', async (t) => {
+  const { url } = await startTestDevice(t, { apiAccounts: [{ username: USER, password: PASS }] });
+  const admin = await adminWithPassword(url);
+
+  assert.equal(errorOf((await call(`${url}/api/system/nothing`)).body).code, 2);
+  const wrongMethod = await call(`${url}/api/system/info`, { method: 'DELETE' });
+  assert.equal(errorOf(wrongMethod.body).code, 3);
+  assert.match(wrongMethod.headers.get('allow') ?? '', /GET/);
+
+  assert.equal(
+    (await admin.request('PUT', '/admin/api/http-api/services/switch', { enabled: false })).status,
+    204,
+  );
+  const disabled = errorOf((await call(`${url}/api/switch/status`)).body);
+  assert.equal(disabled.code, 4);
+  assert.match(disabled.hint!, /enable it/);
+  await admin.request('PUT', '/admin/api/http-api/services/switch', {
+    enabled: true,
+    connection: 'https',
+  });
+  assert.equal(errorOf((await call(`${url}/api/switch/status`)).body).code, 7);
+  await admin.request('PUT', '/admin/api/http-api/services/switch', { connection: 'http' });
+
+  const anonymous = await fetch(`${url}/api/switch/status`);
+  assert.equal(anonymous.status, 401);
+  assert.match(
+    anonymous.headers.get('www-authenticate') ?? '',
+    /Digest realm="HTTP API".*qop="auth"/,
+  );
+  assert.equal(errorOf((await anonymous.json()) as Envelope).code, 9);
+
+  await admin.request('PUT', '/admin/api/http-api/accounts/2', {
+    username: 'watcher',
+    password: 'watch-pass',
+    privileges: ['switch.monitor'],
+  });
+  const watcher = { authorization: basic('watcher', 'watch-pass') };
+  assert.equal((await call(`${url}/api/switch/status`, { headers: watcher })).body.success, true);
+  const denied = errorOf(
+    (await call(`${url}/api/switch/ctrl?switch=1&action=on`, { headers: watcher })).body,
+  );
+  assert.equal(denied.code, 10);
+  assert.match(denied.hint!, /switch\.control/);
+
+  assert.deepEqual(
+    {
+      code: errorOf((await call(`${url}/api/switch/ctrl?action=on`)).body).code,
+      param: errorOf((await call(`${url}/api/switch/ctrl?action=on`)).body).param,
+    },
+    { code: 11, param: 'switch' },
+  );
+  const invalid = errorOf((await call(`${url}/api/switch/ctrl?switch=9&action=on`)).body);
+  assert.deepEqual(
+    [invalid.code, invalid.param, invalid.description],
+    [12, 'switch', 'invalid parameter value'],
+  );
+  assert.equal(
+    errorOf((await call(`${url}/api/switch/ctrl?switch=1&action=explode`)).body).code,
+    12,
+  );
+});
+
+test('Digest and Basic work where enabled and are refused where not', async (t) => {
+  const { url } = await startTestDevice(t, { apiAccounts: [{ username: USER, password: PASS }] });
+  const admin = await adminWithPassword(url);
+
+  assert.equal(
+    ((await (await digestFetch(`${url}/api/switch/caps`, USER, PASS)).json()) as Envelope).success,
+    true,
+  );
+  assert.equal((await call(`${url}/api/switch/caps`)).body.success, true);
+
+  await admin.request('PUT', '/admin/api/http-api/services/switch', { auth: 'digest' });
+  const basicRefused = await call(`${url}/api/switch/caps`);
+  assert.equal(basicRefused.status, 401);
+  assert.equal(errorOf(basicRefused.body).code, 8);
+  assert.equal(
+    ((await (await digestFetch(`${url}/api/switch/caps`, USER, PASS)).json()) as Envelope).success,
+    true,
+  );
+  const wrongPassword = await digestFetch(`${url}/api/switch/caps`, USER, 'not-it');
+  assert.equal(wrongPassword.status, 401);
+
+  await admin.request('PUT', '/admin/api/http-api/services/switch', { auth: 'basic' });
+  const challenge = await fetch(`${url}/api/switch/caps`);
+  assert.match(challenge.headers.get('www-authenticate') ?? '', /^Basic realm="HTTP API"$/);
+  const digestRefused = await fetch(`${url}/api/switch/caps`, {
+    headers: {
+      authorization:
+        'Digest username="integrator", realm="HTTP API", nonce="x", uri="/api/switch/caps", response="0"',
+    },
+  });
+  assert.equal(errorOf((await digestRefused.json()) as Envelope).code, 8);
+  assert.equal((await call(`${url}/api/switch/caps`)).body.success, true);
+
+  await admin.request('PUT', '/admin/api/http-api/services/switch', { auth: 'none' });
+  assert.equal(((await (await fetch(`${url}/api/switch/caps`)).json()) as Envelope).success, true);
+});
+
+test('a replayed Digest request (same nonce count) is refused', async (t) => {
+  const { url } = await startTestDevice(t, { apiAccounts: [{ username: USER, password: PASS }] });
+  const first = await fetch(`${url}/api/switch/status`);
+  const challenge = digestChallenge(first);
+  const header = (nc: number) =>
+    digestHeader(challenge, {
+      username: USER,
+      password: PASS,
+      method: 'GET',
+      uri: '/api/switch/status',
+      nc,
+      cnonce: 'abc',
+    });
+  assert.equal(
+    (await fetch(`${url}/api/switch/status`, { headers: { authorization: header(1) } })).status,
+    200,
+  );
+  const replay = await fetch(`${url}/api/switch/status`, { headers: { authorization: header(1) } });
+  assert.equal(replay.status, 401);
+  assert.match(errorOf((await replay.json()) as Envelope).hint!, /replay/);
+  assert.equal(
+    (await fetch(`${url}/api/switch/status`, { headers: { authorization: header(2) } })).status,
+    200,
+  );
+});
+
+test('switch control changes the switch status and log/pull returns the event', async (t) => {
+  const { url } = await startTestDevice(t, { apiAccounts: [{ username: USER, password: PASS }] });
+  const subscribed = await call<{ id: number }>(
+    `${url}/api/log/subscribe?include=new&filter=SwitchStateChanged`,
+  );
+  assert.ok(subscribed.body.success);
+  const id = subscribed.body.result!.id;
+
+  const empty = await call<{ events: unknown[] }>(`${url}/api/log/pull?id=${id}&timeout=0`);
+  assert.deepEqual(empty.body, { success: true, result: { events: [] } });
+
+  // A long poll waits for the event and returns as soon as it happens.
+  const pulling = call<{
+    events: Array<{
+      event: string;
+      params: Record<string, unknown>;
+      id: number;
+      utcTime: number;
+      upTime: number;
+      tzShift: number;
+    }>;
+  }>(`${url}/api/log/pull?id=${id}&timeout=20`);
+  const form = new URLSearchParams({ switch: '2', action: 'on' });
+  const on = await call(`${url}/api/switch/ctrl`, { method: 'POST', body: form });
+  assert.deepEqual(on.body, { success: true });
+  const pulled = await pulling;
+  assert.ok(pulled.body.success);
+  const [event] = pulled.body.result!.events;
+  assert.equal(event!.event, 'SwitchStateChanged');
+  assert.deepEqual(event!.params, { switch: 2, state: true });
+  assert.equal(typeof event!.utcTime, 'number');
+
+  const status = await call<{ switches: Array<{ switch: number; active: boolean }> }>(
+    `${url}/api/switch/status?switch=2`,
+  );
+  assert.deepEqual(status.body, {
+    success: true,
+    result: { switches: [{ switch: 2, active: true, locked: false, held: false }] },
+  });
+
+  const multipart = new FormData();
+  multipart.append('switch', '2');
+  multipart.append('action', 'off');
+  assert.deepEqual(
+    (await call(`${url}/api/switch/ctrl`, { method: 'POST', body: multipart })).body,
+    { success: true },
+  );
+  const next = await call<{ events: Array<{ params: Record<string, unknown> }> }>(
+    `${url}/api/log/pull?id=${id}`,
+  );
+  assert.ok(next.body.success);
+  assert.deepEqual(
+    next.body.result!.events.map((e) => e.params),
+    [{ switch: 2, state: false }],
+  );
+
+  assert.deepEqual((await call(`${url}/api/log/unsubscribe?id=${id}`)).body, { success: true });
+  assert.equal(errorOf((await call(`${url}/api/log/pull?id=${id}`)).body).code, 12);
+});
+
+test('io control and simulated inputs produce OutputChanged and InputChanged events', async (t) => {
+  const { url } = await startTestDevice(t, { apiAccounts: [{ username: USER, password: PASS }] });
+  const admin = await adminWithPassword(url);
+  const id = (
+    (await call<{ id: number }>(`${url}/api/log/subscribe?filter=InputChanged,OutputChanged`))
+      .body as { result: { id: number } }
+  ).result.id;
+  assert.deepEqual((await call(`${url}/api/io/ctrl?port=relay1&action=on`)).body, {
+    success: true,
+  });
+  assert.equal(errorOf((await call(`${url}/api/io/ctrl?port=input1&action=on`)).body).code, 12);
+  assert.equal(
+    (await admin.request('POST', '/admin/api/simulate/input', { port: 'input1', active: true }))
+      .status,
+    204,
+  );
+  const status = await call<{ ports: Array<{ port: string; state: number }> }>(
+    `${url}/api/io/status`,
+  );
+  assert.ok(status.body.success);
+  assert.deepEqual(
+    status.body.result!.ports.filter((p) => p.state === 1).map((p) => p.port),
+    ['input1', 'relay1'],
+  );
+  const events = await call<{ events: Array<{ event: string; params: unknown }> }>(
+    `${url}/api/log/pull?id=${id}`,
+  );
+  assert.ok(events.body.success);
+  assert.deepEqual(
+    events.body.result!.events.map((e) => [e.event, e.params]),
+    [
+      ['OutputChanged', { port: 'relay1', state: true }],
+      ['InputChanged', { port: 'input1', state: true }],
+    ],
+  );
+});
+
+test('config download is the vendor XML, upload with blob-cfg restores it, factoryreset keeps or resets the network', async (t) => {
+  const { url, device } = await startTestDevice(t, {
+    apiAccounts: [{ username: USER, password: PASS }],
+  });
+  const download = await fetch(`${url}/api/config`, { headers: auth });
+  assert.equal(download.status, 200);
+  assert.match(download.headers.get('content-type') ?? '', /xml/);
+  const xml = await download.text();
+  assert.match(xml, /<DeviceDatabase Version="4" Model="2N IP Verso">/);
+  for (const section of [
+    'Network',
+    'Services',
+    'Users',
+    'Directory',
+    'Switches',
+    'Audio',
+    'Display',
+  ]) {
+    assert.match(xml, new RegExp(`<${section}[ >]`), section);
+  }
+
+  const edited = xml.replace(
+    '<SpeakerVolume>7</SpeakerVolume>',
+    '<SpeakerVolume>3</SpeakerVolume>',
+  );
+  const upload = new FormData();
+  upload.append('blob-cfg', new Blob([edited]), 'config.xml');
+  assert.deepEqual((await call(`${url}/api/config`, { method: 'PUT', body: upload })).body, {
+    success: true,
+  });
+  assert.equal(device.config.current.audio.speakerVolume, 3);
+
+  const broken = new FormData();
+  broken.append('blob-cfg', new Blob([edited.slice(0, 500)]), 'config.xml');
+  assert.equal(
+    errorOf((await call(`${url}/api/config`, { method: 'PUT', body: broken })).body).code,
+    12,
+  );
+  assert.equal(device.config.current.audio.speakerVolume, 3);
+  assert.equal(
+    errorOf((await call(`${url}/api/config`, { method: 'PUT', body: new FormData() })).body).code,
+    11,
+  );
+
+  await device.config.update('test', (d) => {
+    d.network = { ...d.network, dhcp: false, ipAddress: '10.0.0.5', netmask: '255.0.0.0' };
+  });
+  assert.deepEqual((await call(`${url}/api/config/factoryreset`, { method: 'PUT' })).body, {
+    success: true,
+  });
+  assert.equal(
+    device.config.current.network.ipAddress,
+    '10.0.0.5',
+    'without section=network the network stays',
+  );
+  assert.equal(
+    device.config.current.httpApi.accounts.length,
+    0,
+    'the API accounts are gone after a reset',
+  );
+  await device.accounts.provisionIntegratorAccount(USER, PASS);
+  assert.deepEqual(
+    (await call(`${url}/api/config/factoryreset?section=network`, { method: 'PUT' })).body,
+    { success: true },
+  );
+  assert.equal(device.config.current.network.dhcp, true);
+  assert.equal(device.config.current.network.ipAddress, '');
+});
+
+test('firmware upload checks model and version, apply switches swVersion and restarts', async (t) => {
+  const { url, device } = await startTestDevice(t, {
+    apiAccounts: [{ username: USER, password: PASS }],
+  });
+  const restarted: string[] = [];
+  device.events.on('restarted', (e) => restarted.push(e.firmwareVersion));
+  const upload = (image: Buffer) => {
+    const form = new FormData();
+    form.append('blob-fw', new Blob([image]), 'fw.bin');
+    return call<{ version: string; downgrade: boolean }>(`${url}/api/firmware`, {
+      method: 'PUT',
+      body: form,
+    });
+  };
+  assert.equal(errorOf((await upload(Buffer.from('random bytes'))).body).code, 12);
+  const foreign = errorOf(
+    (await upload(makeFirmwareImage({ model: '2N IP Force', version: '2.41.0.1' }))).body,
+  );
+  assert.equal(foreign.code, 12);
+  assert.match(foreign.hint!, /for a 2N IP Force/);
+  assert.equal(errorOf((await call(`${url}/api/firmware/apply`, { method: 'PUT' })).body).code, 15);
+
+  const accepted = await upload(makeFirmwareImage({ model: '2N IP Verso', version: '2.41.0.12' }));
+  assert.deepEqual(accepted.body, {
+    success: true,
+    result: { version: '2.41.0.12', downgrade: false },
+  });
+  assert.deepEqual((await call(`${url}/api/firmware/apply`, { method: 'PUT' })).body, {
+    success: true,
+  });
+  const info = await call<{ swVersion: string }>(`${url}/api/system/info`);
+  assert.ok(info.body.success);
+  assert.equal(info.body.result!.swVersion, '2.41.0.12');
+  assert.deepEqual(restarted, ['2.41.0.12']);
+
+  const older = await upload(makeFirmwareImage({ model: '2N IP Verso', version: '2.40.0.1' }));
+  assert.deepEqual(older.body, { success: true, result: { version: '2.40.0.1', downgrade: true } });
+  assert.deepEqual((await call(`${url}/api/firmware/reject`, { method: 'PUT' })).body, {
+    success: true,
+  });
+});
+
+test('directory entries can be created, read, queried, updated and deleted', async (t) => {
+  const { url } = await startTestDevice(t, { apiAccounts: [{ username: USER, password: PASS }] });
+  const json = (method: string, path: string, body: unknown) =>
+    call<Record<string, unknown>>(`${url}/api/dir/${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const template = await call<{ users: Array<Record<string, unknown>> }>(`${url}/api/dir/template`);
+  assert.ok(template.body.success);
+  assert.ok('name' in template.body.result!.users[0]!);
+
+  const created = await json('PUT', 'create', {
+    users: [{ name: 'Jana Nováková', email: 'jana@example.com', access: { pin: '1234' } }],
+  });
+  assert.ok(created.body.success, JSON.stringify(created.body));
+  const [{ uuid, timestamp }] = created.body.result!.users as Array<{
+    uuid: string;
+    timestamp: number;
+  }>;
+  assert.match(uuid!, /^[0-9A-F-]{36}$/);
+
+  const got = await json('POST', 'get', { users: [{ uuid }] });
+  assert.equal(
+    (got.body as { result: { users: Array<{ name: string }> } }).result.users[0]!.name,
+    'Jana Nováková',
+  );
+  assert.ok((await json('PUT', 'update', { users: [{ uuid, name: 'Jana N.' }] })).body.success);
+  const query = await json('POST', 'query', { iterator: { timestamp }, fields: ['name'] });
+  assert.deepEqual((query.body as { result: { users: unknown[] } }).result.users, [
+    { uuid, name: 'Jana N.' },
+  ]);
+  assert.equal(
+    errorOf((await json('PUT', 'create', { users: [{ uuid, name: 'dup' }] })).body).code,
+    12,
+  );
+  assert.equal(
+    errorOf((await json('PUT', 'create', { users: [{ email: 'x'.repeat(300) }] })).body).param,
+    'users[0].email',
+  );
+  assert.ok((await json('PUT', 'delete', { users: [{ uuid }] })).body.success);
+  assert.equal(errorOf((await json('POST', 'get', { users: [{ uuid }] })).body).code, 12);
+  assert.equal(errorOf((await json('PUT', 'create', {})).body).code, 11);
+});
+
+test('camera/snapshot returns a real JPEG of the requested size', async (t) => {
+  const { url } = await startTestDevice(t, { apiAccounts: [{ username: USER, password: PASS }] });
+  const response = await fetch(`${url}/api/camera/snapshot?width=320&height=240`, {
+    headers: auth,
+  });
+  assert.equal(response.headers.get('content-type'), 'image/jpeg');
+  const image = jpeg.decode(Buffer.from(await response.arrayBuffer()));
+  assert.deepEqual([image.width, image.height], [320, 240]);
+  assert.equal(
+    errorOf((await call(`${url}/api/camera/snapshot?width=321&height=240`)).body).code,
+    12,
+  );
+  assert.equal(errorOf((await call(`${url}/api/camera/snapshot`)).body).code, 11);
+  for (const path of [
+    'camera/caps',
+    'call/status',
+    'phone/status',
+    'audio/test',
+    'system/caps',
+    'system/time',
+    'log/caps',
+    'io/caps',
+    'switch/caps',
+  ]) {
+    assert.equal((await call(`${url}/api/${path}`)).body.success, true, path);
+  }
+});
+
+test('a device with factory settings accepts only HTTPS for the HTTP API', async (t) => {
+  const { url } = await startTestDevice(t);
+  const reply = (await (await fetch(`${url}/api/system/info`)).json()) as Envelope;
+  const error = errorOf(reply);
+  assert.equal(error.code, 7);
+  assert.match(error.hint!, /HTTPS/);
+});
