@@ -57,7 +57,7 @@ export class TestClock implements Clock {
   private current: number;
   private readonly step: number;
 
-  constructor(start = Date.parse('2026-03-01T09:00:00.000Z'), step = 0) {
+  constructor(start = Date.now(), step = 0) {
     this.current = start;
     this.step = step;
   }

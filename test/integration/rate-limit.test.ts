@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { startTestCloud, TestClock } from '../helpers/cloud.ts';
+import { testDialects } from '../helpers/databases.ts';
+import { claim, codeFor, createSite, mintDevices, registerAccount } from '../helpers/factories.ts';
+import { assertErrorBody, type ApiResponse } from '../helpers/http.ts';
+
+const MINUTE = 60_000;
+
+/** Ten-digit serial numbers that were never minted (the registry draws random ones). */
+function unknownSerial(i: number): string {
+  return `00-0000-${String(i).padStart(4, '0')}`;
+}
+
+function assertTooMany(response: ApiResponse, retryAfterSeconds: number): void {
+  assertErrorBody(response, 429, 'TOO_MANY_ATTEMPTS');
+  assert.equal(response.headers.get('retry-after'), String(retryAfterSeconds));
+  assert.match(response.body.error.hints.join(' '), /Retry-After/);
+}
+
+for (const dialect of testDialects) {
+  describe(`rate limits on adding devices (${dialect.name})`, () => {
+    it('locks an account after 10 failed claims for 15 minutes, on every address, even with the right code', async (t) => {
+      const clock = new TestClock();
+      const cloud = await startTestCloud(t, dialect, { clock });
+      const [device, other] = await mintDevices(cloud, 2);
+      const guesser = await registerAccount(cloud, {}, { localAddress: '127.0.0.2' });
+      const site = await createSite(guesser.client);
+
+      for (let i = 0; i < 10; i++) {
+        const miss = await claim(guesser.client, site.id, unknownSerial(i), device!.securityCode);
+        assertErrorBody(miss, 404, 'SERIAL_NOT_FOUND');
+        assert.equal(miss.headers.get('retry-after'), null);
+      }
+      const right = await claim(
+        guesser.client,
+        site.id,
+        device!.serialNumber,
+        device!.securityCode,
+      );
+      assertTooMany(right, 15 * 60);
+      // The same account from another address is still locked (per account).
+      const elsewhere = guesser.client.clone({ localAddress: '127.0.0.3' });
+      assertTooMany(
+        await claim(elsewhere, site.id, device!.serialNumber, device!.securityCode),
+        900,
+      );
+      // The refusal is audited; the device stays free.
+      const audit = await guesser.client.get(`/api/sites/${site.id}/audit`);
+      assert.equal(audit.body.items[0].errorCode, 'TOO_MANY_ATTEMPTS');
+      const owned = await cloud.store.db.selectFrom('ownerships').selectAll().execute();
+      assert.deepEqual(owned, []);
+
+      // Someone else, from another address, is not affected.
+      const bystander = await registerAccount(cloud, {}, { localAddress: '127.0.0.3' });
+      const bystanderSite = await createSite(bystander.client);
+      const ok = await claim(
+        bystander.client,
+        bystanderSite.id,
+        other!.serialNumber,
+        other!.securityCode,
+      );
+      assert.equal(ok.status, 201, ok.text);
+
+      // Ten minutes later the wait is five minutes; after fifteen the account may try again.
+      clock.advance(10 * MINUTE);
+      assertTooMany(
+        await claim(guesser.client, site.id, device!.serialNumber, device!.securityCode),
+        300,
+      );
+      clock.advance(5 * MINUTE);
+      const later = await claim(
+        guesser.client,
+        site.id,
+        device!.serialNumber,
+        device!.securityCode,
+      );
+      assert.equal(later.status, 201, later.text);
+    });
+
+    it('locks a client address after 10 failed claims, whatever the account', async (t) => {
+      const clock = new TestClock();
+      const cloud = await startTestCloud(t, dialect, { clock });
+      const [device] = await mintDevices(cloud, 1);
+      // Five failures from each of two accounts on one address.
+      for (const name of ['First', 'Second']) {
+        const account = await registerAccount(cloud, { name }, { localAddress: '127.0.0.4' });
+        const site = await createSite(account.client);
+        for (let i = 0; i < 5; i++) {
+          const miss = await claim(
+            account.client,
+            site.id,
+            unknownSerial(100 + i),
+            device!.securityCode,
+          );
+          assertErrorBody(miss, 404, 'SERIAL_NOT_FOUND');
+        }
+      }
+      const third = await registerAccount(cloud, { name: 'Third' }, { localAddress: '127.0.0.4' });
+      const thirdSite = await createSite(third.client);
+      assertTooMany(
+        await claim(third.client, thirdSite.id, device!.serialNumber, device!.securityCode),
+        900,
+      );
+      // The same account from another address is fine.
+      const moved = third.client.clone({ localAddress: '127.0.0.5' });
+      const ok = await claim(moved, thirdSite.id, device!.serialNumber, device!.securityCode);
+      assert.equal(ok.status, 201, ok.text);
+    });
+
+    it('locks a serial number after 10 wrong or replaced codes from several accounts and addresses', async (t) => {
+      const clock = new TestClock();
+      const cloud = await startTestCloud(t, dialect, { clock });
+      const [device, spare] = await mintDevices(cloud, 2);
+      const owner = await registerAccount(cloud, { name: 'Owner' }, { localAddress: '127.0.0.6' });
+      const ownerSite = await createSite(owner.client);
+      assert.equal(
+        (await claim(owner.client, ownerSite.id, device!.serialNumber, codeFor(device!, 3))).status,
+        201,
+      );
+
+      const invalid = await registerAccount(
+        cloud,
+        { name: 'Wrong' },
+        { localAddress: '127.0.0.7' },
+      );
+      const invalidSite = await createSite(invalid.client);
+      for (let i = 0; i < 5; i++) {
+        const wrong = await claim(
+          invalid.client,
+          invalidSite.id,
+          device!.serialNumber,
+          spare!.securityCode,
+        );
+        assertErrorBody(wrong, 422, 'SECURITY_CODE_INVALID');
+      }
+      const replaced = await registerAccount(cloud, { name: 'Old' }, { localAddress: '127.0.0.8' });
+      const replacedSite = await createSite(replaced.client);
+      for (let i = 0; i < 5; i++) {
+        const old = await claim(
+          replaced.client,
+          replacedSite.id,
+          device!.serialNumber,
+          codeFor(device!, i % 3),
+        );
+        assertErrorBody(old, 422, 'SECURITY_CODE_REPLACED');
+      }
+
+      // A newcomer with the newest code, from a fresh address, must wait: the serial is locked.
+      const newcomer = await registerAccount(cloud, { name: 'New' }, { localAddress: '127.0.0.9' });
+      const newcomerSite = await createSite(newcomer.client);
+      assertTooMany(
+        await claim(newcomer.client, newcomerSite.id, device!.serialNumber, codeFor(device!, 4)),
+        900,
+      );
+      assert.equal(
+        (await cloud.store.db.selectFrom('ownerships').selectAll().executeTakeFirst())?.site_id,
+        ownerSite.id,
+      );
+      // Other serial numbers are not locked for the same people.
+      const spareClaim = await claim(
+        newcomer.client,
+        newcomerSite.id,
+        spare!.serialNumber,
+        spare!.securityCode,
+      );
+      assert.equal(spareClaim.status, 201, spareClaim.text);
+      // The owner still manages the device: deleting is not a claim.
+      const deleted = await owner.client.delete(
+        `/api/sites/${ownerSite.id}/devices/${device!.serialNumber}`,
+      );
+      assert.equal(deleted.status, 204, deleted.text);
+    });
+
+    it('does not count refusals that are not guesses', async (t) => {
+      const clock = new TestClock();
+      const cloud = await startTestCloud(t, dialect, { clock });
+      const [device, fresh] = await mintDevices(cloud, 2);
+      const owner = await registerAccount(cloud, { name: 'Owner' });
+      const ownerSite = await createSite(owner.client);
+      await claim(owner.client, ownerSite.id, device!.serialNumber, device!.securityCode);
+      const other = await registerAccount(cloud, { name: 'Other' });
+      const otherSite = await createSite(other.client);
+
+      for (let i = 0; i < 12; i++) {
+        assertErrorBody(
+          await claim(other.client, otherSite.id, device!.serialNumber, device!.securityCode),
+          409,
+          'DEVICE_ALREADY_ADDED',
+        );
+        assertErrorBody(
+          await claim(owner.client, ownerSite.id, device!.serialNumber, device!.securityCode),
+          409,
+          'ALREADY_IN_THIS_SITE',
+        );
+        assertErrorBody(
+          await claim(other.client, otherSite.id, 'not a serial', device!.securityCode),
+          400,
+          'VALIDATION_FAILED',
+        );
+        assertErrorBody(
+          await claim(other.client, ownerSite.id, device!.serialNumber, device!.securityCode),
+          404,
+          'SITE_NOT_FOUND',
+        );
+      }
+      const failures = await cloud.store.db.selectFrom('attempt_failures').selectAll().execute();
+      assert.equal(failures.length, 0);
+      const ok = await claim(other.client, otherSite.id, fresh!.serialNumber, fresh!.securityCode);
+      assert.equal(ok.status, 201, ok.text);
+    });
+  });
+}
