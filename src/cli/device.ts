@@ -4,7 +4,8 @@ import { startDevice } from '../device/device.server.ts';
 import { intOption, parseCommandArgs, UsageError, type Command } from './command.ts';
 
 const usage = `Usage: latchkey device --identity FILE [--data DIR] [--port 8081] [--host 127.0.0.1]
-                       [--cloud URL] [--admin-password PW] [--api-account NAME:PASSWORD]…
+                       [--https-port N] [--cloud URL] [--admin-password PW]
+                       [--api-account NAME:PASSWORD]… [--log]
 
 Runs one emulated intercom: the vendor HTTP API under /api/ and the web administration's
 JSON API under /admin/api/, both on --port.
@@ -15,11 +16,14 @@ Options:
                              (default: a "data" folder next to the identity file)
   --port N                   HTTP port (default 8081; 0 picks a free one)
   --host ADDR                address to listen on (default 127.0.0.1; 0.0.0.0 for all)
+  --https-port N             also serve HTTPS with the device's self-signed certificate
+                             (the factory HTTP API services accept HTTPS only)
   --cloud URL                the cloud's base URL for the device link (not connected yet)
   --admin-password PW        set the administrator password at first start, so no forced
                              change of the factory password "2n" is needed
   --api-account NAME:PW      create an HTTP API account with every privilege; every service
-                             then accepts Basic and Digest over plain HTTP (repeatable)`;
+                             then accepts Basic and Digest over plain HTTP (repeatable)
+  --log                      log requests (method and path only) to stdout as JSON`;
 
 function parseApiAccount(value: string): { username: string; password: string } {
   const colon = value.indexOf(':');
@@ -41,6 +45,8 @@ export const deviceCommand: Command = {
       data: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
+      'https-port': { type: 'string' },
+      log: { type: 'boolean' },
       cloud: { type: 'string' },
       'admin-password': { type: 'string' },
       'api-account': { type: 'string', multiple: true },
@@ -67,6 +73,11 @@ export const deviceCommand: Command = {
         host: values.host ?? '127.0.0.1',
         adminPassword: values['admin-password'],
         apiAccounts,
+        httpsPort:
+          values['https-port'] === undefined
+            ? undefined
+            : intOption(values['https-port'], 'https-port', 8443, { min: 0, max: 65535 }),
+        logger: values.log ?? false,
       });
     } catch (error) {
       if (error instanceof DeviceStartError) {
@@ -80,6 +91,7 @@ export const deviceCommand: Command = {
       `Device ${device.identity.serialNumber} (${device.identity.model}) is running at ${running.url}`,
     );
     console.log(`  HTTP API:       ${running.url}/api/system/info`);
+    if (running.httpsUrl) console.log(`  HTTPS:          ${running.httpsUrl}/api/system/info`);
     console.log(
       `  Administration: ${running.url}/admin/api/ (user admin${device.accounts.mustChangePassword ? ', factory password 2n — change it at first login' : ''})`,
     );

@@ -24,13 +24,12 @@ export async function buildDeviceApp(
     logger: options.logger
       ? {
           level: 'info',
-          redact: {
-            paths: [
-              'req.headers.authorization',
-              'req.headers.cookie',
-              'req.headers["x-csrf-token"]',
-            ],
-            censor: '[hidden]',
+          // Only the path: query strings may carry parameters, and headers credentials.
+          serializers: {
+            req: (request: { method: string; url: string }) => ({
+              method: request.method,
+              path: request.url.split('?', 1)[0],
+            }),
           },
         }
       : false,

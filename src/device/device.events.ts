@@ -17,4 +17,18 @@ export interface DeviceEventMap {
 
 export type DeviceEventName = keyof DeviceEventMap;
 
-export class DeviceEvents extends EventEmitter<DeviceEventMap> {}
+export class DeviceEvents extends EventEmitter<DeviceEventMap> {
+  /**
+   * Subscribes to one event and returns the function that unsubscribes; convenient for
+   * listeners registered generically (e.g. by the link client).
+   */
+  subscribe<E extends DeviceEventName>(
+    event: E,
+    listener: (...args: DeviceEventMap[E]) => void,
+  ): () => void {
+    const untyped = this as unknown as EventEmitter;
+    const handler = listener as (...args: unknown[]) => void;
+    untyped.on(event, handler);
+    return () => untyped.off(event, handler);
+  }
+}

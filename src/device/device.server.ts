@@ -1,5 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import type { Server as TlsServer } from 'node:tls';
+import { DigestAuthority } from './api/auth.digest.ts';
 import { buildDeviceApp } from './device.app.ts';
+import { DeviceError } from './device.errors.ts';
 import { Device } from './device.ts';
 import { DeviceStartError } from './identity.store.ts';
 
@@ -8,6 +11,8 @@ export interface StartDeviceOptions {
   dataDir: string;
   port?: number;
   host?: string;
+  /** Also serve HTTPS (the device's self-signed certificate) on this port; 0 picks a free one. */
+  httpsPort?: number;
   /** Sets the administrator password at first start (no forced change then). */
   adminPassword?: string;
   /** HTTP API accounts with every privilege, Basic and Digest, plain HTTP allowed. */
@@ -17,60 +22,102 @@ export interface StartDeviceOptions {
 
 export interface RunningDevice {
   url: string;
+  /** Set when `httpsPort` was given. */
+  httpsUrl: string | null;
   device: Device;
   app: FastifyInstance;
   close(): Promise<void>;
 }
 
-/** Opens the device from its identity and data folder and serves it on `port`. */
-export async function startDevice(options: StartDeviceOptions): Promise<RunningDevice> {
-  const device = await Device.open({
-    identityFile: options.identityFile,
-    dataDir: options.dataDir,
-  });
-  try {
-    if (options.adminPassword !== undefined)
-      await device.accounts.setInitialAdminPassword(options.adminPassword);
-    for (const account of options.apiAccounts ?? []) {
-      await device.accounts.provisionIntegratorAccount(account.username, account.password);
-    }
-  } catch (error) {
-    device.close();
-    if (error instanceof Error && 'hint' in error)
-      throw new DeviceStartError(String((error as { hint: string }).hint));
-    throw error;
-  }
-  const app = await buildDeviceApp(device, { logger: options.logger ?? false });
-  const host = options.host ?? '127.0.0.1';
-  const port = options.port ?? 8081;
+async function listen(
+  app: FastifyInstance,
+  port: number,
+  host: string,
+  flag: string,
+): Promise<number> {
   try {
     await app.listen({ port, host });
   } catch (error) {
-    device.close();
-    await app.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
       throw new DeviceStartError(
-        `Port ${port} on ${host} is already in use. Stop what uses it or choose another port with --port.`,
+        `Port ${port} on ${host} is already in use. Stop what uses it or choose another port with ${flag}.`,
       );
     }
     if (code === 'EACCES') {
       throw new DeviceStartError(
-        `Port ${port} needs administrator rights on this system; choose a port above 1023 with --port.`,
+        `Port ${port} needs administrator rights on this system; choose a port above 1023 with ${flag}.`,
+      );
+    }
+    if (code === 'EADDRNOTAVAIL') {
+      throw new DeviceStartError(
+        `This machine has no address ${host}; choose another with --host.`,
       );
     }
     throw error;
   }
   const address = app.server.address();
-  const actualPort = typeof address === 'object' && address ? address.port : port;
-  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-  return {
-    url: `http://${urlHost}:${actualPort}`,
-    device,
-    app,
-    async close() {
-      device.close();
-      await app.close();
-    },
+  return typeof address === 'object' && address ? address.port : port;
+}
+
+/** Opens the device from its identity and data folder and serves it on `port` (and `httpsPort`). */
+export async function startDevice(options: StartDeviceOptions): Promise<RunningDevice> {
+  const device = await Device.open({
+    identityFile: options.identityFile,
+    dataDir: options.dataDir,
+  });
+  const apps: FastifyInstance[] = [];
+  const closeAll = async () => {
+    device.close();
+    for (const app of apps) await app.close();
   };
+  try {
+    if (options.adminPassword !== undefined) {
+      await device.accounts.setInitialAdminPassword(options.adminPassword);
+    }
+    for (const account of options.apiAccounts ?? []) {
+      await device.accounts.provisionIntegratorAccount(account.username, account.password);
+    }
+    const digest = new DigestAuthority();
+    const host = options.host ?? '127.0.0.1';
+    const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+    const app = await buildDeviceApp(device, { logger: options.logger ?? false, digest });
+    apps.push(app);
+    const port = await listen(app, options.port ?? 8081, host, '--port');
+    let httpsUrl: string | null = null;
+    if (options.httpsPort !== undefined) {
+      const { keyPem, certPem } = device.config.current.certificate;
+      const secure = await buildDeviceApp(device, {
+        logger: options.logger ?? false,
+        digest,
+        https: { key: keyPem, cert: certPem },
+      });
+      apps.push(secure);
+      const securePort = await listen(secure, options.httpsPort, host, '--https-port');
+      httpsUrl = `https://${urlHost}:${securePort}`;
+      // A factory reset with "Network Settings and Certificates" (or a restore) brings a new
+      // certificate: serve it from the next connection on.
+      let served = certPem;
+      device.events.subscribe('config-changed', () => {
+        const current = device.config.current.certificate;
+        if (current.certPem === served) return;
+        served = current.certPem;
+        (secure.server as unknown as TlsServer).setSecureContext({
+          key: current.keyPem,
+          cert: current.certPem,
+        });
+      });
+    }
+    return {
+      url: `http://${urlHost}:${port}`,
+      httpsUrl,
+      device,
+      app,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    if (error instanceof DeviceError) throw new DeviceStartError(error.hint);
+    throw error;
+  }
 }

@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { test } from 'node:test';
 import jpeg from 'jpeg-js';
 import { makeFirmwareImage } from '../../src/device/firmware.format.ts';
@@ -469,4 +473,68 @@ test('a device with factory settings accepts only HTTPS for the HTTP API', async
   const error = errorOf(reply);
   assert.equal(error.code, 7);
   assert.match(error.hint!, /HTTPS/);
+});
+
+test('over the HTTPS listener the factory HTTPS-only services answer, with the certificate a reset renews', async (t) => {
+  const { url, httpsUrl, device } = await startTestDevice(t, { httpsPort: 0 });
+  assert.ok(httpsUrl);
+  const admin = await adminWithPassword(url);
+  await admin.request('PUT', '/admin/api/http-api/accounts/1', {
+    username: USER,
+    password: PASS,
+    privileges: ['system.control'],
+  });
+  const get = (path: string, authorization?: string) =>
+    new Promise<{
+      status: number;
+      body: string;
+      headers: IncomingHttpHeaders;
+      cert: string;
+    }>((resolve, reject) => {
+      const request = httpsRequest(
+        `${httpsUrl}${path}`,
+        {
+          rejectUnauthorized: false,
+          agent: false,
+          headers: authorization ? { authorization } : {},
+        },
+        (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => {
+            const socket = response.socket as TLSSocket;
+            resolve({
+              status: response.statusCode!,
+              body,
+              headers: response.headers,
+              cert: socket.getPeerX509Certificate?.()?.fingerprint256 ?? '',
+            });
+          });
+        },
+      );
+      request.on('error', reject);
+      request.end();
+    });
+  const challenge = await get('/api/system/status');
+  assert.equal(challenge.status, 401);
+  const authorization = digestHeader(String(challenge.headers['www-authenticate']), {
+    username: USER,
+    password: PASS,
+    method: 'GET',
+    uri: '/api/system/status',
+  });
+  const answered = await get('/api/system/status', authorization);
+  assert.equal((JSON.parse(answered.body) as Envelope).success, true);
+  assert.equal(
+    new X509Certificate(device.config.current.certificate.certPem).fingerprint256,
+    answered.cert,
+  );
+
+  await admin.request('POST', '/admin/api/factory-reset', { networkSettingsAndCertificates: true });
+  const renewed = await get('/api/system/info');
+  assert.equal(
+    new X509Certificate(device.config.current.certificate.certPem).fingerprint256,
+    renewed.cert,
+  );
+  assert.notEqual(renewed.cert, answered.cert);
 });
