@@ -22,6 +22,10 @@ export const MIN_ADMIN_PASSWORD_LENGTH = 8;
 /** The realm of the HTTP API's Basic and Digest authentication. */
 export const API_REALM = 'HTTP API';
 const SESSION_TTL_MS = 30 * 60 * 1000;
+/** Login blocking: after this many failures within the window, refuse logins for a while. */
+export const LOGIN_MAX_FAILURES = 5;
+const LOGIN_WINDOW_MS = 60 * 1000;
+export const LOGIN_BLOCK_MS = 30 * 1000;
 const MAX_SESSIONS = 64;
 
 export async function hashPassword(password: string): Promise<string> {
@@ -92,6 +96,7 @@ export interface ApiAccountInput {
  */
 export class AccountsService {
   readonly #sessions = new Map<string, AdminSession>();
+  readonly #failures = new Map<string, { times: number[]; blockedUntil: number }>();
 
   constructor(private readonly config: ConfigStore) {}
 
@@ -109,16 +114,39 @@ export class AccountsService {
     return verifyPassword(password, stored);
   }
 
-  async login(username: string, password: string): Promise<AdminSession | null> {
-    if (!(await this.checkAdminCredentials(username, password))) return null;
+  /**
+   * Logs the administrator in. After five wrong passwords within a minute from one address,
+   * logins from there are refused for 30 seconds (`blockedForSeconds`).
+   */
+  async login(
+    username: string,
+    password: string,
+    from = 'local',
+  ): Promise<{ session: AdminSession } | { session: null; blockedForSeconds?: number }> {
+    const now = Date.now();
+    const record = this.#failures.get(from);
+    if (record && record.blockedUntil > now) {
+      return { session: null, blockedForSeconds: Math.ceil((record.blockedUntil - now) / 1000) };
+    }
+    if (!(await this.checkAdminCredentials(username, password))) {
+      const times = [...(record?.times ?? []).filter((t) => t > now - LOGIN_WINDOW_MS), now];
+      const blocked = times.length >= LOGIN_MAX_FAILURES;
+      if (this.#failures.size > 1000) this.#failures.clear();
+      this.#failures.set(from, {
+        times: blocked ? [] : times,
+        blockedUntil: blocked ? now + LOGIN_BLOCK_MS : 0,
+      });
+      return { session: null };
+    }
+    this.#failures.delete(from);
     this.#pruneSessions();
     const session: AdminSession = {
       token: randomBytes(24).toString('base64url'),
       csrfToken: randomBytes(24).toString('base64url'),
-      expiresAt: Date.now() + SESSION_TTL_MS,
+      expiresAt: now + SESSION_TTL_MS,
     };
     this.#sessions.set(session.token, session);
-    return session;
+    return { session };
   }
 
   session(token: string | undefined): AdminSession | null {

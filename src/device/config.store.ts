@@ -71,7 +71,11 @@ export class ConfigStore {
       const next = deviceConfigSchema.parse(change(draft) ?? draft);
       await writeFileAtomic(this.file, configToXml(next));
       this.#config = next;
-      this.onChange(reason);
+      try {
+        this.onChange(reason);
+      } catch {
+        // A listener's failure must not make a durable change look failed.
+      }
       return next;
     });
     this.#queue = run.catch(() => undefined);

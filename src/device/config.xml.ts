@@ -142,6 +142,11 @@ const int = (value: unknown): number => (/^-?\d+$/.test(str(value)) ? Number(str
  * section is present and valid, or the message says what is wrong.
  */
 export function parseConfigXml(text: string): Result<DeviceConfig> {
+  if (/<!DOCTYPE|<!ENTITY/i.test(text)) {
+    return fail(
+      'The configuration contains a DOCTYPE or entity declaration, which a device configuration never has.',
+    );
+  }
   const wellFormed = XMLValidator.validate(text);
   if (wellFormed !== true) {
     return fail(

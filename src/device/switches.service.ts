@@ -109,8 +109,11 @@ export class SwitchesService {
     }
     const state = this.#state[number - 1]!;
     const before = this.#snapshot(state);
+    // A locked or held switch cannot be operated until unlocked or released.
+    const blocked = state.locked || state.held;
     switch (action) {
       case 'on':
+        if (blocked) break;
         this.#activate(
           number,
           state,
@@ -118,15 +121,19 @@ export class SwitchesService {
         );
         break;
       case 'off':
+        if (blocked) break;
         clearTimeout(state.offTimer);
         state.active = false;
         break;
       case 'trigger':
+        if (blocked) break;
         if (settings.mode === 'monostable')
           this.#activate(number, state, settings.switchOnDuration);
         else state.active = !state.active;
         break;
       case 'lock':
+        clearTimeout(state.offTimer);
+        state.active = false;
         state.locked = true;
         break;
       case 'unlock':
@@ -136,10 +143,11 @@ export class SwitchesService {
         state.held = true;
         clearTimeout(state.releaseTimer);
         if (holdTimeout !== undefined) {
-          state.releaseTimer = setTimeout(
-            () => this.control(number, 'release'),
-            holdTimeout * 1000,
-          );
+          state.releaseTimer = setTimeout(() => {
+            const prior = this.#snapshot(state);
+            state.held = false;
+            this.#announce(number, prior, state);
+          }, holdTimeout * 1000);
           state.releaseTimer.unref();
         }
         break;

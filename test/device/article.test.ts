@@ -355,3 +355,12 @@ test('a wrong password, a corrupted, truncated, foreign or oversized file leave 
   assert.equal((await admin.request('POST', '/admin/api/restore', form)).status, 204);
   assert.equal(device.config.current.network.ipAddress, '10.1.1.10', 'the right password restores');
 });
+
+test('after five wrong passwords the login is blocked for a while, even with the right one', async (t) => {
+  const { url } = await startTestDevice(t);
+  const admin = new AdminClient(url);
+  for (let i = 0; i < 5; i++) assert.equal((await admin.login(`guess-${i}`)).status, 401);
+  const blocked = await admin.login('2n');
+  assert.equal(blocked.status, 429);
+  assert.match(blocked.body.error!.message, /blocked for \d+ more seconds/);
+});

@@ -538,3 +538,28 @@ test('over the HTTPS listener the factory HTTPS-only services answer, with the c
   );
   assert.notEqual(renewed.cert, answered.cert);
 });
+
+test('a locked switch cannot be turned on and a held one stays on until released', async (t) => {
+  const { url } = await startTestDevice(t, { apiAccounts: [{ username: USER, password: PASS }] });
+  const ctrl = (query: string) => call(`${url}/api/switch/ctrl?${query}`);
+  const status = async () =>
+    (
+      (
+        await call<{ switches: Array<{ active: boolean; locked: boolean; held: boolean }> }>(
+          `${url}/api/switch/status?switch=1`,
+        )
+      ).body as {
+        result: { switches: Array<{ active: boolean; locked: boolean; held: boolean }> };
+      }
+    ).result.switches[0];
+  await ctrl('switch=1&action=lock');
+  await ctrl('switch=1&action=on');
+  assert.deepEqual(await status(), { switch: 1, active: false, locked: true, held: false });
+  await ctrl('switch=1&action=unlock');
+  await ctrl('switch=1&action=hold');
+  await ctrl('switch=1&action=off');
+  assert.deepEqual(await status(), { switch: 1, active: true, locked: false, held: true });
+  await ctrl('switch=1&action=release');
+  assert.deepEqual(await status(), { switch: 1, active: false, locked: false, held: false });
+  assert.equal(errorOf((await ctrl('switch=3&action=on')).body).hint!.includes('disabled'), true);
+});

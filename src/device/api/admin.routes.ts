@@ -145,7 +145,16 @@ export function registerAdminApi(app: FastifyInstance, device: Device): void {
     } catch (error) {
       return sendAdminError(reply, fromDeviceError(error as DeviceError));
     }
-    const created = await accounts.login(body.username, body.password);
+    const attempt = await accounts.login(body.username, body.password, request.ip);
+    if (attempt.session === null && attempt.blockedForSeconds !== undefined) {
+      reply.header('Retry-After', String(attempt.blockedForSeconds));
+      return sendAdminError(reply, {
+        status: 429,
+        code: 'LOGIN_BLOCKED',
+        message: `Too many wrong passwords; logins are blocked for ${attempt.blockedForSeconds} more seconds. Wait, then try again with the right password.`,
+      });
+    }
+    const created = attempt.session;
     if (!created) {
       return sendAdminError(reply, {
         status: 401,
