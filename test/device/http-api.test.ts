@@ -563,3 +563,27 @@ test('a locked switch cannot be turned on and a held one stays on until released
   assert.deepEqual(await status(), { switch: 1, active: false, locked: false, held: false });
   assert.equal(errorOf((await ctrl('switch=3&action=on')).body).hint!.includes('disabled'), true);
 });
+
+test('the device keeps at most five HTTP API accounts', async (t) => {
+  const { url } = await startTestDevice(t);
+  const admin = await adminWithPassword(url);
+  for (let id = 1; id <= 5; id++) {
+    const saved = await admin.json('PUT', `/admin/api/http-api/accounts/${id}`, {
+      username: `user${id}`,
+      password: 'pw',
+      privileges: [],
+    });
+    assert.equal(saved.status, 200);
+    assert.ok(
+      !JSON.stringify(saved.body).includes('passwordHa1'),
+      'the password hash is never shown',
+    );
+  }
+  const sixth = await admin.json<{ error: { message: string } }>(
+    'PUT',
+    '/admin/api/http-api/accounts/6',
+    { username: 'user6', password: 'pw' },
+  );
+  assert.equal(sixth.status, 413);
+  assert.match(sixth.body.error.message, /room for 5 HTTP API accounts/);
+});

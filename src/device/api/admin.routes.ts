@@ -89,6 +89,28 @@ const inputSchema = z.object({ port: z.string(), active: z.boolean() });
  * The device's web administration as a small JSON API under /admin/api (the classic and new
  * interfaces are thin pages over it): session login with the admin password, a session cookie
  * plus X-CSRF-Token on every change, and the forced change of the factory password.
+ *
+ *   POST   /admin/api/login {username, password}     → {csrfToken, mustChangePassword} + cookie
+ *   POST   /admin/api/logout                          · GET /admin/api/session
+ *   POST   /admin/api/password {currentPassword, newPassword}
+ *   GET    /admin/api/system                          serial, model, MAC, firmware, cloud link
+ *   GET    /admin/api/security-code                   {serialNumber, securityCode, generation}
+ *   POST   /admin/api/security-code/generate          Generate New
+ *   POST   /admin/api/backup {password?}              file download (.bak encrypted, .xml plain)
+ *   POST   /admin/api/restore  multipart file [+ password]
+ *   POST   /admin/api/factory-reset {networkSettingsAndCertificates}
+ *   POST   /admin/api/restart
+ *   GET    /admin/api/config                          the configuration without secrets
+ *   PUT    /admin/api/network {dhcp, ipAddress, netmask, gateway, dns1, dns2}
+ *   PUT    /admin/api/http-api/services/:service {enabled?, connection?, auth?}
+ *   PUT    /admin/api/http-api/accounts/:id {username, password?, enabled?, privileges?}
+ *   DELETE /admin/api/http-api/accounts/:id
+ *   PUT    /admin/api/switches/:switch {enabled?, mode?, switchOnDuration?, type?}
+ *   POST   /admin/api/simulate/input {port, active}   emulator only: a wired input changes
+ *
+ * Errors are `{error: {code, message, field?, reason?}}`; until the factory password is
+ * changed every route except login, logout, session and password answers 403
+ * PASSWORD_CHANGE_REQUIRED.
  */
 export function registerAdminApi(app: FastifyInstance, device: Device): void {
   const { accounts } = device;
@@ -362,6 +384,9 @@ export function registerAdminApi(app: FastifyInstance, device: Device): void {
     '/admin/api/http-api/accounts/:id',
     guarded(async (request) => {
       const id = Number((request.params as { id: string }).id);
+      if (!Number.isInteger(id) || id < 1) {
+        throw new DeviceError(12, 'Give the account number (1 to 5) in the path.', 'id');
+      }
       const body = parseBody(accountSchema, request.body);
       return accounts.saveApiAccount({ id, ...body });
     }),
