@@ -587,3 +587,50 @@ test('the device keeps at most five HTTP API accounts', async (t) => {
   assert.equal(sixth.status, 413);
   assert.match(sixth.body.error.message, /room for 5 HTTP API accounts/);
 });
+
+test('Generate New, configuration changes and restarts appear in the event log without any code', async (t) => {
+  const { url, device } = await startTestDevice(t, {
+    apiAccounts: [{ username: USER, password: PASS }],
+  });
+  const admin = await adminWithPassword(url);
+  const subscribed = await call<{ id: number }>(
+    `${url}/api/log/subscribe?filter=SecurityCodeRegenerated,ConfigurationChanged,DeviceState`,
+  );
+  const id = (subscribed.body as { result: { id: number } }).result.id;
+  await admin.request('POST', '/admin/api/security-code/generate');
+  await admin.request('PUT', '/admin/api/switches/3', { enabled: true });
+  const pulled = await call<{ events: Array<{ event: string; params: Record<string, unknown> }> }>(
+    `${url}/api/log/pull?id=${id}`,
+  );
+  assert.ok(pulled.body.success);
+  const events = pulled.body.result!.events;
+  assert.deepEqual(
+    events.map((e) => e.event),
+    ['SecurityCodeRegenerated', 'ConfigurationChanged'],
+  );
+  assert.deepEqual(events[0]!.params, { generation: 1 });
+  const code = device.securityCode.current().securityCode;
+  assert.ok(
+    !JSON.stringify(events).includes(code) &&
+      !JSON.stringify(events).includes(code.replace(/-/g, '')),
+  );
+
+  assert.deepEqual((await call(`${url}/api/system/restart`)).body, { success: true });
+  assert.equal(
+    errorOf((await call(`${url}/api/log/pull?id=${id}`)).body).code,
+    12,
+    'a restart drops subscriptions',
+  );
+  const after = await call<{ id: number }>(
+    `${url}/api/log/subscribe?include=all&filter=DeviceState`,
+  );
+  const all = await call<{ events: Array<{ params: unknown }> }>(
+    `${url}/api/log/pull?id=${(after.body as { result: { id: number } }).result.id}`,
+  );
+  assert.deepEqual(
+    (all.body as { result: { events: Array<{ params: unknown }> } }).result.events.map(
+      (e) => e.params,
+    ),
+    [{ state: 'startup' }, { state: 'startup' }],
+  );
+});
