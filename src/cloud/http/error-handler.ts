@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import {
   errorBody,
@@ -47,6 +47,49 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 };
 
 /**
+ * Fastify's errors from before routing (a path parameter over the length limit, a path that is
+ * not valid percent-encoding): without this they answer in Fastify's own format.
+ */
+export function frameworkErrorHandler(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  request.log.info({ err: error }, 'request refused before routing');
+  void send(
+    reply,
+    new LatchkeyError(error.code === 'FST_ERR_ASYNC_CONSTRAINT' ? 'INTERNAL' : 'NOT_FOUND'),
+  );
+}
+
+/**
+ * The paths of the strings holding a NUL character, walked without recursion (a body may nest
+ * thousands of levels deep within the size limit); a path is only built for a string found.
+ */
+function nulFields(root: unknown): string[] {
+  interface Node {
+    value: unknown;
+    key: string;
+    parent: Node | null;
+  }
+  const found: string[] = [];
+  const stack: Node[] = [{ value: root, key: '', parent: null }];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (typeof node.value === 'string') {
+      if (!node.value.includes('\u0000')) continue;
+      const keys: string[] = [];
+      for (let at: Node | null = node; at?.parent; at = at.parent) keys.unshift(at.key);
+      found.push(keys.join('.'));
+    } else if (typeof node.value === 'object' && node.value !== null) {
+      for (const [key, value] of Object.entries(node.value))
+        stack.push({ value, key, parent: node });
+    }
+  }
+  return found;
+}
+
+/**
  * The one place that renders errors: catalog errors as they are, request errors mapped onto the
  * catalog, anything else logged and answered as a generic 500 without details.
  */
@@ -72,4 +115,17 @@ export function installErrorHandling(app: FastifyInstance): void {
     return send(reply, new LatchkeyError('INTERNAL'));
   });
   app.setNotFoundHandler((_request, reply) => send(reply, new LatchkeyError('NOT_FOUND')));
+  // No text field holds a NUL character: PostgreSQL cannot store or compare one (a 500 there),
+  // SQLite would keep it. Refused alike on every database, before anything reads it.
+  app.addHook('preValidation', async (request) => {
+    const fields = [request.params, request.query, request.body].flatMap(nulFields);
+    if (fields.length > 0) {
+      throw new LatchkeyError('VALIDATION_FAILED', {
+        fields: fields.map((field) => ({
+          field: field || 'body',
+          message: 'Remove the NUL character (\\u0000); it is not allowed in any field.',
+        })),
+      });
+    }
+  });
 }

@@ -7,7 +7,9 @@ export function encodeCursor(key: readonly string[]): string {
 export function decodeCursor(cursor: string, parts: number): string[] | null {
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === parts && key.every((k) => typeof k === 'string')) {
+    // No NUL: a key is compared in SQL, and PostgreSQL refuses NUL in text (a 500, not a 400).
+    const valid = (k: unknown) => typeof k === 'string' && !k.includes('\u0000');
+    if (Array.isArray(key) && key.length === parts && key.every(valid)) {
       return key as string[];
     }
   } catch {
