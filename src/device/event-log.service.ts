@@ -30,9 +30,23 @@ export interface LogEvent {
   params: Record<string, string | number | boolean>;
 }
 
+/** The privilege an HTTP API account needs to read each event type (none: everyone). */
+const EVENT_PRIVILEGE: Partial<Record<EventType, string>> = {
+  SwitchStateChanged: 'switch.monitor',
+  InputChanged: 'io.monitor',
+  OutputChanged: 'io.monitor',
+  AudioLoopTest: 'audio.control',
+  ConfigurationChanged: 'system.control',
+  SecurityCodeRegenerated: 'system.control',
+  FactoryReset: 'system.control',
+  ConfigurationRestored: 'system.control',
+  FirmwareUpdated: 'system.control',
+};
+
 interface Subscription {
   id: number;
-  filter: Set<EventType> | null;
+  /** Whether this subscriber asked for, and may read, an event type. */
+  wants: (event: EventType) => boolean;
   next: number;
   duration: number;
   expiresAt: number;
@@ -69,6 +83,15 @@ export class EventLogService {
       this.record('SecurityCodeRegenerated', { generation: e.generation }),
     );
     events.on('factory-reset', (e) => this.record('FactoryReset', { network: e.network }));
+    events.on('restarted', (e) => {
+      if (e.reason === 'firmware upgrade')
+        this.record('FirmwareUpdated', { version: e.firmwareVersion });
+    });
+    events.on('restarted', (e) => {
+      if (e.reason === 'firmware upgrade') {
+        this.record('FirmwareUpdated', { version: e.firmwareVersion });
+      }
+    });
     events.on('config-restored', (e) =>
       this.record('ConfigurationRestored', { encrypted: e.encrypted }),
     );
@@ -88,7 +111,7 @@ export class EventLogService {
     this.#events.push(entry);
     if (this.#events.length > MAX_EVENTS) this.#events.splice(0, this.#events.length - MAX_EVENTS);
     for (const sub of this.#subscriptions.values()) {
-      if (!sub.filter || sub.filter.has(event)) for (const wake of sub.waiters) wake();
+      if (sub.wants(event)) for (const wake of sub.waiters) wake();
     }
     return entry;
   }
@@ -121,8 +144,23 @@ export class EventLogService {
     return new Set(names as EventType[]);
   }
 
-  subscribe(options: { include?: string; filter?: string; duration?: number }): number {
+  /**
+   * Opens a channel. `privileges` are the subscribing account's (null: authentication None,
+   * everything); events the account may not monitor are never delivered to it.
+   */
+  subscribe(options: {
+    include?: string;
+    filter?: string;
+    duration?: number;
+    privileges?: readonly string[] | null;
+  }): number {
     const filter = this.parseFilter(options.filter);
+    const privileges = options.privileges ?? null;
+    const wants = (event: EventType) => {
+      if (filter && !filter.has(event)) return false;
+      const needed = EVENT_PRIVILEGE[event];
+      return !needed || privileges === null || privileges.includes(needed);
+    };
     const duration = options.duration ?? 90;
     if (!Number.isInteger(duration) || duration < 1 || duration > 3600) {
       throw invalidParam('duration', 'Use a duration from 1 to 3600 seconds.');
@@ -149,7 +187,7 @@ export class EventLogService {
     while (this.#subscriptions.has(id));
     this.#subscriptions.set(id, {
       id,
-      filter,
+      wants,
       next,
       duration,
       expiresAt: Date.now() + duration * 1000,
@@ -200,7 +238,7 @@ export class EventLogService {
       if (event.id < sub.next) continue;
       if (batch.length >= BATCH) break;
       sub.next = event.id + 1;
-      if (!sub.filter || sub.filter.has(event.event)) batch.push(event);
+      if (sub.wants(event.event)) batch.push(event);
     }
     return batch;
   }

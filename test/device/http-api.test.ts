@@ -634,3 +634,27 @@ test('Generate New, configuration changes and restarts appear in the event log w
     [{ state: 'startup' }, { state: 'startup' }],
   );
 });
+
+test('log/pull delivers only the events the subscribing account may monitor', async (t) => {
+  const { url } = await startTestDevice(t, { apiAccounts: [{ username: USER, password: PASS }] });
+  const admin = await adminWithPassword(url);
+  await admin.request('PUT', '/admin/api/http-api/accounts/2', {
+    username: 'doors',
+    password: 'doors-pass',
+    privileges: ['io.monitor'],
+  });
+  const doors = { authorization: basic('doors', 'doors-pass') };
+  const subscribed = await call<{ id: number }>(`${url}/api/log/subscribe`, { headers: doors });
+  const id = (subscribed.body as { result: { id: number } }).result.id;
+  await call(`${url}/api/switch/ctrl?switch=1&action=on`);
+  await admin.request('POST', '/admin/api/simulate/input', { port: 'input2', active: true });
+  const pulled = await call<{ events: Array<{ event: string }> }>(`${url}/api/log/pull?id=${id}`, {
+    headers: doors,
+  });
+  assert.deepEqual(
+    (pulled.body as { result: { events: Array<{ event: string }> } }).result.events.map(
+      (e) => e.event,
+    ),
+    ['InputChanged'],
+  );
+});

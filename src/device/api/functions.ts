@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Privilege, ServiceName } from '../config.model.ts';
+import type { ApiAccount, Privilege, ServiceName } from '../config.model.ts';
 import type { Device } from '../device.ts';
 import { invalidParam, missingParam } from '../device.errors.ts';
 import { MAX_PULL_TIMEOUT } from '../event-log.service.ts';
@@ -12,6 +12,8 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface ApiContext {
   device: Device;
+  /** The authenticated HTTP API account; null when the service needs no authentication. */
+  account: ApiAccount | null;
   params: Params;
   body: unknown;
   request: FastifyRequest;
@@ -265,7 +267,7 @@ export const API_FUNCTIONS: Record<string, ApiFunction> = {
   'log/subscribe': {
     methods: READ,
     service: 'logging',
-    handle: ({ device, params }) =>
+    handle: ({ device, params, account }) =>
       result({
         id: device.eventLog.subscribe({
           include: params.string('include'),
@@ -275,6 +277,7 @@ export const API_FUNCTIONS: Record<string, ApiFunction> = {
             { min: 1, max: 3600 },
             'Use a duration from 1 to 3600 seconds.',
           ),
+          privileges: account ? account.privileges : null,
         }),
       }),
   },

@@ -83,7 +83,14 @@ export function registerHttpApi(
         [request.query as Record<string, unknown>, bodyFields, multipart?.fields],
         files,
       );
-      const output = await fn.handle({ device, params, body, request, signal: abort.signal });
+      const output = await fn.handle({
+        device,
+        account: auth.account,
+        params,
+        body,
+        request,
+        signal: abort.signal,
+      });
       if (output.kind === 'file') {
         if (output.filename)
           reply.header('Content-Disposition', `attachment; filename="${output.filename}"`);
