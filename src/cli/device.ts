@@ -95,6 +95,7 @@ export const deviceCommand: Command = {
     console.log(
       `  Administration: ${running.url}/admin/api/ (user admin${device.accounts.mustChangePassword ? ', factory password 2n — change it at first login' : ''})`,
     );
+    for (const note of running.notes) console.log(`  Note: ${note}`);
     if (values.cloud)
       console.log(
         `  Cloud link:     ${values.cloud} (the link client is not part of this version; status stays "disconnected")`,

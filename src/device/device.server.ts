@@ -26,6 +26,8 @@ export interface RunningDevice {
   httpsUrl: string | null;
   device: Device;
   app: FastifyInstance;
+  /** Things the operator should know about the start (e.g. an option that was not applied). */
+  notes: string[];
   close(): Promise<void>;
 }
 
@@ -60,6 +62,16 @@ async function listen(
   return typeof address === 'object' && address ? address.port : port;
 }
 
+/** Runs a start-up step, turning a refusal into a DeviceStartError naming the option. */
+async function prefixed<T>(option: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof DeviceError) throw new DeviceStartError(`${option}: ${error.hint}`);
+    throw error;
+  }
+}
+
 /** Opens the device from its identity and data folder and serves it on `port` (and `httpsPort`). */
 export async function startDevice(options: StartDeviceOptions): Promise<RunningDevice> {
   const device = await Device.open({
@@ -67,16 +79,26 @@ export async function startDevice(options: StartDeviceOptions): Promise<RunningD
     dataDir: options.dataDir,
   });
   const apps: FastifyInstance[] = [];
+  const notes: string[] = [];
   const closeAll = async () => {
     device.close();
     for (const app of apps) await app.close();
   };
   try {
     if (options.adminPassword !== undefined) {
-      await device.accounts.setInitialAdminPassword(options.adminPassword);
+      const outcome = await prefixed('--admin-password', () =>
+        device.accounts.setInitialAdminPassword(options.adminPassword!),
+      );
+      if (outcome === 'kept') {
+        notes.push(
+          'The administrator password had already been changed on this device; --admin-password was not applied.',
+        );
+      }
     }
     for (const account of options.apiAccounts ?? []) {
-      await device.accounts.provisionIntegratorAccount(account.username, account.password);
+      await prefixed('--api-account', () =>
+        device.accounts.provisionIntegratorAccount(account.username, account.password),
+      );
     }
     const digest = new DigestAuthority();
     const host = options.host ?? '127.0.0.1';
@@ -113,6 +135,7 @@ export async function startDevice(options: StartDeviceOptions): Promise<RunningD
       httpsUrl,
       device,
       app,
+      notes,
       close: closeAll,
     };
   } catch (error) {
