@@ -107,7 +107,12 @@ export const deviceConfigSchema = z.object({
   admin: z.object({
     username: z.literal('admin'),
     /** scrypt hash; empty means the factory password `2n`, which must be changed first. */
-    passwordHash: z.string(),
+    passwordHash: z
+      .string()
+      .regex(
+        /^$|^scrypt\$1[0-9]\$[1-9]\$1\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$/,
+        'a password hash made by this device',
+      ),
   }),
   httpApi: z.object({
     services: z.object(

@@ -1,3 +1,4 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { fail, ok, type Result } from '../core/result.ts';
 import {
@@ -264,6 +265,14 @@ export function parseConfigXml(text: string): Result<DeviceConfig> {
       .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
       .join('; ');
     return fail(`The configuration is not valid (${problems}).`);
+  }
+  try {
+    const certificate = new X509Certificate(parsed.data.certificate.certPem);
+    if (!certificate.checkPrivateKey(createPrivateKey(parsed.data.certificate.keyPem))) {
+      return fail("The configuration's certificate does not belong to its private key.");
+    }
+  } catch {
+    return fail("The configuration's certificate or private key cannot be read.");
   }
   const ids = parsed.data.switches.map((sw) => sw.switch);
   if (new Set(ids).size !== ids.length) return fail('The configuration lists a switch twice.');

@@ -67,3 +67,25 @@ test('the self-signed certificate is a valid X.509 certificate that verifies wit
     generateSelfSignedCertificate('a').certPem,
   );
 });
+
+test('a configuration with a foreign password hash or a mismatched certificate is refused', () => {
+  const config = defaultConfig('2N IP Verso', '54-0562-0293', certificate);
+  const xml = configToXml(config);
+  const refused = (text: string) => {
+    const result = parseConfigXml(text);
+    return result.ok ? '' : result.message;
+  };
+  assert.match(
+    refused(xml.replace('PasswordHash=""', 'PasswordHash="scrypt$30$8$1$c2FsdA==$aGFzaA=="')),
+    /admin\.passwordHash/,
+  );
+  const other = generateSelfSignedCertificate('other');
+  assert.match(
+    refused(xml.replace(certificate.certPem, other.certPem)),
+    /does not belong to its private key/,
+  );
+  assert.equal(
+    refused(xml.replace('PasswordHash=""', 'PasswordHash="scrypt$14$8$1$c2FsdA==$aGFzaA=="')),
+    '',
+  );
+});
