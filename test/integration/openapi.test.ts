@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { errorCatalog } from '../../src/core/errors.ts';
+import { startTestCloud } from '../helpers/cloud.ts';
+import { testDialects } from '../helpers/databases.ts';
+import { ApiClient } from '../helpers/http.ts';
+
+/** DESIGN.md "Cloud REST API", every route with the answers it must document. */
+const EXPECTED: Record<string, number[]> = {
+  'POST /api/auth/register': [201, 400, 409],
+  'POST /api/auth/login': [200, 400, 401],
+  'POST /api/auth/logout': [204, 401, 403],
+  'GET /api/me': [200, 401],
+  'POST /api/tokens': [201, 400, 401, 403],
+  'GET /api/sites': [200, 400, 401],
+  'POST /api/sites': [201, 400, 401, 403],
+  'GET /api/sites/{siteId}': [200, 401, 404],
+  'PATCH /api/sites/{siteId}': [200, 400, 401, 403, 404],
+  'GET /api/sites/{siteId}/devices': [200, 400, 401, 404],
+  // Every row of the claim-rules table.
+  'POST /api/sites/{siteId}/devices': [201, 400, 401, 403, 404, 409, 413, 415, 422, 429],
+  'DELETE /api/sites/{siteId}/devices/{serialNumber}': [204, 400, 401, 403, 404],
+  'GET /api/notifications': [200, 400, 401],
+  'POST /api/notifications/read': [204, 400, 401, 403],
+  'GET /api/sites/{siteId}/audit': [200, 400, 401, 404],
+};
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+
+interface Operation {
+  summary?: string;
+  tags?: string[];
+  parameters?: { in: string; name: string; required?: boolean }[];
+  requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+  responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>;
+}
+
+/** The routes the server really has, from Fastify's route tree (HEAD left out). */
+function serverRoutes(app: FastifyInstance): string[] {
+  const stack: string[] = [];
+  const routes: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^([│├└─\s]*)(\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!match) continue;
+    stack.length = match[1]!.length / 4 - 1;
+    stack.push(match[2]!);
+    const path = stack.join('').replace(/:(\w+)/g, '{$1}');
+    for (const method of match[3]?.split(', ') ?? []) {
+      if (method !== 'HEAD') routes.push(`${method} ${path}`);
+    }
+  }
+  return routes.sort();
+}
+
+for (const dialect of testDialects) {
+  describe(`the OpenAPI document (${dialect.name})`, () => {
+    it('lists every route of the API, and only those, with what each answers', async (t) => {
+      const cloud = await startTestCloud(t, dialect);
+      // Public: no session needed.
+      const response = await new ApiClient(cloud.url).get('/openapi.json');
+      assert.equal(response.status, 200, response.text);
+      const doc = response.body as {
+        openapi: string;
+        info: { title: string };
+        paths: Record<string, Record<string, Operation>>;
+        components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+      };
+      assert.match(doc.openapi, /^3\.1\./);
+      assert.ok(doc.info.title);
+
+      const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
+        Object.keys(item)
+          .filter((m) => METHODS.includes(m))
+          .map((m) => `${m.toUpperCase()} ${path}`),
+      );
+      assert.deepEqual(documented.sort(), Object.keys(EXPECTED).sort());
+      // The document and the server agree (the document and /healthz are not API routes).
+      const served = serverRoutes(cloud.app).filter((r) => r.split(' ')[1]!.startsWith('/api/'));
+      assert.deepEqual(served, Object.keys(EXPECTED).sort());
+
+      for (const [route, statuses] of Object.entries(EXPECTED)) {
+        const [method, path] = route.split(' ') as [string, string];
+        const operation = doc.paths[path]![method.toLowerCase()]!;
+        assert.ok(operation.summary, `${route} has a summary`);
+        assert.ok(operation.tags?.length, `${route} has a tag`);
+        const answers = Object.keys(operation.responses).map(Number);
+        for (const status of statuses) {
+          assert.ok(answers.includes(status), `${route} documents ${status}`);
+        }
+        for (const status of answers.filter((s) => s >= 400)) {
+          const schema = operation.responses[status]!.content?.['application/json']?.schema;
+          assert.equal(schema?.$ref, '#/components/schemas/ErrorBody', `${route} ${status}`);
+        }
+        for (const name of path.match(/\{(\w+)\}/g) ?? []) {
+          const parameter = operation.parameters?.find((p) => `{${p.name}}` === name);
+          assert.equal(parameter?.in, 'path', `${route} documents ${name}`);
+          assert.equal(parameter?.required, true);
+        }
+      }
+
+      const claim = doc.paths['/api/sites/{siteId}/devices']!.post!;
+      const body = claim.requestBody!.content['application/json']!.schema as {
+        required: string[];
+        additionalProperties: boolean;
+      };
+      assert.deepEqual([...body.required].sort(), ['securityCode', 'serialNumber']);
+      assert.equal(body.additionalProperties, false);
+
+      // The error body of DESIGN.md, with every code of the catalog.
+      const errorBody = doc.components.schemas.ErrorBody as {
+        required: string[];
+        properties: {
+          error: { required: string[]; properties: { code: { enum: string[] } } };
+        };
+      };
+      assert.deepEqual(errorBody.required, ['error']);
+      assert.deepEqual([...errorBody.properties.error.required].sort(), [
+        'cause',
+        'code',
+        'hints',
+        'message',
+      ]);
+      assert.deepEqual(
+        [...errorBody.properties.error.properties.code.enum].sort(),
+        Object.keys(errorCatalog).sort(),
+      );
+      assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['bearer', 'session']);
+    });
+  });
+}
