@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { build } from './http/app.ts';
+import { startEmbeddedTransport } from './link/embedded.transport.ts';
+import { LinkBridge } from './link/link.bridge.ts';
 import { loadMasterKey } from './secrets/master-key.ts';
 import { deriveKey, SecretBox } from './secrets/secret-box.ts';
 import { systemClock, type Clock } from './services/clock.ts';
@@ -14,6 +16,10 @@ export interface CloudOptions {
   port?: number;
   host?: string;
   logger?: boolean | object;
+  /** Also accept device links over MQTT/TCP on this port (0 picks a free one). */
+  mqttPort?: number | undefined;
+  /** How long the cloud waits for a device to answer a command. */
+  commandTimeoutMs?: number;
   clock?: Clock;
   claimLimits?: RateLimitPolicy;
   sessionTtlMs?: number;
@@ -25,6 +31,9 @@ export interface RunningCloud {
   store: Store;
   services: Services;
   events: CloudEventBus;
+  link: LinkBridge;
+  /** The MQTT/TCP port when --mqtt-port was given. */
+  mqttPort: number | null;
   close(): Promise<void>;
 }
 
@@ -51,9 +60,34 @@ export async function openCloud(
 export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
   const { store, events, services } = await openCloud(options);
   const app = await build({ services, logger: options.logger ?? false });
+  // This node holds every device link of the embedded broker: none is connected yet.
+  await services.deviceLink.markAllOffline();
+  let transport: Awaited<ReturnType<typeof startEmbeddedTransport>>;
+  try {
+    transport = await startEmbeddedTransport({
+      httpServer: app.server,
+      mqttPort: options.mqttPort,
+      host: options.host,
+      authenticate: (serial, password) => services.deviceLink.authenticate(serial, password),
+      log: app.log,
+    });
+  } catch (error) {
+    await app.close();
+    await store.close();
+    throw error;
+  }
+  const link = new LinkBridge(
+    transport,
+    services.deviceLink,
+    events,
+    app.log,
+    options.commandTimeoutMs,
+  );
   try {
     await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
   } catch (error) {
+    link.close();
+    await transport.close();
     await app.close();
     await store.close();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -72,7 +106,11 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     store,
     services,
     events,
+    link,
+    mqttPort: transport.tcpPort,
     async close() {
+      link.close();
+      await transport.close();
       await app.close();
       await store.close();
     },

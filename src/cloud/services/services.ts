@@ -4,6 +4,7 @@ import { createAuditService } from './audit.service.ts';
 import { createAuthService } from './auth.service.ts';
 import { createClaimService } from './claim.service.ts';
 import type { Clock } from './clock.ts';
+import { createDeviceLinkService } from './device-link.service.ts';
 import type { CloudEventBus } from './events.ts';
 import { createNotificationsService } from './notifications.service.ts';
 import type { RateLimitPolicy } from './rate-limit.ts';
@@ -46,6 +47,12 @@ export function createServices(deps: ServiceDeps) {
     notifications: createNotificationsService({ store, clock }),
     audit: createAuditService({ store }),
     registry: createRegistryService({ store, clock, deviceSecrets: deps.deviceSecrets }),
+    deviceLink: createDeviceLinkService({
+      store,
+      clock,
+      events,
+      deviceSecrets: deps.deviceSecrets,
+    }),
   };
 }
 

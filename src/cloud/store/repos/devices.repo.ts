@@ -53,14 +53,41 @@ export function devicesRepo(db: Executor, dialect: StoreDialect) {
         .executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },
-    /** Raises the known code generation; never lowers it. */
-    raiseKnownGeneration: (serial: string, generation: number) =>
-      db
+    /** Raises the known code generation, never lowers it; true when it was raised. */
+    async raiseKnownGeneration(serial: string, generation: number) {
+      const result = await db
         .updateTable('devices')
         .set({ known_generation: generation })
         .where('serial_number', '=', serial)
         .where('known_generation', '<', generation)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    /** Online or offline since `now`. */
+    setPresence: (serial: string, online: boolean, now: string) =>
+      db
+        .updateTable('devices')
+        .set({ online: online ? 1 : 0, last_seen_at: now })
+        .where('serial_number', '=', serial)
         .execute(),
+    /** What the device reported about itself; a report also means it is online. */
+    setReported: (serial: string, firmware: string, now: string) =>
+      db
+        .updateTable('devices')
+        .set({ firmware, online: 1, last_seen_at: now })
+        .where('serial_number', '=', serial)
+        .execute(),
+    /** After a restart of the only node that held the links, nobody is connected. */
+    markAllOffline: () =>
+      db.updateTable('devices').set({ online: 0 }).where('online', '=', 1).execute(),
+    /** The site that owns the device, with its company and name, or undefined. */
+    ownerOf: (serial: string) =>
+      db
+        .selectFrom('ownerships')
+        .innerJoin('sites', 'sites.id', 'ownerships.site_id')
+        .select(['sites.id as site_id', 'sites.name as site_name', 'sites.company_id'])
+        .where('ownerships.serial_number', '=', serial)
+        .executeTakeFirst(),
     listBySite: (siteId: string, afterSerial: string | null, limit: number) => {
       let query = db
         .selectFrom('ownerships')

@@ -1,0 +1,155 @@
+import { createServer, type Server as NetServer } from 'node:net';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Aedes, type Client } from 'aedes';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import {
+  deviceMayPublish,
+  deviceMaySubscribe,
+  deviceTopic,
+  parseDeviceTopic,
+} from '../../core/link.protocol.ts';
+import type { DeviceMessageHandler, LinkTransport } from './link.transport.ts';
+
+export const MQTT_WEBSOCKET_PATH = '/mqtt';
+
+/** What the embedded broker needs from the rest of the cloud. */
+export interface EmbeddedTransportOptions {
+  /** The cloud's HTTP server: MQTT over WebSocket is served on it at /mqtt. */
+  httpServer: HttpServer;
+  /** Also accept MQTT over TCP on this port. */
+  mqttPort?: number | undefined;
+  host?: string | undefined;
+  authenticate(serial: string, password: string): Promise<boolean>;
+  log: {
+    info(object: object, message: string): void;
+    warn(object: object, message: string): void;
+  };
+}
+
+// The serial a client logged in with; authorisation uses it, never the client id.
+const serials = new WeakMap<Client, string>();
+
+// aedes' CONNACK return code 4 (MQTT 3.1.1 §3.2.2.3): bad user name or password.
+function badCredentials(): Error & { returnCode: 4 } {
+  return Object.assign(new Error('bad user name or password'), { returnCode: 4 as const });
+}
+
+/** The embedded MQTT 3.1.1 broker (aedes): WebSocket on the cloud's port, TCP optionally. */
+export async function startEmbeddedTransport(
+  options: EmbeddedTransportOptions,
+): Promise<LinkTransport & { tcpPort: number | null }> {
+  const { log } = options;
+  const broker = await Aedes.createBroker({
+    authenticate(client, username, password, done) {
+      const serial = username ?? '';
+      options
+        .authenticate(serial, password?.toString() ?? '')
+        .then((ok) => {
+          if (!ok) {
+            log.warn({ serial, clientId: client.id }, 'device link refused: bad credentials');
+            done(badCredentials(), false);
+            return;
+          }
+          serials.set(client, serial);
+          done(null, true);
+        })
+        .catch((error: unknown) => {
+          log.warn({ err: error, serial }, 'device link refused: authentication failed');
+          done(badCredentials(), false);
+        });
+    },
+    authorizePublish(client, packet, done) {
+      // client is null for the cloud's own messages.
+      if (client === null) return done(null);
+      const serial = serials.get(client);
+      if (serial !== undefined && deviceMayPublish(serial, packet.topic)) return done(null);
+      log.warn({ serial, topic: packet.topic }, 'device link: publish refused');
+      done(new Error('not authorised'));
+    },
+    authorizeSubscribe(client, subscription, done) {
+      const serial = serials.get(client);
+      if (serial !== undefined && deviceMaySubscribe(serial, subscription.topic)) {
+        return done(null, subscription);
+      }
+      log.warn({ serial, topic: subscription.topic }, 'device link: subscribe refused');
+      done(null, null);
+    },
+  });
+
+  let handler: DeviceMessageHandler = () => {};
+  broker.on('publish', (packet, client) => {
+    const topic = parseDeviceTopic(packet.topic);
+    // Devices may only publish under their own serial (authorizePublish); the will of a
+    // device is published by the broker on its behalf.
+    if (!topic || topic.kind === 'commands') return;
+    if (client !== null && serials.get(client) !== topic.serial) return;
+    handler(topic.serial, topic.kind, Buffer.from(packet.payload));
+  });
+
+  const wss = new WebSocketServer({ noServer: true });
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (request.url ?? '').split('?')[0];
+    if (path !== MQTT_WEBSOCKET_PATH) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (websocket) => {
+      broker.handle(createWebSocketStream(websocket), request);
+    });
+  };
+  options.httpServer.on('upgrade', onUpgrade);
+
+  let tcp: NetServer | null = null;
+  let tcpPort: number | null = null;
+  if (options.mqttPort !== undefined) {
+    const server = createServer((socket) => broker.handle(socket));
+    tcp = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new Error(
+                `MQTT port ${options.mqttPort} is already in use; choose another with --mqtt-port.`,
+              )
+            : error,
+        ),
+      );
+      server.listen(options.mqttPort, options.host ?? '0.0.0.0', resolve);
+    });
+    const address = server.address();
+    tcpPort = typeof address === 'object' && address ? address.port : null;
+    log.info({ port: tcpPort }, 'device link: MQTT over TCP');
+  }
+
+  return {
+    name: 'embedded',
+    tcpPort,
+    onDeviceMessage(next) {
+      handler = next;
+    },
+    sendCommand(serial, payload) {
+      return new Promise((resolve, reject) =>
+        broker.publish(
+          {
+            cmd: 'publish',
+            topic: deviceTopic(serial, 'commands'),
+            payload,
+            qos: 1,
+            retain: false,
+            dup: false,
+          },
+          (error) => (error ? reject(error) : resolve()),
+        ),
+      );
+    },
+    isReady: () => !broker.closed,
+    async close() {
+      options.httpServer.off('upgrade', onUpgrade);
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      if (tcp) await new Promise<void>((resolve) => tcp!.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import {
+  parseEventMessage,
+  parsePresenceMessage,
+  parseReplyMessage,
+  parseStateMessage,
+  type CommandMessage,
+  type CommandName,
+  type DeviceTopicKind,
+  type ReplyMessage,
+} from '../../core/link.protocol.ts';
+import type { DeviceLinkService } from '../services/device-link.service.ts';
+import type { CloudEventBus } from '../services/events.ts';
+import type { LinkTransport } from './link.transport.ts';
+
+export interface LinkLog {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
+/** A command the device did not answer in time. */
+export class CommandTimeoutError extends Error {
+  override name = 'CommandTimeoutError';
+}
+
+/**
+ * Connects the transport to the cloud's services: parses what devices publish and calls the
+ * same services the HTTP routes call; sends commands with ids and waits for their replies.
+ */
+export class LinkBridge {
+  readonly #pending = new Map<
+    string,
+    {
+      resolve: (reply: ReplyMessage) => void;
+      reject: (error: Error) => void;
+      timer: NodeJS.Timeout;
+    }
+  >();
+  // One chain per device, so a device's messages are handled in the order it sent them.
+  readonly #queues = new Map<string, Promise<void>>();
+  readonly #onOwnershipChanged = (change: { serialNumber: string; siteName: string | null }) => {
+    this.#tellOwnership(change.serialNumber, change.siteName);
+  };
+
+  constructor(
+    private readonly transport: LinkTransport,
+    private readonly service: DeviceLinkService,
+    private readonly events: CloudEventBus,
+    private readonly log: LinkLog,
+    private readonly commandTimeoutMs = 5000,
+  ) {
+    transport.onDeviceMessage((serial, kind, payload) => this.#enqueue(serial, kind, payload));
+    events.on('ownership-changed', this.#onOwnershipChanged);
+  }
+
+  /** Sends a command and resolves with the device's reply; rejects after the timeout. */
+  command(
+    serial: string,
+    name: CommandName,
+    args: Record<string, unknown> = {},
+  ): Promise<ReplyMessage> {
+    const message: CommandMessage = { id: randomUUID(), name, args };
+    return new Promise<ReplyMessage>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(message.id);
+        reject(
+          new CommandTimeoutError(
+            `device ${serial} did not answer "${name}" in ${this.commandTimeoutMs} ms`,
+          ),
+        );
+      }, this.commandTimeoutMs);
+      this.#pending.set(message.id, { resolve, reject, timer });
+      this.transport
+        .sendCommand(serial, Buffer.from(JSON.stringify(message)))
+        .catch((error: Error) => {
+          clearTimeout(timer);
+          this.#pending.delete(message.id);
+          reject(error);
+        });
+    });
+  }
+
+  close(): void {
+    this.events.off('ownership-changed', this.#onOwnershipChanged);
+    for (const [id, pending] of this.#pending) {
+      clearTimeout(pending.timer);
+      pending.reject(new Error('the device link is closing'));
+      this.#pending.delete(id);
+    }
+  }
+
+  #tellOwnership(serial: string, site: string | null): void {
+    this.command(serial, 'set-ownership', { site }).catch((error: Error) =>
+      this.log.info(
+        { serial, reason: error.message },
+        'device link: ownership not delivered now; sent again when the device connects',
+      ),
+    );
+  }
+
+  #enqueue(serial: string, kind: DeviceTopicKind, payload: Buffer): void {
+    const previous = this.#queues.get(serial) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.#handle(serial, kind, payload))
+      .catch((error: unknown) =>
+        this.log.error({ err: error, serial, kind }, 'device link: message failed'),
+      )
+      .finally(() => {
+        if (this.#queues.get(serial) === next) this.#queues.delete(serial);
+      });
+    this.#queues.set(serial, next);
+  }
+
+  async #handle(serial: string, kind: DeviceTopicKind, payload: Buffer): Promise<void> {
+    switch (kind) {
+      case 'presence': {
+        const presence = parsePresenceMessage(payload);
+        if (!presence.ok) return this.#invalid(serial, kind, presence.message);
+        await this.service.presence(serial, presence.value.online);
+        if (presence.value.online) {
+          const owner = await this.service.ownership(serial);
+          this.#tellOwnership(serial, owner?.siteName ?? null);
+        }
+        return;
+      }
+      case 'state': {
+        const state = parseStateMessage(payload);
+        if (!state.ok) return this.#invalid(serial, kind, state.message);
+        return this.service.state(serial, state.value);
+      }
+      case 'events': {
+        const event = parseEventMessage(payload);
+        if (!event.ok) return this.#invalid(serial, kind, event.message);
+        return this.service.event(serial, event.value);
+      }
+      case 'replies': {
+        const reply = parseReplyMessage(payload);
+        if (!reply.ok) return this.#invalid(serial, kind, reply.message);
+        const pending = this.#pending.get(reply.value.id);
+        if (!pending) return;
+        clearTimeout(pending.timer);
+        this.#pending.delete(reply.value.id);
+        pending.resolve(reply.value);
+        return;
+      }
+      case 'commands':
+        return;
+    }
+  }
+
+  #invalid(serial: string, kind: string, reason: string): void {
+    this.log.warn({ serial, kind, reason }, 'device link: message ignored');
+  }
+}

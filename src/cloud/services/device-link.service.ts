@@ -1,0 +1,160 @@
+import type { DeviceEventMessage, DeviceStateMessage } from '../../core/link.protocol.ts';
+import { deriveLinkPassword } from '../../core/security-code.rules.ts';
+import type { SerialNumber } from '../../core/serial.rules.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
+import { auditRepo } from '../store/repos/audit.repo.ts';
+import { companiesRepo } from '../store/repos/companies.repo.ts';
+import { devicesRepo } from '../store/repos/devices.repo.ts';
+import { notificationsRepo } from '../store/repos/notifications.repo.ts';
+import type { Executor } from '../store/schema.ts';
+import type { Store } from '../store/store.ts';
+import { auditRow } from './audit.service.ts';
+import { iso, type Clock } from './clock.ts';
+import type { CloudEventBus } from './events.ts';
+import { notificationRows, type NotificationDraft } from './notifications.service.ts';
+import { safeEqual } from './tokens.ts';
+
+/** What the owning site reads when someone generated a new code on its device (issue 4). */
+function regeneratedNotification(
+  serial: string,
+  site: { id: string; name: string },
+): NotificationDraft {
+  return {
+    kind: 'code-regenerated',
+    title: `A new security code was generated on ${serial}`,
+    body: `Someone with administrator access to the device ${serial} in your site "${site.name}" generated a new security code; the device can now be moved to another account with it. The old security code no longer works.`,
+    siteId: site.id,
+    serialNumber: serial,
+  };
+}
+
+function factoryResetNotification(
+  serial: string,
+  site: { id: string; name: string },
+  network: boolean,
+): NotificationDraft {
+  return {
+    kind: 'factory-reset',
+    title: `Device ${serial} was reset to factory defaults`,
+    body: `The device ${serial} in your site "${site.name}" was reset to its default configuration${network ? ', network settings and certificates included' : ''}. Its administrator password is the default again until someone changes it; it stays in your site.`,
+    siteId: site.id,
+    serialNumber: serial,
+  };
+}
+
+/** What the cloud does with what devices say over the link; the link layer only transports. */
+export function createDeviceLinkService(deps: {
+  store: Store;
+  clock: Clock;
+  events: CloudEventBus;
+  deviceSecrets: SecretBox;
+}) {
+  const { store, clock, events } = deps;
+  const devices = (db: Executor) => devicesRepo(db, store.dialect);
+
+  /** Notifies every member of the owning company and audits, in the caller's transaction. */
+  async function tellOwner(
+    trx: Executor,
+    serial: string,
+    action: string,
+    draft: ((site: { id: string; name: string }) => NotificationDraft) | null,
+    detail: Record<string, unknown>,
+  ) {
+    const owner = await devices(trx).ownerOf(serial);
+    if (!owner) return;
+    const now = iso(clock.now());
+    await auditRepo(trx).insertMany([
+      auditRow(
+        {
+          companyId: owner.company_id,
+          siteId: owner.site_id,
+          actor: null,
+          action,
+          outcome: 'success',
+          serialNumber: serial,
+          detail: { ...detail, source: 'device' },
+        },
+        now,
+      ),
+    ]);
+    if (draft) {
+      const recipients = await companiesRepo(trx).memberUserIds(owner.company_id);
+      await notificationsRepo(trx).insertMany(
+        notificationRows(recipients, draft({ id: owner.site_id, name: owner.site_name }), now),
+      );
+    }
+  }
+
+  /** Raises knownGeneration; when it rose, the owner hears of the new code (once). */
+  async function codeGenerationSeen(serial: string, generation: number, via: string) {
+    await store.transaction(async (trx) => {
+      if (await devices(trx).raiseKnownGeneration(serial, generation)) {
+        await tellOwner(
+          trx,
+          serial,
+          'device.code-regenerated',
+          (site) => regeneratedNotification(serial, site),
+          { generation, via },
+        );
+      }
+    });
+  }
+
+  return {
+    /** MQTT login: username = serial, password = HMAC of the device secret (DESIGN.md "Link"). */
+    async authenticate(serial: string, password: string): Promise<boolean> {
+      const device = await devices(store.db).findBySerial(serial);
+      if (!device) return false;
+      const secret = deps.deviceSecrets.open(device.secret_enc, device.serial_number);
+      return safeEqual(deriveLinkPassword(secret, serial as SerialNumber), password);
+    },
+
+    async presence(serial: string, online: boolean) {
+      await devices(store.db).setPresence(serial, online, iso(clock.now()));
+      events.emit('device-updated', { serialNumber: serial });
+    },
+
+    async state(serial: string, state: DeviceStateMessage) {
+      await devices(store.db).setReported(serial, state.firmware, iso(clock.now()));
+      // A code generated while the link was down is learnt from the state sent on reconnect.
+      await codeGenerationSeen(serial, state.codeGeneration, 'state');
+      events.emit('device-updated', { serialNumber: serial });
+    },
+
+    async event(serial: string, event: DeviceEventMessage) {
+      switch (event.type) {
+        case 'code-regenerated':
+          await codeGenerationSeen(serial, event.generation, 'event');
+          break;
+        case 'factory-reset':
+          await store.transaction((trx) =>
+            tellOwner(
+              trx,
+              serial,
+              'device.factory-reset',
+              (site) => factoryResetNotification(serial, site, event.network),
+              { network: event.network },
+            ),
+          );
+          break;
+        case 'config-restored':
+        case 'restarted':
+          await store.transaction((trx) =>
+            tellOwner(trx, serial, `device.${event.type}`, null, { ...event }),
+          );
+          break;
+      }
+      events.emit('device-updated', { serialNumber: serial });
+    },
+
+    /** The site name the device should show, or null when it is in no site. */
+    async ownership(serial: string): Promise<{ siteId: string; siteName: string } | null> {
+      const owner = await devices(store.db).ownerOf(serial);
+      return owner ? { siteId: owner.site_id, siteName: owner.site_name } : null;
+    },
+
+    markAllOffline: () => devices(store.db).markAllOffline(),
+  };
+}
+
+export type DeviceLinkService = ReturnType<typeof createDeviceLinkService>;

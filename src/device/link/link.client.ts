@@ -1,0 +1,222 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import {
+  deviceTopic,
+  parseCommandMessage,
+  type CommandMessage,
+  type DeviceEventMessage,
+  type DeviceStateMessage,
+  type ReplyMessage,
+} from '../../core/link.protocol.ts';
+import { deriveLinkPassword } from '../../core/security-code.rules.ts';
+import type { DeviceEventMap } from '../device.events.ts';
+import type { Device } from '../device.ts';
+
+export interface LinkClientOptions {
+  /** The cloud's base URL (http://host:port → ws://host:port/mqtt) or a broker URL (mqtt://, ws://). */
+  cloudUrl: string;
+  /** First reconnect delay; doubles up to `maxBackoffMs`, with full jitter. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  keepaliveSeconds?: number;
+  log?: (message: string) => void;
+}
+
+/** Where the device connects for a given --cloud value. */
+export function brokerUrlFor(cloudUrl: string): string {
+  const url = new URL(cloudUrl);
+  if (url.protocol === 'http:' || url.protocol === 'https:') {
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.pathname = '/mqtt';
+    return url.toString();
+  }
+  if (['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:'].includes(url.protocol)) return url.toString();
+  throw new Error(
+    `The cloud URL must start with http://, https://, mqtt:// or ws://, got "${url.protocol}//".`,
+  );
+}
+
+/**
+ * The device's side of the link (DESIGN.md "Link"): logs in with serial + HMAC of its secret,
+ * reports state on every connect, forwards its events, answers commands, and reconnects with
+ * exponential backoff and full jitter so a fleet does not reconnect in lockstep.
+ */
+export class DeviceLinkClient {
+  #client: MqttClient | null = null;
+  #attempt = 0;
+  #reconnectTimer: NodeJS.Timeout | null = null;
+  #stopped = false;
+  #stopping: Promise<void> | null = null;
+  #site: string | null = null;
+  readonly #unsubscribe: (() => void)[] = [];
+
+  constructor(
+    private readonly device: Device,
+    private readonly options: LinkClientOptions,
+  ) {}
+
+  /** Starts connecting; resolves at once (the link comes and goes on its own). */
+  start(): void {
+    const { serialNumber, secret } = this.device.identity;
+    const topic = (kind: Parameters<typeof deviceTopic>[1]) => deviceTopic(serialNumber, kind);
+    this.device.setCloudLink({ state: 'connecting', site: this.#site });
+    const client = mqtt.connect(brokerUrlFor(this.options.cloudUrl), {
+      protocolVersion: 4,
+      clientId: `latchkey-${serialNumber}`,
+      username: serialNumber,
+      password: deriveLinkPassword(secret, serialNumber),
+      keepalive: this.options.keepaliveSeconds ?? 30,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      will: {
+        topic: topic('presence'),
+        payload: Buffer.from('{"online":false}'),
+        qos: 1,
+        retain: false,
+      },
+    });
+    this.#client = client;
+
+    client.on('connect', () => {
+      this.#attempt = 0;
+      this.device.setCloudLink({ state: 'connected', site: this.#site });
+      client.subscribe(topic('commands'), { qos: 1 });
+      this.#publish('presence', { online: true });
+      this.#publish('state', this.#state());
+    });
+    client.on('message', (_topic, payload) => this.#onCommand(payload));
+    client.on('error', (error) => this.#log(`cloud link error: ${error.message}`));
+    client.on('close', () => {
+      this.device.setCloudLink({
+        state: this.#stopped ? 'disconnected' : 'connecting',
+        site: this.#site,
+      });
+      if (!this.#stopped) this.#scheduleReconnect();
+    });
+
+    this.#on('code-regenerated', ({ generation }) =>
+      this.#publish('events', {
+        type: 'code-regenerated',
+        generation,
+      } satisfies DeviceEventMessage),
+    );
+    this.#on('factory-reset', ({ network }) =>
+      this.#publish('events', { type: 'factory-reset', network } satisfies DeviceEventMessage),
+    );
+    this.#on('config-restored', () =>
+      this.#publish('events', { type: 'config-restored' } satisfies DeviceEventMessage),
+    );
+    this.#on('restarted', ({ reason }) => {
+      this.#publish('events', { type: 'restarted', reason } satisfies DeviceEventMessage);
+      this.#publish('state', this.#state());
+    });
+  }
+
+  /** Says goodbye (presence offline) and closes the link; calling it again is harmless. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
+    for (const off of this.#unsubscribe.splice(0)) off();
+    const client = this.#client;
+    if (!client) return;
+    if (client.connected) {
+      // The goodbye is worth a short wait, not a hang: the broker may be gone already.
+      const goodbye = client
+        .publishAsync(
+          deviceTopic(this.device.identity.serialNumber, 'presence'),
+          '{"online":false}',
+          { qos: 1 },
+        )
+        .catch(() => {});
+      await Promise.race([goodbye, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    }
+    // Force the end when the link is down: a graceful end would wait for a connection that
+    // may never come.
+    await new Promise<void>((resolve) => client.end(!client.connected, {}, () => resolve()));
+    this.device.setCloudLink({ state: 'disconnected', site: this.#site });
+  }
+
+  get connected(): boolean {
+    return this.#client?.connected ?? false;
+  }
+
+  #on<E extends keyof DeviceEventMap>(
+    event: E,
+    listener: (...args: DeviceEventMap[E]) => void,
+  ): void {
+    const events = this.device.events as unknown as NodeJS.EventEmitter;
+    const untyped = listener as (...args: unknown[]) => void;
+    events.on(event, untyped);
+    this.#unsubscribe.push(() => events.off(event, untyped));
+  }
+
+  #state(): DeviceStateMessage {
+    return {
+      model: this.device.identity.model,
+      firmware: this.device.maintenance.firmwareVersion,
+      codeGeneration: this.device.securityCode.generation,
+      uptime: this.device.upTime(),
+    };
+  }
+
+  #publish(kind: 'state' | 'events' | 'replies' | 'presence', message: object): void {
+    const client = this.#client;
+    // While disconnected nothing is queued: the state sent on reconnect carries what matters.
+    if (!client?.connected) return;
+    client.publish(deviceTopic(this.device.identity.serialNumber, kind), JSON.stringify(message), {
+      qos: 1,
+    });
+  }
+
+  #onCommand(payload: Buffer): void {
+    const parsed = parseCommandMessage(payload);
+    if (!parsed.ok) {
+      this.#log(`cloud link: command ignored (${parsed.message})`);
+      return;
+    }
+    this.#publish('replies', this.#execute(parsed.value));
+  }
+
+  #execute(command: CommandMessage): ReplyMessage {
+    switch (command.name) {
+      case 'set-ownership': {
+        const site = command.args.site;
+        if (site !== null && typeof site !== 'string') {
+          return { id: command.id, ok: false, error: 'site must be a name or null' };
+        }
+        this.#site = site;
+        this.device.setCloudLink({ state: 'connected', site });
+        return { id: command.id, ok: true, result: { site } };
+      }
+      case 'report-state':
+        return { id: command.id, ok: true, result: { ...this.#state() } };
+      case 'restart':
+        // Answer first, then restart, as the device would before it goes down.
+        setImmediate(() => this.device.maintenance.restart('cloud command'));
+        return { id: command.id, ok: true, result: {} };
+    }
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#reconnectTimer || this.#stopped) return;
+    const min = this.options.minBackoffMs ?? 500;
+    const max = this.options.maxBackoffMs ?? 30_000;
+    const ceiling = Math.min(max, min * 2 ** this.#attempt);
+    // Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter").
+    const delay = min / 2 + Math.random() * (ceiling - min / 2);
+    this.#attempt++;
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = null;
+      if (!this.#stopped) this.#client?.reconnect();
+    }, delay);
+  }
+
+  #log(message: string): void {
+    this.options.log?.(message);
+  }
+}
