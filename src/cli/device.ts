@@ -1,6 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { DeviceStartError } from '../device/identity.store.ts';
 import { startDevice } from '../device/device.server.ts';
+import { brokerUrlFor, DeviceLinkClient } from '../device/link/link.client.ts';
 import { intOption, parseCommandArgs, UsageError, type Command } from './command.ts';
 
 const usage = `Usage: latchkey device --identity FILE [--data DIR] [--port 8081] [--host 127.0.0.1]
@@ -18,7 +19,8 @@ Options:
   --host ADDR                address to listen on (default 127.0.0.1; 0.0.0.0 for all)
   --https-port N             also serve HTTPS with the device's self-signed certificate
                              (the factory HTTP API services accept HTTPS only)
-  --cloud URL                the cloud's base URL for the device link (not connected yet)
+  --cloud URL                the cloud's base URL for the device link (MQTT over WebSocket
+                             at URL/mqtt), e.g. http://127.0.0.1:8080
   --admin-password PW        set the administrator password at first start, so no forced
                              change of the factory password "2n" is needed
   --api-account NAME:PW      create an HTTP API account with every privilege; every service
@@ -59,10 +61,14 @@ export const deviceCommand: Command = {
     const identityFile = resolve(values.identity);
     const port = intOption(values.port, 'port', 8081, { min: 0, max: 65535 });
     const apiAccounts = (values['api-account'] ?? []).map(parseApiAccount);
-    if (values.cloud !== undefined && !/^https?:\/\//.test(values.cloud)) {
-      throw new UsageError(
-        `--cloud must be the cloud's base URL, e.g. http://127.0.0.1:8080, got "${values.cloud}".`,
-      );
+    if (values.cloud !== undefined) {
+      try {
+        brokerUrlFor(values.cloud);
+      } catch {
+        throw new UsageError(
+          `--cloud must be the cloud's base URL, e.g. http://127.0.0.1:8080 (or a broker URL mqtt://…, ws://…), got "${values.cloud}".`,
+        );
+      }
     }
     let running;
     try {
@@ -96,14 +102,20 @@ export const deviceCommand: Command = {
       `  Administration: ${running.url}/admin/api/ (user admin${device.accounts.mustChangePassword ? ', factory password 2n — change it at first login' : ''})`,
     );
     for (const note of running.notes) console.log(`  Note: ${note}`);
-    if (values.cloud)
-      console.log(
-        `  Cloud link:     ${values.cloud} (the link client is not part of this version; status stays "disconnected")`,
-      );
+    let link: DeviceLinkClient | null = null;
+    if (values.cloud) {
+      link = new DeviceLinkClient(device, {
+        cloudUrl: values.cloud,
+        log: (message) => console.error(`latchkey device: ${message}`),
+      });
+      link.start();
+      console.log(`  Cloud link:     ${brokerUrlFor(values.cloud)} (reconnects on its own)`);
+    }
     await new Promise<void>((done) => {
       process.once('SIGINT', done);
       process.once('SIGTERM', done);
     });
+    await link?.stop();
     await running.close();
     return 0;
   },

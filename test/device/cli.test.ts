@@ -110,3 +110,40 @@ test('latchkey device says clearly when the identity file is missing or malforme
   assert.equal(await usage.exited, 2);
   assert.match(usage.output().stderr, /--identity FILE is required/);
 });
+
+test('latchkey device --cloud keeps serving while the cloud is unreachable and reports the link as connecting', async (t) => {
+  const dir = await tempDir(t);
+  const identityFile = await writeIdentity(dir, makeIdentity());
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const cloudPort = (closed.address() as { port: number }).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+
+  const device = run([
+    '--identity',
+    identityFile,
+    '--port',
+    '0',
+    '--api-account',
+    'integrator:api-pass-1',
+    '--cloud',
+    `http://127.0.0.1:${cloudPort}`,
+  ]);
+  t.after(() => device.child.kill('SIGKILL'));
+  await waitFor(
+    () => /Cloud link: +ws:\/\/127\.0\.0\.1:\d+\/mqtt/.test(device.output().stdout),
+    'the start message',
+  );
+  const url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(device.output().stdout)![1]!;
+  const status = await fetch(`${url}/api/system/status`, {
+    headers: { authorization: basic('integrator', 'api-pass-1') },
+  });
+  const body = (await status.json()) as { result: { cloud: { state: string } } };
+  assert.notEqual(body.result.cloud.state, 'connected');
+  device.child.kill('SIGTERM');
+  assert.equal(await device.exited, 0);
+
+  const wrong = run(['--identity', identityFile, '--port', '0', '--cloud', 'ftp://example.com']);
+  assert.equal(await wrong.exited, 2);
+  assert.match(wrong.output().stderr, /--cloud must be the cloud's base URL/);
+});
