@@ -175,6 +175,30 @@ for (const dialect of testDialects) {
       assert.equal(deleted.status, 204, deleted.text);
     });
 
+    it('holds the limit when 20 guesses arrive at once', async (t) => {
+      const clock = new TestClock();
+      const cloud = await startTestCloud(t, dialect, { clock });
+      const [device, other] = await mintDevices(cloud, 2);
+      const guesser = await registerAccount(cloud, {}, { localAddress: '127.0.0.10' });
+      const site = await createSite(guesser.client);
+
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          claim(guesser.client, site.id, device!.serialNumber, other!.securityCode),
+        ),
+      );
+      const evaluated = answers.filter((a) => a.status === 422);
+      const throttled = answers.filter((a) => a.status === 429);
+      assert.equal(evaluated.length + throttled.length, 20);
+      for (const answer of evaluated) assertErrorBody(answer, 422, 'SECURITY_CODE_INVALID');
+      for (const answer of throttled) assertTooMany(answer, 900);
+      // At most 10 guesses may be checked against the device per window, however they arrive.
+      assert.ok(
+        evaluated.length <= 10,
+        `${evaluated.length} of 20 simultaneous guesses were checked against the device`,
+      );
+    });
+
     it('does not count refusals that are not guesses', async (t) => {
       const clock = new TestClock();
       const cloud = await startTestCloud(t, dialect, { clock });
