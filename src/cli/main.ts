@@ -14,6 +14,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'Run one emulated intercom.',
     load: async () => (await import('./device.ts')).deviceCommand,
   },
+  fleet: {
+    summary: 'Run every identity in a folder as an emulated device in one process.',
+    load: async () => (await import('./fleet.ts')).fleetCommand,
+  },
 };
 
 function usage(): string {

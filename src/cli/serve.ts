@@ -4,15 +4,16 @@ import { intOption, parseCommandArgs, type Command } from './command.ts';
 
 const usage = `Usage: latchkey serve [options]
 
-Runs the Latchkey cloud: the REST API (and its OpenAPI document at /openapi.json).
+Runs the Latchkey cloud: the REST API (and its OpenAPI document at /openapi.json) and the
+device link, an embedded MQTT 3.1.1 broker at ws://HOST:PORT/mqtt on the same port.
 
 Options:
   --data DIR         Data folder: SQLite database and master key (default ./data)
   --port N           HTTP port (default 8080, or $PORT)
   --host ADDR        Address to listen on (default 0.0.0.0)
   --database URL     postgres://… to use PostgreSQL instead of SQLite in the data folder
+  --mqtt-port N      Also accept device links over MQTT/TCP on this port
   --broker URL       mqtt://… external MQTT broker (not built yet: see the README)
-  --mqtt-port N      Also accept device links over TCP on this port (not built yet)
   -h, --help         Show this help
 
 Environment:
@@ -31,22 +32,27 @@ export const serveCommand: Command = {
       broker: { type: 'string' },
       'mqtt-port': { type: 'string' },
     });
-    if (args.broker !== undefined || args['mqtt-port'] !== undefined) {
+    if (args.broker !== undefined) {
       throw new Error(
-        'The device link (--broker, --mqtt-port) is not built yet in this version; start without these options.',
+        'An external broker (--broker) is not supported yet in this version; without it the cloud embeds its own broker.',
       );
     }
+    const mqttPort =
+      args['mqtt-port'] === undefined
+        ? undefined
+        : intOption(args['mqtt-port'], 'mqtt-port', 1883, { min: 0, max: 65535 });
     const port = intOption(args.port ?? process.env.PORT, 'port', 8080, { min: 0, max: 65535 });
     const dataDir = resolve(args.data ?? 'data');
     const cloud = await startCloud({
       dataDir,
       databaseUrl: args.database,
       port,
+      mqttPort,
       host: args.host ?? '0.0.0.0',
       logger: { level: process.env.LOG_LEVEL ?? 'info' },
     });
     cloud.app.log.info(
-      `Latchkey cloud on ${cloud.url} (${cloud.store.dialect.description}); API document at ${cloud.url}/openapi.json`,
+      `Latchkey cloud on ${cloud.url} (${cloud.store.dialect.description}); API document at ${cloud.url}/openapi.json; devices link at ${cloud.url.replace(/^http/, 'ws')}/mqtt${cloud.mqttPort === null ? '' : ` and mqtt://…:${cloud.mqttPort}`}`,
     );
     await new Promise<void>((done) => {
       const stop = () => {

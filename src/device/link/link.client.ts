@@ -19,6 +19,8 @@ export interface LinkClientOptions {
   maxBackoffMs?: number;
   keepaliveSeconds?: number;
   log?: (message: string) => void;
+  /** Called after every successful connect (for progress reports). */
+  onConnect?: () => void;
 }
 
 /** Where the device connects for a given --cloud value. */
@@ -83,6 +85,7 @@ export class DeviceLinkClient {
       client.subscribe(topic('commands'), { qos: 1 });
       this.#publish('presence', { online: true });
       this.#publish('state', this.#state());
+      this.options.onConnect?.();
     });
     client.on('message', (_topic, payload) => this.#onCommand(payload));
     client.on('error', (error) => this.#log(`cloud link error: ${error.message}`));

@@ -1,0 +1,133 @@
+import { readdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { startDevice, type RunningDevice } from './device.server.ts';
+import { Device } from './device.ts';
+import { DeviceStartError } from './identity.store.ts';
+import { DeviceLinkClient } from './link/link.client.ts';
+
+export interface FleetOptions {
+  identityFiles: string[];
+  /** The cloud's base URL or a broker URL; without it the devices run unlinked. */
+  cloudUrl?: string | undefined;
+  /** Serve each device's HTTP interfaces on FROM, FROM+1, …; none when undefined. */
+  httpPortFrom?: number | undefined;
+  host?: string | undefined;
+  /** Where device N keeps its state (default: a "data" folder next to its identity file). */
+  dataDirFor?: (identityFile: string) => string;
+  /** How many devices start at once. */
+  concurrency?: number;
+  onStarted?: (count: number) => void;
+  onConnected?: (count: number) => void;
+}
+
+export interface FleetMember {
+  device: Device;
+  url: string | null;
+  link: DeviceLinkClient | null;
+  close(): Promise<void>;
+}
+
+/** Finds `identity.json` files: `DIR/<serial>/identity.json` (as minted) or `DIR/*.json`. */
+export async function findIdentityFiles(dir: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = (await readdir(dir)).sort();
+  } catch {
+    throw new DeviceStartError(
+      `The identities folder ${dir} cannot be read; pass the --out folder of "latchkey mint".`,
+    );
+  }
+  const files: string[] = [];
+  for (const entry of entries) {
+    const path = join(dir, entry);
+    const info = await stat(path);
+    if (info.isDirectory()) {
+      const nested = join(path, 'identity.json');
+      if (
+        await stat(nested).then(
+          () => true,
+          () => false,
+        )
+      )
+        files.push(nested);
+    } else if (entry.endsWith('.json')) {
+      files.push(path);
+    }
+  }
+  if (files.length === 0) {
+    throw new DeviceStartError(
+      `No identity files in ${dir}: expected <serial>/identity.json as "latchkey mint --out" writes them.`,
+    );
+  }
+  return files;
+}
+
+/** Many emulated devices in one process, each with its own state, link and (optionally) HTTP. */
+export async function startFleet(
+  options: FleetOptions,
+): Promise<{ members: FleetMember[]; close(): Promise<void> }> {
+  const members: FleetMember[] = [];
+  const dataDirFor = options.dataDirFor ?? ((file: string) => join(dirname(file), 'data'));
+  const concurrency = options.concurrency ?? 32;
+  let connected = 0;
+
+  async function startOne(identityFile: string, index: number): Promise<FleetMember> {
+    const dataDir = dataDirFor(identityFile);
+    let device: Device;
+    let url: string | null = null;
+    let running: RunningDevice | null = null;
+    if (options.httpPortFrom !== undefined) {
+      running = await startDevice({
+        identityFile,
+        dataDir,
+        port: options.httpPortFrom + index,
+        host: options.host,
+      });
+      device = running.device;
+      url = running.url;
+    } else {
+      device = await Device.open({ identityFile, dataDir });
+    }
+    let link: DeviceLinkClient | null = null;
+    if (options.cloudUrl) {
+      let counted = false;
+      link = new DeviceLinkClient(device, {
+        cloudUrl: options.cloudUrl,
+        onConnect: () => {
+          if (counted) return;
+          counted = true;
+          options.onConnected?.(++connected);
+        },
+      });
+      link.start();
+    }
+    return {
+      device,
+      url,
+      link,
+      async close() {
+        await link?.stop();
+        if (running) await running.close();
+        else device.close();
+      },
+    };
+  }
+
+  const files = options.identityFiles;
+  for (let start = 0; start < files.length; start += concurrency) {
+    const batch = files.slice(start, start + concurrency);
+    try {
+      members.push(...(await Promise.all(batch.map((file, i) => startOne(file, start + i)))));
+    } catch (error) {
+      await Promise.all(members.map((member) => member.close()));
+      throw error;
+    }
+    options.onStarted?.(members.length);
+  }
+  return {
+    members,
+    close: async () => {
+      await Promise.all(members.map((member) => member.close()));
+    },
+  };
+}
