@@ -332,6 +332,11 @@ for (const dialect of testDialects) {
       const [movedIn] = await auditOf(anna, garage);
       assert.equal(movedIn?.action, 'device.moved-in');
       assert.equal(movedIn?.detail.fromAnotherAccount, false);
+      // The notification says where it went, not "to another account".
+      const [notice] = (await anna.client.get('/api/notifications')).body.items;
+      assert.equal(notice.kind, 'device-moved-away');
+      assert.doesNotMatch(`${notice.title} ${notice.body}`, /another account/);
+      assert.match(notice.title, /Garage/);
     });
 
     it('accepts a code generated ahead while the device was offline and then replaces lower ones', async (t) => {

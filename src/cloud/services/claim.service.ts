@@ -73,7 +73,8 @@ export function createClaimService(deps: ClaimServiceDeps) {
         iso(now),
       ),
     ]);
-    if (GUESS_FAILURES.has(code)) await attemptsRepo(trx).record(scopesOf(request), iso(now));
+    if (GUESS_FAILURES.has(code))
+      await attemptsRepo(trx, store.dialect).record(scopesOf(request), iso(now));
     return new LatchkeyError(code);
   }
 
@@ -135,10 +136,11 @@ export function createClaimService(deps: ClaimServiceDeps) {
       await notificationsRepo(trx).insertMany(
         notificationRows(
           recipients,
-          movedAwayNotification(request.serialNumber, {
-            id: previous.site_id,
-            name: previous.site_name,
-          }),
+          movedAwayNotification(
+            request.serialNumber,
+            { id: previous.site_id, name: previous.site_name },
+            previous.company_id === site.company_id ? { name: site.name } : null,
+          ),
           now,
         ),
       );
@@ -152,27 +154,26 @@ export function createClaimService(deps: ClaimServiceDeps) {
       const now = clock.now();
       const site = await sitesRepo(store.db).findAccessible(request.siteId, request.actor.userId);
       if (!site) throw new LatchkeyError('SITE_NOT_FOUND');
-      try {
-        await assertUnderLimit(store.db, scopesOf(request), deps.limits, now);
-      } catch (error) {
-        await auditRepo(store.db).insertMany([
-          auditRow(
-            {
-              companyId: site.company_id,
-              siteId: site.id,
-              actor: request.actor,
-              action: 'device.claim',
-              outcome: 'refused',
-              errorCode: 'TOO_MANY_ATTEMPTS',
-              serialNumber: request.serialNumber,
-            },
-            iso(now),
-          ),
-        ]);
-        throw error;
-      }
-
       const result = await store.transaction(async (trx) => {
+        try {
+          await assertUnderLimit(trx, store.dialect, scopesOf(request), deps.limits, now);
+        } catch (error) {
+          await auditRepo(trx).insertMany([
+            auditRow(
+              {
+                companyId: site.company_id,
+                siteId: site.id,
+                actor: request.actor,
+                action: 'device.claim',
+                outcome: 'refused',
+                errorCode: 'TOO_MANY_ATTEMPTS',
+                serialNumber: request.serialNumber,
+              },
+              iso(now),
+            ),
+          ]);
+          return { error: error as LatchkeyError };
+        }
         const device = await devicesRepo(trx, store.dialect).findForClaim(request.serialNumber);
         const presentedGeneration = device
           ? matchSecurityCode(

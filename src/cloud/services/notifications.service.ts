@@ -35,8 +35,24 @@ export function notificationRows(
   }));
 }
 
-/** What the previous owner reads when their device was moved away (claim-rules table, "moved"). */
-export function movedAwayNotification(serialNumber: string, site: { id: string; name: string }) {
+/**
+ * What the previous owner reads when their device was moved away (claim-rules table, "moved").
+ * `toOwnSite` is the destination when it is another site of the same company.
+ */
+export function movedAwayNotification(
+  serialNumber: string,
+  site: { id: string; name: string },
+  toOwnSite: { name: string } | null = null,
+) {
+  if (toOwnSite) {
+    return {
+      kind: 'device-moved-away' as const,
+      title: `Device ${serialNumber} was moved to your site "${toOwnSite.name}"`,
+      body: `The device ${serialNumber} left your site "${site.name}" for your site "${toOwnSite.name}" because a new security code was generated on the device and used to add it there. If this was not expected, someone had administrator access to the device.`,
+      siteId: site.id,
+      serialNumber,
+    };
+  }
   return {
     kind: 'device-moved-away' as const,
     title: `Device ${serialNumber} was moved to another account`,
