@@ -20,8 +20,22 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:fs', 'node:fs/*', 'node:net', 'node:http', 'node:child_process'], message: 'src/core does no I/O.' },
-            { group: ['../cloud/*', '../device/*', '../cli/*', 'fastify', 'kysely', 'mqtt', 'aedes'], message: 'src/core imports nothing of ours outside core and no framework.' },
+            {
+              group: ['node:fs', 'node:fs/*', 'node:net', 'node:http', 'node:child_process'],
+              message: 'src/core does no I/O.',
+            },
+            {
+              group: [
+                '../cloud/*',
+                '../device/*',
+                '../cli/*',
+                'fastify',
+                'kysely',
+                'mqtt',
+                'aedes',
+              ],
+              message: 'src/core imports nothing of ours outside core and no framework.',
+            },
           ],
         },
       ],
@@ -30,7 +44,17 @@ export default tseslint.config(
   {
     files: ['src/device/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/cloud/*', '**/cloud/**'], message: 'The emulator never imports the cloud.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/cloud/*', '**/cloud/**'],
+              message: 'The emulator never imports the cloud.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -1,5 +1,6 @@
 import { LatchkeyError } from '../../core/errors.ts';
 import { attemptsRepo } from '../store/repos/attempts.repo.ts';
+import type { StoreDialect } from '../store/dialect.ts';
 import type { Executor } from '../store/schema.ts';
 import { iso } from './clock.ts';
 
@@ -15,18 +16,22 @@ export type Scope = { scope: string; key: string };
 
 /**
  * Throws TOO_MANY_ATTEMPTS (with the seconds until the oldest failure leaves the window) when
- * any scope has reached the limit.
+ * any scope has reached the limit. Call it inside the transaction that records the outcome:
+ * it locks the scopes first, so simultaneous attempts are counted one after the other.
  */
 export async function assertUnderLimit(
   db: Executor,
+  dialect: StoreDialect,
   scopes: Scope[],
   policy: RateLimitPolicy,
   now: Date,
 ): Promise<void> {
   const since = iso(new Date(now.getTime() - policy.windowMs));
   let retryAfterMs = 0;
+  const attempts = attemptsRepo(db, dialect);
+  await attempts.lock(scopes);
   for (const { scope, key } of scopes) {
-    const { count, oldest } = await attemptsRepo(db).countSince(scope, key, since);
+    const { count, oldest } = await attempts.countSince(scope, key, since);
     if (count >= policy.maxFailures && oldest) {
       const freeAt = new Date(oldest).getTime() + policy.windowMs;
       retryAfterMs = Math.max(retryAfterMs, freeAt - now.getTime());

@@ -17,4 +17,9 @@ export interface StoreDialect {
     query: SelectQueryBuilder<DB, TB, O>,
   ): SelectQueryBuilder<DB, TB, O>;
   isUniqueViolation(error: unknown): boolean;
+  /**
+   * Serialises transactions that name the same keys until they end (PostgreSQL advisory
+   * transaction locks); callers pass keys in a stable order so two never wait on each other.
+   */
+  lockKeys(trx: Kysely<Database>, keys: readonly string[]): Promise<void>;
 }

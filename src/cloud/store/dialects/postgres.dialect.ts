@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { StoreDialect } from '../dialect.ts';
 import type { Database } from '../schema.ts';
@@ -16,6 +16,11 @@ export function postgresDialect(connectionString: string): StoreDialect {
     autoIncrementType: 'serial',
     autoIncrementColumn: (column) => column.primaryKey(),
     lockForUpdate: (query) => query.forUpdate(),
+    async lockKeys(trx, keys) {
+      for (const key of keys) {
+        await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
+      }
+    },
     isUniqueViolation: (error) =>
       typeof error === 'object' && error !== null && 'code' in error && error.code === '23505',
   };

@@ -25,6 +25,7 @@ export function sqliteDialect(file: string): StoreDialect {
     // Kysely runs SQLite on one connection and a transaction holds it whole, so writers are
     // already serialised; SQLite has no FOR UPDATE.
     lockForUpdate: (query) => query,
+    lockKeys: async () => {},
     isUniqueViolation: (error) =>
       typeof error === 'object' &&
       error !== null &&

@@ -1,8 +1,12 @@
+import type { StoreDialect } from '../dialect.ts';
 import type { Executor } from '../schema.ts';
 
 /** Failed-attempt counters for rate limits, kept in the database so every node sees them. */
-export function attemptsRepo(db: Executor) {
+export function attemptsRepo(db: Executor, dialect: StoreDialect) {
   return {
+    /** Holds the scopes until the transaction ends, so a check and its record are atomic. */
+    lock: (keys: { scope: string; key: string }[]) =>
+      dialect.lockKeys(db, keys.map(({ scope, key }) => `attempts/${scope}/${key}`).sort()),
     /** Records one failure under each scope (batch insert with every column). */
     record: async (keys: { scope: string; key: string }[], now: string) => {
       if (keys.length === 0) return;
