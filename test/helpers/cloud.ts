@@ -1,7 +1,9 @@
 import { startCloud, type CloudOptions, type RunningCloud } from '../../src/cloud/cloud.ts';
 import type { Clock } from '../../src/cloud/services/clock.ts';
 import type { Database } from '../../src/cloud/store/schema.ts';
-import type { TestDatabase, TestDialect } from './databases.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { postgresAdminUrl, type TestDatabase, type TestDialect } from './databases.ts';
 
 /** A cloud started for one test, on its own database. */
 export interface TestCloud extends RunningCloud {
@@ -42,11 +44,35 @@ export async function startTestCloud(
   t.after(async () => {
     try {
       await cloud.close();
+      if (database.databaseUrl) await waitUntilDisconnected(database.databaseUrl);
     } finally {
       await database.drop();
     }
   });
   return Object.assign(cloud, { dialect: dialect.name, database });
+}
+
+/**
+ * Waits until the server has no session on the database any more. The pool's end() resolves
+ * before its connections are gone on the server; dropping the database "with (force)" in that
+ * moment terminates them, and the client reports it as an uncaught error.
+ */
+async function waitUntilDisconnected(databaseUrl: string): Promise<void> {
+  const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
+  const admin = new pg.Client({ connectionString: postgresAdminUrl });
+  await admin.connect();
+  try {
+    for (let attempt = 0; attempt < 250; attempt++) {
+      const { rows } = await admin.query<{ n: number }>(
+        'select count(*)::int as n from pg_stat_activity where datname = $1',
+        [name],
+      );
+      if (rows[0]!.n === 0) return;
+      await sleep(20);
+    }
+  } finally {
+    await admin.end();
+  }
 }
 
 /**

@@ -105,6 +105,33 @@ for (const dialect of testDialects) {
       assert.equal(row.read_at, null);
     });
 
+    it('does not show the previous owner who took the device or from where', async (t) => {
+      const { cloud, owned, anna, annaSite } = await twoTenants(t, dialect);
+      // Someone in another company, from another address, moves Anna's device with a new code.
+      const carol = await registerAccount(cloud, { name: 'Carol' }, { localAddress: '127.0.0.2' });
+      const carolSite = await createSite(carol.client, 'Carol HQ');
+      const moved = await claim(carol.client, carolSite.id, owned.serialNumber, nextCode(owned, 0));
+      assert.equal(moved.status, 201, moved.text);
+
+      const audit = await anna.client.get(`/api/sites/${annaSite.id}/audit`);
+      const movedAway = audit.body.items.find(
+        (e: { action: string }) => e.action === 'device.moved-away',
+      );
+      assert.ok(movedAway, "the move is in the previous owner's audit");
+      assert.equal(movedAway.serialNumber, owned.serialNumber);
+      for (const leak of [carol.email, carol.user.id, carolSite.id, carolSite.name, '127.0.0.2']) {
+        assert.ok(!audit.text.includes(leak), `Anna's audit shows ${leak}`);
+      }
+      const notifications = await anna.client.get('/api/notifications');
+      for (const leak of [carol.email, carolSite.id, carolSite.name, '127.0.0.2']) {
+        assert.ok(!notifications.text.includes(leak), `Anna's notifications show ${leak}`);
+      }
+      // Carol's own audit does name her.
+      const carolAudit = await carol.client.get(`/api/sites/${carolSite.id}/audit`);
+      assert.equal(carolAudit.body.items[0].actor, carol.email);
+      assert.equal(carolAudit.body.items[0].ip, '127.0.0.2');
+    });
+
     it('keeps the same isolation for API tokens', async (t) => {
       const { cloud, free, annaSite, ben, benSite } = await twoTenants(t, dialect);
       const created = await ben.client.post('/api/tokens', { name: 'script' });

@@ -124,6 +124,8 @@ export function createClaimService(deps: ClaimServiceDeps) {
         auditRow(
           {
             ...base,
+            // Who took it, and from where, is another company's business (tenant isolation).
+            actor: previous.company_id === site.company_id ? request.actor : null,
             companyId: previous.company_id,
             siteId: previous.site_id,
             action: 'device.moved-away',
