@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { snapshotTables, startTestCloud, type TestCloud } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
@@ -323,6 +324,19 @@ const otherRoutes: Case[] = [
     fields: ['name'],
   },
   {
+    name: 'a site name with a lone surrogate',
+    send: (f) => f.anna.client.post('/api/sites', { name: 'Lobby \ud800' }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    fields: ['name'],
+  },
+  {
+    name: 'request headers over the size limit',
+    send: (f) => f.anna.client.get('/api/sites', { headers: { 'x-padding': 'p'.repeat(20_000) } }),
+    status: 400,
+    code: 'MALFORMED_REQUEST',
+  },
+  {
     name: 'a site rename without a name',
     send: (f) => f.anna.client.patch(`/api/sites/${f.annaSite.id}`, {}),
     status: 400,
@@ -540,6 +554,25 @@ for (const dialect of testDialects) {
         }
       });
     }
+
+    it('refuses bytes that are not HTTP with the error body', async () => {
+      const url = new URL(fixture.cloud.url);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(url.port), url.hostname, () => {
+          socket.write('HELLO /api/sites THERE\r\n\u0001\r\n\r\n');
+        });
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk.toString('utf8')));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+      const [head, body] = answer.split('\r\n\r\n') as [string, string];
+      assert.match(head, /^HTTP\/1\.1 400 /);
+      assert.match(head, /content-type: application\/json/i);
+      const parsed = JSON.parse(body) as { error: Record<string, unknown> };
+      assert.equal(parsed.error.code, 'MALFORMED_REQUEST');
+      assert.deepEqual(Object.keys(parsed.error).sort(), ['cause', 'code', 'hints', 'message']);
+    });
 
     it('still works normally after all of that', async () => {
       const response = await claimWith(fixture, {

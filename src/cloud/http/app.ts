@@ -10,7 +10,11 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Services } from '../services/services.ts';
 import { installAuth } from './auth.hooks.ts';
-import { frameworkErrorHandler, installErrorHandling } from './error-handler.ts';
+import {
+  clientErrorHandler,
+  frameworkErrorHandler,
+  installErrorHandling,
+} from './error-handler.ts';
 import { activityRoutes } from './routes/activity.routes.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { devicesRoutes } from './routes/devices.routes.ts';
@@ -35,6 +39,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     trustProxy: options.trustProxy ?? false,
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

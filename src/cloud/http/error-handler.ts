@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import {
@@ -63,10 +64,34 @@ export function frameworkErrorHandler(
 }
 
 /**
- * The paths of the strings holding a NUL character, walked without recursion (a body may nest
- * thousands of levels deep within the size limit); a path is only built for a string found.
+ * What Node's HTTP parser refuses before Fastify sees a request (headers over the size limit,
+ * bytes that are not HTTP): answered with the error body too, instead of Fastify's own format.
  */
-function nulFields(root: unknown): string[] {
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const cause =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 'The request headers are larger than the server accepts.'
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'The request did not arrive in time.'
+        : 'The request is not valid HTTP.';
+  const body = JSON.stringify(errorBody(new LatchkeyError('MALFORMED_REQUEST', { cause })));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
+/** NUL (PostgreSQL cannot store it) or a lone UTF-16 surrogate (not text; stored mangled). */
+const notText = (value: string) => value.includes('\u0000') || /[\uD800-\uDFFF]/u.test(value);
+
+/**
+ * The paths of the strings holding a character that is not allowed, walked without recursion (a
+ * body may nest thousands of levels deep within the size limit); a path is built only for a find.
+ */
+function badTextFields(root: unknown): string[] {
   interface Node {
     value: unknown;
     key: string;
@@ -77,7 +102,7 @@ function nulFields(root: unknown): string[] {
   while (stack.length > 0) {
     const node = stack.pop()!;
     if (typeof node.value === 'string') {
-      if (!node.value.includes('\u0000')) continue;
+      if (!notText(node.value)) continue;
       const keys: string[] = [];
       for (let at: Node | null = node; at?.parent; at = at.parent) keys.unshift(at.key);
       found.push(keys.join('.'));
@@ -115,15 +140,17 @@ export function installErrorHandling(app: FastifyInstance): void {
     return send(reply, new LatchkeyError('INTERNAL'));
   });
   app.setNotFoundHandler((_request, reply) => send(reply, new LatchkeyError('NOT_FOUND')));
-  // No text field holds a NUL character: PostgreSQL cannot store or compare one (a 500 there),
-  // SQLite would keep it. Refused alike on every database, before anything reads it.
+  // No text field holds a NUL character (PostgreSQL cannot store or compare one: a 500 there,
+  // while SQLite would keep it) or a lone surrogate (each database stores it mangled). Refused
+  // alike on every database, before anything reads it.
   app.addHook('preValidation', async (request) => {
-    const fields = [request.params, request.query, request.body].flatMap(nulFields);
+    const fields = [request.params, request.query, request.body].flatMap(badTextFields);
     if (fields.length > 0) {
       throw new LatchkeyError('VALIDATION_FAILED', {
         fields: fields.map((field) => ({
           field: field || 'body',
-          message: 'Remove the NUL character (\\u0000); it is not allowed in any field.',
+          message:
+            'Remove the character that is not text (a NUL character or a lone surrogate); it is not allowed in any field.',
         })),
       });
     }
