@@ -476,6 +476,11 @@ for (const dialect of testDialects) {
       const ben = await registerAccount(cloud, { name: 'Ben' });
       const benSite = await createSite(ben.client, "Ben's office");
       const [device, other] = await mintDevices(cloud, 2);
+      // What the device link follows to tell the device its owner.
+      const told: { serialNumber: string; siteId: string | null }[] = [];
+      cloud.events.on('ownership-changed', ({ serialNumber, siteId }) =>
+        told.push({ serialNumber, siteId }),
+      );
       await claim(anna.client, annaSite.id, device!.serialNumber, device!.securityCode);
 
       const notHere = await anna.client.delete(
@@ -502,6 +507,11 @@ for (const dialect of testDialects) {
 
       const [deletedEntry] = await auditOf(anna, annaSite);
       assert.equal(deletedEntry?.action, 'device.deleted');
+      // Told once when added and once when deleted; refusals tell nothing.
+      assert.deepEqual(told, [
+        { serialNumber: device!.serialNumber, siteId: annaSite.id },
+        { serialNumber: device!.serialNumber, siteId: null },
+      ]);
       // Free again: Ben adds it with the same code.
       const added = await claim(ben.client, benSite.id, device!.serialNumber, device!.securityCode);
       assert.equal(added.status, 201, added.text);
