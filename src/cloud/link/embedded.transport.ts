@@ -88,12 +88,18 @@ export async function startEmbeddedTransport(
   });
 
   const wss = new WebSocketServer({ noServer: true });
+  // Upgraded sockets are no longer the HTTP server's: they are tracked here, so that closing
+  // the cloud ends them (and refuses new ones) instead of waiting for devices to hang up.
+  const sockets = new Set<Duplex>();
+  let closing = false;
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (request.url ?? '').split('?')[0];
-    if (path !== MQTT_WEBSOCKET_PATH) {
+    if (closing || path !== MQTT_WEBSOCKET_PATH) {
       socket.destroy();
       return;
     }
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     wss.handleUpgrade(request, socket, head, (websocket) => {
       broker.handle(createWebSocketStream(websocket), request);
     });
@@ -145,9 +151,10 @@ export async function startEmbeddedTransport(
     },
     isReady: () => !broker.closed,
     async close() {
-      options.httpServer.off('upgrade', onUpgrade);
+      closing = true;
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       for (const client of wss.clients) client.terminate();
+      for (const socket of sockets) socket.destroy();
       wss.close();
       if (tcp) await new Promise<void>((resolve) => tcp!.close(() => resolve()));
     },

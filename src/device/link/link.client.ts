@@ -48,6 +48,7 @@ export class DeviceLinkClient {
   #reconnectTimer: NodeJS.Timeout | null = null;
   #stopped = false;
   #stopping: Promise<void> | null = null;
+  #ready = false;
   #site: string | null = null;
   readonly #unsubscribe: (() => void)[] = [];
 
@@ -81,15 +82,25 @@ export class DeviceLinkClient {
 
     client.on('connect', () => {
       this.#attempt = 0;
-      this.device.setCloudLink({ state: 'connected', site: this.#site });
-      client.subscribe(topic('commands'), { qos: 1 });
-      this.#publish('presence', { online: true });
-      this.#publish('state', this.#state());
-      this.options.onConnect?.();
+      // Online only once commands can reach the device: the cloud answers "online" with the
+      // ownership command, which a device not yet subscribed would miss.
+      client.subscribe(topic('commands'), { qos: 1 }, (error) => {
+        if (error) {
+          this.#log(`cloud link: cannot receive commands (${error.message})`);
+          client.end(true);
+          return;
+        }
+        this.#ready = true;
+        this.device.setCloudLink({ state: 'connected', site: this.#site });
+        this.#publish('presence', { online: true });
+        this.#publish('state', this.#state());
+        this.options.onConnect?.();
+      });
     });
     client.on('message', (_topic, payload) => this.#onCommand(payload));
     client.on('error', (error) => this.#log(`cloud link error: ${error.message}`));
     client.on('close', () => {
+      this.#ready = false;
       this.device.setCloudLink({
         state: this.#stopped ? 'disconnected' : 'connecting',
         site: this.#site,
@@ -138,14 +149,15 @@ export class DeviceLinkClient {
         .catch(() => {});
       await Promise.race([goodbye, new Promise((resolve) => setTimeout(resolve, 1000))]);
     }
-    // Force the end when the link is down: a graceful end would wait for a connection that
-    // may never come.
-    await new Promise<void>((resolve) => client.end(!client.connected, {}, () => resolve()));
+    // A forced end waits for nothing more: the goodbye had its chance above, and if the broker
+    // missed it, the will says the same.
+    await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
     this.device.setCloudLink({ state: 'disconnected', site: this.#site });
   }
 
+  /** Connected and subscribed to its commands. */
   get connected(): boolean {
-    return this.#client?.connected ?? false;
+    return this.#ready && (this.#client?.connected ?? false);
   }
 
   #on<E extends keyof DeviceEventMap>(
