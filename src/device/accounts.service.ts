@@ -21,7 +21,8 @@ export const FACTORY_ADMIN_PASSWORD = '2n';
 export const MIN_ADMIN_PASSWORD_LENGTH = 8;
 /** The realm of the HTTP API's Basic and Digest authentication. */
 export const API_REALM = 'HTTP API';
-const SESSION_TTL_MS = 30 * 60 * 1000;
+/** Web administration sessions end after this long without a request (both interfaces). */
+export const SESSION_IDLE_MS = 15 * 60 * 1000;
 /** Login blocking: after this many failures within the window, refuse logins for a while. */
 export const LOGIN_MAX_FAILURES = 5;
 const LOGIN_WINDOW_MS = 60 * 1000;
@@ -97,6 +98,8 @@ export interface ApiAccountInput {
 export class AccountsService {
   readonly #sessions = new Map<string, AdminSession>();
   readonly #failures = new Map<string, { times: number[]; blockedUntil: number }>();
+  /** Idle timeout of the administration sessions; tests shorten it. */
+  sessionIdleMs = SESSION_IDLE_MS;
 
   constructor(private readonly config: ConfigStore) {}
 
@@ -143,7 +146,7 @@ export class AccountsService {
     const session: AdminSession = {
       token: randomBytes(24).toString('base64url'),
       csrfToken: randomBytes(24).toString('base64url'),
-      expiresAt: now + SESSION_TTL_MS,
+      expiresAt: now + this.sessionIdleMs,
     };
     this.#sessions.set(session.token, session);
     return { session };
@@ -156,7 +159,7 @@ export class AccountsService {
       this.#sessions.delete(token ?? '');
       return null;
     }
-    session.expiresAt = Date.now() + SESSION_TTL_MS;
+    session.expiresAt = Date.now() + this.sessionIdleMs;
     return session;
   }
 
@@ -183,6 +186,20 @@ export class AccountsService {
       draft.admin.passwordHash = passwordHash;
     });
     this.endAllSessions(keepSession);
+  }
+
+  /**
+   * The forced change after the first login with the factory password: only while the password
+   * is still the factory one, under the same rule as every change.
+   */
+  async chooseInitialPassword(newPassword: string, keepSession?: string): Promise<void> {
+    if (!this.mustChangePassword) {
+      throw invalidParam(
+        'newPassword',
+        'The administrator password was already changed; change it again under System → Users with the current password.',
+      );
+    }
+    await this.changeAdminPassword(FACTORY_ADMIN_PASSWORD, newPassword, keepSession);
   }
 
   /** `--admin-password`: sets the password while it is still the factory one. */

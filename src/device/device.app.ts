@@ -8,6 +8,7 @@ import { sendError } from './api/envelope.ts';
 import { registerHttpApi } from './api/http-api.routes.ts';
 import type { Device } from './device.ts';
 import { MAX_FIRMWARE_BYTES } from './firmware.format.ts';
+import { classicWeb } from './web/classic.routes.ts';
 
 export interface DeviceAppOptions {
   logger?: boolean;
@@ -72,11 +73,12 @@ export async function buildDeviceApp(
     reply.code(404).send({
       error: {
         code: 'NOT_FOUND',
-        message: `Nothing at ${request.method} ${request.url.split('?')[0]}; the HTTP API is under /api/, the administration under /admin/api/.`,
+        message: `Nothing at ${request.method} ${request.url.split('?')[0]}; the HTTP API is under /api/, the administration under /admin/api/, the classic web interface under /classic/.`,
       },
     }),
   );
   registerHttpApi(app, device, options.digest ?? new DigestAuthority());
   registerAdminApi(app, device);
+  await app.register(classicWeb(device));
   return app;
 }

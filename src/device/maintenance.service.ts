@@ -16,6 +16,25 @@ import type { ProtectedStore } from './protected.store.ts';
 
 export const MAX_RESTORE_BYTES = 1024 * 1024;
 
+/** The refusal of a backup file larger than MAX_RESTORE_BYTES (also when an upload is cut off). */
+export function restoreTooBig(bytes?: number): DeviceError {
+  return new DeviceError(
+    13,
+    `${bytes === undefined ? 'The file is too big' : `The file is ${bytes} bytes`}; a configuration backup is at most ${MAX_RESTORE_BYTES} bytes. Check that you chose the right file.`,
+    'blob-cfg',
+    'too-big',
+  );
+}
+
+/** The refusal of a firmware file larger than MAX_FIRMWARE_BYTES. */
+export function firmwareTooBig(): DeviceError {
+  return new DeviceError(
+    13,
+    `The firmware file is larger than ${MAX_FIRMWARE_BYTES} bytes; check that you chose a firmware image.`,
+    'blob-fw',
+  );
+}
+
 export interface BackupFile {
   body: Buffer;
   filename: string;
@@ -87,14 +106,7 @@ export class MaintenanceService {
         'empty',
       );
     }
-    if (file.length > MAX_RESTORE_BYTES) {
-      throw new DeviceError(
-        13,
-        `The file is ${file.length} bytes; a configuration backup is at most ${MAX_RESTORE_BYTES} bytes. Check that you chose the right file.`,
-        'blob-cfg',
-        'too-big',
-      );
-    }
+    if (file.length > MAX_RESTORE_BYTES) throw restoreTooBig(file.length);
     const opened = readBackup(file, password);
     if (!opened.ok) {
       const param =
@@ -145,13 +157,7 @@ export class MaintenanceService {
   }
 
   uploadFirmware(image: Buffer): { version: string; downgrade: boolean } {
-    if (image.length > MAX_FIRMWARE_BYTES) {
-      throw new DeviceError(
-        13,
-        `The firmware file is larger than ${MAX_FIRMWARE_BYTES} bytes; check that you chose a firmware image.`,
-        'blob-fw',
-      );
-    }
+    if (image.length > MAX_FIRMWARE_BYTES) throw firmwareTooBig();
     const header = readFirmwareHeader(image);
     if (!header) {
       throw invalidParam(
