@@ -24,6 +24,8 @@ const EXPECTED: Record<string, number[]> = {
   'GET /api/notifications': [200, 400, 401],
   'POST /api/notifications/read': [204, 400, 401, 403],
   'GET /api/sites/{siteId}/audit': [200, 400, 401, 404],
+  // Live updates for the portal (Server-Sent Events).
+  'GET /api/events': [200, 401],
 };
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];

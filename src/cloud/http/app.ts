@@ -16,8 +16,10 @@ import {
   installErrorHandling,
 } from './error-handler.ts';
 import { activityRoutes } from './routes/activity.routes.ts';
+import { installPortal } from './portal.static.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { devicesRoutes } from './routes/devices.routes.ts';
+import { eventsRoutes } from './routes/events.routes.ts';
 import { sitesRoutes } from './routes/sites.routes.ts';
 
 export interface BuildOptions {
@@ -85,6 +87,10 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
       audit: services.audit,
     }),
   );
+
+  await app.register(eventsRoutes({ events: services.events, sites: services.sites }));
+  // The web portal at / (web/portal/dist), after the API so that its routes stay the API's.
+  await installPortal(app);
 
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
     app.swagger(),

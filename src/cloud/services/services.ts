@@ -29,6 +29,8 @@ export interface ServiceDeps {
 export function createServices(deps: ServiceDeps) {
   const { store, clock, events } = deps;
   return {
+    /** The event bus, for live updates to the portal (GET /api/events). */
+    events,
     auth: createAuthService({
       store,
       clock,

@@ -1,0 +1,110 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api, ApiError, setCsrfToken, setSessionExpiredHandler, type Me } from './api.ts';
+import { LoginPage, RegisterPage, rememberReturn } from './auth-pages.tsx';
+import { Bell } from './bell.tsx';
+import { navigate, usePath } from './router.ts';
+import { SitePage } from './site-page.tsx';
+import { SitesPage } from './sites-page.tsx';
+import { ToastProvider } from './toasts.tsx';
+
+const PUBLIC = new Set(['/login', '/register']);
+
+export function App() {
+  const path = usePath();
+  const [me, setMe] = useState<Me | null | 'loading'>('loading');
+  const [activity, setActivity] = useState(0);
+
+  const signedIn = useCallback((next: Me) => {
+    setCsrfToken(next.csrfToken);
+    setMe(next);
+  }, []);
+
+  useEffect(() => {
+    // Any API call that finds the session gone sends the person to sign in, and back after.
+    setSessionExpiredHandler(() => {
+      const here = window.location.pathname;
+      if (PUBLIC.has(here)) return;
+      rememberReturn(here, true);
+      setCsrfToken(null);
+      setMe(null);
+      navigate('/login', { replace: true });
+    });
+    api.me().then(signedIn, (error: unknown) => {
+      if (!(error instanceof ApiError)) throw error;
+      setMe(null);
+    });
+    return () => setSessionExpiredHandler(null);
+  }, [signedIn]);
+
+  useEffect(() => {
+    if (me === null && !PUBLIC.has(path)) {
+      rememberReturn(path, false);
+      navigate('/login', { replace: true });
+    }
+  }, [me, path]);
+
+  async function logout() {
+    await api.logout().catch(() => undefined);
+    setCsrfToken(null);
+    setMe(null);
+    window.sessionStorage.clear();
+    navigate('/login', { replace: true });
+  }
+
+  let page;
+  if (me === 'loading') page = <p role="status">Loading…</p>;
+  else if (path === '/register') page = <RegisterPage onSignedIn={signedIn} />;
+  else if (me === null || path === '/login') page = <LoginPage onSignedIn={signedIn} />;
+  else {
+    const site = /^\/sites\/([^/]+)$/.exec(path);
+    page = site ? (
+      <SitePage
+        key={site[1]}
+        siteId={decodeURIComponent(site[1]!)}
+        onActivity={() => setActivity((n) => n + 1)}
+      />
+    ) : (
+      <SitesPage />
+    );
+  }
+
+  const account = me !== 'loading' && me !== null ? me : null;
+  return (
+    <ToastProvider>
+      <a className="skip" href="#content">
+        Skip to content
+      </a>
+      <header className="top">
+        <a
+          className="brand"
+          href="/"
+          onClick={(event) => {
+            event.preventDefault();
+            navigate('/');
+          }}
+        >
+          Latchkey
+        </a>
+        {account && (
+          <nav aria-label="Account">
+            <a
+              href="/"
+              onClick={(event) => {
+                event.preventDefault();
+                navigate('/');
+              }}
+            >
+              Sites
+            </a>
+            <Bell refreshKey={activity} />
+            <span className="muted">{account.user.email}</span>
+            <button type="button" onClick={() => void logout()}>
+              Sign out
+            </button>
+          </nav>
+        )}
+      </header>
+      <div id="content">{page}</div>
+    </ToastProvider>
+  );
+}

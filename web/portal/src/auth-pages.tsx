@@ -1,0 +1,224 @@
+import { useState, type FormEvent } from 'react';
+import { api, ApiError, type Me } from './api.ts';
+import { FieldMessage, FormError } from './form-error.tsx';
+import { navigate } from './router.ts';
+
+const RETURN_KEY = 'latchkey.returnTo';
+const EXPIRED_KEY = 'latchkey.expired';
+
+/** Remembers where the person was when the session ended, to come back after signing in. */
+export function rememberReturn(path: string, expired: boolean) {
+  window.sessionStorage.setItem(RETURN_KEY, path);
+  if (expired) window.sessionStorage.setItem(EXPIRED_KEY, '1');
+}
+
+function returnPath(): string {
+  const path = window.sessionStorage.getItem(RETURN_KEY);
+  window.sessionStorage.removeItem(RETURN_KEY);
+  window.sessionStorage.removeItem(EXPIRED_KEY);
+  return path && path.startsWith('/') && !path.startsWith('//') ? path : '/';
+}
+
+function Field(props: {
+  label: string;
+  name: string;
+  type?: string;
+  value: string;
+  onChange: (value: string) => void;
+  autoComplete: string;
+  error?: string | undefined;
+  help?: string;
+  required?: boolean;
+}) {
+  const id = `field-${props.name}`;
+  const describedBy = [props.help ? `${id}-help` : '', props.error ? `${id}-error` : '']
+    .filter(Boolean)
+    .join(' ');
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      <input
+        id={id}
+        name={props.name}
+        type={props.type ?? 'text'}
+        value={props.value}
+        autoComplete={props.autoComplete}
+        required={props.required ?? true}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={describedBy || undefined}
+        onChange={(event) => props.onChange(event.target.value)}
+      />
+      {props.help && (
+        <p className="field-help" id={`${id}-help`}>
+          {props.help}
+        </p>
+      )}
+      <FieldMessage id={`${id}-error`} message={props.error} />
+    </div>
+  );
+}
+
+export function LoginPage({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const expired = window.sessionStorage.getItem(EXPIRED_KEY) === '1';
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.login({ email, password });
+      const me = await api.me();
+      onSignedIn(me);
+      navigate(returnPath(), { replace: true });
+    } catch (caught) {
+      if (caught instanceof ApiError) setError(caught);
+      else throw caught;
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="auth">
+      <h1>Sign in to Latchkey</h1>
+      {expired && (
+        <p className="notice" role="status">
+          Your session has expired. Sign in again to continue where you were; what you typed is
+          kept.
+        </p>
+      )}
+      <form onSubmit={submit} noValidate>
+        <Field
+          label="E-mail"
+          name="email"
+          type="email"
+          value={email}
+          onChange={setEmail}
+          autoComplete="username"
+        />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          value={password}
+          onChange={setPassword}
+          autoComplete="current-password"
+        />
+        <FormError error={error} />
+        <button type="submit" disabled={busy}>
+          Sign in
+        </button>
+      </form>
+      <p>
+        No account yet?{' '}
+        <a
+          href="/register"
+          onClick={(event) => {
+            event.preventDefault();
+            navigate('/register');
+          }}
+        >
+          Create an account
+        </a>
+      </p>
+    </main>
+  );
+}
+
+export function RegisterPage({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [companyName, setCompanyName] = useState('');
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.register({
+        name,
+        email,
+        password,
+        ...(companyName.trim() ? { companyName } : {}),
+      });
+      const me = await api.me();
+      onSignedIn(me);
+      navigate(returnPath(), { replace: true });
+    } catch (caught) {
+      if (caught instanceof ApiError) setError(caught);
+      else throw caught;
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const passwordError =
+    error?.code === 'PASSWORD_TOO_WEAK' ? error.body.message : error?.field('password');
+  return (
+    <main className="auth">
+      <h1>Create your Latchkey account</h1>
+      <p>Your account comes with a company of its own; you are its administrator.</p>
+      <form onSubmit={submit} noValidate>
+        <Field
+          label="Your name"
+          name="name"
+          value={name}
+          onChange={setName}
+          autoComplete="name"
+          error={error?.field('name')}
+        />
+        <Field
+          label="E-mail"
+          name="email"
+          type="email"
+          value={email}
+          onChange={setEmail}
+          autoComplete="email"
+          error={error?.code === 'EMAIL_TAKEN' ? error.body.message : error?.field('email')}
+        />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          value={password}
+          onChange={setPassword}
+          autoComplete="new-password"
+          help="At least 10 characters; a few words make a good password."
+          error={passwordError}
+        />
+        <Field
+          label="Company name (optional)"
+          name="companyName"
+          value={companyName}
+          onChange={setCompanyName}
+          autoComplete="organization"
+          required={false}
+          error={error?.field('companyName')}
+        />
+        <FormError error={error} />
+        <button type="submit" disabled={busy}>
+          Create account
+        </button>
+      </form>
+      <p>
+        Already have an account?{' '}
+        <a
+          href="/login"
+          onClick={(event) => {
+            event.preventDefault();
+            navigate('/login');
+          }}
+        >
+          Sign in
+        </a>
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,98 @@
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { api, ApiError, type Notification } from './api.ts';
+import { formatDateTime } from './format.ts';
+
+/**
+ * The bell: a button whose name says how many notifications are unread (device moved away,
+ * security code regenerated, factory reset), opening the list of them.
+ */
+export function Bell({ refreshKey }: { refreshKey: number }) {
+  const [items, setItems] = useState<Notification[]>([]);
+  const [unread, setUnread] = useState(0);
+  const [open, setOpen] = useState(false);
+  const panelId = useId();
+  const buttonRef = useRef<HTMLButtonElement>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const page = await api.notifications();
+      setItems(page.items);
+      setUnread(page.unreadCount);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+    }
+  }, []);
+
+  useEffect(() => {
+    void load();
+    const timer = window.setInterval(() => void load(), 15_000);
+    return () => window.clearInterval(timer);
+  }, [load, refreshKey]);
+
+  async function markAllRead() {
+    await api.markRead().catch(() => undefined);
+    await load();
+  }
+
+  const label = `Notifications, ${unread} unread`;
+  return (
+    <div className="bell">
+      <button
+        ref={buttonRef}
+        type="button"
+        aria-label={label}
+        aria-expanded={open}
+        aria-controls={panelId}
+        onClick={() => setOpen(!open)}
+      >
+        <span aria-hidden="true">🔔</span>
+        {unread > 0 && (
+          <span className="badge" aria-hidden="true">
+            {unread}
+          </span>
+        )}
+      </button>
+      {open && (
+        <section
+          id={panelId}
+          className="bell-panel"
+          aria-label="Notifications"
+          onKeyDown={(event) => {
+            if (event.key === 'Escape') {
+              setOpen(false);
+              buttonRef.current?.focus();
+            }
+          }}
+        >
+          <h2>Notifications</h2>
+          {items.length === 0 ? (
+            <p>No notifications.</p>
+          ) : (
+            <ul>
+              {items.map((n) => (
+                <li key={n.id} className={n.readAt ? 'read' : 'unread'}>
+                  <p>
+                    <strong>{n.title}</strong>
+                    {!n.readAt && <span className="visually-hidden"> (unread)</span>}
+                  </p>
+                  <p>{n.body}</p>
+                  <p className="muted">{formatDateTime(n.createdAt)}</p>
+                </li>
+              ))}
+            </ul>
+          )}
+          <div className="actions">
+            {unread > 0 && (
+              <button type="button" onClick={() => void markAllRead()}>
+                Mark all as read
+              </button>
+            )}
+            <button type="button" onClick={() => setOpen(false)}>
+              Close notifications
+            </button>
+          </div>
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,402 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { all, api, ApiError, type AuditEvent, type Device, type Site } from './api.ts';
+import { Dialog } from './dialog.tsx';
+import { useDraft } from './drafts.ts';
+import { FieldMessage } from './form-error.tsx';
+import { formatAgo, formatDate, formatDateTime } from './format.ts';
+import { useLiveEvents } from './live.ts';
+import { useToasts } from './toasts.tsx';
+
+interface AddDraft {
+  open: boolean;
+  serialNumber: string;
+  securityCode: string;
+}
+
+const ACTIONS: Record<string, string> = {
+  'device.claim': 'Tried to add a device',
+  'device.added': 'Added a device',
+  'device.moved-in': 'Moved a device in from another account',
+  'device.moved-away': 'A device was moved to another account',
+  'device.deleted': 'Deleted a device',
+};
+
+/** What people type: spaces around, any case; the cloud accepts dashes, spaces and dots. */
+const tidy = (value: string) => value.trim().replace(/\s+/g, ' ');
+
+/** One site: its devices, live, adding and deleting them, renaming the site, its audit log. */
+export function SitePage({ siteId, onActivity }: { siteId: string; onActivity: () => void }) {
+  const [site, setSite] = useState<Site | null>(null);
+  const [missing, setMissing] = useState<ApiError | null>(null);
+  const [devices, setDevices] = useState<Device[] | null>(null);
+  const [audit, setAudit] = useState<AuditEvent[]>([]);
+  const [draft, setDraft, clearDraft] = useDraft<AddDraft>(`add-device.${siteId}`, {
+    open: false,
+    serialNumber: '',
+    securityCode: '',
+  });
+  const [renaming, setRenaming, clearRenaming] = useDraft<string | null>(
+    `rename-site.${siteId}`,
+    null,
+  );
+  const [addError, setAddError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [toDelete, setToDelete] = useState<Device | null>(null);
+  const { notify, notifyError } = useToasts();
+
+  const loadDevices = useCallback(async () => {
+    try {
+      setDevices(await all((cursor) => api.devices(siteId, cursor)));
+    } catch (caught) {
+      if (!(caught instanceof ApiError)) throw caught;
+    }
+  }, [siteId]);
+  const loadAudit = useCallback(async () => {
+    try {
+      setAudit((await api.audit(siteId)).items);
+    } catch (caught) {
+      if (!(caught instanceof ApiError)) throw caught;
+    }
+  }, [siteId]);
+
+  useEffect(() => {
+    api.site(siteId).then(setSite, (caught: unknown) => {
+      if (caught instanceof ApiError && caught.code !== 'UNAUTHENTICATED') setMissing(caught);
+    });
+    void loadDevices();
+    void loadAudit();
+  }, [siteId, loadDevices, loadAudit]);
+
+  useLiveEvents({
+    onDevice: (event) => {
+      onActivity();
+      if (event.siteId === siteId || devices?.some((d) => d.serialNumber === event.serialNumber)) {
+        void loadDevices();
+        void loadAudit();
+      }
+    },
+    onReconnect: () => {
+      void loadDevices();
+      void loadAudit();
+    },
+    // A refused stream: an API call tells whether the session ended (and goes to sign-in).
+    onClosed: () => void api.me().catch(() => undefined),
+  });
+
+  // "Last seen 2 minutes ago" stays true without a reload.
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const timer = window.setInterval(() => setTick((n) => n + 1), 30_000);
+    return () => window.clearInterval(timer);
+  }, []);
+
+  async function add(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setAddError(null);
+    const serialNumber = tidy(draft.serialNumber);
+    const securityCode = tidy(draft.securityCode);
+    try {
+      const result = await api.addDevice(siteId, serialNumber, securityCode);
+      clearDraft();
+      const serial = result.device.serialNumber;
+      notify(
+        result.outcome === 'moved'
+          ? {
+              kind: 'success',
+              title: `The device ${serial} was moved from another account to this site.`,
+              cause: 'Its previous owner was notified; the device now belongs to this site.',
+            }
+          : { kind: 'success', title: `The device ${serial} was added to this site.` },
+      );
+    } catch (caught) {
+      if (!(caught instanceof ApiError)) throw caught;
+      // The session ended: the fields stay in the draft and come back after signing in.
+      if (caught.code === 'UNAUTHENTICATED') return;
+      setAddError(caught);
+      notifyError(caught);
+    } finally {
+      setBusy(false);
+      void loadDevices();
+      void loadAudit();
+    }
+  }
+
+  async function confirmDelete() {
+    if (!toDelete) return;
+    const serial = toDelete.serialNumber;
+    setBusy(true);
+    try {
+      await api.deleteDevice(siteId, serial);
+      setToDelete(null);
+      notify({
+        kind: 'success',
+        title: `The device ${serial} was deleted from this site.`,
+        cause: 'It can now be added to another site or account.',
+      });
+    } catch (caught) {
+      if (!(caught instanceof ApiError)) throw caught;
+      if (caught.code !== 'UNAUTHENTICATED') notifyError(caught);
+    } finally {
+      setBusy(false);
+      void loadDevices();
+      void loadAudit();
+    }
+  }
+
+  async function rename(event: FormEvent) {
+    event.preventDefault();
+    if (renaming === null) return;
+    try {
+      setSite(await api.renameSite(siteId, renaming));
+      clearRenaming();
+    } catch (caught) {
+      if (!(caught instanceof ApiError)) throw caught;
+      if (caught.code !== 'UNAUTHENTICATED') notifyError(caught);
+    }
+  }
+
+  if (missing) {
+    return (
+      <main>
+        <h1>{missing.body.message}</h1>
+        <p>{missing.body.cause}</p>
+      </main>
+    );
+  }
+
+  const serialError = addError?.field('serialNumber');
+  const codeError = addError?.field('securityCode');
+  return (
+    <main>
+      <h1>{site ? site.name : 'Site'}</h1>
+      {site && <p className="muted">Company: {site.companyName}</p>}
+      {renaming === null ? (
+        <button type="button" onClick={() => setRenaming(site?.name ?? '')}>
+          Rename site
+        </button>
+      ) : (
+        <form onSubmit={rename} className="inline-form" aria-label="Rename site">
+          <div className="field">
+            <label htmlFor="site-new-name">New site name</label>
+            <input
+              id="site-new-name"
+              value={renaming}
+              maxLength={100}
+              onChange={(event) => setRenaming(event.target.value)}
+            />
+          </div>
+          <button type="submit">Save name</button>
+          <button type="button" onClick={clearRenaming}>
+            Cancel
+          </button>
+        </form>
+      )}
+
+      <section aria-labelledby="devices-title">
+        <div className="section-head">
+          <h2 id="devices-title">Devices</h2>
+          <button
+            type="button"
+            className="primary"
+            onClick={() => {
+              setAddError(null);
+              setDraft({ ...draft, open: true });
+            }}
+          >
+            Add device
+          </button>
+        </div>
+        {devices === null ? (
+          <p role="status">Loading devices…</p>
+        ) : devices.length === 0 ? (
+          <p>No devices in this site yet. Add one with its serial number and security code.</p>
+        ) : (
+          <table>
+            <caption className="visually-hidden">Devices of this site</caption>
+            <thead>
+              <tr>
+                <th scope="col">Serial number</th>
+                <th scope="col">Model</th>
+                <th scope="col">Firmware</th>
+                <th scope="col">Status</th>
+                <th scope="col">Added on</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody aria-live="polite">
+              {devices.map((device) => (
+                <tr key={device.serialNumber}>
+                  <th scope="row">{device.serialNumber}</th>
+                  <td>{device.model}</td>
+                  <td>{device.firmware ?? 'unknown'}</td>
+                  <td>
+                    <span
+                      className={device.online ? 'dot online' : 'dot offline'}
+                      aria-hidden="true"
+                    />
+                    {device.online ? 'Online' : 'Offline'}
+                    <span className="muted">
+                      {' '}
+                      · last seen{' '}
+                      <time
+                        dateTime={device.lastSeenAt ?? undefined}
+                        title={formatDateTime(device.lastSeenAt)}
+                      >
+                        {formatAgo(device.lastSeenAt)}
+                      </time>
+                    </span>
+                  </td>
+                  <td>
+                    <time dateTime={device.addedAt}>{formatDate(device.addedAt)}</time>
+                  </td>
+                  <td>
+                    <button
+                      type="button"
+                      className="danger"
+                      aria-label={`Delete device ${device.serialNumber}`}
+                      onClick={() => setToDelete(device)}
+                    >
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section aria-labelledby="audit-title">
+        <h2 id="audit-title">Audit log</h2>
+        {audit.length === 0 ? (
+          <p>Nothing happened in this site yet.</p>
+        ) : (
+          <table>
+            <caption className="visually-hidden">Audit log of this site, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Who</th>
+                <th scope="col">What</th>
+                <th scope="col">Device</th>
+                <th scope="col">Result</th>
+                <th scope="col">From</th>
+              </tr>
+            </thead>
+            <tbody>
+              {audit.map((entry) => (
+                <tr key={entry.id}>
+                  <td>
+                    <time dateTime={entry.createdAt}>{formatDateTime(entry.createdAt)}</time>
+                  </td>
+                  <td>{entry.actor ?? 'the device'}</td>
+                  <td>{ACTIONS[entry.action] ?? entry.action}</td>
+                  <td>{entry.serialNumber ?? ''}</td>
+                  <td>
+                    {entry.outcome === 'success'
+                      ? 'Done'
+                      : `Refused${entry.errorCode ? ` (${entry.errorCode})` : ''}`}
+                  </td>
+                  <td>{entry.ip ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      {draft.open && (
+        <Dialog
+          title="Add a device"
+          description={
+            <p>
+              Enter the serial number and the security code of the device. Both are printed on the
+              certificate of ownership included in the box, and shown in the device's web interface.
+            </p>
+          }
+          onClose={clearDraft}
+        >
+          <form onSubmit={add} noValidate>
+            <div className="field">
+              <label htmlFor="add-serial">Serial number</label>
+              <input
+                id="add-serial"
+                name="serialNumber"
+                value={draft.serialNumber}
+                autoComplete="off"
+                spellCheck={false}
+                autoCapitalize="characters"
+                placeholder="54-0562-0293"
+                aria-invalid={serialError ? true : undefined}
+                aria-describedby={`add-serial-help${serialError ? ' add-serial-error' : ''}`}
+                onChange={(event) => setDraft({ ...draft, serialNumber: event.target.value })}
+              />
+              <p className="field-help" id="add-serial-help">
+                Ten digits, as on the back of the unit; dashes and spaces are optional.
+              </p>
+              <FieldMessage id="add-serial-error" message={serialError} />
+            </div>
+            <div className="field">
+              <label htmlFor="add-code">Security code</label>
+              <input
+                id="add-code"
+                name="securityCode"
+                value={draft.securityCode}
+                autoComplete="off"
+                spellCheck={false}
+                autoCapitalize="characters"
+                placeholder="XXXX-XXXX-XXXX-XXXX"
+                aria-invalid={codeError ? true : undefined}
+                aria-describedby={`add-code-help${codeError ? ' add-code-error' : ''}`}
+                onChange={(event) => setDraft({ ...draft, securityCode: event.target.value })}
+              />
+              <p className="field-help" id="add-code-help">
+                Sixteen letters and digits, in any case, with or without dashes.
+              </p>
+              <FieldMessage id="add-code-error" message={codeError} />
+            </div>
+            <div className="actions">
+              <button type="submit" className="primary" disabled={busy}>
+                Add device
+              </button>
+              <button type="button" onClick={clearDraft}>
+                Cancel
+              </button>
+            </div>
+          </form>
+        </Dialog>
+      )}
+
+      {toDelete && (
+        <Dialog
+          title={`Delete device ${toDelete.serialNumber}?`}
+          description={
+            <p>
+              The device leaves the site “{site?.name}” and is no longer managed here. It can then
+              be added elsewhere — to another site or another account — with its serial number and
+              security code.
+            </p>
+          }
+          onClose={() => setToDelete(null)}
+        >
+          <div className="actions">
+            <button
+              type="button"
+              className="danger"
+              disabled={busy}
+              onClick={() => void confirmDelete()}
+            >
+              Delete device
+            </button>
+            <button type="button" onClick={() => setToDelete(null)}>
+              Cancel
+            </button>
+          </div>
+        </Dialog>
+      )}
+    </main>
+  );
+}

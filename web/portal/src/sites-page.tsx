@@ -1,0 +1,97 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { all, api, ApiError, type Site } from './api.ts';
+import { useDraft } from './drafts.ts';
+import { formatDate } from './format.ts';
+import { FieldMessage } from './form-error.tsx';
+import { navigate } from './router.ts';
+import { useToasts } from './toasts.tsx';
+
+/** The sites of the person's companies (company admins see all of them), and a new one. */
+export function SitesPage() {
+  const [sites, setSites] = useState<Site[] | null>(null);
+  const [name, setName, clearName] = useDraft('new-site', '');
+  const [error, setError] = useState<ApiError | null>(null);
+  const { notifyError } = useToasts();
+
+  useEffect(() => {
+    all((cursor) => api.sites(cursor)).then(setSites, (caught: unknown) => {
+      if (caught instanceof ApiError) notifyError(caught);
+    });
+  }, [notifyError]);
+
+  async function create(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    try {
+      const site = await api.createSite(name);
+      clearName();
+      navigate(`/sites/${site.id}`);
+    } catch (caught) {
+      if (!(caught instanceof ApiError)) throw caught;
+      setError(caught);
+      if (caught.code !== 'VALIDATION_FAILED') notifyError(caught);
+    }
+  }
+
+  return (
+    <main>
+      <h1>Sites</h1>
+      <p>A site is a place — a house, a building — that holds your intercoms.</p>
+      {sites === null ? (
+        <p role="status">Loading sites…</p>
+      ) : sites.length === 0 ? (
+        <p>You have no site yet. Create one below, then add your device to it.</p>
+      ) : (
+        <table>
+          <caption className="visually-hidden">Your sites</caption>
+          <thead>
+            <tr>
+              <th scope="col">Site</th>
+              <th scope="col">Company</th>
+              <th scope="col">Created on</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sites.map((site) => (
+              <tr key={site.id}>
+                <th scope="row">
+                  <a
+                    href={`/sites/${site.id}`}
+                    onClick={(event) => {
+                      event.preventDefault();
+                      navigate(`/sites/${site.id}`);
+                    }}
+                  >
+                    {site.name}
+                  </a>
+                </th>
+                <td>{site.companyName}</td>
+                <td>{formatDate(site.createdAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <section aria-labelledby="new-site-title" className="card">
+        <h2 id="new-site-title">Create a site</h2>
+        <p>Register your device in your own new site.</p>
+        <form onSubmit={create} noValidate>
+          <div className="field">
+            <label htmlFor="new-site-name">Site name</label>
+            <input
+              id="new-site-name"
+              value={name}
+              maxLength={100}
+              required
+              aria-invalid={error?.field('name') ? true : undefined}
+              aria-describedby={error?.field('name') ? 'new-site-name-error' : undefined}
+              onChange={(event) => setName(event.target.value)}
+            />
+            <FieldMessage id="new-site-name-error" message={error?.field('name')} />
+          </div>
+          <button type="submit">Create site</button>
+        </form>
+      </section>
+    </main>
+  );
+}
