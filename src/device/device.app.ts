@@ -9,6 +9,7 @@ import { registerHttpApi } from './api/http-api.routes.ts';
 import type { Device } from './device.ts';
 import { MAX_FIRMWARE_BYTES } from './firmware.format.ts';
 import { classicWeb } from './web/classic.routes.ts';
+import { registerDeviceSpa } from './spa.static.ts';
 
 export interface DeviceAppOptions {
   logger?: boolean;
@@ -80,5 +81,6 @@ export async function buildDeviceApp(
   registerHttpApi(app, device, options.digest ?? new DigestAuthority());
   registerAdminApi(app, device);
   await app.register(classicWeb(device));
+  await registerDeviceSpa(app);
   return app;
 }

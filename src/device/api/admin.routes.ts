@@ -84,6 +84,11 @@ const switchSchema = z.object({
   type: z.enum(['normal', 'security']).optional(),
 });
 const inputSchema = z.object({ port: z.string(), active: z.boolean() });
+const directoryEntrySchema = z.object({
+  name: z.string().max(256),
+  email: z.string().max(256).default(''),
+  peer: z.string().max(256).default(''),
+});
 
 /**
  * The device's web administration as a small JSON API under /admin/api (the classic and new
@@ -107,6 +112,12 @@ const inputSchema = z.object({ port: z.string(), active: z.boolean() });
  *   DELETE /admin/api/http-api/accounts/:id
  *   PUT    /admin/api/switches/:switch {enabled?, mode?, switchOnDuration?, type?}
  *   POST   /admin/api/simulate/input {port, active}   emulator only: a wired input changes
+ *   GET    /admin/api/switches                        settings and state of every switch
+ *   POST   /admin/api/switches/:switch/trigger        test trigger (as /api/switch/ctrl action=trigger)
+ *   GET    /admin/api/directory                       the directory (as /api/dir/query)
+ *   POST   /admin/api/directory {name, email?, peer?} · DELETE /admin/api/directory/:uuid
+ *   PUT    /admin/api/firmware  raw image (application/octet-stream) → {version, downgrade}
+ *   POST   /admin/api/firmware/apply · POST /admin/api/firmware/reject
  *
  * Errors are `{error: {code, message, field?, reason?}}`; until the factory password is
  * changed every route except login, logout, session and password answers 403
@@ -330,7 +341,11 @@ export function registerAdminApi(app: FastifyInstance, device: Device): void {
       return {
         network: config.network,
         webServer: config.webServer,
-        httpApi: { services: config.httpApi.services, accounts: accounts.apiAccounts() },
+        httpApi: {
+          services: config.httpApi.services,
+          accounts: accounts.apiAccounts(),
+          privileges: PRIVILEGES,
+        },
         switches: config.switches,
         audio: config.audio,
         display: config.display,
@@ -419,6 +434,85 @@ export function registerAdminApi(app: FastifyInstance, device: Device): void {
     guarded((request, reply) => {
       const body = parseBody(inputSchema, request.body);
       device.io.simulateInput(body.port, body.active);
+      return reply.code(204).send();
+    }),
+  );
+
+  // The new web interface's Hardware → Switches, Directory and firmware upload: the same
+  // services as the HTTP API's /api/switch/*, /api/dir/* and /api/firmware.
+  app.get(
+    '/admin/api/switches',
+    guarded(() => {
+      const status = device.switches.status();
+      return {
+        switches: device.config.current.switches.map((settings) => ({
+          ...settings,
+          ...status.find((s) => s.switch === settings.switch),
+        })),
+      };
+    }),
+  );
+
+  app.post(
+    '/admin/api/switches/:switch/trigger',
+    guarded((request, reply) => {
+      const number = Number((request.params as { switch: string }).switch);
+      device.switches.control(number, 'trigger');
+      return reply.code(204).send();
+    }),
+  );
+
+  app.get(
+    '/admin/api/directory',
+    guarded(() => device.directory.query(0)),
+  );
+
+  app.post(
+    '/admin/api/directory',
+    guarded(async (request, reply) => {
+      const body = parseBody(directoryEntrySchema, request.body);
+      const [created] = await device.directory.create(
+        [{ name: body.name, email: body.email, callPos: body.peer ? [{ peer: body.peer }] : [] }],
+        false,
+      );
+      return reply.code(201).send(created);
+    }),
+  );
+
+  app.delete(
+    '/admin/api/directory/:uuid',
+    guarded(async (request, reply) => {
+      await device.directory.delete([{ uuid: (request.params as { uuid: string }).uuid }]);
+      return reply.code(204).send();
+    }),
+  );
+
+  app.put(
+    '/admin/api/firmware',
+    guarded((request) => {
+      if (!Buffer.isBuffer(request.body)) {
+        throw new DeviceError(
+          11,
+          'Send the firmware image as the request body (Content-Type: application/octet-stream).',
+          'blob-fw',
+        );
+      }
+      return device.maintenance.uploadFirmware(request.body);
+    }),
+  );
+
+  app.post(
+    '/admin/api/firmware/apply',
+    guarded(async (_request, reply) => {
+      await device.maintenance.applyFirmware();
+      return reply.code(204).send();
+    }),
+  );
+
+  app.post(
+    '/admin/api/firmware/reject',
+    guarded((_request, reply) => {
+      device.maintenance.rejectFirmware();
       return reply.code(204).send();
     }),
   );

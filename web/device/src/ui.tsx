@@ -1,0 +1,128 @@
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import type { CloudLink } from './api.ts';
+
+/** Calls `load` now and every `intervalMs` while mounted (the live parts of the interface). */
+export function usePolling(load: () => Promise<void>, intervalMs = 2000): void {
+  const latest = useRef(load);
+  latest.current = load;
+  useEffect(() => {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = async () => {
+      try {
+        await latest.current();
+      } finally {
+        if (!stopped) timer = setTimeout(tick, intervalMs);
+      }
+    };
+    void tick();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [intervalMs]);
+}
+
+/** A message for screen readers and eyes: role=status for news, role=alert for refusals. */
+export function Notice({ kind, children }: { kind: 'ok' | 'error'; children: ReactNode }) {
+  if (!children) return null;
+  return (
+    <p className={`notice notice-${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
+      {children}
+    </p>
+  );
+}
+
+/** A modal confirmation (native <dialog>: focus stays inside, Escape cancels). */
+export function ConfirmDialog(props: {
+  title: string;
+  children: ReactNode;
+  confirmLabel: string;
+  busy?: boolean;
+  danger?: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby="confirm-title"
+      onCancel={(event) => {
+        event.preventDefault();
+        props.onCancel();
+      }}
+    >
+      <h2 id="confirm-title">{props.title}</h2>
+      <div>{props.children}</div>
+      <div className="actions">
+        <button
+          type="button"
+          className={props.danger ? 'danger' : 'primary'}
+          disabled={props.busy}
+          onClick={props.onConfirm}
+        >
+          {props.confirmLabel}
+        </button>
+        <button type="button" onClick={props.onCancel} disabled={props.busy}>
+          Cancel
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+const CLOUD_STATES: Record<CloudLink['state'], string> = {
+  connected: 'Connected',
+  connecting: 'Connecting…',
+  disconnected: 'Not connected',
+};
+
+export function cloudStateLabel(state: CloudLink['state']): string {
+  return CLOUD_STATES[state];
+}
+
+export function formatUptime(seconds: number): string {
+  const days = Math.floor(seconds / 86_400);
+  const hours = Math.floor((seconds % 86_400) / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  const rest = seconds % 60;
+  const parts = [];
+  if (days) parts.push(`${days} d`);
+  if (days || hours) parts.push(`${hours} h`);
+  if (days || hours || minutes) parts.push(`${minutes} min`);
+  parts.push(`${rest} s`);
+  return parts.join(' ');
+}
+
+/** A page's frame: the heading every page has, and an optional line under it. */
+export function Page(props: { title: string; intro?: ReactNode; children: ReactNode }) {
+  return (
+    <section className="page" aria-labelledby="page-title">
+      <h1 id="page-title" tabIndex={-1}>
+        {props.title}
+      </h1>
+      {props.intro ? <p className="intro">{props.intro}</p> : null}
+      {props.children}
+    </section>
+  );
+}
+
+export function useBusy(): [boolean, <T>(work: () => Promise<T>) => Promise<T | undefined>] {
+  const [busy, setBusy] = useState(false);
+  const run = async <T,>(work: () => Promise<T>) => {
+    setBusy(true);
+    try {
+      return await work();
+    } finally {
+      setBusy(false);
+    }
+  };
+  return [busy, run];
+}
