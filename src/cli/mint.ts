@@ -2,6 +2,9 @@ import { join, resolve } from 'node:path';
 import { renderCertificate } from '../cloud/certificate.pdf.ts';
 import { openCloud } from '../cloud/cloud.ts';
 import { writeFileAtomic, writeIdentityFile } from '../cloud/identity.writer.ts';
+import { provisionPendingDevices } from '../cloud/link/broker.provisioning.ts';
+import { brokerSettings, connectToBroker } from '../cloud/link/broker.transport.ts';
+import { MosquittoDynsec } from '../cloud/link/mosquitto-dynsec.ts';
 import { DEFAULT_MODEL } from '../cloud/services/registry.service.ts';
 import { intOption, parseCommandArgs, UsageError, type Command } from './command.ts';
 import { ProgressBar } from './progress.ts';
@@ -18,6 +21,8 @@ Options:
   --model NAME       Device model (default "${DEFAULT_MODEL}")
   --data DIR         The cloud's data folder (default ./data)
   --database URL     postgres://… when the cloud runs on PostgreSQL
+  --broker URL       mqtt://user:password@host:port: also create the devices' logins on the
+                     cloud's external broker now (else the cloud nodes do it within seconds)
   --no-certificate   Skip the PDF certificates (faster for large fleets)
   --json             Print a JSON array of {serialNumber, securityCode, model, identityFile}
   -h, --help         Show this help`;
@@ -33,6 +38,7 @@ export const mintCommand: Command = {
       model: { type: 'string' },
       data: { type: 'string' },
       database: { type: 'string' },
+      broker: { type: 'string' },
       json: { type: 'boolean' },
       'no-certificate': { type: 'boolean' },
     });
@@ -44,6 +50,7 @@ export const mintCommand: Command = {
       throw new UsageError('--model must be 1 to 64 characters.');
     }
     const outDir = resolve(args.out);
+    const broker = args.broker === undefined ? null : brokerSettings(args.broker);
     const { store, services } = await openCloud({
       dataDir: resolve(args.data ?? 'data'),
       databaseUrl: args.database,
@@ -73,6 +80,18 @@ export const mintCommand: Command = {
           progress?.tick();
         }
       });
+      if (broker) {
+        const client = await connectToBroker(broker, `latchkey-mint-${process.pid}`);
+        try {
+          await provisionPendingDevices(
+            services.deviceLink,
+            new MosquittoDynsec(client),
+            broker.key,
+          );
+        } finally {
+          await client.endAsync();
+        }
+      }
     } finally {
       progress?.finish();
       await store.close();

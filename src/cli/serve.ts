@@ -1,11 +1,13 @@
 import { resolve } from 'node:path';
 import { startCloud } from '../cloud/cloud.ts';
-import { intOption, parseCommandArgs, type Command } from './command.ts';
+import { intOption, parseCommandArgs, UsageError, type Command } from './command.ts';
 
 const usage = `Usage: latchkey serve [options]
 
 Runs the Latchkey cloud: the REST API (and its OpenAPI document at /openapi.json) and the
-device link, an embedded MQTT 3.1.1 broker at ws://HOST:PORT/mqtt on the same port.
+device link, an embedded MQTT 3.1.1 broker at ws://HOST:PORT/mqtt on the same port, or a
+client of an external broker with --broker (several nodes on one PostgreSQL and one broker).
+GET /healthz answers while the process lives, GET /readyz when database and broker answer.
 
 Options:
   --data DIR         Data folder: SQLite database and master key (default ./data)
@@ -13,11 +15,19 @@ Options:
   --host ADDR        Address to listen on (default 0.0.0.0)
   --database URL     postgres://… to use PostgreSQL instead of SQLite in the data folder
   --mqtt-port N      Also accept device links over MQTT/TCP on this port
-  --broker URL       mqtt://… external MQTT broker (not built yet: see the README)
+  --broker URL       mqtt://user:password@host:port: an external MQTT broker (Mosquitto with
+                     its dynamic-security plugin; see docs/broker.md) instead of the
+                     embedded one; the user must be a dynamic-security administrator
   -h, --help         Show this help
 
 Environment:
-  LATCHKEY_MASTER_KEY  32-byte master key (64 hex digits); else <data>/master.key is created`;
+  LATCHKEY_MASTER_KEY  32-byte master key (64 hex digits); else <data>/master.key is created;
+                       every node of one cloud needs the same
+  LATCHKEY_BROKER_USERNAME, LATCHKEY_BROKER_PASSWORD
+                       the broker login when --broker carries none
+
+On SIGTERM or SIGINT the node stops accepting connections, finishes the requests in flight,
+then closes the device link and the database.`;
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -32,9 +42,9 @@ export const serveCommand: Command = {
       broker: { type: 'string' },
       'mqtt-port': { type: 'string' },
     });
-    if (args.broker !== undefined) {
-      throw new Error(
-        'An external broker (--broker) is not supported yet in this version; without it the cloud embeds its own broker.',
+    if (args.broker !== undefined && args['mqtt-port'] !== undefined) {
+      throw new UsageError(
+        '--mqtt-port is for the embedded broker; with --broker, devices connect to that broker.',
       );
     }
     const mqttPort =
@@ -48,16 +58,25 @@ export const serveCommand: Command = {
       databaseUrl: args.database,
       port,
       mqttPort,
+      brokerUrl: args.broker,
       host: args.host ?? '0.0.0.0',
       logger: { level: process.env.LOG_LEVEL ?? 'info' },
     });
+    const devicesLink =
+      cloud.transport.name === 'broker'
+        ? `devices link through the broker at ${new URL(args.broker!).host}`
+        : `devices link at ${cloud.url.replace(/^http/, 'ws')}/mqtt${cloud.mqttPort === null ? '' : ` and mqtt://…:${cloud.mqttPort}`}`;
     cloud.app.log.info(
-      `Latchkey cloud on ${cloud.url} (${cloud.store.dialect.description}); API document at ${cloud.url}/openapi.json; devices link at ${cloud.url.replace(/^http/, 'ws')}/mqtt${cloud.mqttPort === null ? '' : ` and mqtt://…:${cloud.mqttPort}`}`,
+      `Latchkey cloud on ${cloud.url} (${cloud.store.dialect.description}); API document at ${cloud.url}/openapi.json; ${devicesLink}`,
     );
     await new Promise<void>((done) => {
       const stop = () => {
         cloud.app.log.info('shutting down: finishing requests in flight');
-        void cloud.close().then(done);
+        cloud
+          .close()
+          .then(() => cloud.app.log.info('stopped'))
+          .catch((error: unknown) => cloud.app.log.error({ err: error }, 'shutdown failed'))
+          .finally(done);
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -1,7 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { build } from './http/app.ts';
+import { provisionPendingDevices, startProvisioningLoop } from './link/broker.provisioning.ts';
+import { brokerSettings, prepareBroker, startBrokerTransport } from './link/broker.transport.ts';
 import { startEmbeddedTransport } from './link/embedded.transport.ts';
 import { LinkBridge } from './link/link.bridge.ts';
+import type { LinkTransport } from './link/link.transport.ts';
 import { loadMasterKey } from './secrets/master-key.ts';
 import { deriveKey, SecretBox } from './secrets/secret-box.ts';
 import { systemClock, type Clock } from './services/clock.ts';
@@ -18,6 +22,13 @@ export interface CloudOptions {
   logger?: boolean | object;
   /** Also accept device links over MQTT/TCP on this port (0 picks a free one). */
   mqttPort?: number | undefined;
+  /**
+   * An external MQTT broker (mqtt://user:password@host:port) instead of the embedded one:
+   * the node is one of several cloud nodes sharing the device traffic (docs/broker.md).
+   */
+  brokerUrl?: string | undefined;
+  /** How often a node provisions devices minted since on the external broker. */
+  brokerProvisionIntervalMs?: number;
   /** How long the cloud waits for a device to answer a command. */
   commandTimeoutMs?: number;
   clock?: Clock;
@@ -32,6 +43,7 @@ export interface RunningCloud {
   services: Services;
   events: CloudEventBus;
   link: LinkBridge;
+  transport: LinkTransport;
   /** The MQTT/TCP port when --mqtt-port was given. */
   mqttPort: number | null;
   close(): Promise<void>;
@@ -58,20 +70,55 @@ export async function openCloud(
 
 /** Starts a cloud node: store, services, HTTP. `close()` stops it and closes the database. */
 export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
+  const broker = options.brokerUrl === undefined ? null : brokerSettings(options.brokerUrl);
   const { store, events, services } = await openCloud(options);
-  const app = await build({ services, logger: options.logger ?? false });
-  // This node holds every device link of the embedded broker: none is connected yet.
-  await services.deviceLink.markAllOffline();
-  let transport: Awaited<ReturnType<typeof startEmbeddedTransport>>;
+  // Set once the link is up; /readyz reads it.
+  let transport: (LinkTransport & { tcpPort?: number | null }) | null = null;
+  const app = await build({
+    services,
+    logger: options.logger ?? false,
+    readiness: async () => ({
+      database: await store.ping(),
+      broker: transport?.isReady() ?? false,
+    }),
+  });
+  let provisioning: { stop(): Promise<void> } | null = null;
   try {
-    transport = await startEmbeddedTransport({
-      httpServer: app.server,
-      mqttPort: options.mqttPort,
-      host: options.host,
-      authenticate: (serial, password) => services.deviceLink.authenticate(serial, password),
-      log: app.log,
-    });
+    if (broker) {
+      // Other nodes hold device links through the same broker: presence comes only from the
+      // devices' own messages and wills, never from a node starting.
+      const nodeId = randomBytes(4).toString('hex');
+      // One node at a time (PostgreSQL advisory lock): see prepareBroker.
+      await store.transaction(async (trx) => {
+        await store.dialect.lockKeys(trx, ['latchkey:broker-setup']);
+        await prepareBroker(broker, nodeId);
+      });
+      const started = await startBrokerTransport({ broker, nodeId, log: app.log });
+      transport = started;
+      const provision = () =>
+        provisionPendingDevices(services.deviceLink, started.dynsec, broker.key);
+      const count = await provision();
+      if (count > 0)
+        app.log.info({ count }, 'device link: device logins provisioned on the broker');
+      provisioning = startProvisioningLoop(
+        provision,
+        options.brokerProvisionIntervalMs ?? 5000,
+        app.log,
+      );
+    } else {
+      // This node holds every device link of the embedded broker: none is connected yet.
+      await services.deviceLink.markAllOffline();
+      transport = await startEmbeddedTransport({
+        httpServer: app.server,
+        mqttPort: options.mqttPort,
+        host: options.host,
+        authenticate: (serial, password) => services.deviceLink.authenticate(serial, password),
+        log: app.log,
+      });
+    }
   } catch (error) {
+    await provisioning?.stop();
+    await transport?.close();
     await app.close();
     await store.close();
     throw error;
@@ -83,11 +130,13 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     app.log,
     options.commandTimeoutMs,
   );
+  const linkTransport = transport;
   try {
     await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
   } catch (error) {
     link.close();
-    await transport.close();
+    await provisioning?.stop();
+    await linkTransport.close();
     await app.close();
     await store.close();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -100,6 +149,24 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
+  let closing: Promise<void> | null = null;
+  const shutdown = async () => {
+    if (broker) {
+      // Graceful: stop accepting and finish the requests in flight first (Fastify close()),
+      // while the link and the database still work for them; then the link, then the store.
+      await app.close();
+      link.close();
+      await provisioning?.stop();
+      await linkTransport.close();
+    } else {
+      // The embedded broker's device sockets ride on the HTTP server, which waits for them:
+      // end them first. Requests in flight still finish in app.close().
+      link.close();
+      await linkTransport.close();
+      await app.close();
+    }
+    await store.close();
+  };
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     app,
@@ -107,12 +174,11 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     services,
     events,
     link,
-    mqttPort: transport.tcpPort,
-    async close() {
-      link.close();
-      await transport.close();
-      await app.close();
-      await store.close();
+    transport: linkTransport,
+    mqttPort: linkTransport.tcpPort ?? null,
+    close() {
+      closing ??= shutdown();
+      return closing;
     },
   };
 }

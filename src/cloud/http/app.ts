@@ -29,6 +29,8 @@ export interface BuildOptions {
   secureCookies?: boolean;
   /** Trust X-Forwarded-For from a reverse proxy for the client address. */
   trustProxy?: boolean;
+  /** What /readyz checks (issue 8): each dependency and whether it answers now. */
+  readiness?: () => Promise<Record<string, boolean>>;
 }
 
 /** Only the API reads bodies, and only JSON, up to 64 KiB. */
@@ -98,5 +100,15 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({
     status: 'ok',
   }));
+  // Readiness, not liveness: a load balancer sends no traffic to a node whose database or
+  // broker is unreachable (503 names which), but does not restart it for that.
+  app.get(
+    '/readyz',
+    { config: { public: true }, schema: { hide: true } },
+    async (_request, reply) => {
+      const checks = (await options.readiness?.()) ?? {};
+      const body = Object.fromEntries(
+        Object.entries(checks).map(([name, ok]) => [name, ok ? 'ok' : 'unreachable']),
+      );
   return app;
 }

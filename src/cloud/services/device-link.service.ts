@@ -3,6 +3,7 @@ import { deriveLinkPassword } from '../../core/security-code.rules.ts';
 import type { SerialNumber } from '../../core/serial.rules.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import { auditRepo } from '../store/repos/audit.repo.ts';
+import { brokerAccountsRepo } from '../store/repos/broker-accounts.repo.ts';
 import { companiesRepo } from '../store/repos/companies.repo.ts';
 import { devicesRepo } from '../store/repos/devices.repo.ts';
 import { notificationsRepo } from '../store/repos/notifications.repo.ts';
@@ -154,6 +155,29 @@ export function createDeviceLinkService(deps: {
     },
 
     markAllOffline: () => devices(store.db).markAllOffline(),
+
+    /**
+     * Up to `limit` devices without a login on the external broker `broker` yet, with the
+     * password each must be given there (the same HMAC the embedded broker checks).
+     */
+    async brokerLoginsToProvision(
+      broker: string,
+      limit: number,
+    ): Promise<{ serial: string; password: string }[]> {
+      const rows = await brokerAccountsRepo(store.db).pending(broker, limit);
+      return rows.map((row) => ({
+        serial: row.serial_number,
+        password: deriveLinkPassword(
+          deps.deviceSecrets.open(row.secret_enc, row.serial_number),
+          row.serial_number as SerialNumber,
+        ),
+      }));
+    },
+
+    brokerLoginsProvisioned: (broker: string, serials: readonly string[]) =>
+      brokerAccountsRepo(store.db).markProvisioned(broker, serials, iso(clock.now())),
+
+    forgetBrokerLogins: (broker: string) => brokerAccountsRepo(store.db).forget(broker),
   };
 }
 

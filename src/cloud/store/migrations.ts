@@ -132,9 +132,25 @@ function initial(dialect: StoreDialect): Migration {
   };
 }
 
+/** Device logins provisioned on an external MQTT broker (issue 8). */
+const brokerAccounts: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('broker_accounts')
+      .addColumn('broker', 'text', (c) => c.notNull())
+      .addColumn('serial_number', 'text', (c) => c.notNull().references('devices.serial_number'))
+      .addColumn('provisioned_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('broker_accounts_pk', ['broker', 'serial_number'])
+      .execute();
+  },
+};
+
 /** Migrations in order; names sort in the order they run. */
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
-    getMigrations: async () => ({ '0001_initial': initial(dialect) }),
+    getMigrations: async () => ({
+      '0001_initial': initial(dialect),
+      '0002_broker_accounts': brokerAccounts,
+    }),
   };
 }

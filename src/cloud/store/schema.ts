@@ -105,6 +105,17 @@ export interface AttemptFailuresTable {
   created_at: string;
 }
 
+/**
+ * Which devices have a login on which external MQTT broker (issue 8): the cloud provisions
+ * each device once per broker and remembers it here, so every node can reconcile cheaply.
+ */
+export interface BrokerAccountsTable {
+  /** host:port of the broker, so a different broker is provisioned again from scratch. */
+  broker: string;
+  serial_number: string;
+  provisioned_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   companies: CompaniesTable;
@@ -117,6 +128,7 @@ export interface Database {
   notifications: NotificationsTable;
   audit_events: AuditEventsTable;
   attempt_failures: AttemptFailuresTable;
+  broker_accounts: BrokerAccountsTable;
 }
 
 /** A connection or an open transaction; repositories work on either. */
