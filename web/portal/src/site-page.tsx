@@ -19,6 +19,8 @@ const ACTIONS: Record<string, string> = {
   'device.moved-in': 'Moved a device in from another account',
   'device.moved-away': 'A device was moved to another account',
   'device.deleted': 'Deleted a device',
+  'device.code-regenerated': 'A new security code was generated on the device',
+  'device.factory-reset': 'The device was reset to factory defaults',
 };
 
 /** What people type: spaces around, any case; the cloud accepts dashes, spaces and dots. */
@@ -294,7 +296,7 @@ export function SitePage({ siteId, onActivity }: { siteId: string; onActivity: (
                   </td>
                   <td>{entry.actor ?? 'the device'}</td>
                   <td>{ACTIONS[entry.action] ?? entry.action}</td>
-                  <td>{entry.serialNumber ?? ''}</td>
+                  <td className="nowrap">{entry.serialNumber ?? ''}</td>
                   <td>
                     {entry.outcome === 'success'
                       ? 'Done'

@@ -76,9 +76,13 @@ export function ToastProvider({ children }: { children: ReactNode }) {
                 </ul>
               </>
             )}
-            <button type="button" className="link" onClick={() => dismiss(toast.id)}>
+            <button
+              type="button"
+              className="link"
+              aria-label={`Close the message: ${toast.title}`}
+              onClick={() => dismiss(toast.id)}
+            >
               Close
-              <span className="visually-hidden"> message “{toast.title}”</span>
             </button>
           </div>
         ))}

@@ -1,0 +1,286 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, it, type TestContext } from 'node:test';
+import { promisify } from 'node:util';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { launchBrowser, screenshot } from '../helpers/browser.ts';
+import { cliPath, freePort, repoRoot, spawnCli, waitForHttp } from '../helpers/processes.ts';
+
+const exec = promisify(execFile);
+
+/** Generous: the suite runs two files at once on two cores. */
+const WAIT = { timeout: 15_000 };
+const ADMIN_PASSWORD = 'Intercom-Admin-2024';
+
+interface Minted {
+  serialNumber: string;
+  securityCode: string;
+  model: string;
+  identityFile: string;
+}
+
+function tempFolder(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-portal-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A real `latchkey serve` on a free port, stopped when the test ends. */
+async function startServe(t: TestContext, dir: string) {
+  const port = await freePort();
+  const server = spawnCli([
+    'serve',
+    '--port',
+    String(port),
+    '--host',
+    '127.0.0.1',
+    '--data',
+    join(dir, 'data'),
+  ]);
+  t.after(() => server.stop());
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`);
+  return { url, server };
+}
+
+/** `latchkey mint --json` against the cloud's own data folder. */
+async function mint(dir: string, count: number): Promise<Minted[]> {
+  const { stdout } = await exec(
+    process.execPath,
+    [
+      cliPath,
+      'mint',
+      '--count',
+      String(count),
+      '--out',
+      join(dir, 'devices'),
+      '--data',
+      join(dir, 'data'),
+      '--json',
+    ],
+    { cwd: dir },
+  );
+  return JSON.parse(stdout) as Minted[];
+}
+
+/** A real `latchkey device` linked to the cloud; `stop()` ends it with SIGTERM. */
+async function startDevice(t: TestContext, dir: string, device: Minted, cloudUrl: string) {
+  const port = await freePort();
+  const process_ = spawnCli([
+    'device',
+    '--identity',
+    device.identityFile,
+    '--data',
+    join(dir, `device-${device.serialNumber}`),
+    '--port',
+    String(port),
+    '--cloud',
+    cloudUrl,
+    '--admin-password',
+    ADMIN_PASSWORD,
+  ]);
+  t.after(() => process_.stop());
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(url);
+  return { url, ...process_ };
+}
+
+/** Generate New in the device's web administration (its JSON API); answers the new code. */
+async function generateNewCode(deviceUrl: string): Promise<string> {
+  const login = await fetch(`${deviceUrl}/admin/api/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+  });
+  assert.equal(login.status, 200, await login.clone().text());
+  const { csrfToken } = (await login.json()) as { csrfToken: string };
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const generated = await fetch(`${deviceUrl}/admin/api/security-code/generate`, {
+    method: 'POST',
+    headers: { Cookie: cookie, 'X-CSRF-Token': csrfToken },
+  });
+  assert.equal(generated.status, 200, await generated.clone().text());
+  return ((await generated.json()) as { securityCode: string }).securityCode;
+}
+
+async function register(page: Page, url: string, who: { name: string; email: string }) {
+  await page.goto(`${url}/register`);
+  await page.getByLabel('Your name').fill(who.name);
+  await page.getByLabel('E-mail').fill(who.email);
+  await page.getByLabel('Password').fill('correct horse battery staple');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Sites', level: 1 }).waitFor(WAIT);
+}
+
+async function createSite(page: Page, name: string) {
+  await page.getByLabel('Site name').fill(name);
+  await page.getByRole('button', { name: 'Create site' }).click();
+  await page.getByRole('heading', { name, level: 1 }).waitFor(WAIT);
+}
+
+/** Opens the add-device dialog, types serial and code, submits; answers the dialog. */
+async function addDevice(page: Page, serial: string, code: string): Promise<Locator> {
+  const dialog = page.getByRole('dialog', { name: 'Add a device' });
+  if (!(await dialog.isVisible())) {
+    await page.getByRole('button', { name: 'Add device' }).click();
+  }
+  await dialog.waitFor(WAIT);
+  await dialog.getByLabel('Serial number').fill(serial);
+  await dialog.getByLabel('Security code').fill(code);
+  await dialog.getByRole('button', { name: 'Add device' }).click();
+  return dialog;
+}
+
+const deviceRow = (page: Page, serial: string) =>
+  page
+    .getByRole('table', { name: 'Devices of this site' })
+    .getByRole('row')
+    .filter({ hasText: serial });
+
+/** How people type what is on the certificate: no dashes, spaces, lower case. */
+const sloppySerial = (serial: string) => serial.replace(/-/g, ' ');
+const sloppyCode = (code: string) => code.replace(/-/g, '').toLowerCase();
+
+describe('the cloud portal in a browser', () => {
+  // The portal as `npm ci` builds it (prepare), built again so that the test sees the sources.
+  before(async () => {
+    await exec(
+      process.execPath,
+      [
+        join(repoRoot, 'node_modules/vite/bin/vite.js'),
+        'build',
+        '--config',
+        'web/portal/vite.config.ts',
+        '--logLevel',
+        'warn',
+      ],
+      { cwd: repoRoot },
+    );
+  });
+
+  it('adds, refuses, deletes and moves a device as the article describes, with live state', async (t) => {
+    const dir = tempFolder(t);
+    const { url } = await startServe(t, dir);
+    const [device] = await mint(dir, 1);
+    assert.ok(device);
+    const intercom = await startDevice(t, dir, device, url);
+    const browser: Browser = await launchBrowser(t);
+
+    // Person A: a weak password is refused with what to do, then the account is created.
+    const a = await (await browser.newContext()).newPage();
+    await a.goto(`${url}/register`);
+    await a.getByLabel('Your name').fill('Anna');
+    await a.getByLabel('E-mail').fill('anna@example.com');
+    await a.getByLabel('Password').fill('short');
+    await a.getByRole('button', { name: 'Create account' }).click();
+    await a.getByRole('alert').getByText('The password is too weak.').waitFor(WAIT);
+    await register(a, url, { name: 'Anna', email: 'anna@example.com' });
+    await createSite(a, 'Main Street 1');
+
+    // A adds the device with what `latchkey mint` printed, typed loosely.
+    await addDevice(a, sloppySerial(device.serialNumber), sloppyCode(device.securityCode));
+    await a
+      .getByRole('status')
+      .getByText(`The device ${device.serialNumber} was added to this site.`)
+      .waitFor(WAIT);
+    const rowA = deviceRow(a, device.serialNumber);
+    await rowA.getByText(device.model).waitFor(WAIT);
+    await rowA.getByText('Online').waitFor(WAIT);
+    await screenshot(a, 'portal-devices-person-a');
+
+    // Person B: the e-mail of A is taken; B registers with their own.
+    const b = await (await browser.newContext()).newPage();
+    await b.goto(`${url}/register`);
+    await b.getByLabel('Your name').fill('Boris');
+    await b.getByLabel('E-mail').fill('anna@example.com');
+    await b.getByLabel('Password').fill('correct horse battery staple');
+    await b.getByRole('button', { name: 'Create account' }).click();
+    await b
+      .getByRole('alert')
+      .getByText('An account with this e-mail address already exists.')
+      .first()
+      .waitFor(WAIT);
+    await register(b, url, { name: 'Boris', email: 'boris@example.com' });
+    await createSite(b, 'Oak Avenue 7');
+
+    // B tries the same device: "The device is already added", with its causes and next steps.
+    await addDevice(b, device.serialNumber, device.securityCode);
+    const alreadyAdded = b.getByRole('alert').filter({ hasText: 'The device is already added' });
+    await alreadyAdded.waitFor(WAIT);
+    await alreadyAdded.getByText(/you must first delete it from the old account/).waitFor(WAIT);
+    await alreadyAdded.getByText(/try contacting them/).waitFor(WAIT);
+    await alreadyAdded.getByText(/Generate New/).waitFor(WAIT);
+    await alreadyAdded.getByText(/Integration/).waitFor(WAIT);
+    await screenshot(b, 'portal-notification-device-already-added');
+    await alreadyAdded.getByRole('button', { name: /Close/ }).click();
+
+    // B mistypes the serial number.
+    const digits = device.serialNumber.replace(/-/g, '');
+    const typo = `${digits.slice(0, 9)}${(Number(digits[9]) + 1) % 10}`;
+    await addDevice(b, typo, device.securityCode);
+    const notFound = b.getByRole('alert').filter({ hasText: 'The Serial Number does not exist' });
+    await notFound.waitFor(WAIT);
+    await notFound.getByText(/CERTIFICATE OF OWNERSHIP/).waitFor(WAIT);
+    await screenshot(b, 'portal-notification-serial-not-found');
+    await notFound.getByRole('button', { name: /Close/ }).click();
+    await b
+      .getByRole('dialog', { name: 'Add a device' })
+      .getByRole('button', { name: 'Cancel' })
+      .click();
+
+    // A deletes the device; the confirmation says what happens.
+    await a.getByRole('button', { name: `Delete device ${device.serialNumber}` }).click();
+    const confirm = a.getByRole('dialog', { name: `Delete device ${device.serialNumber}?` });
+    await confirm.getByText(/can then be added elsewhere/).waitFor(WAIT);
+    await screenshot(a, 'portal-dialog-delete-device');
+    await confirm.getByRole('button', { name: 'Delete device' }).click();
+    await a.getByText('No devices in this site yet.', { exact: false }).waitFor(WAIT);
+
+    // Now B adds it.
+    await addDevice(b, device.serialNumber, device.securityCode);
+    await b
+      .getByRole('status')
+      .getByText(`The device ${device.serialNumber} was added to this site.`)
+      .waitFor(WAIT);
+    const rowB = deviceRow(b, device.serialNumber);
+    await rowB.getByText('Online').waitFor(WAIT);
+
+    // The failed attempts are in B's audit log.
+    const auditB = b.getByRole('table', { name: /Audit log/ });
+    await auditB.getByRole('cell', { name: 'Refused (DEVICE_ALREADY_ADDED)' }).waitFor(WAIT);
+    await auditB.getByRole('cell', { name: 'Refused (SERIAL_NOT_FOUND)' }).waitFor(WAIT);
+
+    // Generate New on the device: B's bell counts it.
+    const newCode = await generateNewCode(intercom.url);
+    await b.reload();
+    await b.getByRole('button', { name: /Notifications, 1 unread/ }).waitFor(WAIT);
+    await rowB.getByText('Online').waitFor(WAIT);
+    await screenshot(b, 'portal-devices-person-b');
+
+    // The emulator stops: B's table says offline without a reload.
+    await intercom.stop('SIGTERM');
+    await rowB.getByText('Offline').waitFor(WAIT);
+    await screenshot(b, 'portal-devices-person-b-offline');
+
+    // A takes the device with the new code: moved from another account; B is told.
+    await addDevice(a, device.serialNumber, newCode);
+    await a
+      .getByRole('status')
+      .getByText(`The device ${device.serialNumber} was moved from another account to this site.`)
+      .waitFor(WAIT);
+    await screenshot(a, 'portal-notification-device-moved');
+    await b.reload();
+    await b.getByRole('button', { name: /Notifications, 2 unread/ }).click();
+    const panel = b.getByRole('region', { name: 'Notifications' });
+    await panel
+      .getByText(`Device ${device.serialNumber} was moved to another account`)
+      .waitFor(WAIT);
+    await panel
+      .getByText(`A new security code was generated on ${device.serialNumber}`)
+      .waitFor(WAIT);
+    await screenshot(b, 'portal-notifications-person-b');
+  });
+});
