@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { makeFirmwareImage } from '../../src/device/firmware.format.ts';
 import { escapeHtml, html } from '../../src/device/web/html.ts';
 import { startTestDevice } from './helpers.ts';
 
@@ -389,5 +390,74 @@ describe('classic web interface', () => {
     const loaded = await client.post('/classic/maintenance/load', right);
     assert.equal(loaded.status, 303, loaded.text);
     assert.equal(device.config.current.network.ipAddress, '10.1.2.3');
+  });
+
+  it('Generate New asks first, then shows the new code at once', async (t) => {
+    const { url, device } = await startTestDevice(t);
+    const client = new FormClient(url);
+    const _csrf = await client.ready();
+    const before = device.securityCode.current().securityCode;
+    const confirm = await client.get('/classic/system/auto-provisioning/generate-new');
+    assert.match(confirm.text, new RegExp(before));
+    assert.match(confirm.text, /no longer valid/);
+    assert.match(confirm.text, />\s*Yes\s*</);
+    assert.match(confirm.text, />No</);
+    assert.equal(device.securityCode.generation, 0, 'opening the question changes nothing');
+    const done = await client.post('/classic/system/auto-provisioning/generate-new', { _csrf });
+    assert.equal(done.status, 303);
+    const shown = await client.get(done.location!);
+    const after = device.securityCode.current().securityCode;
+    assert.notEqual(after, before);
+    assert.match(shown.text, new RegExp(after));
+    assert.match(shown.text, /The old My2N Security Code is no longer valid/);
+  });
+
+  it('Reset Configuration without Network Settings and Certificates keeps the address', async (t) => {
+    const { url, device } = await startTestDevice(t);
+    const client = new FormClient(url);
+    const _csrf = await client.ready();
+    await client.post('/classic/system/network', {
+      _csrf,
+      mode: 'static',
+      ipAddress: '10.9.8.7',
+      netmask: '255.255.255.0',
+    });
+    const certificate = device.config.current.certificate.certPem;
+    const reset = await client.post('/classic/maintenance/reset', { _csrf });
+    assert.equal(reset.location, '/classic/login?m=reset');
+    assert.equal(device.accounts.mustChangePassword, true);
+    assert.equal(device.config.current.network.ipAddress, '10.9.8.7');
+    assert.equal(device.config.current.certificate.certPem, certificate);
+    assert.equal((await client.get('/classic/')).status, 303, 'the session ended');
+  });
+
+  it('uploads firmware, asks Yes or No, and installs it on Yes', async (t) => {
+    const { url, device } = await startTestDevice(t);
+    const client = new FormClient(url);
+    const upload = async (_csrf: string) => {
+      const form = new FormData();
+      form.append('_csrf', _csrf);
+      form.append(
+        'file',
+        new Blob([makeFirmwareImage({ model: device.identity.model, version: '9.9.9' })]),
+        'fw.bin',
+      );
+      return client.post('/classic/maintenance/firmware', form);
+    };
+    let _csrf = await client.ready();
+    const asked = await upload(_csrf);
+    assert.equal(asked.status, 200);
+    assert.match(asked.text, /Install firmware 9\.9\.9\?/);
+    const no = await client.post('/classic/maintenance/firmware/reject', { _csrf });
+    assert.equal(no.location, '/classic/maintenance?done=firmware-rejected');
+    assert.notEqual(device.maintenance.firmwareVersion, '9.9.9');
+
+    await upload(_csrf);
+    const yes = await client.post('/classic/maintenance/firmware/apply', { _csrf });
+    assert.equal(yes.location, '/classic/login?m=upgraded');
+    assert.equal(device.maintenance.firmwareVersion, '9.9.9');
+    await client.logIn(PASSWORD);
+    _csrf = await client.token('/classic/maintenance');
+    assert.match((await client.get('/classic/maintenance')).text, /9\.9\.9/);
   });
 });

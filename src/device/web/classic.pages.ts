@@ -35,6 +35,8 @@ export function confirmation(options: {
   csrfToken: string;
   inside?: Html;
   danger?: boolean;
+  /** When No also changes something (e.g. discards an upload): posted, with the token. */
+  noAction?: string;
 }): Html {
   return html`<h1>${options.heading}</h1>
     ${options.text}
@@ -45,7 +47,15 @@ export function confirmation(options: {
       <button type="submit" form="confirm-form" class="${options.danger ? 'danger' : 'primary'}">
         Yes
       </button>
-      <form method="get" action="${options.back}"><button type="submit">No</button></form>
+      ${
+        options.noAction
+          ? html`<form method="post" action="${options.noAction}">
+              ${csrfInput(options.csrfToken)}<button type="submit">No</button>
+            </form>`
+          : html`<form method="get" action="${options.back}">
+              <button type="submit">No</button>
+            </form>`
+      }
     </div>`;
 }
 

@@ -857,7 +857,8 @@ export function classicWeb(device: Device) {
                 }
               </p>`,
               action: `${BASE}/maintenance/firmware/apply`,
-              back: `${BASE}/maintenance/firmware/reject`,
+              back: `${BASE}/maintenance`,
+              noAction: `${BASE}/maintenance/firmware/reject`,
               csrfToken: ctx.session.csrfToken,
             }),
           });
@@ -881,8 +882,8 @@ export function classicWeb(device: Device) {
       }),
     );
 
-    /** "No" on the firmware confirmation (a GET, as every No): discards the upload. */
-    app.get(
+    /** "No" on the firmware confirmation: discards the upload. */
+    app.post(
       `${BASE}/maintenance/firmware/reject`,
       guarded(({ reply }) => {
         try {
