@@ -283,4 +283,73 @@ describe('the cloud portal in a browser', () => {
       .waitFor(WAIT);
     await screenshot(b, 'portal-notifications-person-b');
   });
+
+  it('signs in again after the session expired, keeping what was typed; renames a site; keyboard', async (t) => {
+    const dir = tempFolder(t);
+    const { url } = await startServe(t, dir);
+    const [device] = await mint(dir, 1);
+    assert.ok(device);
+    const browser = await launchBrowser(t);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await register(page, url, { name: 'Carla', email: 'carla@example.com' });
+    await createSite(page, 'Harbour Rd 3');
+
+    // Rename the site.
+    await page.getByRole('button', { name: 'Rename site' }).click();
+    await page.getByLabel('New site name').fill('Harbour Road 3');
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await page.getByRole('heading', { name: 'Harbour Road 3', level: 1 }).waitFor(WAIT);
+
+    // The dialog by keyboard: focus starts in the first field, Escape closes it.
+    await page.getByRole('button', { name: 'Add device' }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Add a device' });
+    await dialog.waitFor(WAIT);
+    assert.ok(
+      await dialog.getByLabel('Serial number').evaluate((el) => el === document.activeElement),
+    );
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden', ...WAIT });
+
+    // The session ends while the person types; the portal sends them to sign in, then back.
+    await page.getByRole('button', { name: 'Add device' }).click();
+    await dialog.getByLabel('Serial number').fill(device.serialNumber);
+    await dialog.getByLabel('Security code').fill(device.securityCode);
+    await context.clearCookies();
+    await dialog.getByRole('button', { name: 'Add device' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Latchkey' }).waitFor(WAIT);
+    await page.getByText('Your session has expired.', { exact: false }).waitFor(WAIT);
+    await screenshot(page, 'portal-session-expired');
+
+    // A wrong password first: said so.
+    await page.getByLabel('E-mail').fill('carla@example.com');
+    await page.getByLabel('Password').fill('not the password at all');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page
+      .getByRole('alert')
+      .getByText('The e-mail address or the password is not correct.')
+      .waitFor(WAIT);
+    await page.getByLabel('Password').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    // Back on the site, with the dialog and what was typed.
+    await page.getByRole('heading', { name: 'Harbour Road 3', level: 1 }).waitFor(WAIT);
+    await dialog.waitFor(WAIT);
+    assert.equal(await dialog.getByLabel('Serial number').inputValue(), device.serialNumber);
+    assert.equal(await dialog.getByLabel('Security code').inputValue(), device.securityCode);
+    await dialog.getByRole('button', { name: 'Add device' }).click();
+    await page
+      .getByRole('status')
+      .getByText(`The device ${device.serialNumber} was added to this site.`)
+      .waitFor(WAIT);
+    // Not linked: offline, never seen.
+    await deviceRow(page, device.serialNumber).getByText('Offline').waitFor(WAIT);
+
+    // Signing out ends the session.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Latchkey' }).waitFor(WAIT);
+    const me = await page.evaluate(async () => (await fetch('/api/me')).status);
+    assert.equal(me, 401);
+  });
 });

@@ -13,6 +13,7 @@ export function App() {
   const path = usePath();
   const [me, setMe] = useState<Me | null | 'loading'>('loading');
   const [activity, setActivity] = useState(0);
+  const [news, setNews] = useState(0);
 
   const signedIn = useCallback((next: Me) => {
     setCsrfToken(next.csrfToken);
@@ -61,6 +62,7 @@ export function App() {
       <SitePage
         key={site[1]}
         siteId={decodeURIComponent(site[1]!)}
+        refreshKey={news}
         onActivity={() => setActivity((n) => n + 1)}
       />
     ) : (
@@ -96,7 +98,7 @@ export function App() {
             >
               Sites
             </a>
-            <Bell refreshKey={activity} />
+            <Bell refreshKey={activity} onNews={() => setNews((n) => n + 1)} />
             <span className="muted">{account.user.email}</span>
             <button type="button" onClick={() => void logout()}>
               Sign out

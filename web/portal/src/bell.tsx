@@ -6,18 +6,24 @@ import { formatDateTime } from './format.ts';
  * The bell: a button whose name says how many notifications are unread (device moved away,
  * security code regenerated, factory reset), opening the list of them.
  */
-export function Bell({ refreshKey }: { refreshKey: number }) {
+export function Bell({ refreshKey, onNews }: { refreshKey: number; onNews: () => void }) {
   const [items, setItems] = useState<Notification[]>([]);
   const [unread, setUnread] = useState(0);
   const [open, setOpen] = useState(false);
   const panelId = useId();
   const buttonRef = useRef<HTMLButtonElement>(null);
+  const lastUnread = useRef<number | null>(null);
+  const onNewsRef = useRef(onNews);
+  onNewsRef.current = onNews;
 
   const load = useCallback(async () => {
     try {
       const page = await api.notifications();
       setItems(page.items);
       setUnread(page.unreadCount);
+      // Something happened (a device moved away, a code was regenerated): pages reload.
+      if (lastUnread.current !== null && page.unreadCount > lastUnread.current) onNewsRef.current();
+      lastUnread.current = page.unreadCount;
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
     }

@@ -18,7 +18,9 @@ export function Dialog(props: {
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
     const box = ref.current;
-    const first = box?.querySelector<HTMLElement>('input, textarea, select, button:not(.dialog-x)');
+    const first =
+      box?.querySelector<HTMLElement>('[data-autofocus]') ??
+      box?.querySelector<HTMLElement>('input, textarea, select, button');
     first?.focus();
     return () => previous?.focus?.();
   }, []);

@@ -27,7 +27,13 @@ const ACTIONS: Record<string, string> = {
 const tidy = (value: string) => value.trim().replace(/\s+/g, ' ');
 
 /** One site: its devices, live, adding and deleting them, renaming the site, its audit log. */
-export function SitePage({ siteId, onActivity }: { siteId: string; onActivity: () => void }) {
+export function SitePage(props: {
+  siteId: string;
+  /** Changes when a new notification arrived (a device may have left the site). */
+  refreshKey: number;
+  onActivity: () => void;
+}) {
+  const { siteId, refreshKey, onActivity } = props;
   const [site, setSite] = useState<Site | null>(null);
   const [missing, setMissing] = useState<ApiError | null>(null);
   const [devices, setDevices] = useState<Device[] | null>(null);
@@ -68,6 +74,12 @@ export function SitePage({ siteId, onActivity }: { siteId: string; onActivity: (
     void loadDevices();
     void loadAudit();
   }, [siteId, loadDevices, loadAudit]);
+
+  useEffect(() => {
+    if (refreshKey === 0) return;
+    void loadDevices();
+    void loadAudit();
+  }, [refreshKey, loadDevices, loadAudit]);
 
   useLiveEvents({
     onDevice: (event) => {
@@ -393,7 +405,7 @@ export function SitePage({ siteId, onActivity }: { siteId: string; onActivity: (
             >
               Delete device
             </button>
-            <button type="button" onClick={() => setToDelete(null)}>
+            <button type="button" data-autofocus onClick={() => setToDelete(null)}>
               Cancel
             </button>
           </div>
