@@ -127,6 +127,8 @@ export class MosquittoDynsec {
               ),
             );
           }, this.timeoutMs);
+          // Waiting for an answer does not keep a process (latchkey mint) alive.
+          timer.unref();
           this.#waiting.set(command.correlationData, (response) => {
             clearTimeout(timer);
             resolve(response);
@@ -135,9 +137,12 @@ export class MosquittoDynsec {
     );
     const request = JSON.stringify({ commands: tagged });
     this.#unanswered.set(batch, request);
+    // Handled from here on, even when the publish below never completes (a kicked connection).
+    const all = Promise.all(answers);
+    all.catch(() => {});
     try {
       await this.client.publishAsync(DYNSEC_TOPIC, request, { qos: 1 });
-      return await Promise.all(answers);
+      return await all;
     } finally {
       this.#unanswered.delete(batch);
     }

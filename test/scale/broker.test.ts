@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import mqtt from 'mqtt';
+import { deviceTopic } from '../../src/core/link.protocol.ts';
+import { deriveLinkPassword } from '../../src/core/security-code.rules.ts';
+import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
+import { postgresTestDialect, sqliteTestDialect } from '../helpers/databases.ts';
+import { mintDevices } from '../helpers/factories.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { startTestBroker, type TestBroker } from './mosquitto.ts';
+
+async function device(cloud: TestCloud, serial: string) {
+  return cloud.store.db
+    .selectFrom('devices')
+    .selectAll()
+    .where('serial_number', '=', serial)
+    .executeTakeFirstOrThrow();
+}
+
+/** A cloud node on PostgreSQL using the test's Mosquitto, provisioning every 100 ms. */
+async function brokerCloud(t: Parameters<typeof startTestBroker>[0], broker: TestBroker) {
+  return startTestCloud(t, postgresTestDialect, {
+    brokerUrl: broker.adminUrl,
+    brokerProvisionIntervalMs: 100,
+  });
+}
+
+/** Waits until a node recorded the device's login as provisioned on the broker. */
+async function provisioned(cloud: TestCloud, serial: string) {
+  await waitFor('the device login on the broker', () =>
+    cloud.store.db
+      .selectFrom('broker_accounts')
+      .select('serial_number')
+      .where('serial_number', '=', serial)
+      .executeTakeFirst(),
+  );
+}
+
+function connect(url: string, username: string, password: string) {
+  return mqtt.connectAsync(
+    url,
+    { protocolVersion: 4, username, password, reconnectPeriod: 0, connectTimeout: 5000 },
+    false,
+  );
+}
+
+describe('external broker: the broker keeps devices to their own topics', () => {
+  it('refuses wrong credentials and unknown devices', async (t) => {
+    const broker = await startTestBroker(t);
+    const cloud = await brokerCloud(t, broker);
+    const [minted] = await mintDevices(cloud, 1);
+    await provisioned(cloud, minted!.serialNumber);
+
+    await assert.rejects(connect(broker.url, minted!.serialNumber, 'not-the-password'), (error) => {
+      // MQTT 3.1.1 §3.2.2.3: 4 bad user name or password, 5 not authorised.
+      assert.match(String(error), /Not authorized|Bad username or password/i);
+      return true;
+    });
+    await assert.rejects(
+      connect(
+        broker.url,
+        '00-0000-0000',
+        deriveLinkPassword(minted!.secret, '00-0000-0000' as never),
+      ),
+    );
+    // The right login works.
+    const client = await connect(
+      broker.url,
+      minted!.serialNumber,
+      deriveLinkPassword(minted!.secret, minted!.serialNumber),
+    );
+    await client.endAsync();
+  });
+
+  it('lets a device neither publish under another serial nor read its commands', async (t) => {
+    const broker = await startTestBroker(t);
+    const cloud = await brokerCloud(t, broker);
+    const [mallory, victim] = await mintDevices(cloud, 2);
+    await provisioned(cloud, mallory!.serialNumber);
+    await provisioned(cloud, victim!.serialNumber);
+    const client = await connect(
+      broker.url,
+      mallory!.serialNumber,
+      deriveLinkPassword(mallory!.secret, mallory!.serialNumber),
+    );
+    t.after(() => client.endAsync(true));
+
+    // Subscribing to another device's commands, or to every device, is refused (0x80).
+    for (const filter of [deviceTopic(victim!.serialNumber, 'commands'), 'devices/#']) {
+      await assert.rejects(client.subscribeAsync(filter, { qos: 1 }), /Subscribe error/);
+    }
+
+    // Publishing under the victim's serial reaches nobody: the broker drops it.
+    const state = (generation: number) =>
+      JSON.stringify({ model: 'x', firmware: 'evil', codeGeneration: generation, uptime: 1 });
+    await client.publishAsync(deviceTopic(victim!.serialNumber, 'state'), state(9), { qos: 1 });
+    await client.publishAsync(
+      deviceTopic(victim!.serialNumber, 'events'),
+      JSON.stringify({ type: 'code-regenerated', generation: 9 }),
+      { qos: 1 },
+    );
+    await client.publishAsync(deviceTopic(victim!.serialNumber, 'presence'), '{"online":true}', {
+      qos: 1,
+    });
+    // Its own state goes through, after the others: once it is in, the others had their chance.
+    await client.publishAsync(deviceTopic(mallory!.serialNumber, 'state'), state(4), { qos: 1 });
+    await waitFor(
+      'the device’s own state',
+      async () => (await device(cloud, mallory!.serialNumber)).known_generation === 4,
+    );
+    const untouched = await device(cloud, victim!.serialNumber);
+    assert.equal(untouched.known_generation, 0);
+    assert.equal(untouched.online, 0);
+    assert.equal(untouched.firmware, null);
+  });
+});
+
+describe('readiness and liveness', () => {
+  it('answers /readyz 503 naming the broker when the broker is gone, /healthz still 200', async (t) => {
+    const broker = await startTestBroker(t);
+    const cloud = await brokerCloud(t, broker);
+    const ready = await fetch(`${cloud.url}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { database: 'ok', broker: 'ok' });
+
+    await broker.stop();
+    const failing = await waitFor('readyz 503', async () => {
+      const response = await fetch(`${cloud.url}/readyz`);
+      return response.status === 503 ? response : null;
+    });
+    assert.deepEqual(await failing.json(), { database: 'ok', broker: 'unreachable' });
+    assert.equal((await fetch(`${cloud.url}/healthz`)).status, 200);
+  });
+
+  it('is ready with the embedded broker on SQLite', async (t) => {
+    const cloud = await startTestCloud(t, sqliteTestDialect);
+    const ready = await fetch(`${cloud.url}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { database: 'ok', broker: 'ok' });
+  });
+});
