@@ -161,6 +161,18 @@ test('classic web interface: the article step by step against a real cloud', asy
   const withNew = await claim(taker.client, takerSite.id, unit.serialNumber, newCode);
   assert.equal(withNew.status, 201, withNew.text);
   assert.equal(withNew.body.outcome, 'moved');
+  await tab('Home').click();
+  await waitFor(
+    'Home to show the new site',
+    async () => {
+      await page.reload();
+      return page.getByText('connected, in site New owner').isVisible();
+    },
+    TIMEOUT,
+    300,
+  );
+  await shot('home-moved');
+  await tab('System').click();
 
   // Some configuration to find again after the reset: a static address (with a wrong try).
   await sections().getByRole('link', { name: 'Network' }).click();
