@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { openStore } from '../../src/cloud/store/store.ts';
+import { postgresTestDialect } from '../helpers/databases.ts';
+import { freePort, spawnCli, waitForHttp } from '../helpers/processes.ts';
+import { startTestBroker } from './mosquitto.ts';
+
+describe('migrations from several nodes at once', () => {
+  it('brings one fresh PostgreSQL database up to date from four nodes starting together', async (t) => {
+    const database = await postgresTestDialect.create();
+    t.after(() => database.drop());
+    // Kysely's migrator takes a PostgreSQL advisory lock for the whole run, and tolerates
+    // losing the race to create its own bookkeeping tables.
+    const stores = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        openStore({ dataDir: database.dataDir, databaseUrl: database.databaseUrl }),
+      ),
+    );
+    try {
+      const { rows } = await sql<{
+        name: string;
+      }>`select name from kysely_migration order by name`.execute(stores[0]!.db);
+      assert.deepEqual(
+        rows.map((row) => row.name),
+        ['0001_initial', '0002_broker_accounts'],
+      );
+      for (const store of stores) assert.equal(await store.ping(), true);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+});
+
+/**
+ * Sends the head and half the body of a request, lets `during` run (the shutdown), then the
+ * rest; resolves with the raw answer.
+ */
+async function slowRequest(port: number, during: () => Promise<void>): Promise<string> {
+  const body = JSON.stringify({
+    email: `slow-${randomBytes(4).toString('hex')}@example.com`,
+    password: 'correct horse battery staple',
+    name: 'Slow Request',
+  });
+  const socket = connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  let answer = '';
+  socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+  const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.write(
+    `POST /api/auth/register HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await during();
+  socket.write(body.slice(10));
+  await ended;
+  return answer;
+}
+
+describe('graceful shutdown', () => {
+  for (const mode of ['sqlite-embedded', 'postgres-broker'] as const) {
+    it(`finishes a request in flight on SIGTERM, refuses new connections, exits 0 (${mode})`, async (t) => {
+      const folder = mkdtempSync(join(tmpdir(), 'latchkey-shutdown-'));
+      t.after(() => rmSync(folder, { recursive: true, force: true }));
+      const args = ['serve', '--data', folder, '--host', '127.0.0.1'];
+      if (mode === 'postgres-broker') {
+        const broker = await startTestBroker(t);
+        const database = await postgresTestDialect.create();
+        t.after(() => database.drop());
+        args.push('--database', database.databaseUrl!, '--broker', broker.adminUrl);
+      }
+      const port = await freePort();
+      const serve = spawnCli([...args, '--port', String(port)], { env: { LOG_LEVEL: 'warn' } });
+      t.after(() => serve.stop('SIGKILL'));
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000);
+
+      const exited = new Promise<number | null>((resolve) => serve.child.once('exit', resolve));
+      const answer = await slowRequest(port, async () => {
+        serve.child.kill('SIGTERM');
+        // New connections are refused while the request in flight is still being served.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`));
+        assert.equal(serve.child.exitCode, null, 'still running for the request in flight');
+      });
+      assert.match(answer, /^HTTP\/1\.1 201 /, answer);
+      assert.equal(await exited, 0, serve.output());
+    });
+  }
+});
