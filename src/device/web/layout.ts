@@ -13,8 +13,9 @@ export interface Notice {
 export interface PageOptions {
   title: string;
   deviceName: string;
-  /** Set when someone is logged in: shows the tabs and the log-out button. */
+  /** Set when someone is logged in: shows the log-out button. */
   csrfToken?: string;
+  /** The current tab; without it (login, forced password change) there are no tabs. */
   tab?: Tab;
   /** Side menu of the tab (System and Maintenance sections). */
   sections?: Array<{ href: string; label: string; current: boolean }>;
@@ -66,7 +67,7 @@ export function page(options: PageOptions): Html {
           }
         </header>
         ${
-          loggedIn
+          loggedIn && options.tab
             ? html`<nav class="tabs" aria-label="Tabs">
                 <ul>
                   ${TABS.map(
