@@ -242,6 +242,15 @@ test('classic web interface: the article step by step against a real cloud', asy
   assert.equal(await page.getByLabel('Static address').isChecked(), true);
   assert.equal(await page.getByLabel('IP address').inputValue(), '192.168.1.50');
   await shot('network-restored');
+  for (const [section, heading] of [
+    ['Date & Time', 'Date & Time'],
+    ['Certificates', 'Certificates'],
+    ['Users', 'Users'],
+  ] as const) {
+    await sections().getByRole('link', { name: section }).click();
+    await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+    await shot(`system-${section.toLowerCase().replace(/\W+/g, '-')}`);
+  }
   await page.getByRole('button', { name: 'Log out' }).click();
   await logIn(firstPassword);
   await tab('Home').waitFor();
