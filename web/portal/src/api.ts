@@ -133,6 +133,15 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
             cause: 'The answer was not what the portal expected.',
             hints: ['Try again in a moment.'],
           };
+    // Too many attempts: say when to try again, in minutes rather than as a header name.
+    const retryAfter = Number(response.headers.get('Retry-After'));
+    if (error.code === 'TOO_MANY_ATTEMPTS' && retryAfter > 0) {
+      const minutes = Math.max(1, Math.ceil(retryAfter / 60));
+      error.hints = [
+        `You can try again in about ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+        ...error.hints.filter((hint) => !hint.includes('Retry-After')),
+      ];
+    }
     const apiError = new ApiError(response.status, error);
     if (error.code === 'UNAUTHENTICATED' && !path.startsWith('/api/auth/')) onSessionExpired?.();
     throw apiError;

@@ -44,6 +44,11 @@ export function App() {
     }
   }, [me, path]);
 
+  useEffect(() => {
+    // Signed in already: the sign-in and register pages lead to the sites.
+    if (me !== null && me !== 'loading' && PUBLIC.has(path)) navigate('/', { replace: true });
+  }, [me, path]);
+
   async function logout() {
     await api.logout().catch(() => undefined);
     setCsrfToken(null);
