@@ -60,12 +60,17 @@ export function Switches() {
                     <input
                       type="checkbox"
                       checked={s.enabled}
-                      onChange={(e) =>
-                        act(
-                          () => api('PUT', `switches/${s.switch}`, { enabled: e.target.checked }),
-                          `Switch ${s.switch} ${e.target.checked ? 'enabled' : 'disabled'}.`,
-                        )
-                      }
+                      onChange={(e) => {
+                        const enabled = e.target.checked;
+                        // Shown at once; the next load shows what the device saved.
+                        setSwitches((all) =>
+                          (all ?? []).map((x) => (x.switch === s.switch ? { ...x, enabled } : x)),
+                        );
+                        void act(
+                          () => api('PUT', `switches/${s.switch}`, { enabled }),
+                          `Switch ${s.switch} ${enabled ? 'enabled' : 'disabled'}.`,
+                        );
+                      }}
                     />
                     <span className="sr-only">Switch {s.switch} enabled</span>
                   </label>
