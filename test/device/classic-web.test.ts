@@ -460,4 +460,42 @@ describe('classic web interface', () => {
     _csrf = await client.token('/classic/maintenance');
     assert.match((await client.get('/classic/maintenance')).text, /9\.9\.9/);
   });
+
+  it('names a damaged backup and a backup of another model next to the file, and logs out', async (t) => {
+    const { url, device } = await startTestDevice(t);
+    const client = new FormClient(url);
+    const _csrf = await client.ready();
+    const load = (file: Buffer, password = '') => {
+      const form = new FormData();
+      form.append('_csrf', _csrf);
+      form.append('file', new Blob([file]), 'backup.bak');
+      form.append('password', password);
+      return client.post('/classic/maintenance/load', form);
+    };
+    const good = device.maintenance.backup('pw').body;
+    const damaged = Buffer.from(good);
+    damaged[damaged.length - 1]! ^= 0xff;
+    const corrupted = await load(damaged, 'pw');
+    assert.equal(corrupted.status, 400);
+    assert.match(fieldError(corrupted.text, 'load-file') ?? '', /damaged|corrupt|changed/i);
+    const foreign = device.maintenance
+      .backup()
+      .body.toString('utf8')
+      .replace(/2N IP Verso/g, '2N IP Style');
+    const other = await load(Buffer.from(foreign));
+    assert.match(fieldError(other.text, 'load-file') ?? '', /2N IP Style/);
+    const wrongType = await fetch(`${url}/classic/system/network`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-unknown',
+        cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      },
+      body: 'mode=static',
+    });
+    assert.equal(wrongType.status, 415);
+    assert.match(wrongType.headers.get('content-type') ?? '', /text\/html/);
+    const out = await client.post('/classic/logout', { _csrf });
+    assert.equal(out.location, '/classic/login?m=logged-out');
+    assert.equal((await client.get('/classic/')).location, '/classic/login');
+  });
 });
