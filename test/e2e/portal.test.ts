@@ -265,6 +265,23 @@ describe('the cloud portal in a browser', () => {
     await rowB.getByText('Offline').waitFor(WAIT);
     await screenshot(b, 'portal-devices-person-b-offline');
 
+    // A tries the code of the certificate: replaced by the one generated on the device.
+    await addDevice(a, device.serialNumber, device.securityCode);
+    const replaced = a
+      .getByRole('alert')
+      .filter({
+        hasText: 'This security code was replaced by a newer one generated on the device',
+      });
+    await replaced.waitFor(WAIT);
+    await screenshot(a, 'portal-notification-security-code-replaced');
+    await replaced.getByRole('button', { name: /Close/ }).click();
+    // A mistypes the code.
+    await addDevice(a, device.serialNumber, 'AAAA-BBBB-CCCC-DDDD');
+    const invalid = a.getByRole('alert').filter({ hasText: 'The security code is not valid' });
+    await invalid.waitFor(WAIT);
+    await screenshot(a, 'portal-notification-security-code-invalid');
+    await invalid.getByRole('button', { name: /Close/ }).click();
+
     // A takes the device with the new code: moved from another account; B is told.
     await addDevice(a, device.serialNumber, newCode);
     await a
@@ -343,6 +360,34 @@ describe('the cloud portal in a browser', () => {
       .waitFor(WAIT);
     // Not linked: offline, never seen.
     await deviceRow(page, device.serialNumber).getByText('Offline').waitFor(WAIT);
+
+    // Too many failed attempts: said so, with when to try again.
+    const failures = await page.evaluate(async () => {
+      const me = (await (await fetch('/api/me')).json()) as { csrfToken: string };
+      const sites = (await (await fetch('/api/sites')).json()) as { items: { id: string }[] };
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const response = await fetch(`/api/sites/${sites.items[0]!.id}/devices`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrfToken },
+          body: JSON.stringify({
+            serialNumber: '00-0000-0000',
+            securityCode: 'AAAA-BBBB-CCCC-DDDD',
+          }),
+        });
+        statuses.push(response.status);
+      }
+      return statuses;
+    });
+    assert.deepEqual(new Set(failures), new Set([404]));
+    await addDevice(page, '00-0000-0001', 'AAAA-BBBB-CCCC-DDDD');
+    const tooMany = page.getByRole('alert').filter({ hasText: 'Too many failed attempts' });
+    await tooMany.getByText(/You can try again in about \d+ minutes?\./).waitFor(WAIT);
+    await screenshot(page, 'portal-notification-too-many-attempts');
+    await page
+      .getByRole('dialog', { name: 'Add a device' })
+      .getByRole('button', { name: 'Cancel' })
+      .click();
 
     // Signing out ends the session.
     await page.getByRole('button', { name: 'Sign out' }).click();
