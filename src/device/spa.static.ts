@@ -42,6 +42,12 @@ export async function registerDeviceSpa(
     index: ['index.html'],
     cacheControl: false,
     setHeaders: (reply, path) => {
+      // The interface loads only its own files and is never framed (no clickjacking of Reset).
+      reply.header(
+        'Content-Security-Policy',
+        "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+      );
+      reply.header('X-Frame-Options', 'DENY');
       // Vite fingerprints the assets; index.html must be fetched again after a rebuild.
       reply.header(
         'Cache-Control',

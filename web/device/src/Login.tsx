@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError, errorMessage, setCsrfToken, type Session } from './api.ts';
+import { api, errorMessage, setCsrfToken, type Session } from './api.ts';
 import { Notice } from './ui.tsx';
 
 /** Log in with the administrator account (a new or reset device: admin / 2n). */
@@ -93,11 +93,7 @@ export function ChoosePassword(props: {
       await api('POST', 'password', { currentPassword: current, newPassword: next });
       props.onChanged();
     } catch (caught) {
-      setError(
-        caught instanceof ApiError && caught.field === 'currentPassword'
-          ? `${caught.message}`
-          : errorMessage(caught),
-      );
+      setError(errorMessage(caught));
     } finally {
       setBusy(false);
     }

@@ -25,11 +25,11 @@ export function usePolling(load: () => Promise<void>, intervalMs = 2000): void {
 
 /** A message for screen readers and eyes: role=status for news, role=alert for refusals. */
 export function Notice({ kind, children }: { kind: 'ok' | 'error'; children: ReactNode }) {
-  if (!children) return null;
+  // The live region is always there, so that screen readers announce what appears in it.
   return (
-    <p className={`notice notice-${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
-      {children}
-    </p>
+    <div role={kind === 'error' ? 'alert' : 'status'}>
+      {children ? <p className={`notice notice-${kind}`}>{children}</p> : null}
+    </div>
   );
 }
 
@@ -103,9 +103,12 @@ export function formatUptime(seconds: number): string {
 
 /** A page's frame: the heading every page has, and an optional line under it. */
 export function Page(props: { title: string; intro?: ReactNode; children: ReactNode }) {
+  const title = useRef<HTMLHeadingElement>(null);
+  // A new page: keyboard and screen reader users start at its heading.
+  useEffect(() => title.current?.focus({ preventScroll: true }), []);
   return (
     <section className="page" aria-labelledby="page-title">
-      <h1 id="page-title" tabIndex={-1}>
+      <h1 id="page-title" ref={title} tabIndex={-1}>
         {props.title}
       </h1>
       {props.intro ? <p className="intro">{props.intro}</p> : null}
