@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import { deviceTopic } from '../../src/core/link.protocol.ts';
 import { deriveLinkPassword } from '../../src/core/security-code.rules.ts';
+import type { SerialNumber } from '../../src/core/serial.rules.ts';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
 import { postgresTestDialect, sqliteTestDialect } from '../helpers/databases.ts';
 import { mintDevices } from '../helpers/factories.ts';
+import { spawnCli } from '../helpers/processes.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startTestBroker, type TestBroker } from './mosquitto.ts';
 
@@ -112,6 +117,38 @@ describe('external broker: the broker keeps devices to their own topics', () => 
     assert.equal(untouched.known_generation, 0);
     assert.equal(untouched.online, 0);
     assert.equal(untouched.firmware, null);
+  });
+});
+
+describe('latchkey mint --broker', () => {
+  it('creates the devices’ broker logins at once, before any cloud node runs', async (t) => {
+    const broker = await startTestBroker(t);
+    const database = await postgresTestDialect.create();
+    t.after(() => database.drop());
+    const run = spawnCli(
+      [
+        'mint',
+        ...['--count', '2', '--out', join(database.dataDir, 'out'), '--no-certificate', '--json'],
+        ...['--database', database.databaseUrl!, '--data', database.dataDir],
+        ...['--broker', broker.adminUrl],
+      ],
+      { env: { LATCHKEY_MASTER_KEY: randomBytes(32).toString('hex') } },
+    );
+    let stdout = '';
+    run.child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    assert.equal(await new Promise((resolve) => run.child.once('exit', resolve)), 0, run.output());
+    for (const { identityFile } of JSON.parse(stdout) as { identityFile: string }[]) {
+      const identity = JSON.parse(readFileSync(identityFile, 'utf8')) as {
+        serialNumber: SerialNumber;
+        secret: string;
+      };
+      const client = await connect(
+        broker.url,
+        identity.serialNumber,
+        deriveLinkPassword(Buffer.from(identity.secret, 'hex'), identity.serialNumber),
+      );
+      await client.endAsync();
+    }
   });
 });
 

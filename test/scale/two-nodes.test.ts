@@ -177,6 +177,8 @@ describe('two cloud nodes on one PostgreSQL and one Mosquitto', () => {
 
     // 3. Generate New on the device: the old code is refused on both nodes within a second.
     await sql.connect();
+    const bob = await registerAccount({ url: b.url }, {}, { localAddress: '127.0.2.1' });
+    const bobSite = await createSite(bob.client, 'Bob house');
     const regeneratedAt = Date.now();
     await emulator.running.device.securityCode.generateNew();
     await waitFor(
@@ -191,8 +193,6 @@ describe('two cloud nodes on one PostgreSQL and one Mosquitto', () => {
       1000,
       10,
     );
-    const bob = await registerAccount({ url: b.url }, {}, { localAddress: '127.0.2.1' });
-    const bobSite = await createSite(bob.client, 'Bob house');
     for (const node of nodes) {
       const old = await claim(
         on(node.url, bob),
