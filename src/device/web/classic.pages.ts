@@ -449,7 +449,7 @@ export function maintenanceBody(
       </form>
     </section>
     <section aria-labelledby="reset-heading">
-      <h2 id="reset-heading">Default settings</h2>
+      <h2 id="reset-heading">Reset Configuration</h2>
       <p>Set the configuration to its default values. The My2N Security Code stays as it is.</p>
       <form method="get" action="${BASE}/maintenance/reset">
         <button type="submit" class="danger">Reset Configuration</button>
