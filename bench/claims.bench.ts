@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import autocannon, { type Result } from 'autocannon';
+import { openCloud } from '../src/cloud/cloud.ts';
+import type { MintedDevice } from '../src/cloud/services/registry.service.ts';
+import { CROCKFORD_ALPHABET } from '../src/core/crockford.codec.ts';
+import { postgresTestDialect, sqliteTestDialect } from '../test/helpers/databases.ts';
+import { benchDir, round, startChild } from './harness.ts';
+
+export interface ClaimFigures {
+  dialect: 'sqlite' | 'postgres';
+  registrySize: number;
+  claims: { rps: number; p50: number; p99: number; statuses: Record<string, number> };
+  ceiling: { rps: number; p50: number; p99: number };
+  claimsRatio: number;
+  at80: { rate: number; rps: number; p50: number; p99: number };
+  mintSeconds: number;
+}
+
+async function json(url: string, init: RequestInit & { cookie?: string }) {
+  const response = await fetch(url, {
+    ...init,
+    headers: { 'content-type': 'application/json', ...(init.headers as Record<string, string>) },
+  });
+  return { response, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** An account with a site and a bearer token, made over the real API. */
+async function account(base: string, name: string) {
+  const email = `${name}-${randomBytes(4).toString('hex')}@bench.example`;
+  const registered = await json(`${base}/api/auth/register`, {
+    method: 'POST',
+    body: JSON.stringify({ email, password: 'bench password 2026', name }),
+  });
+  const cookie = registered.response.headers.get('set-cookie')!.split(';')[0]!;
+  const token = (
+    await json(`${base}/api/tokens`, {
+      method: 'POST',
+      headers: { cookie, 'x-csrf-token': registered.body.csrfToken as string },
+      body: '{}',
+    })
+  ).body.token as string;
+  const auth = { authorization: `Bearer ${token}` };
+  const site = (
+    await json(`${base}/api/sites`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ name }),
+    })
+  ).body;
+  return { auth, siteId: site.id as string };
+}
+
+const randomCode = () =>
+  Array.from({ length: 16 }, () => CROCKFORD_ALPHABET[randomBytes(1)[0]! % 32]).join('');
+
+function figures(result: Result) {
+  return {
+    rps: round(result.requests.average, 0),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
+}
+
+function run(options: autocannon.Options): Promise<Result> {
+  return new Promise((resolve, reject) =>
+    autocannon(options, (error, result) => (error ? reject(error) : resolve(result))),
+  );
+}
+
+/**
+ * Claims per second and latency on a registry of `registrySize` devices with a realistic mix
+ * (half successful adds, a quarter already added elsewhere, a quarter wrong codes), beside a
+ * trivial authenticated route (GET /api/me) on the same server as the ceiling.
+ */
+export async function benchClaims(options: {
+  dialect: 'sqlite' | 'postgres';
+  registrySize: number;
+  durationSeconds: number;
+  connections: number;
+  cpuProfileDir?: string;
+}): Promise<ClaimFigures> {
+  const database = await (
+    options.dialect === 'sqlite' ? sqliteTestDialect : postgresTestDialect
+  ).create();
+  try {
+    const mintStarted = Date.now();
+    const opened = await openCloud({
+      dataDir: database.dataDir,
+      databaseUrl: database.databaseUrl,
+    });
+    let minted: MintedDevice[];
+    try {
+      minted = await opened.services.registry.mint({
+        count: options.registrySize,
+        model: '2N IP Verso',
+        batchSize: 1000,
+      });
+    } finally {
+      await opened.store.close();
+    }
+    const mintSeconds = (Date.now() - mintStarted) / 1000;
+
+    const server = await startChild<{ url: string }>(
+      `${benchDir}cloud.child.ts`,
+      [database.dataDir, database.databaseUrl ?? ''],
+      options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [],
+    );
+    try {
+      const base = server.ready.url;
+      const owner = await account(base, 'owner');
+      const claimer = await account(base, 'claimer');
+      const ownedCount = Math.min(500, Math.floor(minted.length / 10));
+      const owned = minted.slice(0, ownedCount);
+      for (const device of owned) {
+        await json(`${base}/api/sites/${owner.siteId}/devices`, {
+          method: 'POST',
+          headers: owner.auth,
+          body: JSON.stringify({
+            serialNumber: device.serialNumber,
+            securityCode: device.securityCode,
+          }),
+        });
+      }
+      const unowned = minted.slice(ownedCount);
+      let nextAdd = 0;
+      let step = 0;
+      const path = `/api/sites/${claimer.siteId}/devices`;
+      // 50 % adds of unowned devices, 25 % already added elsewhere, 25 % wrong codes.
+      const nextBody = () => {
+        const kind = step++ % 4;
+        if (kind < 2 && nextAdd < unowned.length) {
+          const device = unowned[nextAdd++]!;
+          return { serialNumber: device.serialNumber, securityCode: device.securityCode };
+        }
+        if (kind === 2 || nextAdd >= unowned.length) {
+          const device = owned[step % owned.length]!;
+          return { serialNumber: device.serialNumber, securityCode: device.securityCode };
+        }
+        const device = minted[step % minted.length]!;
+        return { serialNumber: device.serialNumber, securityCode: randomCode() };
+      };
+      const claimRequest = {
+        url: base,
+        connections: options.connections,
+        duration: options.durationSeconds,
+        requests: [
+          {
+            method: 'POST' as const,
+            path,
+            headers: { ...claimer.auth, 'content-type': 'application/json' },
+            setupRequest: (request: autocannon.Request) => ({
+              ...request,
+              body: JSON.stringify(nextBody()),
+            }),
+          },
+        ],
+      };
+      const claims = await run(claimRequest);
+      const statuses = Object.fromEntries(
+        Object.entries(claims.statusCodeStats ?? {}).map(([code, stat]) => [
+          code,
+          (stat as { count: number }).count,
+        ]),
+      );
+      const ceiling = await run({
+        url: `${base}/api/me`,
+        connections: options.connections,
+        duration: options.durationSeconds,
+        headers: claimer.auth,
+      });
+      const claimFigures = figures(claims);
+      const rate = Math.max(1, Math.floor(claimFigures.rps * 0.8));
+      const at80 = await run({ ...claimRequest, overallRate: rate });
+      return {
+        dialect: options.dialect,
+        registrySize: options.registrySize,
+        claims: { ...claimFigures, statuses },
+        ceiling: figures(ceiling),
+        claimsRatio: round(claimFigures.rps / Math.max(1, figures(ceiling).rps), 3),
+        at80: { rate, ...figures(at80) },
+        mintSeconds: round(mintSeconds, 1),
+      };
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await database.drop();
+  }
+}

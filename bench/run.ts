@@ -1,0 +1,192 @@
+// npm run bench [-- --quick] [-- --out DIR]: measures claims, device links and code
+// invalidation on this machine and writes results/<date>.json, RESULTS.md and growth.svg.
+// Benchmarks are not tests: nothing here asserts a timing.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, type } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { lineChartSvg } from './chart.svg.ts';
+import { benchClaims, type ClaimFigures } from './claims.bench.ts';
+import { benchDir } from './harness.ts';
+import { benchInvalidation } from './invalidation.bench.ts';
+import { benchLinks, type LinkFigures } from './links.bench.ts';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' } } });
+const quick = values.quick ?? false;
+// A quick run only proves the benchmark works: it writes to a temporary folder unless told.
+const outDir =
+  values.out ?? (quick ? join(process.env.TMPDIR ?? '/tmp', 'latchkey-bench-quick') : benchDir);
+mkdirSync(join(outDir, 'results'), { recursive: true });
+
+const plan = quick
+  ? {
+      sqlite: [200, 1000],
+      postgres: [200],
+      seconds: 1,
+      connections: 4,
+      invalidation: 20,
+      links: [20],
+      hold: 1,
+    }
+  : {
+      sqlite: [1000, 10_000, 100_000],
+      postgres: [1000, 100_000],
+      seconds: 5,
+      connections: 16,
+      invalidation: 1000,
+      links: [250, 1000, 2000],
+      hold: 5,
+    };
+
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  os: type(),
+  node: process.version,
+};
+
+const claims: ClaimFigures[] = [];
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  for (const registrySize of plan[dialect]) {
+    log(`claims on ${dialect}, registry of ${registrySize} devices`);
+    claims.push(
+      await benchClaims({
+        dialect,
+        registrySize,
+        durationSeconds: plan.seconds,
+        connections: plan.connections,
+      }),
+    );
+  }
+}
+log(`code invalidation, ${plan.invalidation} devices regenerating at once`);
+const invalidation = await benchInvalidation({ devices: plan.invalidation });
+const links: LinkFigures[] = [];
+for (const devices of plan.links) {
+  log(`device links, ${devices} devices`);
+  links.push(...(await benchLinks({ devices, holdSeconds: plan.hold })));
+}
+
+const headline = claims.find(
+  (c) => c.dialect === 'sqlite' && c.registrySize === Math.max(...plan.sqlite),
+)!;
+const biggestLinks = Math.max(...plan.links);
+const ours = links.find((l) => l.target === 'latchkey' && l.devices === biggestLinks)!;
+const reference = links.find((l) => l.target === 'mosquitto' && l.devices === biggestLinks)!;
+const results = {
+  date: new Date().toISOString(),
+  quick,
+  machine,
+  claimsRatio: headline.claimsRatio,
+  claims,
+  invalidation,
+  links,
+  linkMemoryRatioToMosquitto: Number(
+    (ours.memoryPerDeviceKiB / Math.max(0.1, reference.memoryPerDeviceKiB)).toFixed(1),
+  ),
+};
+const day = results.date.slice(0, 10);
+writeFileSync(join(outDir, 'results', `${day}.json`), `${JSON.stringify(results, null, 2)}\n`);
+
+const svg = [
+  lineChartSvg({
+    title: 'Claims per second by registry size',
+    xLabel: 'devices in the registry',
+    yLabel: 'claims / s',
+    series: [
+      {
+        name: 'SQLite',
+        color: '#1f77b4',
+        points: claims
+          .filter((c) => c.dialect === 'sqlite')
+          .map((c) => [c.registrySize, c.claims.rps]),
+      },
+      {
+        name: 'PostgreSQL',
+        color: '#d62728',
+        points: claims
+          .filter((c) => c.dialect === 'postgres')
+          .map((c) => [c.registrySize, c.claims.rps]),
+      },
+    ],
+  }),
+  lineChartSvg({
+    title: 'Cloud memory per linked device',
+    xLabel: 'linked devices',
+    yLabel: 'KiB per device',
+    series: [
+      {
+        name: 'Latchkey',
+        color: '#1f77b4',
+        points: links
+          .filter((l) => l.target === 'latchkey')
+          .map((l) => [l.devices, l.memoryPerDeviceKiB]),
+      },
+      {
+        name: 'Mosquitto',
+        color: '#2ca02c',
+        points: links
+          .filter((l) => l.target === 'mosquitto')
+          .map((l) => [l.devices, l.memoryPerDeviceKiB]),
+      },
+    ],
+  }),
+];
+writeFileSync(join(outDir, 'growth-claims.svg'), svg[0]!);
+writeFileSync(join(outDir, 'growth-links.svg'), svg[1]!);
+
+const notesFile = join(benchDir, 'NOTES.md');
+const notes = existsSync(notesFile) ? readFileSync(notesFile, 'utf8') : '';
+const md = [
+  '# Benchmark results',
+  '',
+  `Run ${results.date}${quick ? ' (quick mode: tiny sizes, figures mean nothing)' : ''} with \`npm run bench\`.`,
+  `Machine: ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}.`,
+  `Raw figures: \`results/${day}.json\`.`,
+  '',
+  '## Claims: `POST /api/sites/:siteId/devices`',
+  '',
+  `Mix: half successful adds, a quarter "already added" (409), a quarter wrong codes (422); ${plan.connections} connections, ${plan.seconds} s per run (autocannon). Ceiling: \`GET /api/me\` with the same Bearer token on the same server. claimsRatio = claims/s ÷ ceiling/s.`,
+  '',
+  '| database | registry | claims/s | p50 ms | p99 ms | ceiling/s | claimsRatio | at 80 % (req/s) | p99 ms at 80 % | answers |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ...claims.map(
+    (c) =>
+      `| ${c.dialect} | ${c.registrySize.toLocaleString('en')} | ${c.claims.rps} | ${c.claims.p50} | ${c.claims.p99} | ${c.ceiling.rps} | ${c.claimsRatio} | ${c.at80.rps} | ${c.at80.p99} | ${Object.entries(
+        c.claims.statuses,
+      )
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ')} |`,
+  ),
+  '',
+  '![claims by registry size](growth-claims.svg)',
+  '',
+  '## Code invalidation',
+  '',
+  `${invalidation.devices} linked devices press Generate New at once (one fleet process); the time until the cloud knows the new generation, after which it refuses the old code as replaced.`,
+  '',
+  '| devices | p50 ms | p99 ms | max ms | device share p50 / p99 ms | link + cloud share p50 / p99 ms |',
+  '| ---: | ---: | ---: | ---: | --- | --- |',
+  `| ${invalidation.devices} | ${invalidation.p50Ms} | ${invalidation.p99Ms} | ${invalidation.maxMs} | ${invalidation.deviceP50Ms} / ${invalidation.deviceP99Ms} | ${invalidation.linkP50Ms} / ${invalidation.linkP99Ms} |`,
+  '',
+  '## Device links',
+  '',
+  `\`latchkey fleet\` in its own process against one cloud process (embedded broker over WebSocket), then the same fleet against Mosquitto ${'2.0'} as the reference. Memory is the growth of the server's resident set per linked device, after holding the links ${plan.hold} s with keep-alive.`,
+  '',
+  '| server | devices | linked | s to all linked | links/s | KiB per device |',
+  '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ...links.map(
+    (l) =>
+      `| ${l.target} | ${l.devices} | ${l.connected} | ${l.connectSeconds} | ${l.connectsPerSecond} | ${l.memoryPerDeviceKiB} |`,
+  ),
+  '',
+  `Memory per device, Latchkey ÷ Mosquitto: ${results.linkMemoryRatioToMosquitto}.`,
+  '',
+  '![memory per device](growth-links.svg)',
+  '',
+  notes,
+].join('\n');
+writeFileSync(join(outDir, 'RESULTS.md'), md);
+log(`wrote ${join(outDir, 'RESULTS.md')}`);
