@@ -132,6 +132,11 @@ async function walkThrough(
   try {
     const page = await context.newPage();
     page.setDefaultTimeout(TIMEOUT);
+    // The interface is served with a strict Content-Security-Policy; it must not trip it.
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
     let step = 0;
     const shot = (name: string) =>
       screenshot(page, `device-ui-${options.width}-${String(++step).padStart(2, '0')}-${name}`);
@@ -339,6 +344,7 @@ async function walkThrough(
     await heading('Dashboard');
     await visible(unit.serialNumber);
     await shot('logged-in-with-restored-password');
+    assert.deepEqual(violations, [], 'no Content-Security-Policy violations');
   } catch (error) {
     for (const open of context.pages()) {
       await screenshot(open, `device-ui-${options.width}-failure`).catch(() => {});

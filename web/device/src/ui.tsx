@@ -1,24 +1,37 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { CloudLink } from './api.ts';
 
-/** Calls `load` now and every `intervalMs` while mounted (the live parts of the interface). */
+/**
+ * Calls `load` now and every `intervalMs` while mounted (the live parts of the interface). Not
+ * while the tab is hidden: polling would keep the session alive past its idle timeout.
+ */
 export function usePolling(load: () => Promise<void>, intervalMs = 2000): void {
   const latest = useRef(load);
   latest.current = load;
   useEffect(() => {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let running = false;
     const tick = async () => {
+      if (running) return;
+      running = true;
+      clearTimeout(timer);
       try {
-        await latest.current();
+        if (!document.hidden) await latest.current();
       } finally {
+        running = false;
         if (!stopped) timer = setTimeout(tick, intervalMs);
       }
     };
+    const onVisible = () => {
+      if (!document.hidden) void tick();
+    };
+    document.addEventListener('visibilitychange', onVisible);
     void tick();
     return () => {
       stopped = true;
       clearTimeout(timer);
+      document.removeEventListener('visibilitychange', onVisible);
     };
   }, [intervalMs]);
 }
