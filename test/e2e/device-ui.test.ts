@@ -211,6 +211,15 @@ async function walkThrough(
     await page.getByText('Connected', { exact: true }).first().waitFor();
     await visible('Main entrance');
     await shot('dashboard');
+    if (phone) {
+      // The collapsed menu: its button says whether it is open; Escape closes it.
+      await page.getByRole('button', { name: 'Menu', expanded: false }).click();
+      await page.getByRole('navigation', { name: 'Main menu' }).waitFor();
+      await shot('menu-open');
+      await page.keyboard.press('Escape');
+      await page.getByRole('button', { name: 'Menu', expanded: false }).waitFor();
+      assert.equal(await page.getByRole('navigation', { name: 'Main menu' }).isVisible(), false);
+    }
 
     // 3. Integration → Autoprovisioning → My2N → Generate New (with a confirmation).
     await go('Integration', 'Autoprovisioning');

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useState, type MouseEvent, type ReactNode } from 'react';
 import { api, setCsrfToken, setLoggedOutHandler, type Session } from './api.ts';
 import { ApiAccounts } from './ApiAccounts.tsx';
 import { Dashboard } from './Dashboard.tsx';
@@ -127,6 +127,12 @@ export function App() {
   );
 }
 
+/** The skip link must not change the hash: the hash is the route. */
+function skipToContent(event: MouseEvent) {
+  event.preventDefault();
+  document.getElementById('content')?.focus();
+}
+
 function Shell(props: { route: string; onLogout: () => void; children: ReactNode }) {
   const [menuOpen, setMenuOpen] = useState(false);
   const active = sectionOf(props.route);
@@ -135,9 +141,23 @@ function Shell(props: { route: string; onLogout: () => void; children: ReactNode
     setExpanded(sectionOf(props.route));
     setMenuOpen(false);
   }, [props.route]);
+  useEffect(() => {
+    if (!menuOpen) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') {
+        setMenuOpen(false);
+        document.querySelector<HTMLButtonElement>('.menu-button')?.focus();
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [menuOpen]);
 
   return (
     <div className="shell">
+      <a className="skip-link" href="#content" onClick={skipToContent}>
+        Skip to content
+      </a>
       <header className="topbar">
         <a className="brand" href="#/">
           2N IP intercom
@@ -196,7 +216,9 @@ function Shell(props: { route: string; onLogout: () => void; children: ReactNode
           )}
         </ul>
       </nav>
-      <main className="content">{props.children}</main>
+      <main className="content" id="content" tabIndex={-1}>
+        {props.children}
+      </main>
     </div>
   );
 }
