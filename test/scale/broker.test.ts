@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import mqtt from 'mqtt';
+import { brokerSettings } from '../../src/cloud/link/broker.transport.ts';
 import { deviceTopic } from '../../src/core/link.protocol.ts';
 import { deriveLinkPassword } from '../../src/core/security-code.rules.ts';
 import type { SerialNumber } from '../../src/core/serial.rules.ts';
@@ -117,6 +118,26 @@ describe('external broker: the broker keeps devices to their own topics', () => 
     assert.equal(untouched.known_generation, 0);
     assert.equal(untouched.online, 0);
     assert.equal(untouched.firmware, null);
+  });
+});
+
+describe('--broker settings', () => {
+  it('reads the login from the URL, else from the environment, and names the broker without it', () => {
+    assert.deepEqual(brokerSettings('mqtt://cloud:s%40cret@broker.example:1884', {}), {
+      url: 'mqtt://broker.example:1884',
+      username: 'cloud',
+      password: 's@cret',
+      key: 'broker.example:1884',
+    });
+    const fromEnv = brokerSettings('mqtt://broker.example', {
+      LATCHKEY_BROKER_USERNAME: 'cloud',
+      LATCHKEY_BROKER_PASSWORD: 'pw',
+    });
+    assert.equal(fromEnv.username, 'cloud');
+    assert.equal(fromEnv.password, 'pw');
+    assert.equal(fromEnv.key, 'broker.example:1883');
+    assert.throws(() => brokerSettings('mqtt://broker.example', {}), /LATCHKEY_BROKER_USERNAME/);
+    assert.throws(() => brokerSettings('http://broker.example', {}), /mqtt:\/\//);
   });
 });
 

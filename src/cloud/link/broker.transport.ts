@@ -167,12 +167,16 @@ export async function startBrokerTransport(
     throw error;
   }
 
-  let handler: DeviceMessageHandler = () => {};
+  // Messages that arrive before the bridge is attached are kept for it: through the shared
+  // subscription no other node gets them.
+  let handler: DeviceMessageHandler | null = null;
+  const early: Parameters<DeviceMessageHandler>[] = [];
   client.on('message', (topic, payload) => {
     const parsed = parseDeviceTopic(topic);
     // The broker's ACLs already let a device publish only under its own serial.
     if (!parsed || parsed.kind === 'commands') return;
-    handler(parsed.serial, parsed.kind, payload);
+    if (handler) handler(parsed.serial, parsed.kind, payload);
+    else early.push([parsed.serial, parsed.kind, payload]);
   });
   client.on('offline', () => log.warn({ broker: broker.key }, 'device link: broker unreachable'));
   client.on('reconnect', () => log.info({ broker: broker.key }, 'device link: reconnecting'));
@@ -184,6 +188,7 @@ export async function startBrokerTransport(
     client,
     onDeviceMessage(next) {
       handler = next;
+      for (const message of early.splice(0)) next(...message);
     },
     async sendCommand(serial, payload) {
       if (!client.connected) throw new Error(`the broker at ${broker.key} is not connected`);
