@@ -108,7 +108,15 @@ export async function connectToBroker(
       });
       client.once('error', (error) => {
         clearTimeout(timer);
-        reject(new Error(`the broker at ${broker.key} refused the cloud: ${error.message}`));
+        const code = (error as NodeJS.ErrnoException).code;
+        reject(
+          new Error(
+            typeof code === 'string' && code.startsWith('E')
+              ? `no MQTT broker answers at ${broker.key} (${code}); check --broker`
+              : // MQTT 3.1.1 §3.2.2.3: CONNACK 4 or 5, the login is wrong or not allowed.
+                `the broker at ${broker.key} refused the login "${broker.username}": ${error.message}`,
+          ),
+        );
       });
     });
   } catch (error) {
