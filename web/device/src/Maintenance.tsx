@@ -97,7 +97,9 @@ function Restore() {
     setBusy(true);
     try {
       await postForm('restore', form);
-      setMessage(`The configuration from ${file.name} was restored.`);
+      setMessage(
+        `The configuration from ${file.name} was restored. The administrator password is now the one saved in the backup.`,
+      );
       setPassword('');
       if (fileInput.current) fileInput.current.value = '';
     } catch (caught) {
@@ -110,7 +112,10 @@ function Restore() {
   return (
     <form className="card" onSubmit={submit} aria-labelledby="restore-title">
       <h2 id="restore-title">Restore configuration</h2>
-      <p>Upload a backup of this device. Nothing changes if the file or password is wrong.</p>
+      <p>
+        Upload a backup of this device; it replaces the whole configuration, the administrator
+        password included. Nothing changes if the file or password is wrong.
+      </p>
       <label>
         Backup file
         <input ref={fileInput} type="file" accept=".bak,.xml" required />
