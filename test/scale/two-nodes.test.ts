@@ -61,6 +61,8 @@ async function listed(client: ApiClient, siteId: string) {
 describe('two cloud nodes on one PostgreSQL and one Mosquitto', () => {
   it('share presence, claims, code generations and survive a node killed mid-claims', async (t) => {
     const started = Date.now();
+    // Where the time goes, in the test's output.
+    const step = (name: string) => t.diagnostic(`${Date.now() - started} ms: ${name}`);
     const children: Cli[] = [];
     const folder = mkdtempSync(join(tmpdir(), 'latchkey-two-nodes-'));
     const broker = await startTestBroker(t);
@@ -96,6 +98,7 @@ describe('two cloud nodes on one PostgreSQL and one Mosquitto', () => {
     ).map(mintedFrom);
     const [linked, contested, ...batch] = minted as [MintedDevice, MintedDevice, ...MintedDevice[]];
 
+    step('starting two nodes');
     // Two identical nodes.
     const nodes: { url: string; cli: Cli }[] = [];
     for (const name of ['a', 'b']) {
@@ -127,6 +130,7 @@ describe('two cloud nodes on one PostgreSQL and one Mosquitto', () => {
     }
     const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
 
+    step('presence');
     // 1. A device linked through the broker shows online on both nodes, and is told its site.
     const anna = await registerAccount({ url: a.url });
     const site = await createSite(anna.client, 'Main Street 1');
@@ -151,6 +155,7 @@ describe('two cloud nodes on one PostgreSQL and one Mosquitto', () => {
       10_000,
     );
 
+    step('parallel claims');
     // 2. Twenty simultaneous claims of one device, spread over both nodes: exactly one winner.
     const claimants = await Promise.all(
       Array.from({ length: 20 }, async (_, index) => {
@@ -175,6 +180,7 @@ describe('two cloud nodes on one PostgreSQL and one Mosquitto', () => {
       statuses.join(','),
     );
 
+    step('Generate New');
     // 3. Generate New on the device: the old code is refused on both nodes within a second.
     await sql.connect();
     const bob = await registerAccount({ url: b.url }, {}, { localAddress: '127.0.2.1' });
@@ -205,6 +211,7 @@ describe('two cloud nodes on one PostgreSQL and one Mosquitto', () => {
     }
     assert.ok(Date.now() - regeneratedAt <= 1000, `${Date.now() - regeneratedAt} ms`);
 
+    step('SIGKILL mid-claims');
     // 4. Claims against node A, which is killed (SIGKILL) mid-way: every claim it answered 201
     // is there afterwards, read through node B.
     const carol = await registerAccount({ url: a.url }, {}, { localAddress: '127.0.3.1' });
