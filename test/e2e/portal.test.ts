@@ -267,11 +267,9 @@ describe('the cloud portal in a browser', () => {
 
     // A tries the code of the certificate: replaced by the one generated on the device.
     await addDevice(a, device.serialNumber, device.securityCode);
-    const replaced = a
-      .getByRole('alert')
-      .filter({
-        hasText: 'This security code was replaced by a newer one generated on the device',
-      });
+    const replaced = a.getByRole('alert').filter({
+      hasText: 'This security code was replaced by a newer one generated on the device',
+    });
     await replaced.waitFor(WAIT);
     await screenshot(a, 'portal-notification-security-code-replaced');
     await replaced.getByRole('button', { name: /Close/ }).click();
@@ -335,6 +333,7 @@ describe('the cloud portal in a browser', () => {
     await dialog.getByRole('button', { name: 'Add device' }).click();
     await page.getByRole('heading', { name: 'Sign in to Latchkey' }).waitFor(WAIT);
     await page.getByText('Your session has expired.', { exact: false }).waitFor(WAIT);
+    assert.equal(await page.getByLabel('E-mail').inputValue(), 'carla@example.com');
     await screenshot(page, 'portal-session-expired');
 
     // A wrong password first: said so.

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, setCsrfToken, setSessionExpiredHandler, type Me } from './api.ts';
 import { LoginPage, RegisterPage, rememberReturn } from './auth-pages.tsx';
 import { Bell } from './bell.tsx';
@@ -14,6 +14,8 @@ export function App() {
   const [me, setMe] = useState<Me | null | 'loading'>('loading');
   const [activity, setActivity] = useState(0);
   const [news, setNews] = useState(0);
+  const meRef = useRef(me);
+  meRef.current = me;
 
   const signedIn = useCallback((next: Me) => {
     setCsrfToken(next.csrfToken);
@@ -25,7 +27,8 @@ export function App() {
     setSessionExpiredHandler(() => {
       const here = window.location.pathname;
       if (PUBLIC.has(here)) return;
-      rememberReturn(here, true);
+      const current = meRef.current;
+      rememberReturn(here, true, current && current !== 'loading' ? current.user.email : undefined);
       setCsrfToken(null);
       setMe(null);
       navigate('/login', { replace: true });

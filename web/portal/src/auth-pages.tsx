@@ -5,10 +5,12 @@ import { navigate } from './router.ts';
 
 const RETURN_KEY = 'latchkey.returnTo';
 const EXPIRED_KEY = 'latchkey.expired';
+const EMAIL_KEY = 'latchkey.email';
 
 /** Remembers where the person was when the session ended, to come back after signing in. */
-export function rememberReturn(path: string, expired: boolean) {
+export function rememberReturn(path: string, expired: boolean, email?: string) {
   window.sessionStorage.setItem(RETURN_KEY, path);
+  if (email) window.sessionStorage.setItem(EMAIL_KEY, email);
   if (expired) window.sessionStorage.setItem(EXPIRED_KEY, '1');
 }
 
@@ -16,6 +18,7 @@ function returnPath(): string {
   const path = window.sessionStorage.getItem(RETURN_KEY);
   window.sessionStorage.removeItem(RETURN_KEY);
   window.sessionStorage.removeItem(EXPIRED_KEY);
+  window.sessionStorage.removeItem(EMAIL_KEY);
   return path && path.startsWith('/') && !path.startsWith('//') ? path : '/';
 }
 
@@ -59,7 +62,8 @@ function Field(props: {
 }
 
 export function LoginPage({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
-  const [email, setEmail] = useState('');
+  // After a session expiry the e-mail is filled in already.
+  const [email, setEmail] = useState(() => window.sessionStorage.getItem(EMAIL_KEY) ?? '');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -109,7 +113,7 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
           autoComplete="current-password"
         />
         <FormError error={error} />
-        <button type="submit" disabled={busy}>
+        <button type="submit" className="primary" disabled={busy}>
           Sign in
         </button>
       </form>
@@ -203,7 +207,7 @@ export function RegisterPage({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
           error={error?.field('companyName')}
         />
         <FormError error={error} />
-        <button type="submit" disabled={busy}>
+        <button type="submit" className="primary" disabled={busy}>
           Create account
         </button>
       </form>
