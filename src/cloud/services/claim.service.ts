@@ -204,8 +204,8 @@ export function createClaimService(deps: ClaimServiceDeps) {
           return { error: await refuse(trx, request, site.company_id, decision.code, now) };
         }
         await apply(trx, request, site, decision, device?.owner ?? null, iso(now));
-        const listed = await devicesRepo(trx, store.dialect).findBySerial(request.serialNumber);
-        return { outcome: decision.outcome, device: listed! };
+        // The row read under the lock is still current: a claim changes ownership, not the row.
+        return { outcome: decision.outcome, device: device! };
       });
       if ('error' in result) throw result.error;
 

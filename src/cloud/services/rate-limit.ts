@@ -31,9 +31,12 @@ export async function assertUnderLimit(
   const attempts = attemptsRepo(db, dialect);
   await attempts.lock(scopes);
   for (const { scope, key } of scopes) {
-    const { count, oldest } = await attempts.countSince(scope, key, since);
-    if (count >= policy.maxFailures && oldest) {
-      const freeAt = new Date(oldest).getTime() + policy.windowMs;
+    const recent = await attempts.recentFailures(scope, key, since, policy.maxFailures);
+    // Full when the limit is reached; it frees up when the limit-th newest failure leaves the
+    // window (earlier failures left it already or leave it sooner).
+    const limiting = recent[policy.maxFailures - 1];
+    if (limiting !== undefined) {
+      const freeAt = new Date(limiting).getTime() + policy.windowMs;
       retryAfterMs = Math.max(retryAfterMs, freeAt - now.getTime());
     }
   }

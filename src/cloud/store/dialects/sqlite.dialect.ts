@@ -5,6 +5,31 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { StoreDialect } from '../dialect.ts';
 import type { Database } from '../schema.ts';
 
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query anew; preparing was 8 % of the server's CPU in the claims
+ * benchmark (bench/NOTES.md). The same SQL text gets the same prepared statement back, which
+ * better-sqlite3 allows as long as statements are not iterated concurrently (Kysely's driver
+ * runs them to completion, synchronously).
+ */
+function withStatementCache(database: SqliteDatabase.Database) {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = database.prepare(sql);
+        if (statements.size >= STATEMENT_CACHE_SIZE)
+          statements.delete(statements.keys().next().value!);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 /** The embedded default: one SQLite file in WAL mode. */
 export function sqliteDialect(file: string): StoreDialect {
   return {
@@ -18,7 +43,9 @@ export function sqliteDialect(file: string): StoreDialect {
       database.pragma('busy_timeout = 5000');
       database.pragma('foreign_keys = ON');
       database.pragma('synchronous = NORMAL');
-      return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+      return new Kysely<Database>({
+        dialect: new SqliteDialect({ database: withStatementCache(database) }),
+      });
     },
     autoIncrementType: 'integer',
     autoIncrementColumn: (column) => column.primaryKey().autoIncrement(),

@@ -15,17 +15,22 @@ export function attemptsRepo(db: Executor, dialect: StoreDialect) {
         .values(keys.map(({ scope, key }) => ({ scope, scope_key: key, created_at: now })))
         .execute();
     },
-    /** How many failures a scope had since `since`, and when the oldest of them was. */
-    async countSince(scope: string, key: string, since: string) {
-      const row = await db
-        .selectFrom('attempt_failures')
-        .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('created_at').as('oldest')])
-        .where('scope', '=', scope)
-        .where('scope_key', '=', key)
-        .where('created_at', '>', since)
-        .executeTakeFirstOrThrow();
-      return { count: Number(row.n), oldest: (row.oldest as string | null) ?? null };
-    },
+    /**
+     * The times of a scope's newest failures since `since`, newest first, at most `limit`: the
+     * index (scope, scope_key, created_at) answers it in O(limit) however many failures exist.
+     */
+    recentFailures: async (scope: string, key: string, since: string, limit: number) =>
+      (
+        await db
+          .selectFrom('attempt_failures')
+          .select('created_at')
+          .where('scope', '=', scope)
+          .where('scope_key', '=', key)
+          .where('created_at', '>', since)
+          .orderBy('created_at', 'desc')
+          .limit(limit)
+          .execute()
+      ).map((row) => row.created_at),
     prune: (before: string) =>
       db.deleteFrom('attempt_failures').where('created_at', '<=', before).execute(),
   };

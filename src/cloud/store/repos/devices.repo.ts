@@ -12,7 +12,15 @@ export function devicesRepo(db: Executor, dialect: StoreDialect) {
         .lockForUpdate(
           db
             .selectFrom('devices')
-            .select(['serial_number', 'model', 'secret_enc', 'known_generation'])
+            .select([
+              'serial_number',
+              'model',
+              'secret_enc',
+              'known_generation',
+              'firmware',
+              'online',
+              'last_seen_at',
+            ])
             .where('serial_number', '=', serial),
         )
         .executeTakeFirst();
