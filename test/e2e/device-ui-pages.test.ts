@@ -125,6 +125,19 @@ test('new web interface: dashboard, switches, HTTP API accounts, firmware, reset
     await page.getByRole('status', { name: 'Switch 3 state' }).filter({ hasText: 'On' }).waitFor();
     await shot('switch-triggered');
 
+    // Directory → Users: add a user the intercom can call, then delete it.
+    await go('Directory', 'Users');
+    await page.getByText('The directory is empty.').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Concierge');
+    await page.getByLabel('E-mail').fill('concierge@example.com');
+    await page.getByLabel('Number to call (phone number or SIP address)').fill('sip:200@pbx');
+    await page.getByRole('button', { name: 'Add user' }).click();
+    await page.getByRole('rowheader', { name: 'Concierge' }).waitFor();
+    await shot('directory-user-added');
+    await page.getByRole('button', { name: 'Delete Concierge' }).click();
+    await status('Concierge was deleted from the directory.');
+    await page.getByText('The directory is empty.').waitFor();
+
     // Services → HTTP API: the device refuses a bad account name, accepts a good one.
     await go('Services', 'HTTP API');
     await page.getByRole('button', { name: 'Add account' }).click();
