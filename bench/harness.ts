@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openCloud } from '../src/cloud/cloud.ts';
+import { writeIdentityFile } from '../src/cloud/identity.writer.ts';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -55,3 +58,29 @@ export function percentile(values: number[], p: number): number {
 }
 
 export const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+/**
+ * Mints `count` devices into the cloud data folder and writes their identity files as
+ * `latchkey mint --out folder` does (`folder/<serial>/identity.json`); returns the files.
+ */
+export async function mintIdentities(
+  dataDir: string,
+  count: number,
+  folder: string,
+): Promise<string[]> {
+  const opened = await openCloud({ dataDir });
+  try {
+    const minted = await opened.services.registry.mint({
+      count,
+      model: '2N IP Verso',
+      batchSize: 1000,
+    });
+    return minted.map((device) => {
+      const file = join(folder, device.serialNumber, 'identity.json');
+      writeIdentityFile(file, device);
+      return file;
+    });
+  } finally {
+    await opened.store.close();
+  }
+}

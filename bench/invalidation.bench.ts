@@ -2,11 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { openCloud } from '../src/cloud/cloud.ts';
-import { writeIdentityFile } from '../src/cloud/identity.writer.ts';
 import { startFleet } from '../src/device/fleet.ts';
 import { sqliteTestDialect } from '../test/helpers/databases.ts';
-import { benchDir, percentile, round, startChild } from './harness.ts';
+import { benchDir, mintIdentities, percentile, round, startChild } from './harness.ts';
 
 export interface InvalidationFigures {
   devices: number;
@@ -33,18 +31,7 @@ export async function benchInvalidation(options: {
   const database = await sqliteTestDialect.create();
   const folder = mkdtempSync(join(tmpdir(), 'latchkey-bench-fleet-'));
   try {
-    const opened = await openCloud({ dataDir: database.dataDir });
-    const minted = await opened.services.registry.mint({
-      count: options.devices,
-      model: '2N IP Verso',
-      batchSize: 1000,
-    });
-    await opened.store.close();
-    const files = minted.map((device) => {
-      const file = join(folder, device.serialNumber, 'identity.json');
-      writeIdentityFile(file, device);
-      return file;
-    });
+    const files = await mintIdentities(database.dataDir, options.devices, folder);
     const server = await startChild<{ url: string }>(`${benchDir}cloud.child.ts`, [
       database.dataDir,
     ]);

@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { openCloud } from '../src/cloud/cloud.ts';
-import { writeIdentityFile } from '../src/cloud/identity.writer.ts';
 import { sqliteTestDialect } from '../test/helpers/databases.ts';
 import { cliPath, freePort } from '../test/helpers/processes.ts';
-import { benchDir, round, rssBytes, startChild } from './harness.ts';
+import { benchDir, mintIdentities, round, rssBytes, startChild } from './harness.ts';
 
 export interface LinkFigures {
   devices: number;
@@ -81,43 +80,55 @@ export async function benchLinks(options: {
   const database = await sqliteTestDialect.create();
   const folder = mkdtempSync(join(tmpdir(), 'latchkey-bench-links-'));
   try {
-    const opened = await openCloud({ dataDir: database.dataDir });
-    const minted = await opened.services.registry.mint({
-      count: options.devices,
-      model: '2N IP Verso',
-      batchSize: 1000,
-    });
-    await opened.store.close();
-    for (const device of minted)
-      writeIdentityFile(join(folder, device.serialNumber, 'identity.json'), device);
+    await mintIdentities(database.dataDir, options.devices, folder);
     const figures: LinkFigures[] = [];
+    /** Links the fleet to `url`, holds the links, and reads the server's memory growth. */
+    const measure = async (
+      target: LinkFigures['target'],
+      pid: number,
+      url: string,
+      countOnline: (() => Promise<number>) | null,
+    ): Promise<LinkFigures> => {
+      await settle(1000);
+      const before = rssBytes(pid);
+      const fleet = await runFleet(folder, url, options.devices);
+      await settle(options.holdSeconds * 1000);
+      const after = rssBytes(pid);
+      try {
+        return {
+          devices: options.devices,
+          target,
+          // After the hold: links that keep-alive did not keep are not counted.
+          connected: countOnline ? await countOnline() : fleet.connected,
+          connectSeconds: round(fleet.seconds, 2),
+          connectsPerSecond: round(options.devices / fleet.linkingSeconds, 0),
+          memoryPerDeviceKiB: round((after - before) / options.devices / 1024, 1),
+          heldAfterSeconds: options.holdSeconds,
+        };
+      } finally {
+        await fleet.stop();
+      }
+    };
 
     const server = await startChild<{ url: string; pid: number }>(`${benchDir}cloud.child.ts`, [
       database.dataDir,
     ]);
     try {
-      await settle(1000);
-      const before = rssBytes(server.ready.pid);
-      const fleet = await runFleet(folder, server.ready.url, options.devices);
-      await settle(options.holdSeconds * 1000);
-      const after = rssBytes(server.ready.pid);
-      const check = await openCloud({ dataDir: database.dataDir });
-      const online = await check.store.db
-        .selectFrom('devices')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('online', '=', 1)
-        .executeTakeFirstOrThrow();
-      await check.store.close();
-      figures.push({
-        devices: options.devices,
-        target: 'latchkey',
-        connected: Number(online.n),
-        connectSeconds: round(fleet.seconds, 2),
-        connectsPerSecond: round(options.devices / fleet.linkingSeconds, 0),
-        memoryPerDeviceKiB: round((after - before) / options.devices / 1024, 1),
-        heldAfterSeconds: options.holdSeconds,
-      });
-      await fleet.stop();
+      figures.push(
+        await measure('latchkey', server.ready.pid, server.ready.url, async () => {
+          const check = await openCloud({ dataDir: database.dataDir });
+          try {
+            const online = await check.store.db
+              .selectFrom('devices')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('online', '=', 1)
+              .executeTakeFirstOrThrow();
+            return Number(online.n);
+          } finally {
+            await check.store.close();
+          }
+        }),
+      );
     } finally {
       await server.stop();
     }
@@ -128,20 +139,7 @@ export async function benchLinks(options: {
     const mosquitto = spawn('/usr/sbin/mosquitto', ['-c', config], { stdio: 'ignore' });
     try {
       await settle(500);
-      const before = rssBytes(mosquitto.pid!);
-      const fleet = await runFleet(folder, `mqtt://127.0.0.1:${port}`, options.devices);
-      await settle(options.holdSeconds * 1000);
-      const after = rssBytes(mosquitto.pid!);
-      figures.push({
-        devices: options.devices,
-        target: 'mosquitto',
-        connected: fleet.connected,
-        connectSeconds: round(fleet.seconds, 2),
-        connectsPerSecond: round(options.devices / fleet.linkingSeconds, 0),
-        memoryPerDeviceKiB: round((after - before) / options.devices / 1024, 1),
-        heldAfterSeconds: options.holdSeconds,
-      });
-      await fleet.stop();
+      figures.push(await measure('mosquitto', mosquitto.pid!, `mqtt://127.0.0.1:${port}`, null));
     } finally {
       mosquitto.kill('SIGTERM');
     }
