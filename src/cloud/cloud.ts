@@ -129,6 +129,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     events,
     app.log,
     options.commandTimeoutMs,
+    broker ? 1500 : null,
   );
   const linkTransport = transport;
   try {

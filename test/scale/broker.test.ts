@@ -10,6 +10,7 @@ import { deriveLinkPassword } from '../../src/core/security-code.rules.ts';
 import type { SerialNumber } from '../../src/core/serial.rules.ts';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
 import { postgresTestDialect, sqliteTestDialect } from '../helpers/databases.ts';
+import { startLinkedEmulator } from '../helpers/emulators.ts';
 import { mintDevices } from '../helpers/factories.ts';
 import { spawnCli } from '../helpers/processes.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -118,6 +119,38 @@ describe('external broker: the broker keeps devices to their own topics', () => 
     assert.equal(untouched.known_generation, 0);
     assert.equal(untouched.online, 0);
     assert.equal(untouched.firmware, null);
+  });
+});
+
+describe('external broker: presence from several nodes', () => {
+  it('believes an offline only when the device does not answer', async (t) => {
+    const broker = await startTestBroker(t);
+    const cloud = await brokerCloud(t, broker);
+    const [minted] = await mintDevices(cloud, 1);
+    await provisioned(cloud, minted!.serialNumber);
+    const emulator = await startLinkedEmulator(t, minted!, broker.url);
+    await waitFor('online', async () => (await device(cloud, minted!.serialNumber)).online === 1);
+
+    // A stale offline (as a will handled late by another node) while the device is connected.
+    const stale = await connect(
+      broker.url,
+      minted!.serialNumber,
+      deriveLinkPassword(minted!.secret, minted!.serialNumber),
+    );
+    await stale.publishAsync(deviceTopic(minted!.serialNumber, 'presence'), '{"online":false}', {
+      qos: 1,
+    });
+    await stale.endAsync();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal((await device(cloud, minted!.serialNumber)).online, 1, 'still online');
+
+    // The device going away for real is believed (after the unanswered check).
+    await emulator.link.stop();
+    await waitFor(
+      'offline',
+      async () => (await device(cloud, minted!.serialNumber)).online === 0,
+      5000,
+    );
   });
 });
 

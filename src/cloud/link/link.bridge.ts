@@ -49,6 +49,13 @@ export class LinkBridge {
     private readonly events: CloudEventBus,
     private readonly log: LinkLog,
     private readonly commandTimeoutMs = 5000,
+    /**
+     * With an external broker and several nodes, a device's "offline" (its will) and its
+     * "online" after a quick reconnect may be handled by two nodes in either order. Then an
+     * offline is believed only when the device does not answer a report-state within this
+     * many milliseconds. Null (the embedded broker, one node, in order): believed at once.
+     */
+    private readonly confirmOfflineMs: number | null = null,
   ) {
     transport.onDeviceMessage((serial, kind, payload) => this.#enqueue(serial, kind, payload));
     events.on('ownership-changed', this.#onOwnershipChanged);
@@ -59,17 +66,16 @@ export class LinkBridge {
     serial: string,
     name: CommandName,
     args: Record<string, unknown> = {},
+    timeoutMs = this.commandTimeoutMs,
   ): Promise<ReplyMessage> {
     const message: CommandMessage = { id: randomUUID(), name, args };
     return new Promise<ReplyMessage>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(message.id);
         reject(
-          new CommandTimeoutError(
-            `device ${serial} did not answer "${name}" in ${this.commandTimeoutMs} ms`,
-          ),
+          new CommandTimeoutError(`device ${serial} did not answer "${name}" in ${timeoutMs} ms`),
         );
-      }, this.commandTimeoutMs);
+      }, timeoutMs);
       this.#pending.set(message.id, { resolve, reject, timer });
       this.transport
         .sendCommand(serial, Buffer.from(JSON.stringify(message)))
@@ -100,6 +106,13 @@ export class LinkBridge {
   }
 
   #enqueue(serial: string, kind: DeviceTopicKind, payload: Buffer): void {
+    // Replies need no order, and a handler in the queue may be waiting for one.
+    if (kind === 'replies') {
+      this.#handle(serial, kind, payload).catch((error: unknown) =>
+        this.log.error({ err: error, serial, kind }, 'device link: message failed'),
+      );
+      return;
+    }
     const previous = this.#queues.get(serial) ?? Promise.resolve();
     const next = previous
       .then(() => this.#handle(serial, kind, payload))
@@ -117,6 +130,10 @@ export class LinkBridge {
       case 'presence': {
         const presence = parsePresenceMessage(payload);
         if (!presence.ok) return this.#invalid(serial, kind, presence.message);
+        if (!presence.value.online && (await this.#answers(serial))) {
+          this.log.info({ serial }, 'device link: offline ignored, the device answers');
+          return;
+        }
         await this.service.presence(serial, presence.value.online);
         if (presence.value.online) {
           const owner = await this.service.ownership(serial);
@@ -146,6 +163,16 @@ export class LinkBridge {
       }
       case 'commands':
         return;
+    }
+  }
+
+  /** Whether the device answers now (only when offlines are to be confirmed). */
+  async #answers(serial: string): Promise<boolean> {
+    if (this.confirmOfflineMs === null) return false;
+    try {
+      return (await this.command(serial, 'report-state', {}, this.confirmOfflineMs)).ok;
+    } catch {
+      return false;
     }
   }
 
