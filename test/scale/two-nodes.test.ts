@@ -238,8 +238,20 @@ describe('two cloud nodes on one PostgreSQL and one Mosquitto', () => {
     assert.ok(accepted.length >= 5, `${accepted.length} claims answered 201 before the kill`);
     const onB = (await listed(on(b.url, carol), carolSite.id)).map((item) => item.serialNumber);
     for (const serial of accepted) assert.ok(onB.includes(serial), `${serial} lost`);
-    // Node B still serves, and the device stays linked through the broker.
+    // Node B still serves, and takes all the device traffic: the next Generate New arrives.
     assert.equal((await fetch(`${b.url}/readyz`)).status, 200);
+    await emulator.running.device.securityCode.generateNew();
+    await waitFor(
+      'generation 2 through node B alone',
+      async () =>
+        (
+          await sql.query<{ g: number }>(
+            'select known_generation as g from devices where serial_number = $1',
+            [linked.serialNumber],
+          )
+        ).rows[0]!.g === 2,
+      5000,
+    );
     assert.ok(Date.now() - started < 90_000, `took ${Date.now() - started} ms`);
   });
 });
