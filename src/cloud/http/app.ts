@@ -110,5 +110,8 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
       const body = Object.fromEntries(
         Object.entries(checks).map(([name, ok]) => [name, ok ? 'ok' : 'unreachable']),
       );
+      return reply.code(Object.values(checks).every(Boolean) ? 200 : 503).send(body);
+    },
+  );
   return app;
 }
