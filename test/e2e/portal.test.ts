@@ -357,8 +357,12 @@ describe('the cloud portal in a browser', () => {
       .getByRole('status')
       .getByText(`The device ${device.serialNumber} was added to this site.`)
       .waitFor(WAIT);
-    // Not linked: offline, never seen.
-    await deviceRow(page, device.serialNumber).getByText('Offline').waitFor(WAIT);
+    // Not linked yet: offline, never seen. Its emulator starts: online, without a reload.
+    const row = deviceRow(page, device.serialNumber);
+    await row.getByText('Offline').waitFor(WAIT);
+    await row.getByText('last seen never').waitFor(WAIT);
+    await startDevice(t, dir, device, url);
+    await row.getByText('Online').waitFor(WAIT);
 
     // Too many failed attempts: said so, with when to try again.
     const failures = await page.evaluate(async () => {
