@@ -53,12 +53,15 @@ for (const dialect of testDialects) {
       const added = await claim(anna.client, site.id, device.serialNumber, codeFor(device, 0));
       assert.equal(added.status, 201, added.text);
 
+      const listeners = cloud.events.listenerCount('device-updated');
       const annaStream = await openStream(cloud.url, anna.client);
       const borisStream = await openStream(cloud.url, boris.client);
       t.after(() => {
         annaStream.close();
         borisStream.close();
       });
+      // Streams share one listener on the event bus (no listener-limit warnings with many tabs).
+      assert.equal(cloud.events.listenerCount('device-updated'), listeners);
 
       const emulator = await startLinkedEmulator(t, device, cloud.url);
       await waitFor('the online event', () => deviceEvents(annaStream.text).length > 0, 10_000);

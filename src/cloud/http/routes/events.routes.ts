@@ -20,10 +20,21 @@ export function eventsRoutes(deps: {
 }): FastifyPluginAsyncZod {
   return async (app) => {
     const open = new Set<ServerResponse>();
+    // One listener on the bus for all streams (not one per stream: no listener-limit warnings).
+    const subscribers = new Set<(serialNumber: string) => void>();
+    const fanOut = ({ serialNumber }: { serialNumber: string }) => {
+      for (const subscriber of subscribers) subscriber(serialNumber);
+    };
+    deps.events.on('device-updated', fanOut);
+    deps.events.on('ownership-changed', fanOut);
     // A stream never ends by itself: end them all before the server waits for its connections.
     app.addHook('preClose', async () => {
       for (const stream of open) stream.end();
       open.clear();
+    });
+    app.addHook('onClose', async () => {
+      deps.events.off('device-updated', fanOut);
+      deps.events.off('ownership-changed', fanOut);
     });
 
     app.get(
@@ -58,20 +69,18 @@ export function eventsRoutes(deps: {
             stream.write(`event: device\ndata: ${JSON.stringify({ serialNumber, siteId })}\n\n`);
           }
         };
-        const onDevice = ({ serialNumber }: { serialNumber: string }) => {
+        const onDevice = (serialNumber: string) => {
           deps.sites.siteOfDeviceFor(userId, serialNumber).then(
             (siteId) => siteId && send(serialNumber, siteId),
             (error: unknown) => request.log.warn({ err: error }, 'live update lookup failed'),
           );
         };
-        deps.events.on('device-updated', onDevice);
-        deps.events.on('ownership-changed', onDevice);
+        subscribers.add(onDevice);
         const ping = setInterval(() => stream.write(': ping\n\n'), PING_MS);
         ping.unref();
         stream.on('close', () => {
           clearInterval(ping);
-          deps.events.off('device-updated', onDevice);
-          deps.events.off('ownership-changed', onDevice);
+          subscribers.delete(onDevice);
           open.delete(stream);
         });
       },
