@@ -52,6 +52,13 @@ export function App() {
     if (me !== null && me !== 'loading' && PUBLIC.has(path)) navigate('/', { replace: true });
   }, [me, path]);
 
+  useEffect(() => {
+    // Each page has its own title (the site page sets the site's name).
+    if (path === '/login') document.title = 'Sign in — Latchkey';
+    else if (path === '/register') document.title = 'Create an account — Latchkey';
+    else if (path === '/') document.title = 'Sites — Latchkey';
+  }, [path]);
+
   async function logout() {
     await api.logout().catch(() => undefined);
     setCsrfToken(null);

@@ -76,6 +76,10 @@ export function SitePage(props: {
   }, [siteId, loadDevices, loadAudit]);
 
   useEffect(() => {
+    if (site) document.title = `${site.name} — Latchkey`;
+  }, [site]);
+
+  useEffect(() => {
     if (refreshKey === 0) return;
     void loadDevices();
     void loadAudit();
