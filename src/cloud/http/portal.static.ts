@@ -34,6 +34,11 @@ export async function installPortal(
 ): Promise<void> {
   const root = options.root ?? portalDist;
   await app.register(fastifyStatic, { root, serve: false, suppressWarning: true });
+  if (!existsSync(join(root, 'index.html'))) {
+    app.log.warn(
+      `The web portal is not built (${root} has no index.html): run "npm run build". The API works without it.`,
+    );
+  }
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? '/';
