@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { launchBrowser, screenshot } from '../helpers/browser.ts';
 import { claim, createSite, registerAccount } from '../helpers/factories.ts';
-import { cliPath, freePort, repoRoot, spawnCli, waitForHttp } from '../helpers/processes.ts';
+import { mintWithCli, startDeviceProcess, startServeProcess } from '../helpers/cli-rig.ts';
+import { repoRoot } from '../helpers/processes.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const exec = promisify(execFile);
 const CODE = /^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/;
 const TIMEOUT = 15_000;
 
@@ -19,27 +17,10 @@ const TIMEOUT = 15_000;
 test('classic web interface: the article step by step against a real cloud', async (t) => {
   const work = await mkdtemp(join(tmpdir(), 'latchkey-classic-'));
   t.after(() => rm(work, { recursive: true, force: true }));
-  const data = join(work, 'data');
 
   // A real cloud, one device minted into it with the real CLI, owned by a first account.
-  const cloudPort = await freePort();
-  const cloud = spawnCli(
-    ['serve', '--port', String(cloudPort), '--host', '127.0.0.1', '--data', data],
-    { cwd: work },
-  );
-  t.after(() => cloud.stop());
-  const cloudUrl = `http://127.0.0.1:${cloudPort}`;
-  await waitForHttp(`${cloudUrl}/healthz`);
-  const minted = JSON.parse(
-    (
-      await exec(
-        process.execPath,
-        [cliPath, 'mint', '--count', '1', '--out', join(work, 'out'), '--data', data, '--json'],
-        { cwd: work },
-      )
-    ).stdout,
-  ) as Array<{ serialNumber: string; securityCode: string; identityFile: string }>;
-  const unit = minted[0]!;
+  const { url: cloudUrl } = await startServeProcess(t, work);
+  const unit = (await mintWithCli(work, 1))[0]!;
 
   const owner = await registerAccount({ url: cloudUrl });
   const ownerSite = await createSite(owner.client, 'Main entrance');
@@ -47,24 +28,7 @@ test('classic web interface: the article step by step against a real cloud', asy
   assert.equal(added.status, 201, added.text);
 
   // The intercom, linked to the cloud, with the factory password 2n.
-  const devicePort = await freePort();
-  const intercom = spawnCli(
-    [
-      'device',
-      '--identity',
-      unit.identityFile,
-      '--data',
-      join(work, 'device-data'),
-      '--port',
-      String(devicePort),
-      '--cloud',
-      cloudUrl,
-    ],
-    { cwd: work },
-  );
-  t.after(() => intercom.stop());
-  const deviceUrl = `http://127.0.0.1:${devicePort}`;
-  await waitForHttp(`${deviceUrl}/classic/login`);
+  const { url: deviceUrl } = await startDeviceProcess(t, work, unit, { cloudUrl });
 
   const browser = await launchBrowser(t);
   const context = await browser.newContext({ acceptDownloads: true });

@@ -10,7 +10,8 @@ import Fastify from 'fastify';
 import { makeFirmwareImage } from '../../src/device/firmware.format.ts';
 import { registerDeviceSpa } from '../../src/device/spa.static.ts';
 import { launchBrowser, screenshot } from '../helpers/browser.ts';
-import { cliPath, freePort, repoRoot, spawnCli, waitForHttp } from '../helpers/processes.ts';
+import { mintWithCli, startDeviceProcess } from '../helpers/cli-rig.ts';
+import { repoRoot } from '../helpers/processes.ts';
 
 const exec = promisify(execFile);
 const TIMEOUT = 15_000;
@@ -42,45 +43,9 @@ test('without a build, / says how to build the new interface and links to the cl
 test('new web interface: dashboard, switches, HTTP API accounts, firmware, reset keeping the network', async (t) => {
   const work = await mkdtemp(join(tmpdir(), 'latchkey-device-pages-'));
   t.after(() => rm(work, { recursive: true, force: true }));
-  const minted = JSON.parse(
-    (
-      await exec(
-        process.execPath,
-        [
-          cliPath,
-          'mint',
-          '--count',
-          '1',
-          '--out',
-          join(work, 'out'),
-          '--data',
-          join(work, 'data'),
-          '--json',
-        ],
-        { cwd: work },
-      )
-    ).stdout,
-  ) as Array<{ serialNumber: string; model: string; identityFile: string }>;
-  const unit = minted[0]!;
-  const port = await freePort();
+  const unit = (await mintWithCli(work, 1))[0]!;
   const password = 'ready-admin-password';
-  const intercom = spawnCli(
-    [
-      'device',
-      '--identity',
-      unit.identityFile,
-      '--data',
-      join(work, 'device-data'),
-      '--port',
-      String(port),
-      '--admin-password',
-      password,
-    ],
-    { cwd: work },
-  );
-  t.after(() => intercom.stop());
-  const deviceUrl = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${deviceUrl}/admin/api/session`);
+  const { url: deviceUrl } = await startDeviceProcess(t, work, unit, { adminPassword: password });
 
   const browser = await launchBrowser(t);
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

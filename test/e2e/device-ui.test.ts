@@ -9,7 +9,13 @@ import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, screenshot } from '../helpers/browser.ts';
 import { claim, createSite, registerAccount, type Account } from '../helpers/factories.ts';
-import { cliPath, freePort, repoRoot, spawnCli, waitForHttp } from '../helpers/processes.ts';
+import {
+  mintWithCli,
+  startDeviceProcess,
+  startServeProcess,
+  type MintedByCli,
+} from '../helpers/cli-rig.ts';
+import { repoRoot } from '../helpers/processes.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const exec = promisify(execFile);
@@ -17,11 +23,7 @@ const CODE = /^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/;
 const TIMEOUT = 15_000;
 const EVERYTHING = 'Reset everything (network settings and certificates included)';
 
-interface Minted {
-  serialNumber: string;
-  securityCode: string;
-  identityFile: string;
-}
+type Minted = MintedByCli;
 
 before(async () => {
   // The emulator serves web/device/dist; build it once if this checkout has no build yet.
@@ -38,26 +40,10 @@ before(async () => {
 test('new web interface: the article step by step at desktop and phone width', async (t) => {
   const work = await mkdtemp(join(tmpdir(), 'latchkey-device-ui-'));
   t.after(() => rm(work, { recursive: true, force: true }));
-  const data = join(work, 'data');
 
   // A real cloud, two devices minted into it with the real CLI, owned by one account.
-  const cloudPort = await freePort();
-  const cloud = spawnCli(
-    ['serve', '--port', String(cloudPort), '--host', '127.0.0.1', '--data', data],
-    { cwd: work },
-  );
-  t.after(() => cloud.stop());
-  const cloudUrl = `http://127.0.0.1:${cloudPort}`;
-  await waitForHttp(`${cloudUrl}/healthz`);
-  const minted = JSON.parse(
-    (
-      await exec(
-        process.execPath,
-        [cliPath, 'mint', '--count', '2', '--out', join(work, 'out'), '--data', data, '--json'],
-        { cwd: work },
-      )
-    ).stdout,
-  ) as Minted[];
+  const { url: cloudUrl } = await startServeProcess(t, work);
+  const minted = await mintWithCli(work, 2);
   assert.equal(minted.length, 2);
 
   const owner = await registerAccount({ url: cloudUrl });
@@ -67,28 +53,11 @@ test('new web interface: the article step by step at desktop and phone width', a
 
   // Each intercom linked to the cloud, with the factory password 2n.
   const deviceUrls: string[] = [];
-  for (const [index, unit] of minted.entries()) {
+  for (const unit of minted) {
     const added = await claim(owner.client, ownerSite.id, unit.serialNumber, unit.securityCode);
     assert.equal(added.status, 201, added.text);
-    const port = await freePort();
-    const intercom = spawnCli(
-      [
-        'device',
-        '--identity',
-        unit.identityFile,
-        '--data',
-        join(work, `device-data-${index}`),
-        '--port',
-        String(port),
-        '--cloud',
-        cloudUrl,
-      ],
-      { cwd: work },
-    );
-    t.after(() => intercom.stop());
-    deviceUrls.push(`http://127.0.0.1:${port}`);
+    deviceUrls.push((await startDeviceProcess(t, work, unit, { cloudUrl })).url);
   }
-  for (const url of deviceUrls) await waitForHttp(`${url}/admin/api/session`);
 
   const browser = await launchBrowser(t);
   await walkThrough(browser, {

@@ -7,7 +7,8 @@ import { before, describe, it, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { launchBrowser, screenshot } from '../helpers/browser.ts';
-import { cliPath, freePort, repoRoot, spawnCli, waitForHttp } from '../helpers/processes.ts';
+import { mintWithCli, startDeviceProcess, startServeProcess } from '../helpers/cli-rig.ts';
+import { repoRoot } from '../helpers/processes.ts';
 
 const exec = promisify(execFile);
 
@@ -15,77 +16,10 @@ const exec = promisify(execFile);
 const WAIT = { timeout: 15_000 };
 const ADMIN_PASSWORD = 'Intercom-Admin-2024';
 
-interface Minted {
-  serialNumber: string;
-  securityCode: string;
-  model: string;
-  identityFile: string;
-}
-
 function tempFolder(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-portal-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/** A real `latchkey serve` on a free port, stopped when the test ends. */
-async function startServe(t: TestContext, dir: string) {
-  const port = await freePort();
-  const server = spawnCli([
-    'serve',
-    '--port',
-    String(port),
-    '--host',
-    '127.0.0.1',
-    '--data',
-    join(dir, 'data'),
-  ]);
-  t.after(() => server.stop());
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/healthz`);
-  return { url, server };
-}
-
-/** `latchkey mint --json` against the cloud's own data folder. */
-async function mint(dir: string, count: number): Promise<Minted[]> {
-  const { stdout } = await exec(
-    process.execPath,
-    [
-      cliPath,
-      'mint',
-      '--count',
-      String(count),
-      '--out',
-      join(dir, 'devices'),
-      '--data',
-      join(dir, 'data'),
-      '--json',
-    ],
-    { cwd: dir },
-  );
-  return JSON.parse(stdout) as Minted[];
-}
-
-/** A real `latchkey device` linked to the cloud; `stop()` ends it with SIGTERM. */
-async function startDevice(t: TestContext, dir: string, device: Minted, cloudUrl: string) {
-  const port = await freePort();
-  const process_ = spawnCli([
-    'device',
-    '--identity',
-    device.identityFile,
-    '--data',
-    join(dir, `device-${device.serialNumber}`),
-    '--port',
-    String(port),
-    '--cloud',
-    cloudUrl,
-    '--admin-password',
-    ADMIN_PASSWORD,
-  ]);
-  t.after(() => process_.stop());
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(url);
-  return { url, ...process_ };
 }
 
 /** Generate New in the device's web administration (its JSON API); answers the new code. */
@@ -163,10 +97,13 @@ describe('the cloud portal in a browser', () => {
 
   it('adds, refuses, deletes and moves a device as the article describes, with live state', async (t) => {
     const dir = tempFolder(t);
-    const { url } = await startServe(t, dir);
-    const [device] = await mint(dir, 1);
+    const { url } = await startServeProcess(t, dir);
+    const [device] = await mintWithCli(dir, 1);
     assert.ok(device);
-    const intercom = await startDevice(t, dir, device, url);
+    const intercom = await startDeviceProcess(t, dir, device!, {
+      cloudUrl: url,
+      adminPassword: ADMIN_PASSWORD,
+    });
     const browser: Browser = await launchBrowser(t);
 
     // Person A: a weak password is refused with what to do, then the account is created.
@@ -301,8 +238,8 @@ describe('the cloud portal in a browser', () => {
 
   it('signs in again after the session expired, keeping what was typed; renames a site; keyboard', async (t) => {
     const dir = tempFolder(t);
-    const { url } = await startServe(t, dir);
-    const [device] = await mint(dir, 1);
+    const { url } = await startServeProcess(t, dir);
+    const [device] = await mintWithCli(dir, 1);
     assert.ok(device);
     const browser = await launchBrowser(t);
     const context = await browser.newContext();
@@ -361,7 +298,7 @@ describe('the cloud portal in a browser', () => {
     const row = deviceRow(page, device.serialNumber);
     await row.getByText('Offline').waitFor(WAIT);
     await row.getByText('last seen never').waitFor(WAIT);
-    await startDevice(t, dir, device, url);
+    await startDeviceProcess(t, dir, device!, { cloudUrl: url, adminPassword: ADMIN_PASSWORD });
     await row.getByText('Online').waitFor(WAIT);
 
     // Too many failed attempts: said so, with when to try again.
