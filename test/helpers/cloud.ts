@@ -59,7 +59,7 @@ export async function startTestCloud(
  */
 async function waitUntilDisconnected(databaseUrl: string): Promise<void> {
   const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
-  const admin = new pg.Client({ connectionString: postgresAdminUrl });
+  const admin = new pg.Client({ connectionString: await postgresAdminUrl() });
   await admin.connect();
   try {
     for (let attempt = 0; attempt < 250; attempt++) {
