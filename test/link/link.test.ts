@@ -48,7 +48,7 @@ describe('device link: presence, code generations and ownership', () => {
     const emulator = await startLinkedEmulator(t, device!, cloud.url);
     const online = await waitFor('the device online in the site list', async () => {
       const item = await listedDevice(anna.client, site.id, device!.serialNumber);
-      return item?.online ? item : null;
+      return item?.online && item.firmware !== null ? item : null;
     });
     assert.equal(online.firmware, emulator.running.device.maintenance.firmwareVersion);
     assert.ok(online.lastSeenAt);

@@ -92,8 +92,9 @@ export class DeviceLinkClient {
         }
         this.#ready = true;
         this.device.setCloudLink({ state: 'connected', site: this.#site });
-        this.#publish('presence', { online: true });
+        // State first: when the cloud shows the device online, it already knows what it is.
         this.#publish('state', this.#state());
+        this.#publish('presence', { online: true });
         this.options.onConnect?.();
       });
     });
