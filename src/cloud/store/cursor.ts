@@ -1,3 +1,5 @@
+import { sql, type SelectQueryBuilder } from 'kysely';
+
 /** Opaque list cursors (`nextCursor`): the sort key of the last row, base64url JSON. */
 export function encodeCursor(key: readonly string[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
@@ -37,4 +39,21 @@ export function toPage<R, T>(
     items: items.map(map),
     nextCursor: rows.length > limit && last !== undefined ? encodeCursor(key(last)) : null,
   };
+}
+
+/**
+ * Newest first, after the cursor `[created_at, id]` of the previous page, `limit + 1` rows (so
+ * toPage can tell whether there is a next page); for tables keyed by creation time and id.
+ */
+export function newestFirst<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  after: [string, string] | null,
+  limit: number,
+): SelectQueryBuilder<DB, TB, O> {
+  const page = after
+    ? query.where(
+        sql<boolean>`(created_at < ${after[0]} or (created_at = ${after[0]} and id < ${after[1]}))`,
+      )
+    : query;
+  return page.orderBy(sql`created_at desc, id desc`).limit(limit + 1);
 }

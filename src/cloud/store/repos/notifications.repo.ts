@@ -1,3 +1,4 @@
+import { newestFirst } from '../cursor.ts';
 import type { Executor, NotificationsTable } from '../schema.ts';
 
 /** Notifications, one row per person who should read it. */
@@ -7,23 +8,12 @@ export function notificationsRepo(db: Executor) {
     insertMany: async (rows: NotificationsTable[]) => {
       if (rows.length > 0) await db.insertInto('notifications').values(rows).execute();
     },
-    listForUser: (userId: string, after: [string, string] | null, limit: number) => {
-      let query = db.selectFrom('notifications').selectAll().where('user_id', '=', userId);
-      if (after) {
-        const [createdAt, id] = after;
-        query = query.where((eb) =>
-          eb.or([
-            eb('created_at', '<', createdAt),
-            eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)]),
-          ]),
-        );
-      }
-      return query
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1)
-        .execute();
-    },
+    listForUser: (userId: string, after: [string, string] | null, limit: number) =>
+      newestFirst(
+        db.selectFrom('notifications').selectAll().where('user_id', '=', userId),
+        after,
+        limit,
+      ).execute(),
     unreadCount: async (userId: string) =>
       Number(
         (
