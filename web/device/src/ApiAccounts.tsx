@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, errorMessage, type ApiAccountView, type DeviceConfigView } from './api.ts';
-import { Notice, Page } from './ui.tsx';
+import { Notice, Page, useAction } from './ui.tsx';
 
 const MAX_ACCOUNTS = 5;
 
@@ -9,38 +9,28 @@ export function ApiAccounts() {
   const [accounts, setAccounts] = useState<ApiAccountView[] | null>(null);
   const [privileges, setPrivileges] = useState<string[]>([]);
   const [editing, setEditing] = useState<ApiAccountView | 'new' | null>(null);
-  const [error, setError] = useState('');
-  const [message, setMessage] = useState('');
-
   const load = async () => {
     try {
       const config = await api<DeviceConfigView>('GET', 'config');
       setAccounts(config.httpApi.accounts);
       setPrivileges(config.httpApi.privileges);
     } catch (caught) {
-      setError(errorMessage(caught));
+      fail(caught);
     }
   };
+  const { run, fail, notices } = useAction(load);
   useEffect(() => {
     void load();
   }, []);
 
-  const remove = async (account: ApiAccountView) => {
-    setError('');
-    setMessage('');
-    try {
+  const remove = (account: ApiAccountView) =>
+    run(async () => {
       await api('DELETE', `http-api/accounts/${account.id}`);
-      setMessage(`Account ${account.username} was deleted.`);
-      await load();
-    } catch (caught) {
-      setError(errorMessage(caught));
-    }
-  };
+    }, `Account ${account.username} was deleted.`);
 
   return (
     <Page title="HTTP API" intro="Accounts that integrations use to call the device's HTTP API.">
-      <Notice kind="ok">{message}</Notice>
-      <Notice kind="error">{error}</Notice>
+      {notices}
       <div className="table-wrap">
         <table>
           <caption>Accounts</caption>
@@ -96,10 +86,8 @@ export function ApiAccounts() {
           privileges={privileges}
           onDone={async (saved) => {
             setEditing(null);
-            if (saved) {
-              setMessage(`Account ${saved} was saved.`);
-              await load();
-            }
+            // The form saved it already: only the report and the reload are left.
+            if (saved) await run(async () => {}, `Account ${saved} was saved.`);
           }}
         />
       )}

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { api, errorMessage, type DirectoryUser } from './api.ts';
-import { Notice, Page, usePolling } from './ui.tsx';
+import { api, type DirectoryUser } from './api.ts';
+import { Page, useAction, usePolling } from './ui.tsx';
 
 /** Directory → Users: who the intercom can call (the same directory as /api/dir/*). */
 export function Directory() {
@@ -8,50 +8,39 @@ export function Directory() {
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [peer, setPeer] = useState('');
-  const [error, setError] = useState('');
-  const [message, setMessage] = useState('');
-
   const load = async () => {
     try {
       setUsers((await api<{ users: DirectoryUser[] }>('GET', 'directory')).users);
     } catch (caught) {
-      setError(errorMessage(caught));
+      fail(caught);
     }
   };
+  const { run, fail, notices } = useAction(load);
   usePolling(load, 5000);
 
   const add = async (event: FormEvent) => {
     event.preventDefault();
-    setError('');
-    setMessage('');
-    try {
+    const added = await run(async () => {
       await api('POST', 'directory', { name, email, peer });
-      setMessage(`${name} was added to the directory.`);
+    }, `${name} was added to the directory.`);
+    if (added) {
       setName('');
       setEmail('');
       setPeer('');
-      await load();
-    } catch (caught) {
-      setError(errorMessage(caught));
     }
   };
 
-  const remove = async (user: DirectoryUser) => {
-    setError('');
-    setMessage('');
-    try {
-      await api('DELETE', `directory/${encodeURIComponent(user.uuid)}`);
-      setMessage(`${user.name || user.uuid} was deleted from the directory.`);
-      await load();
-    } catch (caught) {
-      setError(errorMessage(caught));
-    }
-  };
+  const remove = (user: DirectoryUser) =>
+    run(
+      async () => {
+        await api('DELETE', `directory/${encodeURIComponent(user.uuid)}`);
+      },
+      `${user.name || user.uuid} was deleted from the directory.`,
+    );
 
   return (
     <Page title="Directory" intro="The users the intercom can call.">
-      <Notice kind="ok">{message}</Notice>
-      <Notice kind="error">{error}</Notice>
+      {notices}
       <div className="table-wrap">
         <table>
           <caption>Users</caption>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { api, errorMessage, type SwitchView } from './api.ts';
-import { Notice, Page, usePolling } from './ui.tsx';
+import { api, type SwitchView } from './api.ts';
+import { Page, useAction, usePolling } from './ui.tsx';
 
 function stateLabel(s: SwitchView): string {
   if (s.locked) return 'Locked';
@@ -11,34 +11,19 @@ function stateLabel(s: SwitchView): string {
 /** Hardware → Switches: state (live), on/off setting, and a test trigger. */
 export function Switches() {
   const [switches, setSwitches] = useState<SwitchView[] | null>(null);
-  const [error, setError] = useState('');
-  const [message, setMessage] = useState('');
-
   const load = async () => {
     try {
       setSwitches((await api<{ switches: SwitchView[] }>('GET', 'switches')).switches);
     } catch (caught) {
-      setError(errorMessage(caught));
+      fail(caught);
     }
   };
+  const { run: act, fail, notices } = useAction(load);
   usePolling(load, 1000);
-
-  const act = async (work: () => Promise<void>, done: string) => {
-    setError('');
-    setMessage('');
-    try {
-      await work();
-      setMessage(done);
-      await load();
-    } catch (caught) {
-      setError(errorMessage(caught));
-    }
-  };
 
   return (
     <Page title="Switches" intro="The relays (door locks); the state is updated every second.">
-      <Notice kind="ok">{message}</Notice>
-      <Notice kind="error">{error}</Notice>
+      {notices}
       <div className="table-wrap">
         <table>
           <caption>Switches</caption>

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import type { CloudLink } from './api.ts';
+import { errorMessage, type CloudLink } from './api.ts';
 
 /**
  * Calls `load` now and every `intervalMs` while mounted (the live parts of the interface). Not
@@ -141,4 +141,35 @@ export function useBusy(): [boolean, <T>(work: () => Promise<T>) => Promise<T | 
     }
   };
   return [busy, run];
+}
+
+/**
+ * A page's two notices (done, failed) and the one way its actions run: both cleared, the work
+ * done, `done` reported (or the error), then `reload` so the page shows the new state.
+ */
+export function useAction(reload: () => Promise<void>) {
+  const [error, setError] = useState('');
+  const [message, setMessage] = useState('');
+  const run = async (work: () => Promise<void>, done: string): Promise<boolean> => {
+    setError('');
+    setMessage('');
+    try {
+      await work();
+      setMessage(done);
+      await reload();
+      return true;
+    } catch (caught) {
+      setError(errorMessage(caught));
+      return false;
+    }
+  };
+  /** For loads that fail: the error notice without a message. */
+  const fail = (caught: unknown) => setError(errorMessage(caught));
+  const notices = (
+    <>
+      <Notice kind="ok">{message}</Notice>
+      <Notice kind="error">{error}</Notice>
+    </>
+  );
+  return { run, fail, notices };
 }
