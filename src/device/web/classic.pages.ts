@@ -18,6 +18,27 @@ export const SYSTEM_SECTIONS = [
 ] as const;
 export type SystemSection = (typeof SYSTEM_SECTIONS)[number]['slug'];
 
+/** The new administrator password, typed twice, with the rule; for the forced change and Users. */
+function newPasswordFields(errors: Partial<Record<'newPassword' | 'confirmPassword', string>>) {
+  return html`${field({
+    id: 'new-password',
+    name: 'newPassword',
+    label: 'New password',
+    type: 'password',
+    autocomplete: 'new-password',
+    hint: PASSWORD_RULE,
+    error: errors.newPassword,
+  })}
+  ${field({
+    id: 'confirm-password',
+    name: 'confirmPassword',
+    label: 'Confirm new password',
+    type: 'password',
+    autocomplete: 'new-password',
+    error: errors.confirmPassword,
+  })}`;
+}
+
 export function systemSections(current: SystemSection | null) {
   return SYSTEM_SECTIONS.map((section) => ({
     href: `${BASE}/system/${section.slug}`,
@@ -100,24 +121,7 @@ export function forcedPasswordBody(csrfToken: string, errors: FieldErrors): Html
       anything else; you will log in with it from now on.
     </p>
     <form method="post" action="${BASE}/password" novalidate>
-      ${csrfInput(csrfToken)}
-      ${field({
-        id: 'new-password',
-        name: 'newPassword',
-        label: 'New password',
-        type: 'password',
-        autocomplete: 'new-password',
-        hint: PASSWORD_RULE,
-        error: errors.newPassword,
-      })}
-      ${field({
-        id: 'confirm-password',
-        name: 'confirmPassword',
-        label: 'Confirm new password',
-        type: 'password',
-        autocomplete: 'new-password',
-        error: errors.confirmPassword,
-      })}
+      ${csrfInput(csrfToken)} ${newPasswordFields(errors)}
       <div class="actions"><button type="submit" class="primary">Save password</button></div>
     </form>
   </div>`;
@@ -275,23 +279,7 @@ export function usersBody(
         autocomplete: 'current-password',
         error: errors.currentPassword,
       })}
-      ${field({
-        id: 'new-password',
-        name: 'newPassword',
-        label: 'New password',
-        type: 'password',
-        autocomplete: 'new-password',
-        hint: PASSWORD_RULE,
-        error: errors.newPassword,
-      })}
-      ${field({
-        id: 'confirm-password',
-        name: 'confirmPassword',
-        label: 'Confirm new password',
-        type: 'password',
-        autocomplete: 'new-password',
-        error: errors.confirmPassword,
-      })}
+      ${newPasswordFields(errors)}
       <div class="actions"><button type="submit">Change password</button></div>
     </form>
     <h2>HTTP API accounts</h2>
