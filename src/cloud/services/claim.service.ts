@@ -83,9 +83,13 @@ export function createClaimService(deps: ClaimServiceDeps) {
     request: ClaimRequest,
     site: { id: string; company_id: string; name: string },
     decision: Exclude<ClaimDecision, { outcome: 'refused' }>,
-    previous: { site_id: string; company_id: string; site_name: string } | null,
+    device: {
+      known_generation: number;
+      owner: { site_id: string; company_id: string; site_name: string } | null;
+    },
     now: string,
   ) {
+    const previous = device.owner;
     const devices = devicesRepo(trx, store.dialect);
     const ownership = {
       serial_number: request.serialNumber,
@@ -147,7 +151,10 @@ export function createClaimService(deps: ClaimServiceDeps) {
         ),
       );
     }
-    await devices.raiseKnownGeneration(request.serialNumber, decision.knownGeneration);
+    // The row is locked and read in this transaction: most claims present the known
+    // generation, and an update that would change nothing is a statement saved.
+    if (decision.knownGeneration > device.known_generation)
+      await devices.raiseKnownGeneration(request.serialNumber, decision.knownGeneration);
   }
 
   return {
@@ -157,6 +164,9 @@ export function createClaimService(deps: ClaimServiceDeps) {
       const site = await sitesRepo(store.db).findAccessible(request.siteId, request.actor.userId);
       if (!site) throw new LatchkeyError('SITE_NOT_FOUND');
       const result = await store.transaction(async (trx) => {
+        // The device row first, then the rate-limit scopes: every claim locks in this order
+        // (PostgreSQL), so the scopes are held only from their check to the commit.
+        const device = await devicesRepo(trx, store.dialect).findForClaim(request.serialNumber);
         try {
           await assertUnderLimit(trx, store.dialect, scopesOf(request), deps.limits, now);
         } catch (error) {
@@ -176,7 +186,6 @@ export function createClaimService(deps: ClaimServiceDeps) {
           ]);
           return { error: error as LatchkeyError };
         }
-        const device = await devicesRepo(trx, store.dialect).findForClaim(request.serialNumber);
         const presentedGeneration = device
           ? matchSecurityCode(
               deps.deviceSecrets.open(device.secret_enc, device.serial_number),
@@ -203,7 +212,7 @@ export function createClaimService(deps: ClaimServiceDeps) {
         if (decision.outcome === 'refused') {
           return { error: await refuse(trx, request, site.company_id, decision.code, now) };
         }
-        await apply(trx, request, site, decision, device?.owner ?? null, iso(now));
+        await apply(trx, request, site, decision, device!, iso(now));
         // The row read under the lock is still current: a claim changes ownership, not the row.
         return { outcome: decision.outcome, device: device! };
       });

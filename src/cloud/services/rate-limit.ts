@@ -30,12 +30,10 @@ export async function assertUnderLimit(
   let retryAfterMs = 0;
   const attempts = attemptsRepo(db, dialect);
   await attempts.lock(scopes);
-  for (const { scope, key } of scopes) {
-    const recent = await attempts.recentFailures(scope, key, since, policy.maxFailures);
-    // Full when the limit is reached; it frees up when the limit-th newest failure leaves the
-    // window (earlier failures left it already or leave it sooner).
-    const limiting = recent[policy.maxFailures - 1];
-    if (limiting !== undefined) {
+  // A scope is full when its limit-th newest failure is inside the window; it frees up when that
+  // failure leaves the window (earlier failures left it already or leave it sooner).
+  for (const limiting of await attempts.limitingFailures(scopes, since, policy.maxFailures)) {
+    if (limiting !== null) {
       const freeAt = new Date(limiting).getTime() + policy.windowMs;
       retryAfterMs = Math.max(retryAfterMs, freeAt - now.getTime());
     }

@@ -12,10 +12,13 @@ export interface StoreDialect {
   createKysely(): Kysely<Database>;
   readonly autoIncrementType: 'integer' | 'serial';
   autoIncrementColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
-  /** Locks the selected rows until the transaction ends (PostgreSQL FOR UPDATE). */
-  lockForUpdate<DB, TB extends keyof DB, O>(
-    query: SelectQueryBuilder<DB, TB, O>,
-  ): SelectQueryBuilder<DB, TB, O>;
+  /**
+   * Locks the rows `query` selects until the transaction ends (PostgreSQL FOR UPDATE), in a
+   * statement of its own: a statement that waited for a row lock still sees the other tables
+   * as they were when it started, so what depends on the lock is read afterwards. SQLite runs
+   * no statement (its write transactions are serialised already).
+   */
+  lockRows<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): Promise<void>;
   isUniqueViolation(error: unknown): boolean;
   /**
    * Serialises transactions that name the same keys until they end (PostgreSQL advisory

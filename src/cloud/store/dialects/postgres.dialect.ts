@@ -15,11 +15,15 @@ export function postgresDialect(connectionString: string): StoreDialect {
     },
     autoIncrementType: 'serial',
     autoIncrementColumn: (column) => column.primaryKey(),
-    lockForUpdate: (query) => query.forUpdate(),
+    async lockRows(query) {
+      await query.forUpdate().execute();
+    },
     async lockKeys(trx, keys) {
-      for (const key of keys) {
-        await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
-      }
+      if (keys.length === 0) return;
+      // One round trip for all keys (a claim takes three while others may wait on them): the
+      // select list is evaluated left to right, so they are still taken in the order given.
+      const locks = keys.map((key) => sql`pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
+      await sql`select ${sql.join(locks)}`.execute(trx);
     },
     isUniqueViolation: (error) =>
       typeof error === 'object' && error !== null && 'code' in error && error.code === '23505',

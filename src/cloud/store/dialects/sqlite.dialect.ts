@@ -51,7 +51,7 @@ export function sqliteDialect(file: string): StoreDialect {
     autoIncrementColumn: (column) => column.primaryKey().autoIncrement(),
     // Kysely runs SQLite on one connection and a transaction holds it whole, so writers are
     // already serialised; SQLite has no FOR UPDATE.
-    lockForUpdate: (query) => query,
+    lockRows: async () => {},
     lockKeys: async () => {},
     isUniqueViolation: (error) =>
       typeof error === 'object' &&

@@ -1,46 +1,56 @@
 import type { StoreDialect } from '../dialect.ts';
+import { prepared, preparedInsert } from '../prepared.query.ts';
 import type { DevicesTable, Executor, OwnershipsTable } from '../schema.ts';
+
+// The claim's statements, compiled once (prepared.query.ts).
+const deviceWithOwner = prepared((db: Executor, serial: string) =>
+  db
+    .selectFrom('devices')
+    .leftJoin('ownerships', 'ownerships.serial_number', 'devices.serial_number')
+    .leftJoin('sites', 'sites.id', 'ownerships.site_id')
+    .select([
+      'devices.serial_number',
+      'devices.model',
+      'devices.secret_enc',
+      'devices.known_generation',
+      'devices.firmware',
+      'devices.online',
+      'devices.last_seen_at',
+      'ownerships.site_id',
+      'ownerships.claimed_generation',
+      'sites.company_id',
+      'sites.name as site_name',
+    ])
+    .where('devices.serial_number', '=', serial),
+);
+const insertOwnerships = preparedInsert('ownerships');
 
 /** The registry and ownership of devices. */
 export function devicesRepo(db: Executor, dialect: StoreDialect) {
   return {
     /** Batch insert; every column is passed (SQLite fills no defaults in multi-row inserts). */
     insertMany: (rows: DevicesTable[]) => db.insertInto('devices').values(rows).execute(),
-    /** The device and its owner, the device row locked until the transaction ends. */
+    /**
+     * The device and its owner, the device row locked until the transaction ends. The read is
+     * one statement (outer joins) after the lock, which is a statement only on PostgreSQL.
+     */
     async findForClaim(serial: string) {
-      const device = await dialect
-        .lockForUpdate(
-          db
-            .selectFrom('devices')
-            .select([
-              'serial_number',
-              'model',
-              'secret_enc',
-              'known_generation',
-              'firmware',
-              'online',
-              'last_seen_at',
-            ])
-            .where('serial_number', '=', serial),
-        )
-        .executeTakeFirst();
-      if (!device) return undefined;
-      const owner = await db
-        .selectFrom('ownerships')
-        .innerJoin('sites', 'sites.id', 'ownerships.site_id')
-        .select([
-          'ownerships.site_id',
-          'ownerships.claimed_generation',
-          'sites.company_id',
-          'sites.name as site_name',
-        ])
-        .where('ownerships.serial_number', '=', serial)
-        .executeTakeFirst();
-      return { ...device, owner: owner ?? null };
+      await dialect.lockRows(
+        db.selectFrom('devices').select('serial_number').where('serial_number', '=', serial),
+      );
+      const row = (await deviceWithOwner(db, serial)).rows[0];
+      if (!row) return undefined;
+      const { site_id, claimed_generation, company_id, site_name, ...device } = row;
+      // An ownership row always has its site (foreign key), so one null means no owner.
+      const owner =
+        site_id === null || claimed_generation === null || company_id === null || site_name === null
+          ? null
+          : { site_id, claimed_generation, company_id, site_name };
+      return { ...device, owner };
     },
     findBySerial: (serial: string) =>
       db.selectFrom('devices').selectAll().where('serial_number', '=', serial).executeTakeFirst(),
-    insertOwnership: (row: OwnershipsTable) => db.insertInto('ownerships').values(row).execute(),
+    insertOwnership: (row: OwnershipsTable) => insertOwnerships(db, [row]),
     replaceOwnership: (row: OwnershipsTable) =>
       db
         .updateTable('ownerships')

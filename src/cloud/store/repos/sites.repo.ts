@@ -1,30 +1,36 @@
+import { prepared } from '../prepared.query.ts';
 import type { Executor, SitesTable } from '../schema.ts';
+
+const accessible = (db: Executor, userId: string) =>
+  db
+    .selectFrom('sites')
+    .innerJoin('memberships', 'memberships.company_id', 'sites.company_id')
+    .innerJoin('companies', 'companies.id', 'sites.company_id')
+    .select([
+      'sites.id',
+      'sites.name',
+      'sites.company_id',
+      'sites.created_at',
+      'companies.name as company_name',
+    ])
+    .where('memberships.user_id', '=', userId);
+
+// Every request about a site starts here (a claim too).
+const findAccessible = prepared((db: Executor, siteId: string, userId: string) =>
+  accessible(db, userId).where('sites.id', '=', siteId),
+);
 
 /** Sites, always reached through the person's memberships (tenant isolation lives here). */
 export function sitesRepo(db: Executor) {
-  const accessible = (userId: string) =>
-    db
-      .selectFrom('sites')
-      .innerJoin('memberships', 'memberships.company_id', 'sites.company_id')
-      .innerJoin('companies', 'companies.id', 'sites.company_id')
-      .select([
-        'sites.id',
-        'sites.name',
-        'sites.company_id',
-        'sites.created_at',
-        'companies.name as company_name',
-      ])
-      .where('memberships.user_id', '=', userId);
-
   return {
     insert: (site: SitesTable) => db.insertInto('sites').values(site).execute(),
     /** The site if the person belongs to its company, else undefined. */
-    findAccessible: (siteId: string, userId: string) =>
-      accessible(userId).where('sites.id', '=', siteId).executeTakeFirst(),
+    findAccessible: async (siteId: string, userId: string) =>
+      (await findAccessible(db, siteId, userId)).rows[0],
     findById: (siteId: string) =>
       db.selectFrom('sites').selectAll().where('id', '=', siteId).executeTakeFirst(),
     listAccessible: (userId: string, after: [string, string] | null, limit: number) => {
-      let query = accessible(userId);
+      let query = accessible(db, userId);
       if (after) {
         const [createdAt, id] = after;
         query = query.where((eb) =>
