@@ -5,6 +5,9 @@ import { EventEmitter } from 'node:events';
  * these and reports them to the cloud; the HTTP API's event log records them too.
  */
 export interface DeviceEventMap {
+  /** Generate New decided on a generation; it is being stored (announce it, do not show it). */
+  'code-regenerating': [{ generation: number }];
+  /** The new generation is stored and its code is shown. */
   'code-regenerated': [{ generation: number }];
   'factory-reset': [{ network: boolean }];
   'config-restored': [{ encrypted: boolean }];

@@ -76,13 +76,21 @@ export class ProtectedStore {
     return this.#state;
   }
 
-  /** Applies a change durably (atomic write) and only then makes it visible. */
-  update(change: (state: ProtectedState) => ProtectedState): Promise<ProtectedState> {
+  /**
+   * Applies a change durably (atomic write) and only then makes it visible. `decided` hears the
+   * new state once it is valid, before the write: for what may go out early (see
+   * SecurityCodeService.generateNew).
+   */
+  update(
+    change: (state: ProtectedState) => ProtectedState,
+    decided?: (next: Readonly<ProtectedState>) => void,
+  ): Promise<ProtectedState> {
     const run = this.#queue.then(async () => {
       const next = schema.parse(change({ ...this.#state })) as ProtectedState;
       if (next.codeGeneration < this.#state.codeGeneration) {
         throw new Error('The security-code generation is never lowered.');
       }
+      decided?.(next);
       await writeFileAtomic(this.file, JSON.stringify(next, null, 2));
       this.#state = next;
       return next;

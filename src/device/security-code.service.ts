@@ -35,9 +35,18 @@ export class SecurityCodeService {
     };
   }
 
-  /** Generate New: the generation is stored before the new code is shown or announced. */
+  /**
+   * Generate New. The new generation is announced ("code-regenerating") as soon as it is
+   * decided, so the cloud stops accepting the old code without waiting for the flash write; the
+   * new code is shown, and "code-regenerated" emitted, only once it is stored. If the device
+   * lost power between the two, the cloud knows a generation the device does not: the old code
+   * stays refused (the safe side) and the next Generate New reaches that same generation again.
+   */
   async generateNew(): Promise<SecurityCodeView> {
-    const state = await this.store.update((s) => ({ ...s, codeGeneration: s.codeGeneration + 1 }));
+    const state = await this.store.update(
+      (s) => ({ ...s, codeGeneration: s.codeGeneration + 1 }),
+      (next) => this.events.emit('code-regenerating', { generation: next.codeGeneration }),
+    );
     this.events.emit('code-regenerated', { generation: state.codeGeneration });
     return this.current();
   }

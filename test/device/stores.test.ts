@@ -50,3 +50,26 @@ test('the code generation and firmware survive a restart and a factory reset; a 
       /cannot be used: .*Restore a backup or delete the file/.test(error.message),
   );
 });
+
+test('Generate New announces the new generation before storing it, and shows it only once stored', async (t) => {
+  const dir = await tempDir(t);
+  const identityFile = await writeIdentity(dir, makeIdentity());
+  const dataDir = join(dir, 'data');
+  const device = await Device.open({ identityFile, dataDir });
+  t.after(() => device.close());
+  const seen: string[] = [];
+  const stored = async () =>
+    (
+      JSON.parse(await readFile(join(dataDir, 'protected.json'), 'utf8')) as {
+        codeGeneration: number;
+      }
+    ).codeGeneration;
+  device.events.on('code-regenerating', ({ generation }) =>
+    seen.push(`regenerating ${generation}, shown ${device.securityCode.generation}`),
+  );
+  device.events.on('code-regenerated', ({ generation }) => seen.push(`regenerated ${generation}`));
+  const view = await device.securityCode.generateNew();
+  assert.deepEqual(seen, ['regenerating 1, shown 0', 'regenerated 1']);
+  assert.equal(view.generation, 1);
+  assert.equal(await stored(), 1);
+});

@@ -9,6 +9,7 @@ import {
   deviceTopic,
   parseDeviceTopic,
 } from '../../core/link.protocol.ts';
+import { oneMessagePerWrite } from '../../core/link.framing.ts';
 import type { DeviceMessageHandler, LinkTransport } from './link.transport.ts';
 
 export const MQTT_WEBSOCKET_PATH = '/mqtt';
@@ -101,7 +102,7 @@ export async function startEmbeddedTransport(
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     wss.handleUpgrade(request, socket, head, (websocket) => {
-      broker.handle(createWebSocketStream(websocket), request);
+      broker.handle(oneMessagePerWrite(createWebSocketStream(websocket)), request);
     });
   };
   options.httpServer.on('upgrade', onUpgrade);

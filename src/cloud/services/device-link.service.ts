@@ -4,7 +4,7 @@ import type { SerialNumber } from '../../core/serial.rules.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import { auditRepo } from '../store/repos/audit.repo.ts';
 import { brokerAccountsRepo } from '../store/repos/broker-accounts.repo.ts';
-import { companiesRepo } from '../store/repos/companies.repo.ts';
+import { deviceReportsRepo } from '../store/repos/device-reports.repo.ts';
 import { devicesRepo } from '../store/repos/devices.repo.ts';
 import { notificationsRepo } from '../store/repos/notifications.repo.ts';
 import type { Executor } from '../store/schema.ts';
@@ -14,6 +14,11 @@ import { iso, type Clock } from './clock.ts';
 import type { CloudEventBus } from './events.ts';
 import { notificationRows, type NotificationDraft } from './notifications.service.ts';
 import { safeEqual } from './tokens.ts';
+import { WriteBatcher } from './write-batcher.ts';
+
+// Rows per multi-row insert: 200 rows of about ten columns stay far below SQLite's limit of
+// 32,766 bound variables.
+const INSERT_SLICE = 200;
 
 /** What the owning site reads when someone generated a new code on its device (issue 4). */
 function regeneratedNotification(
@@ -53,53 +58,100 @@ export function createDeviceLinkService(deps: {
   const { store, clock, events } = deps;
   const devices = (db: Executor) => devicesRepo(db, store.dialect);
 
-  /** Notifies every member of the owning company and audits, in the caller's transaction. */
-  async function tellOwner(
-    trx: Executor,
-    serial: string,
-    action: string,
-    draft: ((site: { id: string; name: string }) => NotificationDraft) | null,
-    detail: Record<string, unknown>,
-  ) {
-    const owner = await devices(trx).ownerOf(serial);
-    if (!owner) return;
+  /** Something a device said that its owner hears of (audit, and a notification if drafted). */
+  interface OwnerReport {
+    serial: string;
+    action: string;
+    draft: ((site: { id: string; name: string }) => NotificationDraft) | null;
+    detail: Record<string, unknown>;
+  }
+
+  /** Audits, and notifies every member of each owning company, in the caller's transaction. */
+  async function tellOwners(trx: Executor, reports: readonly OwnerReport[]) {
+    const repo = deviceReportsRepo(trx);
+    const owners = await repo.ownersOf(reports.map((r) => r.serial));
+    const told = reports.filter((r) => owners.has(r.serial));
+    if (told.length === 0) return;
+    const members = await repo.membersOf([
+      ...new Set(told.filter((r) => r.draft).map((r) => owners.get(r.serial)!.company_id)),
+    ]);
     const now = iso(clock.now());
-    await auditRepo(trx).insertMany([
-      auditRow(
+    const audits = told.map((r) => {
+      const owner = owners.get(r.serial)!;
+      return auditRow(
         {
           companyId: owner.company_id,
           siteId: owner.site_id,
           actor: null,
-          action,
+          action: r.action,
           outcome: 'success',
-          serialNumber: serial,
-          detail: { ...detail, source: 'device' },
+          serialNumber: r.serial,
+          detail: { ...r.detail, source: 'device' },
         },
         now,
-      ),
-    ]);
-    if (draft) {
-      const recipients = await companiesRepo(trx).memberUserIds(owner.company_id);
-      await notificationsRepo(trx).insertMany(
-        notificationRows(recipients, draft({ id: owner.site_id, name: owner.site_name }), now),
       );
+    });
+    const notifications = told.flatMap((r) => {
+      const owner = owners.get(r.serial)!;
+      return r.draft
+        ? notificationRows(
+            members.get(owner.company_id) ?? [],
+            r.draft({ id: owner.site_id, name: owner.site_name }),
+            now,
+          )
+        : [];
+    });
+    // In slices: a multi-row insert binds every column, and SQLite caps bound variables.
+    for (let i = 0; i < audits.length; i += INSERT_SLICE) {
+      await auditRepo(trx).insertMany(audits.slice(i, i + INSERT_SLICE));
+    }
+    for (let i = 0; i < notifications.length; i += INSERT_SLICE) {
+      await notificationsRepo(trx).insertMany(notifications.slice(i, i + INSERT_SLICE));
     }
   }
 
-  /** Raises knownGeneration; when it rose, the owner hears of the new code (once). */
-  async function codeGenerationSeen(serial: string, generation: number, via: string) {
-    await store.transaction(async (trx) => {
-      if (await devices(trx).raiseKnownGeneration(serial, generation)) {
-        await tellOwner(
-          trx,
-          serial,
-          'device.code-regenerated',
-          (site) => regeneratedNotification(serial, site),
-          { generation, via },
-        );
-      }
-    });
+  interface GenerationSeen {
+    serial: string;
+    generation: number;
+    via: string;
   }
+
+  /** Raises knownGeneration; where it rose, the owner hears of the new code (once). */
+  async function raiseGenerations(trx: Executor, seen: readonly GenerationSeen[]) {
+    // A device may report twice in one batch (state and event): its newest report counts.
+    const newest = new Map<string, GenerationSeen>();
+    for (const item of seen) {
+      if ((newest.get(item.serial)?.generation ?? -1) < item.generation) {
+        newest.set(item.serial, item);
+      }
+    }
+    const raised = await deviceReportsRepo(trx).raiseKnownGenerations([...newest.values()]);
+    await tellOwners(
+      trx,
+      raised.map((serial) => {
+        const { generation, via } = newest.get(serial)!;
+        return {
+          serial,
+          action: 'device.code-regenerated',
+          draft: (site) => regeneratedNotification(serial, site),
+          detail: { generation, via },
+        };
+      }),
+    );
+  }
+
+  // Generations reported at the same moment share one transaction and one UPDATE (group
+  // commit): after a mass Generate New, the last device's old code is refused after a few
+  // commits, not after a thousand.
+  const generations = new WriteBatcher<GenerationSeen>(
+    (items) => store.transaction((trx) => raiseGenerations(trx, items)),
+    (item) => store.transaction((trx) => raiseGenerations(trx, [item])),
+  );
+  const codeGenerationSeen = (serial: string, generation: number, via: string) =>
+    generations.add({ serial, generation, via });
+
+  /** One device event its owner hears of, in a transaction of its own. */
+  const tellOwner = (report: OwnerReport) => store.transaction((trx) => tellOwners(trx, [report]));
 
   return {
     /** MQTT login: username = serial, password = HMAC of the device secret (DESIGN.md "Link"). */
@@ -128,21 +180,21 @@ export function createDeviceLinkService(deps: {
           await codeGenerationSeen(serial, event.generation, 'event');
           break;
         case 'factory-reset':
-          await store.transaction((trx) =>
-            tellOwner(
-              trx,
-              serial,
-              'device.factory-reset',
-              (site) => factoryResetNotification(serial, site, event.network),
-              { network: event.network },
-            ),
-          );
+          await tellOwner({
+            serial,
+            action: 'device.factory-reset',
+            draft: (site) => factoryResetNotification(serial, site, event.network),
+            detail: { network: event.network },
+          });
           break;
         case 'config-restored':
         case 'restarted':
-          await store.transaction((trx) =>
-            tellOwner(trx, serial, `device.${event.type}`, null, { ...event }),
-          );
+          await tellOwner({
+            serial,
+            action: `device.${event.type}`,
+            draft: null,
+            detail: { ...event },
+          });
           break;
       }
       events.emit('device-updated', { serialNumber: serial });

@@ -1,4 +1,6 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
+import WebSocket, { createWebSocketStream } from 'ws';
+import { oneMessagePerWrite } from '../../core/link.framing.ts';
 import {
   deviceTopic,
   parseCommandMessage,
@@ -37,6 +39,14 @@ export function brokerUrlFor(cloudUrl: string): string {
   );
 }
 
+/** MQTT over WebSocket (subprotocol "mqtt", MQTT 3.1.1 §6), one message per MQTT write. */
+function webSocketStream(url: string) {
+  const socket = new WebSocket(url, 'mqtt');
+  const stream = oneMessagePerWrite(createWebSocketStream(socket));
+  socket.on('close', () => stream.destroy());
+  return stream;
+}
+
 /**
  * The device's side of the link (DESIGN.md "Link"): logs in with serial + HMAC of its secret,
  * reports state on every connect, forwards its events, answers commands, and reconnects with
@@ -62,7 +72,8 @@ export class DeviceLinkClient {
     const { serialNumber, secret } = this.device.identity;
     const topic = (kind: Parameters<typeof deviceTopic>[1]) => deviceTopic(serialNumber, kind);
     this.device.setCloudLink({ state: 'connecting', site: this.#site });
-    const client = mqtt.connect(brokerUrlFor(this.options.cloudUrl), {
+    const url = brokerUrlFor(this.options.cloudUrl);
+    const options: IClientOptions = {
       protocolVersion: 4,
       clientId: `latchkey-${serialNumber}`,
       username: serialNumber,
@@ -77,7 +88,10 @@ export class DeviceLinkClient {
         qos: 1,
         retain: false,
       },
-    });
+    };
+    const client = /^wss?:/.test(url)
+      ? new MqttClient(() => webSocketStream(url), options)
+      : mqtt.connect(url, options);
     this.#client = client;
 
     client.on('connect', () => {
@@ -109,7 +123,9 @@ export class DeviceLinkClient {
       if (!this.#stopped) this.#scheduleReconnect();
     });
 
-    this.#on('code-regenerated', ({ generation }) =>
+    // Announced as soon as it is decided: the old code stops working in the cloud while the
+    // device is still writing the new generation to its flash (SecurityCodeService).
+    this.#on('code-regenerating', ({ generation }) =>
       this.#publish('events', {
         type: 'code-regenerated',
         generation,

@@ -1,0 +1,50 @@
+/**
+ * Group commit: items added while a batch is being written wait for the next batch, and each
+ * batch is written by one call (one transaction). When a thousand devices report at once, the
+ * cloud commits a few transactions instead of a thousand, each of which would otherwise wait
+ * for all those before it. Each `add` resolves when its own item is written.
+ */
+export class WriteBatcher<T> {
+  #pending: { item: T; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  #running = false;
+
+  constructor(
+    /** Writes all items in one go; all succeed or the call throws. */
+    private readonly writeAll: (items: T[]) => Promise<void>,
+    /** Writes one item; used to find the one that failed when a whole batch throws. */
+    private readonly writeOne: (item: T) => Promise<void>,
+    private readonly maxBatch = 500,
+  ) {}
+
+  add(item: T): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.push({ item, resolve, reject });
+      // setImmediate: everything that arrives in the same turn of the event loop (one read from
+      // many sockets) joins the batch.
+      if (!this.#running) {
+        this.#running = true;
+        setImmediate(() => void this.#drain());
+      }
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0, this.maxBatch);
+      try {
+        await this.writeAll(batch.map((entry) => entry.item));
+        for (const entry of batch) entry.resolve();
+      } catch (error) {
+        if (batch.length === 1) {
+          batch[0]!.reject(error);
+          continue;
+        }
+        // One bad item must not fail its neighbours: write them one by one instead.
+        for (const entry of batch) {
+          await this.writeOne(entry.item).then(entry.resolve, entry.reject);
+        }
+      }
+    }
+    this.#running = false;
+  }
+}

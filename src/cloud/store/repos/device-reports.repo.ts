@@ -1,0 +1,61 @@
+import { sql } from 'kysely';
+import type { Executor } from '../schema.ts';
+
+/** A generation a device reported. */
+export interface ReportedGeneration {
+  serial: string;
+  generation: number;
+}
+
+/**
+ * What the device link writes for many devices at once (group commit): one statement per batch
+ * instead of one per device. The SQL is the same on SQLite (≥ 3.35: UPDATE … FROM, RETURNING)
+ * and PostgreSQL; both name the columns of a VALUES list column1, column2.
+ */
+export function deviceReportsRepo(db: Executor) {
+  return {
+    /** Raises knownGeneration where the report is newer; returns the serials that rose. */
+    async raiseKnownGenerations(reports: readonly ReportedGeneration[]): Promise<string[]> {
+      if (reports.length === 0) return [];
+      const values = sql.join(
+        reports.map((r) => sql`(${r.serial}, cast(${r.generation} as integer))`),
+      );
+      const result = await sql<{ serial_number: string }>`
+        update devices set known_generation = v.column2
+        from (values ${values}) as v
+        where devices.serial_number = v.column1 and devices.known_generation < v.column2
+        returning devices.serial_number`.execute(db);
+      return result.rows.map((row) => row.serial_number);
+    },
+    /** The owning site and company of each of `serials` that is in a site. */
+    async ownersOf(serials: readonly string[]) {
+      if (serials.length === 0) return new Map();
+      const rows = await db
+        .selectFrom('ownerships')
+        .innerJoin('sites', 'sites.id', 'ownerships.site_id')
+        .select([
+          'ownerships.serial_number',
+          'sites.id as site_id',
+          'sites.name as site_name',
+          'sites.company_id',
+        ])
+        .where('ownerships.serial_number', 'in', serials)
+        .execute();
+      return new Map(rows.map((row) => [row.serial_number, row]));
+    },
+    /** The members of each of `companyIds`. */
+    async membersOf(companyIds: readonly string[]): Promise<Map<string, string[]>> {
+      const members = new Map<string, string[]>();
+      if (companyIds.length === 0) return members;
+      const rows = await db
+        .selectFrom('memberships')
+        .select(['company_id', 'user_id'])
+        .where('company_id', 'in', companyIds)
+        .execute();
+      for (const row of rows) {
+        members.set(row.company_id, [...(members.get(row.company_id) ?? []), row.user_id]);
+      }
+      return members;
+    },
+  };
+}

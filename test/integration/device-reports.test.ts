@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { startTestCloud } from '../helpers/cloud.ts';
+import { testDialects } from '../helpers/databases.ts';
+import { claim, createSite, mintDevices, registerAccount } from '../helpers/factories.ts';
+
+for (const dialect of testDialects) {
+  describe(`device reports many at once (${dialect.name})`, () => {
+    it('raises every generation reported together and tells each owner once per device', async (t) => {
+      const cloud = await startTestCloud(t, dialect);
+      const anna = await registerAccount(cloud, { name: 'Anna' });
+      const site = await createSite(anna.client, 'Tower A');
+      const devices = await mintDevices(cloud, 40);
+      const owned = devices.slice(0, 10);
+      for (const device of owned) {
+        const added = await claim(anna.client, site.id, device.serialNumber, device.securityCode);
+        assert.equal(added.status, 201, added.text);
+      }
+      const link = cloud.services.deviceLink;
+
+      // All in the same turn, as after a mass Generate New; some devices also send a state with
+      // an older generation, and one reports the same event twice.
+      await Promise.all([
+        ...devices.map((d) =>
+          link.event(d.serialNumber, { type: 'code-regenerated', generation: 2 }),
+        ),
+        ...devices.slice(0, 5).map((d) =>
+          link.state(d.serialNumber, {
+            model: '2N IP Verso',
+            firmware: '2.40.0.45',
+            codeGeneration: 1,
+            uptime: 5,
+          }),
+        ),
+        link.event(devices[0]!.serialNumber, { type: 'code-regenerated', generation: 2 }),
+      ]);
+
+      const rows = await cloud.store.db
+        .selectFrom('devices')
+        .select(['serial_number', 'known_generation'])
+        .execute();
+      assert.equal(rows.length, 40);
+      assert.ok(rows.every((row) => row.known_generation === 2));
+      const audits = await cloud.store.db
+        .selectFrom('audit_events')
+        .select(['serial_number', 'site_id'])
+        .where('action', '=', 'device.code-regenerated')
+        .execute();
+      assert.deepEqual(
+        audits.map((a) => a.serial_number).sort(),
+        owned.map((d) => d.serialNumber).sort(),
+      );
+      assert.ok(audits.every((a) => a.site_id === site.id));
+      const notices = await anna.client.get('/api/notifications?limit=100');
+      const regenerated = notices.body.items.filter(
+        (n: { kind: string }) => n.kind === 'code-regenerated',
+      );
+      assert.equal(regenerated.length, owned.length);
+
+      // The old code of an unowned device is refused as replaced from now on.
+      const bob = await registerAccount(cloud, { name: 'Bob' });
+      const bobSite = await createSite(bob.client, 'Bob house');
+      const old = await claim(
+        bob.client,
+        bobSite.id,
+        devices[20]!.serialNumber,
+        devices[20]!.securityCode,
+      );
+      assert.equal(old.status, 422);
+      assert.equal(old.body.error.code, 'SECURITY_CODE_REPLACED');
+    });
+  });
+}
