@@ -18,6 +18,10 @@ Options:
   --broker URL       mqtt://user:password@host:port: an external MQTT broker (Mosquitto with
                      its dynamic-security plugin; see docs/broker.md) instead of the
                      embedded one; the user must be a dynamic-security administrator
+  --trust-proxy      Behind one reverse proxy (a load balancer): take the client address
+                     for the per-address rate limit and the audit from the last entry the
+                     proxy added to X-Forwarded-For, instead of every client counting as
+                     the proxy's address
   -h, --help         Show this help
 
 Environment:
@@ -41,6 +45,7 @@ export const serveCommand: Command = {
       database: { type: 'string' },
       broker: { type: 'string' },
       'mqtt-port': { type: 'string' },
+      'trust-proxy': { type: 'boolean' },
     });
     if (args.broker !== undefined && args['mqtt-port'] !== undefined) {
       throw new UsageError(
@@ -60,6 +65,7 @@ export const serveCommand: Command = {
       mqttPort,
       brokerUrl: args.broker,
       host: args.host ?? '0.0.0.0',
+      trustProxy: args['trust-proxy'] ?? false,
       logger: { level: process.env.LOG_LEVEL ?? 'info' },
     });
     const devicesLink =

@@ -34,6 +34,8 @@ export interface CloudOptions {
   clock?: Clock;
   claimLimits?: RateLimitPolicy;
   sessionTtlMs?: number;
+  /** Behind one reverse proxy: the client address comes from X-Forwarded-For (http/app.ts). */
+  trustProxy?: boolean;
 }
 
 export interface RunningCloud {
@@ -77,6 +79,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
   const app = await build({
     services,
     logger: options.logger ?? false,
+    trustProxy: options.trustProxy ?? false,
     readiness: async () => ({
       database: await store.ping(),
       broker: transport?.isReady() ?? false,

@@ -27,7 +27,11 @@ export interface BuildOptions {
   logger?: boolean | object;
   /** Set the Secure flag on cookies (behind HTTPS). */
   secureCookies?: boolean;
-  /** Trust X-Forwarded-For from a reverse proxy for the client address. */
+  /**
+   * Behind one reverse proxy: the client address (per-address rate limit, audit) is the last
+   * one the proxy added to X-Forwarded-For. Only that hop is trusted, so addresses a client
+   * writes into the header itself are ignored.
+   */
   trustProxy?: boolean;
   /** What /readyz checks (issue 8): each dependency and whether it answers now. */
   readiness?: () => Promise<Record<string, boolean>>;
@@ -41,7 +45,8 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT,
-    trustProxy: options.trustProxy ?? false,
+    // Hop 0 is the peer of the socket (the proxy); what it forwards is the client.
+    trustProxy: options.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
     // Idle keep-alive connections do not hold a shutdown; requests in flight still finish.
     forceCloseConnections: 'idle',
     frameworkErrors: frameworkErrorHandler,
