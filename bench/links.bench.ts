@@ -20,46 +20,58 @@ export interface LinkFigures {
   heldAfterSeconds: number;
 }
 
-/** Runs `latchkey fleet` against `url` and resolves when `count` devices are linked. */
-async function runFleet(identities: string, url: string, count: number) {
-  const fleet = spawn(
-    process.execPath,
-    [cliPath, 'fleet', '--identities', identities, '--cloud', url],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
+/** Devices per fleet process: several processes share the load and stay far below fd limits. */
+const DEVICES_PER_FLEET = 5000;
+
+/**
+ * Runs one `latchkey fleet` per folder of `parts` against `url`, and resolves when `count`
+ * devices are linked in all of them together.
+ */
+async function runFleets(parts: string[], url: string, count: number) {
+  const fleets = parts.map((identities) =>
+    spawn(
+      process.execPath,
+      [cliPath, 'fleet', '--identities', identities, '--cloud', url, '--link-when-started', '64'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    ),
   );
   const started = performance.now();
   let firstLinked = 0;
-  let connected = 0;
-  const lines = createInterface({ input: fleet.stderr! });
-  const done = new Promise<void>((resolve, reject) => {
+  const linked = fleets.map(() => 0);
+  const total = () => linked.reduce((sum, n) => sum + n, 0);
+  await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`only ${connected}/${count} linked in time`)),
+      () => reject(new Error(`only ${total()}/${count} linked in time`)),
       600_000,
     );
-    lines.on('line', (line) => {
-      const match = /Linked to the cloud: (\d+)\/(\d+)/.exec(line);
-      if (match) {
-        connected = Number(match[1]);
+    fleets.forEach((fleet, i) => {
+      fleet.once('exit', (code) => reject(new Error(`a fleet process exited with ${code}`)));
+      createInterface({ input: fleet.stderr! }).on('line', (line) => {
+        const match = /Linked to the cloud: (\d+)\/(\d+)/.exec(line);
+        if (!match) return;
+        linked[i] = Number(match[1]);
         firstLinked ||= performance.now();
-      }
-      if (connected >= count) {
-        clearTimeout(timer);
-        resolve();
-      }
+        if (total() >= count) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
     });
   });
-  await done;
   const now = performance.now();
   return {
     seconds: (now - started) / 1000,
     linkingSeconds: Math.max(0.001, (now - firstLinked) / 1000),
-    connected,
+    connected: total(),
     async stop() {
-      const exited = new Promise((resolve) => fleet.once('exit', resolve));
-      fleet.kill('SIGTERM');
-      await exited;
+      await Promise.all(
+        fleets.map(async (fleet) => {
+          fleet.removeAllListeners('exit');
+          const exited = new Promise((resolve) => fleet.once('exit', resolve));
+          fleet.kill('SIGTERM');
+          await exited;
+        }),
+      );
     },
   };
 }
@@ -69,18 +81,29 @@ async function settle(ms: number) {
 }
 
 /**
- * How many emulated devices (`latchkey fleet`, its own process) one cloud process holds, how
+ * How many emulated devices (`latchkey fleet`, in processes of their own) one cloud process holds, how
  * fast they connect, and the cloud's memory per linked device; then the same fleet against
  * Mosquitto as the reference broker.
  */
 export async function benchLinks(options: {
   devices: number;
   holdSeconds: number;
+  /** Write a `--cpu-prof` profile of the cloud process here. */
+  cpuProfileDir?: string;
 }): Promise<LinkFigures[]> {
   const database = await sqliteTestDialect.create();
   const folder = mkdtempSync(join(tmpdir(), 'latchkey-bench-links-'));
   try {
-    await mintIdentities(database.dataDir, options.devices, folder);
+    const parts: string[] = [];
+    for (let done = 0; done < options.devices; done += DEVICES_PER_FLEET) {
+      const part = join(folder, `fleet-${parts.length}`);
+      await mintIdentities(
+        database.dataDir,
+        Math.min(DEVICES_PER_FLEET, options.devices - done),
+        part,
+      );
+      parts.push(part);
+    }
     const figures: LinkFigures[] = [];
     /** Links the fleet to `url`, holds the links, and reads the server's memory growth. */
     const measure = async (
@@ -91,7 +114,7 @@ export async function benchLinks(options: {
     ): Promise<LinkFigures> => {
       await settle(1000);
       const before = rssBytes(pid);
-      const fleet = await runFleet(folder, url, options.devices);
+      const fleet = await runFleets(parts, url, options.devices);
       await settle(options.holdSeconds * 1000);
       const after = rssBytes(pid);
       try {
@@ -110,9 +133,11 @@ export async function benchLinks(options: {
       }
     };
 
-    const server = await startChild<{ url: string; pid: number }>(`${benchDir}cloud.child.ts`, [
-      database.dataDir,
-    ]);
+    const server = await startChild<{ url: string; pid: number }>(
+      `${benchDir}cloud.child.ts`,
+      [database.dataDir],
+      options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [],
+    );
     try {
       figures.push(
         await measure('latchkey', server.ready.pid, server.ready.url, async () => {

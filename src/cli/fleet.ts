@@ -3,7 +3,8 @@ import { findIdentityFiles, startFleet } from '../device/fleet.ts';
 import { intOption, parseCommandArgs, UsageError, type Command } from './command.ts';
 import { ProgressBar } from './progress.ts';
 
-const usage = `Usage: latchkey fleet --identities DIR [--cloud URL] [--http-ports FROM] [--host ADDR]
+const usage = `Usage: latchkey fleet --identities DIR [--cloud URL] [--link-when-started N]
+                     [--http-ports FROM] [--host ADDR]
 
 Runs every device of DIR (the --out folder of "latchkey mint": DIR/<serial>/identity.json) as
 an emulated intercom in one process, each with its own state in DIR/<serial>/data, for demos
@@ -12,6 +13,9 @@ and load tests. A progress bar shows how many are linked to the cloud.
 Options:
   --identities DIR   folder of identity files (required)
   --cloud URL        the cloud's base URL (e.g. http://127.0.0.1:8080) or a broker URL
+  --link-when-started N
+                     start every device first, then link them all, N connecting at a time
+                     (a connect storm, as when a building's network comes back)
   --http-ports FROM  also serve each device's HTTP interfaces on FROM, FROM+1, …
   --host ADDR        address for the HTTP servers (default 127.0.0.1)
   -h, --help         show this help`;
@@ -26,6 +30,7 @@ export const fleetCommand: Command = {
       cloud: { type: 'string' },
       'http-ports': { type: 'string' },
       host: { type: 'string' },
+      'link-when-started': { type: 'string' },
     });
     if (!args.identities)
       throw new UsageError('--identities DIR is required (the --out folder of "latchkey mint").');
@@ -33,6 +38,13 @@ export const fleetCommand: Command = {
       args['http-ports'] === undefined
         ? undefined
         : intOption(args['http-ports'], 'http-ports', 8081, { min: 1, max: 65535 });
+    const linkWhenStarted =
+      args['link-when-started'] === undefined
+        ? undefined
+        : intOption(args['link-when-started'], 'link-when-started', 64, { min: 1, max: 100_000 });
+    if (linkWhenStarted !== undefined && !args.cloud) {
+      throw new UsageError('--link-when-started needs --cloud URL: there is nothing to link to.');
+    }
     const files = await findIdentityFiles(resolve(args.identities));
     if (httpPortFrom !== undefined && httpPortFrom + files.length - 1 > 65535) {
       throw new UsageError(
@@ -47,6 +59,7 @@ export const fleetCommand: Command = {
       cloudUrl: args.cloud,
       httpPortFrom,
       host: args.host,
+      linkWhenStarted,
       onStarted: (count) => {
         starting.tick(count - lastStarted);
         lastStarted = count;

@@ -16,6 +16,12 @@ export interface FleetOptions {
   dataDirFor?: (identityFile: string) => string;
   /** How many devices start at once. */
   concurrency?: number;
+  /**
+   * Start every device first, then link them with at most this many connecting at a time (a
+   * connect storm, as when a building's network comes back); by default each device links as
+   * soon as it has started.
+   */
+  linkWhenStarted?: number | undefined;
   onStarted?: (count: number) => void;
   onConnected?: (count: number) => void;
 }
@@ -70,6 +76,7 @@ export async function startFleet(
   const dataDirFor = options.dataDirFor ?? ((file: string) => join(dirname(file), 'data'));
   const concurrency = options.concurrency ?? 32;
   let connected = 0;
+  const firstConnects = new Map<DeviceLinkClient, () => void>();
 
   async function startOne(identityFile: string, index: number): Promise<FleetMember> {
     const dataDir = dataDirFor(identityFile);
@@ -97,9 +104,10 @@ export async function startFleet(
           if (counted) return;
           counted = true;
           options.onConnected?.(++connected);
+          firstConnects.get(link!)?.();
         },
       });
-      link.start();
+      if (options.linkWhenStarted === undefined) link.start();
     }
     return {
       device,
@@ -113,6 +121,23 @@ export async function startFleet(
     };
   }
 
+  /** Starts the links, `atOnce` connecting at a time; resolves when all have connected once. */
+  async function linkAll(all: FleetMember[], atOnce: number): Promise<void> {
+    const links = all.flatMap((member) => (member.link ? [member.link] : []));
+    let next = 0;
+    const worker = async () => {
+      while (next < links.length) {
+        const link = links[next++]!;
+        await new Promise<void>((resolve) => {
+          firstConnects.set(link, resolve);
+          link.start();
+        });
+        firstConnects.delete(link);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, atOnce) }, worker));
+  }
+
   const files = options.identityFiles;
   for (let start = 0; start < files.length; start += concurrency) {
     const batch = files.slice(start, start + concurrency);
@@ -124,6 +149,7 @@ export async function startFleet(
     }
     options.onStarted?.(members.length);
   }
+  if (options.linkWhenStarted !== undefined) await linkAll(members, options.linkWhenStarted);
   return {
     members,
     close: async () => {

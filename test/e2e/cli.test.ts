@@ -86,12 +86,27 @@ describe('latchkey mint', () => {
   });
 });
 
+describe('latchkey fleet', () => {
+  it('explains --link-when-started without --cloud, or not a whole number, and exits 2', async (t) => {
+    const dir = tempFolder(t);
+    const alone = await latchkey(['fleet', '--identities', dir, '--link-when-started', '8'], dir);
+    assert.equal(alone.code, 2);
+    assert.match(alone.stderr, /--link-when-started needs --cloud URL/);
+    const wrong = await latchkey(
+      ['fleet', '--identities', dir, '--cloud', 'http://127.0.0.1:9', '--link-when-started', '0'],
+      dir,
+    );
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /--link-when-started must be a whole number from 1/);
+  });
+});
+
 describe('latchkey --help', () => {
   it('lists the commands and gives each one its own help', async (t) => {
     const dir = tempFolder(t);
     const top = await latchkey(['--help'], dir);
     assert.equal(top.code, 0);
-    for (const name of ['serve', 'mint', 'device']) {
+    for (const name of ['serve', 'mint', 'device', 'fleet']) {
       assert.match(top.stdout, new RegExp(`\\b${name}\\b`));
       const help = await latchkey([name, '--help'], dir);
       assert.equal(help.code, 0, help.stderr);

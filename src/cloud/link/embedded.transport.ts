@@ -102,7 +102,9 @@ export async function startEmbeddedTransport(
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     wss.handleUpgrade(request, socket, head, (websocket) => {
-      broker.handle(oneMessagePerWrite(createWebSocketStream(websocket)), request);
+      // Without the upgrade request: aedes would keep it (headers and all) for the life of the
+      // link, and nothing here reads it.
+      broker.handle(oneMessagePerWrite(createWebSocketStream(websocket)));
     });
   };
   options.httpServer.on('upgrade', onUpgrade);
