@@ -9,10 +9,21 @@ import { benchDir, round, startChild } from './harness.ts';
 export interface ClaimFigures {
   dialect: 'sqlite' | 'postgres';
   registrySize: number;
+  /** How many installers (account, site, token, client address) the claims come from. */
+  clients: number;
   claims: { rps: number; p50: number; p99: number; statuses: Record<string, number> };
   ceiling: { rps: number; p50: number; p99: number };
   claimsRatio: number;
   at80: { rate: number; rps: number; p50: number; p99: number };
+  /**
+   * The worst case: the same mix from one account and one address, whose claims the rate
+   * limit serialises on PostgreSQL (at full speed, then at 80 % of that).
+   */
+  oneClient: {
+    claims: { rps: number; p50: number; p99: number };
+    claimsRatio: number;
+    at80: { rate: number; rps: number; p50: number; p99: number };
+  };
   mintSeconds: number;
 }
 
@@ -69,14 +80,18 @@ function run(options: autocannon.Options): Promise<Result> {
 
 /**
  * Claims per second and latency on a registry of `registrySize` devices with a realistic mix
- * (half successful adds, a quarter already added elsewhere, a quarter wrong codes), beside a
- * trivial authenticated route (GET /api/me) on the same server as the ceiling.
+ * (half successful adds, a quarter already added elsewhere, a quarter wrong codes) from
+ * `clients` installers, each with an account, a site and an address of its own (sent as
+ * X-Forwarded-For, which the benchmark's cloud trusts), beside a trivial authenticated route
+ * (GET /api/me) on the same server as the ceiling; then the same mix from one installer.
  */
 export async function benchClaims(options: {
   dialect: 'sqlite' | 'postgres';
   registrySize: number;
   durationSeconds: number;
   connections: number;
+  /** Installers the claims come from (default 32). */
+  clients?: number;
   cpuProfileDir?: string;
 }): Promise<ClaimFigures> {
   const database = await (
@@ -108,7 +123,13 @@ export async function benchClaims(options: {
     try {
       const base = server.ready.url;
       const owner = await account(base, 'owner');
-      const claimer = await account(base, 'claimer');
+      const clientCount = options.clients ?? 32;
+      const installers = await Promise.all(
+        Array.from({ length: clientCount }, async (_, i) => ({
+          ...(await account(base, `installer-${i}`)),
+          address: `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`,
+        })),
+      );
       const ownedCount = Math.min(500, Math.floor(minted.length / 10));
       const owned = minted.slice(0, ownedCount);
       for (const device of owned) {
@@ -124,7 +145,6 @@ export async function benchClaims(options: {
       const unowned = minted.slice(ownedCount);
       let nextAdd = 0;
       let step = 0;
-      const path = `/api/sites/${claimer.siteId}/devices`;
       // 50 % adds of unowned devices, 25 % already added elsewhere, 25 % wrong codes.
       const nextBody = () => {
         const kind = step++ % 4;
@@ -139,23 +159,41 @@ export async function benchClaims(options: {
         const device = minted[step % minted.length]!;
         return { serialNumber: device.serialNumber, securityCode: randomCode() };
       };
-      const claimRequest = {
-        url: base,
-        connections: options.connections,
-        duration: options.durationSeconds,
-        requests: [
-          {
-            method: 'POST' as const,
-            path,
-            headers: { ...claimer.auth, 'content-type': 'application/json' },
-            setupRequest: (request: autocannon.Request) => ({
-              ...request,
-              body: JSON.stringify(nextBody()),
-            }),
-          },
-        ],
+      /** The claims of `from`, in turn; each from its own site, token and address. */
+      const claimRequest = (from: typeof installers) => {
+        let turn = 0;
+        return {
+          url: base,
+          connections: options.connections,
+          duration: options.durationSeconds,
+          requests: [
+            {
+              method: 'POST' as const,
+              setupRequest: (request: autocannon.Request) => {
+                const installer = from[turn++ % from.length]!;
+                return {
+                  ...request,
+                  path: `/api/sites/${installer.siteId}/devices`,
+                  headers: {
+                    ...installer.auth,
+                    'content-type': 'application/json',
+                    'x-forwarded-for': installer.address,
+                  },
+                  body: JSON.stringify(nextBody()),
+                };
+              },
+            },
+          ],
+        };
       };
-      const claims = await run(claimRequest);
+      const atFullSpeedAnd80 = async (from: typeof installers) => {
+        const full = await run(claimRequest(from));
+        const rate = Math.max(1, Math.floor(figures(full).rps * 0.8));
+        const at80 = await run({ ...claimRequest(from), overallRate: rate });
+        return { full, at80: { rate, ...figures(at80) } };
+      };
+
+      const claims = await run(claimRequest(installers));
       const statuses = Object.fromEntries(
         Object.entries(claims.statusCodeStats ?? {}).map(([code, stat]) => [
           code,
@@ -166,18 +204,26 @@ export async function benchClaims(options: {
         url: `${base}/api/me`,
         connections: options.connections,
         duration: options.durationSeconds,
-        headers: claimer.auth,
+        headers: installers[0]!.auth,
       });
       const claimFigures = figures(claims);
+      const ceilingRps = Math.max(1, figures(ceiling).rps);
       const rate = Math.max(1, Math.floor(claimFigures.rps * 0.8));
-      const at80 = await run({ ...claimRequest, overallRate: rate });
+      const at80 = await run({ ...claimRequest(installers), overallRate: rate });
+      const oneClient = await atFullSpeedAnd80(installers.slice(0, 1));
       return {
         dialect: options.dialect,
         registrySize: options.registrySize,
+        clients: clientCount,
         claims: { ...claimFigures, statuses },
         ceiling: figures(ceiling),
-        claimsRatio: round(claimFigures.rps / Math.max(1, figures(ceiling).rps), 3),
+        claimsRatio: round(claimFigures.rps / ceilingRps, 3),
         at80: { rate, ...figures(at80) },
+        oneClient: {
+          claims: figures(oneClient.full),
+          claimsRatio: round(figures(oneClient.full).rps / ceilingRps, 3),
+          at80: oneClient.at80,
+        },
         mintSeconds: round(mintSeconds, 1),
       };
     } finally {
