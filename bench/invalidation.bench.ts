@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
+import { openCloud } from '../src/cloud/cloud.ts';
 import { startFleet } from '../src/device/fleet.ts';
 import { sqliteTestDialect } from '../test/helpers/databases.ts';
 import { benchDir, mintIdentities, percentile, round, startChild } from './harness.ts';
 
 export interface InvalidationFigures {
   devices: number;
+  /** Devices in the cloud's registry, the linked ones included. */
+  registrySize: number;
   /** Button press to the cloud knowing the new generation (refusing the old code). */
   p50Ms: number;
   p99Ms: number;
@@ -62,12 +65,27 @@ const percentiles = (values: number[]) => ({
  */
 export async function benchInvalidation(options: {
   devices: number;
+  /** Mint this many devices in all (at least `devices`); the others stay unlinked. */
+  registrySize?: number;
   /** Write a `--cpu-prof` profile of the cloud process here. */
   cpuProfileDir?: string;
 }): Promise<InvalidationFigures> {
   const database = await sqliteTestDialect.create();
   const folder = mkdtempSync(join(tmpdir(), 'latchkey-bench-fleet-'));
   try {
+    const registrySize = Math.max(options.devices, options.registrySize ?? options.devices);
+    if (registrySize > options.devices) {
+      const opened = await openCloud({ dataDir: database.dataDir });
+      try {
+        await opened.services.registry.mint({
+          count: registrySize - options.devices,
+          model: '2N IP Verso',
+          batchSize: 1000,
+        });
+      } finally {
+        await opened.store.close();
+      }
+    }
     const files = await mintIdentities(database.dataDir, options.devices, folder);
     const server = await startChild<{ url: string }>(
       `${benchDir}cloud.child.ts`,
@@ -89,7 +107,7 @@ export async function benchInvalidation(options: {
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const poller = startWorker(new URL('./generation-poller.worker.ts', import.meta.url), {
         file: join(database.dataDir, 'latchkey.db'),
-        expected: files.length,
+        serials: fleet.members.map((member) => member.device.identity.serialNumber),
         timeoutMs: 30_000,
       });
       await once(poller, 'message');
@@ -116,6 +134,7 @@ export async function benchInvalidation(options: {
       const stored = percentiles(since(storedAt, pressedAt));
       return {
         devices: files.length,
+        registrySize,
         p50Ms: percentiles(total).p50,
         p99Ms: percentiles(total).p99,
         maxMs: round(Math.max(...total)),

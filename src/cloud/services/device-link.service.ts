@@ -150,6 +150,33 @@ export function createDeviceLinkService(deps: {
   const codeGenerationSeen = (serial: string, generation: number, via: string) =>
     generations.add({ serial, generation, via });
 
+  // Connect storms (a building's network comes back) send presence and state from thousands of
+  // devices at once: they are written in batches too.
+  const presences = new WriteBatcher<{ serial: string; online: boolean }>(
+    (items) =>
+      store.transaction(async (trx) => {
+        // Per device, the last word in the batch counts (each device's messages arrive in order).
+        const last = new Map(items.map((item) => [item.serial, item.online]));
+        const now = iso(clock.now());
+        for (const online of [true, false]) {
+          const serials = [...last].filter(([, value]) => value === online).map(([s]) => s);
+          await deviceReportsRepo(trx).setPresence(serials, online, now);
+        }
+      }),
+    (item) => deviceReportsRepo(store.db).setPresence([item.serial], item.online, iso(clock.now())),
+  );
+  const writeReports = (trx: Executor, items: readonly (GenerationSeen & { firmware: string })[]) =>
+    deviceReportsRepo(trx)
+      .setReported(
+        [...new Map(items.map((item) => [item.serial, item])).values()],
+        iso(clock.now()),
+      )
+      .then(() => raiseGenerations(trx, items));
+  const reports = new WriteBatcher<GenerationSeen & { firmware: string }>(
+    (items) => store.transaction((trx) => writeReports(trx, items)),
+    (item) => store.transaction((trx) => writeReports(trx, [item])),
+  );
+
   /** One device event its owner hears of, in a transaction of its own. */
   const tellOwner = (report: OwnerReport) => store.transaction((trx) => tellOwners(trx, [report]));
 
@@ -163,14 +190,18 @@ export function createDeviceLinkService(deps: {
     },
 
     async presence(serial: string, online: boolean) {
-      await devices(store.db).setPresence(serial, online, iso(clock.now()));
+      await presences.add({ serial, online });
       events.emit('device-updated', { serialNumber: serial });
     },
 
     async state(serial: string, state: DeviceStateMessage) {
-      await devices(store.db).setReported(serial, state.firmware, iso(clock.now()));
       // A code generated while the link was down is learnt from the state sent on reconnect.
-      await codeGenerationSeen(serial, state.codeGeneration, 'state');
+      await reports.add({
+        serial,
+        firmware: state.firmware,
+        generation: state.codeGeneration,
+        via: 'state',
+      });
       events.emit('device-updated', { serialNumber: serial });
     },
 

@@ -27,6 +27,27 @@ export function deviceReportsRepo(db: Executor) {
         returning devices.serial_number`.execute(db);
       return result.rows.map((row) => row.serial_number);
     },
+    /** Online or offline since `now`, for many devices. */
+    async setPresence(serials: readonly string[], online: boolean, now: string): Promise<void> {
+      if (serials.length === 0) return;
+      await db
+        .updateTable('devices')
+        .set({ online: online ? 1 : 0, last_seen_at: now })
+        .where('serial_number', 'in', serials)
+        .execute();
+    },
+    /** What each device reported about itself; a report also means it is online. */
+    async setReported(
+      reports: readonly { serial: string; firmware: string }[],
+      now: string,
+    ): Promise<void> {
+      if (reports.length === 0) return;
+      const values = sql.join(reports.map((r) => sql`(${r.serial}, ${r.firmware})`));
+      await sql`
+        update devices set firmware = v.column2, online = 1, last_seen_at = ${now}
+        from (values ${values}) as v
+        where devices.serial_number = v.column1`.execute(db);
+    },
     /** The owning site and company of each of `serials` that is in a site. */
     async ownersOf(serials: readonly string[]) {
       if (serials.length === 0) return new Map();
