@@ -18,6 +18,10 @@ const first = reader
   )
   .pluck()
   .get(...serials) as number;
+const count = reader
+  .prepare('select count(*) from devices where rowid >= ? and known_generation >= 1')
+  .pluck()
+  .bind(first);
 const query = reader
   .prepare('select serial_number from devices where rowid >= ? and known_generation >= 1')
   .pluck()
@@ -29,7 +33,11 @@ parentPort!.once('message', () => {
   const seen = new Map<string, number>();
   const deadline = now() + timeoutMs;
   while (seen.size < expected && now() < deadline) {
-    for (const serial of query.all() as string[]) if (!seen.has(serial)) seen.set(serial, now());
+    // Counting is cheap; the rows are read only when more devices are known than were seen.
+    if ((count.get() as number) > seen.size) {
+      const at = now();
+      for (const serial of query.all() as string[]) if (!seen.has(serial)) seen.set(serial, at);
+    }
     Atomics.wait(sleeper, 0, 0, 1);
   }
   reader.close();

@@ -66,9 +66,23 @@ export function generationWindow(knownGeneration: number): { from: number; to: n
 }
 
 /**
- * Finds which generation a presented code belongs to, comparing in constant time against every
- * generation of the window (no early exit, so timing says nothing about which one matched).
- * Returns null when none matches.
+ * The generations of the window in the order they are tried: the known one first (where nearly
+ * every presented code is), then the newer ones, then the older ones.
+ */
+function generationsToTry(knownGeneration: number): number[] {
+  const { from, to } = generationWindow(knownGeneration);
+  const order: number[] = [];
+  for (let g = knownGeneration; g <= to; g++) order.push(g);
+  for (let g = knownGeneration - 1; g >= from; g--) order.push(g);
+  return order;
+}
+
+/**
+ * Finds which generation a presented code belongs to; null when none in the window matches.
+ * Each comparison takes constant time, so the time taken never tells how close a wrong code
+ * came. A wrong code is compared with every generation; a right one stops the search, which
+ * only tells someone who holds a valid code which generation it is (the answer says whether
+ * it was replaced anyway), and spares 40 HMACs on almost every claim.
  */
 export function matchSecurityCode(
   secret: Uint8Array,
@@ -76,16 +90,12 @@ export function matchSecurityCode(
   presented: SecurityCode,
   knownGeneration: number,
 ): number | null {
-  const { from, to } = generationWindow(knownGeneration);
   const presentedBytes = Buffer.from(presented, 'ascii');
-  let matched: number | null = null;
-  for (let generation = from; generation <= to; generation++) {
+  for (const generation of generationsToTry(knownGeneration)) {
     const expected = Buffer.from(deriveSecurityCode(secret, serial, generation), 'ascii');
-    if (timingSafeEqual(expected, presentedBytes) && matched === null) {
-      matched = generation;
-    }
+    if (timingSafeEqual(expected, presentedBytes)) return generation;
   }
-  return matched;
+  return null;
 }
 
 /**
