@@ -78,6 +78,20 @@ export async function startEmbeddedTransport(
     },
   });
 
+  // Links per serial (a device reconnecting may briefly hold two).
+  const linked = new Map<string, number>();
+  broker.on('client', (client) => {
+    const serial = serials.get(client);
+    if (serial !== undefined) linked.set(serial, (linked.get(serial) ?? 0) + 1);
+  });
+  broker.on('clientDisconnect', (client) => {
+    const serial = serials.get(client);
+    if (serial === undefined) return;
+    const left = (linked.get(serial) ?? 1) - 1;
+    if (left > 0) linked.set(serial, left);
+    else linked.delete(serial);
+  });
+
   let handler: DeviceMessageHandler = () => {};
   broker.on('publish', (packet, client) => {
     const topic = parseDeviceTopic(packet.topic);
@@ -152,6 +166,7 @@ export async function startEmbeddedTransport(
         ),
       );
     },
+    isLinked: (serial) => linked.has(serial),
     isReady: () => !broker.closed,
     async close() {
       closing = true;

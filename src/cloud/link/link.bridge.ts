@@ -97,6 +97,9 @@ export class LinkBridge {
   }
 
   #tellOwnership(serial: string, site: string | null): void {
+    // A device not linked here would not get it (clean sessions keep nothing); it is told on
+    // connect. Sending anyway would cost a command and a 5 s timer for every claim.
+    if (this.transport.isLinked?.(serial) === false) return;
     this.command(serial, 'set-ownership', { site }).catch((error: Error) =>
       this.log.info(
         { serial, reason: error.message },

@@ -12,6 +12,11 @@ export interface LinkTransport {
   onDeviceMessage(handler: DeviceMessageHandler): void;
   /** Publishes to `devices/<serial>/commands`. */
   sendCommand(serial: string, payload: Buffer): Promise<void>;
+  /**
+   * Whether the device holds a link to this transport now; undefined when it cannot know (an
+   * external broker, where the device is linked to the broker, not to this node).
+   */
+  isLinked?(serial: string): boolean;
   /** Whether the transport can carry messages now (for readiness checks). */
   isReady(): boolean;
   close(): Promise<void>;
