@@ -151,6 +151,120 @@ const svg = [
 writeFileSync(join(outDir, 'growth-claims.svg'), svg[0]!);
 writeFileSync(join(outDir, 'growth-links.svg'), svg[1]!);
 
+/**
+ * One row of the growth table: a figure at the smallest and the largest size of its runs.
+ * `per: 'operation'` — a rate or a time per claim, which may worsen at most as fast as the size
+ * grows (cost per operation at most linear in the registry); `per: 'device'` — a figure per
+ * linked device, which must not worsen at all for the total to stay linear in the devices.
+ */
+function growthRow(
+  what: string,
+  points: [number, number][],
+  unit: string,
+  kind: 'rate' | 'cost',
+  per: 'operation' | 'device',
+): string {
+  if (points.length < 2) return `| ${what} | — | — | — | — | — |`;
+  const [[x0, y0], [x1, y1]] = [points[0]!, points.at(-1)!];
+  const sizeFactor = x1 / x0;
+  const factor = kind === 'rate' ? y0 / Math.max(y1, 1e-9) : y1 / Math.max(y0, 1e-9);
+  const limit = per === 'operation' ? sizeFactor : 1;
+  return `| ${what} | ${x0.toLocaleString('en')} → ${x1.toLocaleString('en')} (×${sizeFactor.toFixed(0)}) | ${y0} → ${y1} ${unit} | ×${factor.toFixed(2)} | ×${limit.toFixed(0)} | ${factor <= limit ? 'yes' : 'no'} |`;
+}
+const bySize = <T>(items: T[], size: (t: T) => number, value: (t: T) => number) =>
+  items.map((t) => [size(t), value(t)] as [number, number]).sort((a, b) => a[0] - b[0]);
+const sqliteClaims = claims.filter((c) => c.dialect === 'sqlite');
+const postgresClaims = claims.filter((c) => c.dialect === 'postgres');
+const latchkeyLinks = links.filter((l) => l.target === 'latchkey');
+const growth = [
+  '## Growth',
+  '',
+  'Each figure at the smallest and the largest size measured. "Worse by": the factor by which a rate fell or a cost rose. A figure per operation is linear or better when it worsens at most as fast as the registry grows; a figure per device when it does not worsen at all (then the total grows at most linearly with the devices).',
+  '',
+  '| figure | size | measured | worse by | allowed | linear or better |',
+  '| --- | --- | --- | ---: | ---: | --- |',
+  growthRow(
+    'SQLite claims/s by registry',
+    bySize(
+      sqliteClaims,
+      (c) => c.registrySize,
+      (c) => c.claims.rps,
+    ),
+    '/s',
+    'rate',
+    'operation',
+  ),
+  growthRow(
+    'SQLite claim p99 by registry',
+    bySize(
+      sqliteClaims,
+      (c) => c.registrySize,
+      (c) => c.claims.p99,
+    ),
+    'ms',
+    'cost',
+    'operation',
+  ),
+  growthRow(
+    'PostgreSQL claims/s by registry',
+    bySize(
+      postgresClaims,
+      (c) => c.registrySize,
+      (c) => c.claims.rps,
+    ),
+    '/s',
+    'rate',
+    'operation',
+  ),
+  growthRow(
+    'PostgreSQL claim p99 by registry',
+    bySize(
+      postgresClaims,
+      (c) => c.registrySize,
+      (c) => c.claims.p99,
+    ),
+    'ms',
+    'cost',
+    'operation',
+  ),
+  ...[null, -10].map((nice) =>
+    growthRow(
+      `Invalidation p99 by registry (cloud ${nice === null ? 'as the fleet' : `nice ${nice}`})`,
+      bySize(
+        invalidation.filter((i) => i.cloudNice === nice),
+        (i) => i.registrySize,
+        (i) => i.p99Ms,
+      ),
+      'ms',
+      'cost',
+      'operation',
+    ),
+  ),
+  growthRow(
+    'Cloud memory per linked device',
+    bySize(
+      latchkeyLinks,
+      (l) => l.devices,
+      (l) => l.memoryPerDeviceKiB,
+    ),
+    'KiB',
+    'cost',
+    'device',
+  ),
+  growthRow(
+    'Links per second',
+    bySize(
+      latchkeyLinks,
+      (l) => l.devices,
+      (l) => l.connectsPerSecond,
+    ),
+    '/s',
+    'rate',
+    'device',
+  ),
+  '',
+];
+
 const notesFile = join(benchDir, 'NOTES.md');
 const notes = existsSync(notesFile) ? readFileSync(notesFile, 'utf8') : '';
 const md = [
@@ -203,6 +317,7 @@ const md = [
   '',
   '![memory per device](growth-links.svg)',
   '',
+  ...growth,
   notes,
 ].join('\n');
 writeFileSync(join(outDir, 'RESULTS.md'), md);
