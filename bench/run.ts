@@ -183,50 +183,35 @@ const growth = [
   '',
   '| figure | size | measured | worse by | allowed | linear or better |',
   '| --- | --- | --- | ---: | ---: | --- |',
-  growthRow(
-    'SQLite claims/s by registry',
-    bySize(
-      sqliteClaims,
-      (c) => c.registrySize,
-      (c) => c.claims.rps,
+  ...(
+    [
+      ['SQLite', sqliteClaims],
+      ['PostgreSQL', postgresClaims],
+    ] as const
+  ).flatMap(([name, runs]) => [
+    growthRow(
+      `${name} claims/s by registry`,
+      bySize(
+        runs,
+        (c) => c.registrySize,
+        (c) => c.claims.rps,
+      ),
+      '/s',
+      'rate',
+      'operation',
     ),
-    '/s',
-    'rate',
-    'operation',
-  ),
-  growthRow(
-    'SQLite claim p99 by registry',
-    bySize(
-      sqliteClaims,
-      (c) => c.registrySize,
-      (c) => c.claims.p99,
+    growthRow(
+      `${name} claim p99 by registry`,
+      bySize(
+        runs,
+        (c) => c.registrySize,
+        (c) => c.claims.p99,
+      ),
+      'ms',
+      'cost',
+      'operation',
     ),
-    'ms',
-    'cost',
-    'operation',
-  ),
-  growthRow(
-    'PostgreSQL claims/s by registry',
-    bySize(
-      postgresClaims,
-      (c) => c.registrySize,
-      (c) => c.claims.rps,
-    ),
-    '/s',
-    'rate',
-    'operation',
-  ),
-  growthRow(
-    'PostgreSQL claim p99 by registry',
-    bySize(
-      postgresClaims,
-      (c) => c.registrySize,
-      (c) => c.claims.p99,
-    ),
-    'ms',
-    'cost',
-    'operation',
-  ),
+  ]),
   ...[null, -10].map((nice) =>
     growthRow(
       `Invalidation p99 by registry (cloud ${nice === null ? 'as the fleet' : `nice ${nice}`})`,
