@@ -517,5 +517,37 @@ for (const dialect of testDialects) {
       assert.equal(added.status, 201, added.text);
       assert.equal(added.body.outcome, 'added');
     });
+
+    it('answers each of many claims sent at once on its own (group commit on SQLite)', async (t) => {
+      const { cloud, anna, annaSite } = await setup(t, dialect);
+      const bob = await registerAccount(cloud, { name: 'Bob' });
+      const bobSite = await createSite(bob.client, 'Bob house');
+      const devices = await mintDevices(cloud, 12);
+      for (const device of devices.slice(8)) {
+        const added = await claim(bob.client, bobSite.id, device.serialNumber, device.securityCode);
+        assert.equal(added.status, 201, added.text);
+      }
+      // Sent together: adds, wrong codes and devices already in Bob's site, interleaved.
+      const requests = devices.map((device, i) =>
+        claim(
+          anna.client,
+          annaSite.id,
+          device.serialNumber,
+          i < 8 && i % 2 === 1 ? codeFor(device, 40) : device.securityCode,
+        ),
+      );
+      const answers = await Promise.all(requests);
+      assert.deepEqual(
+        answers.map((answer) => answer.status),
+        [201, 422, 201, 422, 201, 422, 201, 422, 409, 409, 409, 409],
+      );
+      for (const [i, device] of devices.entries()) {
+        const owner = await ownership(cloud, device.serialNumber);
+        assert.equal(owner?.site_id, i >= 8 ? bobSite.id : i % 2 === 0 ? annaSite.id : undefined);
+      }
+      const audit = await auditOf(anna, annaSite);
+      assert.equal(audit.filter((e) => e.action === 'device.added').length, 4);
+      assert.equal(audit.filter((e) => e.outcome === 'refused').length, 8);
+    });
   });
 }

@@ -16,6 +16,7 @@ import { auditRow, type AuditEntry } from './audit.service.ts';
 import { iso, type Clock } from './clock.ts';
 import type { CloudEventBus } from './events.ts';
 import { movedAwayNotification, notificationRows } from './notifications.service.ts';
+import { WriteBatcher } from './write-batcher.ts';
 import { assertUnderLimit, type RateLimitPolicy, type Scope } from './rate-limit.ts';
 import { publicDevice } from './sites.service.ts';
 
@@ -157,65 +158,93 @@ export function createClaimService(deps: ClaimServiceDeps) {
       await devices.raiseKnownGeneration(request.serialNumber, decision.knownGeneration);
   }
 
+  /** The claim's transaction: its decision and what it writes (refusals are written too). */
+  async function claimIn(
+    trx: Executor,
+    request: ClaimRequest,
+    site: { id: string; company_id: string; name: string },
+    now: Date,
+  ) {
+    // The device row first, then the rate-limit scopes: every claim locks in this order
+    // (PostgreSQL), so the scopes are held only from their check to the commit.
+    const device = await devicesRepo(trx, store.dialect).findForClaim(request.serialNumber);
+    try {
+      await assertUnderLimit(trx, store.dialect, scopesOf(request), deps.limits, now);
+    } catch (error) {
+      await auditRepo(trx).insertMany([
+        auditRow(
+          {
+            companyId: site.company_id,
+            siteId: site.id,
+            actor: request.actor,
+            action: 'device.claim',
+            outcome: 'refused',
+            errorCode: 'TOO_MANY_ATTEMPTS',
+            serialNumber: request.serialNumber,
+          },
+          iso(now),
+        ),
+      ]);
+      return { error: error as LatchkeyError };
+    }
+    const presentedGeneration = device
+      ? matchSecurityCode(
+          deps.deviceSecrets.open(device.secret_enc, device.serial_number),
+          request.serialNumber,
+          request.securityCode,
+          device.known_generation,
+        )
+      : null;
+    const decision = decideClaim({
+      targetSiteId: site.id,
+      presentedGeneration,
+      device: device
+        ? {
+            knownGeneration: device.known_generation,
+            owner: device.owner
+              ? {
+                  siteId: device.owner.site_id,
+                  claimedGeneration: device.owner.claimed_generation,
+                }
+              : null,
+          }
+        : null,
+    });
+    if (decision.outcome === 'refused') {
+      return { error: await refuse(trx, request, site.company_id, decision.code, now) };
+    }
+    await apply(trx, request, site, decision, device!, iso(now));
+    // The row read under the lock is still current: a claim changes ownership, not the row.
+    return { outcome: decision.outcome, device: device! };
+  }
+
+  type ClaimWork = (trx: Executor) => ReturnType<typeof claimIn>;
+  // SQLite runs one write transaction after another anyway: claims that arrive in the same turn
+  // of the event loop share one transaction and one commit, each run in order as if alone; if
+  // one throws, each is run again alone (WriteBatcher). PostgreSQL runs claims side by side on
+  // its pool, so there each keeps a transaction of its own.
+  const grouped = store.dialect.serialisesWriters
+    ? new WriteBatcher<ClaimWork, Awaited<ReturnType<ClaimWork>>>(
+        (works) =>
+          store.transaction(async (trx) => {
+            const results = [];
+            for (const work of works) results.push(await work(trx));
+            return results;
+          }),
+        (work) => store.transaction(work),
+        64,
+      )
+    : null;
+  const inTransaction = (work: ClaimWork) =>
+    grouped ? grouped.add(work) : store.transaction(work);
+
   return {
     /** Claims a device; throws a catalog error for every refusal of the claim-rules table. */
     async claim(request: ClaimRequest) {
       const now = clock.now();
       const site = await sitesRepo(store.db).findAccessible(request.siteId, request.actor.userId);
       if (!site) throw new LatchkeyError('SITE_NOT_FOUND');
-      const result = await store.transaction(async (trx) => {
-        // The device row first, then the rate-limit scopes: every claim locks in this order
-        // (PostgreSQL), so the scopes are held only from their check to the commit.
-        const device = await devicesRepo(trx, store.dialect).findForClaim(request.serialNumber);
-        try {
-          await assertUnderLimit(trx, store.dialect, scopesOf(request), deps.limits, now);
-        } catch (error) {
-          await auditRepo(trx).insertMany([
-            auditRow(
-              {
-                companyId: site.company_id,
-                siteId: site.id,
-                actor: request.actor,
-                action: 'device.claim',
-                outcome: 'refused',
-                errorCode: 'TOO_MANY_ATTEMPTS',
-                serialNumber: request.serialNumber,
-              },
-              iso(now),
-            ),
-          ]);
-          return { error: error as LatchkeyError };
-        }
-        const presentedGeneration = device
-          ? matchSecurityCode(
-              deps.deviceSecrets.open(device.secret_enc, device.serial_number),
-              request.serialNumber,
-              request.securityCode,
-              device.known_generation,
-            )
-          : null;
-        const decision = decideClaim({
-          targetSiteId: site.id,
-          presentedGeneration,
-          device: device
-            ? {
-                knownGeneration: device.known_generation,
-                owner: device.owner
-                  ? {
-                      siteId: device.owner.site_id,
-                      claimedGeneration: device.owner.claimed_generation,
-                    }
-                  : null,
-              }
-            : null,
-        });
-        if (decision.outcome === 'refused') {
-          return { error: await refuse(trx, request, site.company_id, decision.code, now) };
-        }
-        await apply(trx, request, site, decision, device!, iso(now));
-        // The row read under the lock is still current: a claim changes ownership, not the row.
-        return { outcome: decision.outcome, device: device! };
-      });
+      const result = await inTransaction((trx) => claimIn(trx, request, site, now));
       if ('error' in result) throw result.error;
 
       deps.events.emit('ownership-changed', {

@@ -2,22 +2,22 @@
  * Group commit: items added while a batch is being written wait for the next batch, and each
  * batch is written by one call (one transaction). When a thousand devices report at once, the
  * cloud commits a few transactions instead of a thousand, each of which would otherwise wait
- * for all those before it. Each `add` resolves when its own item is written.
+ * for all those before it. Each `add` resolves with its own item's result once it is written.
  */
-export class WriteBatcher<T> {
-  #pending: { item: T; resolve: () => void; reject: (error: unknown) => void }[] = [];
+export class WriteBatcher<T, R = void> {
+  #pending: { item: T; resolve: (result: R) => void; reject: (error: unknown) => void }[] = [];
   #running = false;
 
   constructor(
-    /** Writes all items in one go; all succeed or the call throws. */
-    private readonly writeAll: (items: T[]) => Promise<void>,
+    /** Writes all items in one go and returns their results in order; all or none. */
+    private readonly writeAll: (items: T[]) => Promise<R[] | void>,
     /** Writes one item; used to find the one that failed when a whole batch throws. */
-    private readonly writeOne: (item: T) => Promise<void>,
+    private readonly writeOne: (item: T) => Promise<R>,
     private readonly maxBatch = 500,
   ) {}
 
-  add(item: T): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  add(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
       this.#pending.push({ item, resolve, reject });
       // setImmediate: everything that arrives in the same turn of the event loop (one read from
       // many sockets) joins the batch.
@@ -32,8 +32,8 @@ export class WriteBatcher<T> {
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, this.maxBatch);
       try {
-        await this.writeAll(batch.map((entry) => entry.item));
-        for (const entry of batch) entry.resolve();
+        const results = await this.writeAll(batch.map((entry) => entry.item));
+        batch.forEach((entry, i) => entry.resolve((results as R[] | undefined)?.[i] as R));
       } catch (error) {
         if (batch.length === 1) {
           batch[0]!.reject(error);

@@ -21,6 +21,11 @@ export interface StoreDialect {
   lockRows<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): Promise<void>;
   isUniqueViolation(error: unknown): boolean;
   /**
+   * Whether one write transaction always waits for the one before it (SQLite): then writes
+   * arriving together lose nothing by sharing one transaction and one commit (group commit).
+   */
+  readonly serialisesWriters: boolean;
+  /**
    * Serialises transactions that name the same keys until they end (PostgreSQL advisory
    * transaction locks); callers pass keys in a stable order so two never wait on each other.
    */

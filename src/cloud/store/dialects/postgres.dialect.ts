@@ -25,6 +25,7 @@ export function postgresDialect(connectionString: string): StoreDialect {
       const locks = keys.map((key) => sql`pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
       await sql`select ${sql.join(locks)}`.execute(trx);
     },
+    serialisesWriters: false,
     isUniqueViolation: (error) =>
       typeof error === 'object' && error !== null && 'code' in error && error.code === '23505',
   };

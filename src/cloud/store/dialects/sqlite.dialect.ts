@@ -99,6 +99,7 @@ export function sqliteDialect(file: string): StoreDialect {
     // already serialised; SQLite has no FOR UPDATE.
     lockRows: async () => {},
     lockKeys: async () => {},
+    serialisesWriters: true,
     isUniqueViolation: (error) =>
       typeof error === 'object' &&
       error !== null &&
