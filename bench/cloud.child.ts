@@ -16,4 +16,5 @@ const cloud = await startCloud({
   trustProxy: true,
 });
 process.stdout.write(`${JSON.stringify({ url: cloud.url, pid: process.pid })}\n`);
-process.once('SIGTERM', () => void cloud.close().then(() => process.exit(0)));
+// Once closed, nothing is left to keep the process alive, so it ends by itself.
+process.once('SIGTERM', () => void cloud.close());

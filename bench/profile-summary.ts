@@ -110,9 +110,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(
       'Usage: profile-summary.ts FILE [--top N] [--from S --to S] [--inclusive] [--timeline]',
     );
-    process.exit(2);
-  }
-  if (values.timeline) {
+    process.exitCode = 2;
+  } else if (values.timeline) {
     for (const row of timeline(file))
       console.log(
         `${row.fromSeconds.toFixed(1).padStart(6)} s  ${(row.busy * 100).toFixed(0)} % busy`,

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startTestCloud } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
+import { auditRow } from '../../src/cloud/services/audit.service.ts';
+import { auditRepo } from '../../src/cloud/store/repos/audit.repo.ts';
 import { claim, createSite, mintDevices, registerAccount } from '../helpers/factories.ts';
 
 for (const dialect of testDialects) {
@@ -68,6 +70,47 @@ for (const dialect of testDialects) {
       );
       assert.equal(old.status, 422);
       assert.equal(old.body.error.code, 'SECURITY_CODE_REPLACED');
+    });
+
+    it('inserts more rows than one statement takes, in slices, all or none', async (t) => {
+      const cloud = await startTestCloud(t, dialect);
+      const anna = await registerAccount(cloud, { name: 'Anna' });
+      const site = await createSite(anna.client, 'Tower B');
+      const company = await cloud.store.db
+        .selectFrom('sites')
+        .select('company_id')
+        .where('id', '=', site.id)
+        .executeTakeFirstOrThrow();
+      const now = new Date().toISOString();
+      const rows = Array.from({ length: 250 }, (_, i) =>
+        auditRow(
+          {
+            companyId: company.company_id,
+            siteId: site.id,
+            actor: null,
+            action: 'test.bulk',
+            outcome: 'success',
+            detail: { i },
+          },
+          now,
+        ),
+      );
+      await cloud.store.transaction((trx) => auditRepo(trx).insertMany(rows));
+      const count = async () =>
+        Number(
+          (
+            await cloud.store.db
+              .selectFrom('audit_events')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('action', '=', 'test.bulk')
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      assert.equal(await count(), 250);
+      // A duplicate id in the last slice rolls the earlier slices back with it.
+      const again = rows.map((row, i) => ({ ...row, id: i === 249 ? rows[0]!.id : `${row.id}-2` }));
+      await assert.rejects(cloud.store.transaction((trx) => auditRepo(trx).insertMany(again)));
+      assert.equal(await count(), 250);
     });
   });
 }

@@ -16,7 +16,7 @@ import { auditRow, type AuditEntry } from './audit.service.ts';
 import { iso, type Clock } from './clock.ts';
 import type { CloudEventBus } from './events.ts';
 import { movedAwayNotification, notificationRows } from './notifications.service.ts';
-import { WriteBatcher } from './write-batcher.ts';
+import { batchedTransactions } from './write-batcher.ts';
 import { assertUnderLimit, type RateLimitPolicy, type Scope } from './rate-limit.ts';
 import { publicDevice } from './sites.service.ts';
 
@@ -224,14 +224,13 @@ export function createClaimService(deps: ClaimServiceDeps) {
   // one throws, each is run again alone (WriteBatcher). PostgreSQL runs claims side by side on
   // its pool, so there each keeps a transaction of its own.
   const grouped = store.dialect.serialisesWriters
-    ? new WriteBatcher<ClaimWork, Awaited<ReturnType<ClaimWork>>>(
-        (works) =>
-          store.transaction(async (trx) => {
-            const results = [];
-            for (const work of works) results.push(await work(trx));
-            return results;
-          }),
-        (work) => store.transaction(work),
+    ? batchedTransactions(
+        store,
+        async (trx, works: ClaimWork[]) => {
+          const results = [];
+          for (const work of works) results.push(await work(trx));
+          return results;
+        },
         64,
       )
     : null;

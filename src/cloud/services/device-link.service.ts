@@ -4,6 +4,7 @@ import type { SerialNumber } from '../../core/serial.rules.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import { auditRepo } from '../store/repos/audit.repo.ts';
 import { brokerAccountsRepo } from '../store/repos/broker-accounts.repo.ts';
+import { companiesRepo } from '../store/repos/companies.repo.ts';
 import { deviceReportsRepo } from '../store/repos/device-reports.repo.ts';
 import { devicesRepo } from '../store/repos/devices.repo.ts';
 import { notificationsRepo } from '../store/repos/notifications.repo.ts';
@@ -14,11 +15,7 @@ import { iso, type Clock } from './clock.ts';
 import type { CloudEventBus } from './events.ts';
 import { notificationRows, type NotificationDraft } from './notifications.service.ts';
 import { safeEqual } from './tokens.ts';
-import { WriteBatcher } from './write-batcher.ts';
-
-// Rows per multi-row insert: 200 rows of about ten columns stay far below SQLite's limit of
-// 32,766 bound variables.
-const INSERT_SLICE = 200;
+import { batchedTransactions } from './write-batcher.ts';
 
 /** What the owning site reads when someone generated a new code on its device (issue 4). */
 function regeneratedNotification(
@@ -68,11 +65,10 @@ export function createDeviceLinkService(deps: {
 
   /** Audits, and notifies every member of each owning company, in the caller's transaction. */
   async function tellOwners(trx: Executor, reports: readonly OwnerReport[]) {
-    const repo = deviceReportsRepo(trx);
-    const owners = await repo.ownersOf(reports.map((r) => r.serial));
+    const owners = await devices(trx).ownersOf(reports.map((r) => r.serial));
     const told = reports.filter((r) => owners.has(r.serial));
     if (told.length === 0) return;
-    const members = await repo.membersOf([
+    const members = await companiesRepo(trx).memberUserIdsOf([
       ...new Set(told.filter((r) => r.draft).map((r) => owners.get(r.serial)!.company_id)),
     ]);
     const now = iso(clock.now());
@@ -101,13 +97,8 @@ export function createDeviceLinkService(deps: {
           )
         : [];
     });
-    // In slices: a multi-row insert binds every column, and SQLite caps bound variables.
-    for (let i = 0; i < audits.length; i += INSERT_SLICE) {
-      await auditRepo(trx).insertMany(audits.slice(i, i + INSERT_SLICE));
-    }
-    for (let i = 0; i < notifications.length; i += INSERT_SLICE) {
-      await notificationsRepo(trx).insertMany(notifications.slice(i, i + INSERT_SLICE));
-    }
+    await auditRepo(trx).insertMany(audits);
+    await notificationsRepo(trx).insertMany(notifications);
   }
 
   interface GenerationSeen {
@@ -143,38 +134,31 @@ export function createDeviceLinkService(deps: {
   // Generations reported at the same moment share one transaction and one UPDATE (group
   // commit): after a mass Generate New, the last device's old code is refused after a few
   // commits, not after a thousand.
-  const generations = new WriteBatcher<GenerationSeen>(
-    (items) => store.transaction((trx) => raiseGenerations(trx, items)),
-    (item) => store.transaction((trx) => raiseGenerations(trx, [item])),
-  );
+  const generations = batchedTransactions(store, raiseGenerations);
   const codeGenerationSeen = (serial: string, generation: number, via: string) =>
     generations.add({ serial, generation, via });
 
   // Connect storms (a building's network comes back) send presence and state from thousands of
   // devices at once: they are written in batches too.
-  const presences = new WriteBatcher<{ serial: string; online: boolean }>(
-    (items) =>
-      store.transaction(async (trx) => {
-        // Per device, the last word in the batch counts (each device's messages arrive in order).
-        const last = new Map(items.map((item) => [item.serial, item.online]));
-        const now = iso(clock.now());
-        for (const online of [true, false]) {
-          const serials = [...last].filter(([, value]) => value === online).map(([s]) => s);
-          await deviceReportsRepo(trx).setPresence(serials, online, now);
-        }
-      }),
-    (item) => deviceReportsRepo(store.db).setPresence([item.serial], item.online, iso(clock.now())),
+  const presences = batchedTransactions(
+    store,
+    async (trx, items: { serial: string; online: boolean }[]) => {
+      // Per device, the last word in the batch counts (each device's messages arrive in order).
+      const last = new Map(items.map((item) => [item.serial, item.online]));
+      const now = iso(clock.now());
+      for (const online of [true, false]) {
+        const serials = [...last].filter(([, value]) => value === online).map(([s]) => s);
+        await deviceReportsRepo(trx).setPresence(serials, online, now);
+      }
+    },
   );
-  const writeReports = (trx: Executor, items: readonly (GenerationSeen & { firmware: string })[]) =>
-    deviceReportsRepo(trx)
-      .setReported(
-        [...new Map(items.map((item) => [item.serial, item])).values()],
-        iso(clock.now()),
-      )
-      .then(() => raiseGenerations(trx, items));
-  const reports = new WriteBatcher<GenerationSeen & { firmware: string }>(
-    (items) => store.transaction((trx) => writeReports(trx, items)),
-    (item) => store.transaction((trx) => writeReports(trx, [item])),
+  const reports = batchedTransactions(
+    store,
+    async (trx, items: (GenerationSeen & { firmware: string })[]) => {
+      const latest = new Map(items.map((item) => [item.serial, item]));
+      await deviceReportsRepo(trx).setReported([...latest.values()], iso(clock.now()));
+      await raiseGenerations(trx, items);
+    },
   );
 
   /** One device event its owner hears of, in a transaction of its own. */

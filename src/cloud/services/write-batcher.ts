@@ -1,3 +1,6 @@
+import type { Executor } from '../store/schema.ts';
+import type { Store } from '../store/store.ts';
+
 /**
  * Group commit: items added while a batch is being written wait for the next batch, and each
  * batch is written by one call (one transaction). When a thousand devices report at once, the
@@ -47,4 +50,20 @@ export class WriteBatcher<T, R = void> {
     }
     this.#running = false;
   }
+}
+
+/**
+ * A WriteBatcher whose batches are each one transaction of `store`: `write` gets the
+ * transaction and the batch (an item alone when a batch failed) and returns their results.
+ */
+export function batchedTransactions<T, R = void>(
+  store: Pick<Store, 'transaction'>,
+  write: (trx: Executor, items: T[]) => Promise<R[] | void>,
+  maxBatch?: number,
+): WriteBatcher<T, R> {
+  return new WriteBatcher<T, R>(
+    (items) => store.transaction((trx) => write(trx, items)),
+    async (item) => (await store.transaction((trx) => write(trx, [item])))?.[0] as R,
+    maxBatch,
+  );
 }

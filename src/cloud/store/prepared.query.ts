@@ -48,11 +48,17 @@ export function prepared<A extends unknown[], O>(
   };
 }
 
-/** A prepared multi-row insert into `table`, one statement per row count and set of columns. */
+// Rows per statement: SQLite binds at most 32,766 values, and capping the row count also caps
+// how many shapes (row counts) each table gets compiled for.
+const MAX_ROWS_PER_INSERT = 100;
+
+/**
+ * A prepared multi-row insert into `table`, one statement per row count and set of columns;
+ * more rows than one statement takes are inserted in slices.
+ */
 export function preparedInsert<T extends keyof Database & string>(table: T) {
   const byShape = new Map<string, (db: Executor, ...values: unknown[]) => Promise<unknown>>();
-  return async (db: Executor, rows: readonly Insertable<Database[T]>[]) => {
-    if (rows.length === 0) return;
+  const insertSlice = async (db: Executor, rows: readonly Insertable<Database[T]>[]) => {
     const columns = Object.keys(rows[0]!);
     const shape = `${rows.length}:${columns.join(',')}`;
     let insert = byShape.get(shape);
@@ -72,5 +78,10 @@ export function preparedInsert<T extends keyof Database & string>(table: T) {
       db,
       ...rows.flatMap((row) => columns.map((c) => (row as Record<string, unknown>)[c])),
     );
+  };
+  return async (db: Executor, rows: readonly Insertable<Database[T]>[]) => {
+    for (let i = 0; i < rows.length; i += MAX_ROWS_PER_INSERT) {
+      await insertSlice(db, rows.slice(i, i + MAX_ROWS_PER_INSERT));
+    }
   };
 }

@@ -2,6 +2,20 @@ import type { CompaniesTable, Executor, MembershipsTable } from '../schema.ts';
 
 /** Companies and who belongs to them. */
 export function companiesRepo(db: Executor) {
+  async function memberUserIdsOf(companyIds: readonly string[]): Promise<Map<string, string[]>> {
+    const members = new Map<string, string[]>();
+    if (companyIds.length === 0) return members;
+    const rows = await db
+      .selectFrom('memberships')
+      .select(['company_id', 'user_id'])
+      .where('company_id', 'in', companyIds)
+      .execute();
+    for (const row of rows) {
+      members.set(row.company_id, [...(members.get(row.company_id) ?? []), row.user_id]);
+    }
+    return members;
+  }
+
   return {
     insert: (company: CompaniesTable) => db.insertInto('companies').values(company).execute(),
     insertMembership: (membership: MembershipsTable) =>
@@ -15,13 +29,10 @@ export function companiesRepo(db: Executor) {
         .where('memberships.user_id', '=', userId)
         .orderBy('companies.created_at')
         .execute(),
+    /** The members of one company. */
     memberUserIds: async (companyId: string) =>
-      (
-        await db
-          .selectFrom('memberships')
-          .select('user_id')
-          .where('company_id', '=', companyId)
-          .execute()
-      ).map((row) => row.user_id),
+      (await memberUserIdsOf([companyId])).get(companyId) ?? [],
+    /** The members of each of `companyIds`. */
+    memberUserIdsOf,
   };
 }

@@ -48,35 +48,5 @@ export function deviceReportsRepo(db: Executor) {
         from (values ${values}) as v
         where devices.serial_number = v.column1`.execute(db);
     },
-    /** The owning site and company of each of `serials` that is in a site. */
-    async ownersOf(serials: readonly string[]) {
-      if (serials.length === 0) return new Map();
-      const rows = await db
-        .selectFrom('ownerships')
-        .innerJoin('sites', 'sites.id', 'ownerships.site_id')
-        .select([
-          'ownerships.serial_number',
-          'sites.id as site_id',
-          'sites.name as site_name',
-          'sites.company_id',
-        ])
-        .where('ownerships.serial_number', 'in', serials)
-        .execute();
-      return new Map(rows.map((row) => [row.serial_number, row]));
-    },
-    /** The members of each of `companyIds`. */
-    async membersOf(companyIds: readonly string[]): Promise<Map<string, string[]>> {
-      const members = new Map<string, string[]>();
-      if (companyIds.length === 0) return members;
-      const rows = await db
-        .selectFrom('memberships')
-        .select(['company_id', 'user_id'])
-        .where('company_id', 'in', companyIds)
-        .execute();
-      for (const row of rows) {
-        members.set(row.company_id, [...(members.get(row.company_id) ?? []), row.user_id]);
-      }
-      return members;
-    },
   };
 }

@@ -27,6 +27,24 @@ const insertOwnerships = preparedInsert('ownerships');
 
 /** The registry and ownership of devices. */
 export function devicesRepo(db: Executor, dialect: StoreDialect) {
+  async function ownersOf(
+    serials: readonly string[],
+  ): Promise<Map<string, { site_id: string; site_name: string; company_id: string }>> {
+    if (serials.length === 0) return new Map();
+    const rows = await db
+      .selectFrom('ownerships')
+      .innerJoin('sites', 'sites.id', 'ownerships.site_id')
+      .select([
+        'ownerships.serial_number',
+        'sites.id as site_id',
+        'sites.name as site_name',
+        'sites.company_id',
+      ])
+      .where('ownerships.serial_number', 'in', serials)
+      .execute();
+    return new Map(rows.map(({ serial_number, ...owner }) => [serial_number, owner]));
+  }
+
   return {
     /** Batch insert; every column is passed (SQLite fills no defaults in multi-row inserts). */
     insertMany: (rows: DevicesTable[]) => db.insertInto('devices').values(rows).execute(),
@@ -81,31 +99,13 @@ export function devicesRepo(db: Executor, dialect: StoreDialect) {
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
-    /** Online or offline since `now`. */
-    setPresence: (serial: string, online: boolean, now: string) =>
-      db
-        .updateTable('devices')
-        .set({ online: online ? 1 : 0, last_seen_at: now })
-        .where('serial_number', '=', serial)
-        .execute(),
-    /** What the device reported about itself; a report also means it is online. */
-    setReported: (serial: string, firmware: string, now: string) =>
-      db
-        .updateTable('devices')
-        .set({ firmware, online: 1, last_seen_at: now })
-        .where('serial_number', '=', serial)
-        .execute(),
     /** After a restart of the only node that held the links, nobody is connected. */
     markAllOffline: () =>
       db.updateTable('devices').set({ online: 0 }).where('online', '=', 1).execute(),
+    /** The site that owns each of `serials` that is in one, with its company and name. */
+    ownersOf,
     /** The site that owns the device, with its company and name, or undefined. */
-    ownerOf: (serial: string) =>
-      db
-        .selectFrom('ownerships')
-        .innerJoin('sites', 'sites.id', 'ownerships.site_id')
-        .select(['sites.id as site_id', 'sites.name as site_name', 'sites.company_id'])
-        .where('ownerships.serial_number', '=', serial)
-        .executeTakeFirst(),
+    ownerOf: async (serial: string) => (await ownersOf([serial])).get(serial),
     listBySite: (siteId: string, afterSerial: string | null, limit: number) => {
       let query = db
         .selectFrom('ownerships')

@@ -1,13 +1,14 @@
 import { newestFirst } from '../cursor.ts';
+import { preparedInsert } from '../prepared.query.ts';
 import type { Executor, NotificationsTable } from '../schema.ts';
+
+const insertRows = preparedInsert('notifications');
 
 /** Notifications, one row per person who should read it. */
 export function notificationsRepo(db: Executor) {
   return {
     /** Batch insert; every column is passed (SQLite fills no defaults in multi-row inserts). */
-    insertMany: async (rows: NotificationsTable[]) => {
-      if (rows.length > 0) await db.insertInto('notifications').values(rows).execute();
-    },
+    insertMany: (rows: NotificationsTable[]) => insertRows(db, rows),
     listForUser: (userId: string, after: [string, string] | null, limit: number) =>
       newestFirst(
         db.selectFrom('notifications').selectAll().where('user_id', '=', userId),
