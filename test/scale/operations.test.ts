@@ -11,6 +11,25 @@ import { postgresTestDialect } from '../helpers/databases.ts';
 import { freePort, spawnCli, waitForHttp } from '../helpers/processes.ts';
 import { startTestBroker } from './mosquitto.ts';
 
+describe('PostgreSQL connections', () => {
+  it('keeps serving when the server ends an idle connection', async (t) => {
+    const database = await postgresTestDialect.create();
+    t.after(() => database.drop());
+    const store = await openStore({ dataDir: database.dataDir, databaseUrl: database.databaseUrl });
+    t.after(() => store.close());
+    const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(store.db);
+    // The connection is idle in the pool now; end it from another session, as a restart would.
+    const admin = await openStore({ dataDir: database.dataDir, databaseUrl: database.databaseUrl });
+    try {
+      await sql`select pg_terminate_backend(${rows[0]!.pid})`.execute(admin.db);
+    } finally {
+      await admin.close();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(await store.ping(), true);
+  });
+});
+
 describe('migrations from several nodes at once', () => {
   it('brings one fresh PostgreSQL database up to date from four nodes starting together', async (t) => {
     const database = await postgresTestDialect.create();

@@ -11,6 +11,10 @@ export function postgresDialect(connectionString: string): StoreDialect {
     description: `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`,
     createKysely() {
       const pool = new pg.Pool({ connectionString, max: 10 });
+      // An idle connection the server ended (a restart, pg_terminate_backend) is reported here;
+      // the pool has already dropped it and opens another when needed. Without a listener the
+      // error would end the process, though it belongs to no request (node-postgres "Pool").
+      pool.on('error', () => {});
       return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     },
     autoIncrementType: 'serial',
