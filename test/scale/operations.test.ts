@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
+import pg from 'pg';
+import { namedStatementsClient } from '../../src/cloud/store/dialects/postgres.statements.ts';
 import { openStore } from '../../src/cloud/store/store.ts';
 import { postgresTestDialect } from '../helpers/databases.ts';
 import { freePort, spawnCli, waitForHttp } from '../helpers/processes.ts';
@@ -28,6 +30,51 @@ describe('PostgreSQL connections', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal(await store.ping(), true);
   });
+
+  it('runs a repeated statement as one prepared statement per connection', async (t) => {
+    const database = await postgresTestDialect.create();
+    t.after(() => database.drop());
+    const store = await openStore({ dataDir: database.dataDir, databaseUrl: database.databaseUrl });
+    t.after(() => store.close());
+    const find = (db: typeof store.db, id: string) =>
+      db.selectFrom('users').selectAll().where('id', '=', id);
+    const prepared = await store.transaction(async (trx) => {
+      // A transaction keeps one connection, so both runs and the look-up share it.
+      await find(trx, 'a').execute();
+      await find(trx, 'b').execute();
+      return (
+        await sql<{
+          name: string;
+        }>`select name from pg_prepared_statements where statement = ${find(trx, '').compile().sql}`.execute(
+          trx,
+        )
+      ).rows;
+    });
+    assert.equal(prepared.length, 1);
+    assert.match(prepared[0]!.name, /^latchkey_\d+$/);
+  });
+
+  it('prepares a statement again once a migration changed the columns it returns', async (t) => {
+    const database = await postgresTestDialect.create();
+    const pool = new pg.Pool({
+      Client: namedStatementsClient(),
+      connectionString: database.databaseUrl,
+      max: 1,
+    });
+    t.after(async () => {
+      await pool.end();
+      await database.drop();
+    });
+    await pool.query('create table gadgets (id integer primary key)');
+    await pool.query('insert into gadgets values (1)');
+    const select = () => pool.query('select * from gadgets where id = $1', [1]);
+    assert.deepEqual((await select()).rows, [{ id: 1 }]);
+
+    await pool.query('alter table gadgets add column name text');
+    // PostgreSQL refuses the statement prepared before the change once; it is prepared anew.
+    await assert.rejects(select(), { code: '0A000' });
+    assert.deepEqual((await select()).rows, [{ id: 1, name: null }]);
+  });
 });
 
 describe('migrations from several nodes at once', () => {
@@ -47,7 +94,7 @@ describe('migrations from several nodes at once', () => {
       }>`select name from kysely_migration order by name`.execute(stores[0]!.db);
       assert.deepEqual(
         rows.map((row) => row.name),
-        ['0001_initial', '0002_broker_accounts'],
+        ['0001_initial', '0002_broker_accounts', '0003_claim_function'],
       );
       for (const store of stores) assert.equal(await store.ping(), true);
     } finally {

@@ -1,32 +1,25 @@
-import { decideClaim, type ClaimDecision } from '../../core/claim.rules.ts';
-import { LatchkeyError, type ErrorCode } from '../../core/errors.ts';
-import { matchSecurityCode, type SecurityCode } from '../../core/security-code.rules.ts';
-import type { SerialNumber } from '../../core/serial.rules.ts';
+import { LatchkeyError } from '../../core/errors.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import { attemptsRepo } from '../store/repos/attempts.repo.ts';
 import { auditRepo } from '../store/repos/audit.repo.ts';
 import { companiesRepo } from '../store/repos/companies.repo.ts';
-import { devicesRepo } from '../store/repos/devices.repo.ts';
+import {
+  claimsRepo,
+  type ClaimWrites,
+  type CommitStatus,
+  type DecidedClaim,
+} from '../store/repos/claims.repo.ts';
+import { devicesRepo, type ClaimDevice } from '../store/repos/devices.repo.ts';
 import { notificationsRepo } from '../store/repos/notifications.repo.ts';
 import { sitesRepo } from '../store/repos/sites.repo.ts';
 import type { Executor } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
-import type { Actor } from './actor.ts';
-import { auditRow, type AuditEntry } from './audit.service.ts';
+import { planClaim, type ClaimRequest, type ClaimResult, type ClaimSite } from './claim.plan.ts';
 import { iso, type Clock } from './clock.ts';
 import type { CloudEventBus } from './events.ts';
-import { movedAwayNotification, notificationRows } from './notifications.service.ts';
-import { batchedTransactions } from './write-batcher.ts';
-import { assertUnderLimit, type RateLimitPolicy, type Scope } from './rate-limit.ts';
+import { batchedTransactions, WriteBatcher } from './write-batcher.ts';
+import { limitReached, windowStart, type RateLimitPolicy, type Scope } from './rate-limit.ts';
 import { publicDevice } from './sites.service.ts';
-
-// Refusals that mean a wrong serial or code: only these count toward the rate limits, so that
-// guessing is throttled while "already added" answers (the code was right) never lock anyone out.
-const GUESS_FAILURES: ReadonlySet<ErrorCode> = new Set([
-  'SERIAL_NOT_FOUND',
-  'SECURITY_CODE_INVALID',
-  'SECURITY_CODE_REPLACED',
-]);
 
 export interface ClaimServiceDeps {
   store: Store;
@@ -36,12 +29,7 @@ export interface ClaimServiceDeps {
   events: CloudEventBus;
 }
 
-export interface ClaimRequest {
-  actor: Actor;
-  siteId: string;
-  serialNumber: SerialNumber;
-  securityCode: SecurityCode;
-}
+export type { ClaimRequest };
 
 /** Adding a device to a site by serial number and security code, and moving it (claim rules). */
 export function createClaimService(deps: ClaimServiceDeps) {
@@ -53,169 +41,106 @@ export function createClaimService(deps: ClaimServiceDeps) {
     { scope: 'claim-serial', key: request.serialNumber },
   ];
 
-  async function refuse(
-    trx: Executor,
+  const planFor = (
     request: ClaimRequest,
-    companyId: string,
-    code: ErrorCode,
-    now: Date,
-  ): Promise<LatchkeyError> {
-    await auditRepo(trx).insertMany([
-      auditRow(
-        {
-          companyId,
-          siteId: request.siteId,
-          actor: request.actor,
-          action: 'device.claim',
-          outcome: 'refused',
-          errorCode: code,
-          serialNumber: request.serialNumber,
-        },
-        iso(now),
-      ),
-    ]);
-    if (GUESS_FAILURES.has(code))
-      await attemptsRepo(trx, store.dialect).record(scopesOf(request), iso(now));
-    return new LatchkeyError(code);
-  }
-
-  async function apply(
-    trx: Executor,
-    request: ClaimRequest,
-    site: { id: string; company_id: string; name: string },
-    decision: Exclude<ClaimDecision, { outcome: 'refused' }>,
-    device: {
-      known_generation: number;
-      owner: { site_id: string; company_id: string; site_name: string } | null;
-    },
+    site: ClaimSite,
+    device: ClaimDevice | undefined,
+    limited: LatchkeyError | null,
     now: string,
-  ) {
-    const previous = device.owner;
+    membersOf: (companyId: string) => Promise<string[]>,
+  ) =>
+    planClaim({
+      request,
+      site,
+      device,
+      secret:
+        device && !limited
+          ? deps.deviceSecrets.open(device.secret_enc, device.serial_number)
+          : null,
+      limited,
+      now,
+      membersOf,
+    });
+
+  /** A claim's rows, written in the transaction `trx`. */
+  async function write(trx: Executor, request: ClaimRequest, writes: ClaimWrites, now: string) {
     const devices = devicesRepo(trx, store.dialect);
-    const ownership = {
-      serial_number: request.serialNumber,
-      site_id: site.id,
-      claimed_generation: decision.generation,
-      claimed_at: now,
-      claimed_by: request.actor.userId,
-    };
-    const base: Omit<AuditEntry, 'companyId' | 'siteId' | 'action'> = {
-      actor: request.actor,
-      outcome: 'success',
-      serialNumber: request.serialNumber,
-    };
-    if (decision.outcome === 'added') {
-      await devices.insertOwnership(ownership);
-      await auditRepo(trx).insertMany([
-        auditRow(
-          { ...base, companyId: site.company_id, siteId: site.id, action: 'device.added' },
-          now,
-        ),
-      ]);
-    } else {
-      if (!previous) throw new Error('a move needs the previous owner');
-      await devices.replaceOwnership(ownership);
-      await auditRepo(trx).insertMany([
-        auditRow(
-          {
-            ...base,
-            companyId: site.company_id,
-            siteId: site.id,
-            action: 'device.moved-in',
-            detail: { fromAnotherAccount: previous.company_id !== site.company_id },
-          },
-          now,
-        ),
-        auditRow(
-          {
-            ...base,
-            // Who took it, and from where, is another company's business (tenant isolation).
-            actor: previous.company_id === site.company_id ? request.actor : null,
-            companyId: previous.company_id,
-            siteId: previous.site_id,
-            action: 'device.moved-away',
-            detail: { reason: 'security code regenerated on the device' },
-          },
-          now,
-        ),
-      ]);
-      const recipients = await companiesRepo(trx).memberUserIds(previous.company_id);
-      await notificationsRepo(trx).insertMany(
-        notificationRows(
-          recipients,
-          movedAwayNotification(
-            request.serialNumber,
-            { id: previous.site_id, name: previous.site_name },
-            previous.company_id === site.company_id ? { name: site.name } : null,
-          ),
-          now,
-        ),
-      );
+    if (writes.ownership) {
+      await (writes.ownership.replaces
+        ? devices.replaceOwnership(writes.ownership.row)
+        : devices.insertOwnership(writes.ownership.row));
     }
-    // The row is locked and read in this transaction: most claims present the known
-    // generation, and an update that would change nothing is a statement saved.
-    if (decision.knownGeneration > device.known_generation)
-      await devices.raiseKnownGeneration(request.serialNumber, decision.knownGeneration);
+    if (writes.raiseGeneration !== null)
+      await devices.raiseKnownGeneration(request.serialNumber, writes.raiseGeneration);
+    await auditRepo(trx).insertMany(writes.audit);
+    await notificationsRepo(trx).insertMany(writes.notifications);
+    if (writes.recordsFailure)
+      await attemptsRepo(trx, store.dialect).record(scopesOf(request), now);
   }
 
-  /** The claim's transaction: its decision and what it writes (refusals are written too). */
+  /** The claim's transaction: it reads under locks, decides, and writes (refusals too). */
   async function claimIn(
     trx: Executor,
     request: ClaimRequest,
-    site: { id: string; company_id: string; name: string },
+    site: ClaimSite,
     now: Date,
-  ) {
+  ): Promise<ClaimResult> {
     // The device row first, then the rate-limit scopes: every claim locks in this order
     // (PostgreSQL), so the scopes are held only from their check to the commit.
     const device = await devicesRepo(trx, store.dialect).findForClaim(request.serialNumber);
-    try {
-      await assertUnderLimit(trx, store.dialect, scopesOf(request), deps.limits, now);
-    } catch (error) {
-      await auditRepo(trx).insertMany([
-        auditRow(
-          {
-            companyId: site.company_id,
-            siteId: site.id,
-            actor: request.actor,
-            action: 'device.claim',
-            outcome: 'refused',
-            errorCode: 'TOO_MANY_ATTEMPTS',
-            serialNumber: request.serialNumber,
-          },
-          iso(now),
-        ),
-      ]);
-      return { error: error as LatchkeyError };
-    }
-    const presentedGeneration = device
-      ? matchSecurityCode(
-          deps.deviceSecrets.open(device.secret_enc, device.serial_number),
-          request.serialNumber,
-          request.securityCode,
-          device.known_generation,
-        )
-      : null;
-    const decision = decideClaim({
-      targetSiteId: site.id,
-      presentedGeneration,
-      device: device
-        ? {
-            knownGeneration: device.known_generation,
-            owner: device.owner
-              ? {
-                  siteId: device.owner.site_id,
-                  claimedGeneration: device.owner.claimed_generation,
-                }
-              : null,
-          }
-        : null,
+    const limited = await limitReached(trx, store.dialect, scopesOf(request), deps.limits, now);
+    const { result, writes } = await planFor(request, site, device, limited, iso(now), (id) =>
+      companiesRepo(trx).memberUserIds(id),
+    );
+    await write(trx, request, writes, iso(now));
+    return result;
+  }
+
+  // PostgreSQL: the claims that are ready in the same turn of the event loop are read by one
+  // statement, and those decided in the same turn are committed by one statement in one
+  // transaction (group commit). A batch that throws is run again one claim at a time.
+  const claims = claimsRepo(store.db, store.dialect);
+  type ReadRequest = { siteId: string; userId: string; serial: string };
+  const reader = new WriteBatcher(
+    (requests: ReadRequest[]) => claims.readForClaims(requests),
+    async (request: ReadRequest) => (await claims.readForClaims([request]))[0],
+    64,
+  );
+  const committer = new WriteBatcher<DecidedClaim, CommitStatus>(
+    (decided) => claims.commitDecided(decided),
+    async (decided) => (await claims.commitDecided([decided]))[0]!,
+    64,
+  );
+
+  /**
+   * The claim read without locks and committed by a statement that checks the read still
+   * holds (PostgreSQL): two statements, each shared with the claims that arrive with it,
+   * instead of a transaction's eight. The site, or undefined when it is not the person's; a
+   * result only when it was committed.
+   */
+  async function claimOptimistically(request: ClaimRequest, now: Date) {
+    const read = await reader.add({
+      siteId: request.siteId,
+      userId: request.actor.userId,
+      serial: request.serialNumber,
     });
-    if (decision.outcome === 'refused') {
-      return { error: await refuse(trx, request, site.company_id, decision.code, now) };
-    }
-    await apply(trx, request, site, decision, device!, iso(now));
-    // The row read under the lock is still current: a claim changes ownership, not the row.
-    return { outcome: decision.outcome, device: device! };
+    if (!read) return undefined;
+    const { result, writes } = await planFor(
+      request,
+      read.site,
+      read.device,
+      null,
+      iso(now),
+      (id) => companiesRepo(store.db).memberUserIds(id),
+    );
+    const status = await committer.add({
+      expected: { serialNumber: request.serialNumber, device: read.device },
+      scopes: scopesOf(request),
+      limit: { since: windowStart(deps.limits, now), maxFailures: deps.limits.maxFailures },
+      writes,
+      now: iso(now),
+    });
+    return { site: read.site, result: status === 'committed' ? result : null };
   }
 
   type ClaimWork = (trx: Executor) => ReturnType<typeof claimIn>;
@@ -241,9 +166,19 @@ export function createClaimService(deps: ClaimServiceDeps) {
     /** Claims a device; throws a catalog error for every refusal of the claim-rules table. */
     async claim(request: ClaimRequest) {
       const now = clock.now();
-      const site = await sitesRepo(store.db).findAccessible(request.siteId, request.actor.userId);
+      let site: ClaimSite | undefined;
+      let result: ClaimResult | null = null;
+      if (claims.commitsInOneStatement) {
+        const optimistic = await claimOptimistically(request, now);
+        site = optimistic?.site;
+        result = optimistic?.result ?? null;
+      } else {
+        site = await sitesRepo(store.db).findAccessible(request.siteId, request.actor.userId);
+      }
       if (!site) throw new LatchkeyError('SITE_NOT_FOUND');
-      const result = await inTransaction((trx) => claimIn(trx, request, site, now));
+      // What changed since the read, or a full scope, is decided anew under locks.
+      const target = site;
+      result ??= await inTransaction((trx) => claimIn(trx, request, target, now));
       if ('error' in result) throw result.error;
 
       deps.events.emit('ownership-changed', {

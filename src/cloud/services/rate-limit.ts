@@ -14,33 +14,40 @@ export const defaultClaimLimits: RateLimitPolicy = { maxFailures: 10, windowMs: 
 
 export type Scope = { scope: string; key: string };
 
+/** The start of the window the failures are counted in, as stored. */
+export const windowStart = (policy: RateLimitPolicy, now: Date) =>
+  iso(new Date(now.getTime() - policy.windowMs));
+
 /**
- * Throws TOO_MANY_ATTEMPTS (with the seconds until the oldest failure leaves the window) when
- * any scope has reached the limit. Call it inside the transaction that records the outcome:
- * it locks the scopes first, so simultaneous attempts are counted one after the other.
+ * TOO_MANY_ATTEMPTS (with the seconds until the oldest failure leaves the window) when any
+ * scope has reached the limit, else null. Call it inside the transaction that records the
+ * outcome: it locks the scopes first, so simultaneous attempts are counted one after the other.
  */
-export async function assertUnderLimit(
+export async function limitReached(
   db: Executor,
   dialect: StoreDialect,
   scopes: Scope[],
   policy: RateLimitPolicy,
   now: Date,
-): Promise<void> {
-  const since = iso(new Date(now.getTime() - policy.windowMs));
+): Promise<LatchkeyError | null> {
   let retryAfterMs = 0;
   const attempts = attemptsRepo(db, dialect);
   await attempts.lock(scopes);
   // A scope is full when its limit-th newest failure is inside the window; it frees up when that
   // failure leaves the window (earlier failures left it already or leave it sooner).
-  for (const limiting of await attempts.limitingFailures(scopes, since, policy.maxFailures)) {
-    if (limiting !== null) {
-      const freeAt = new Date(limiting).getTime() + policy.windowMs;
+  const limiting = await attempts.limitingFailures(
+    scopes,
+    windowStart(policy, now),
+    policy.maxFailures,
+  );
+  for (const failure of limiting) {
+    if (failure !== null) {
+      const freeAt = new Date(failure).getTime() + policy.windowMs;
       retryAfterMs = Math.max(retryAfterMs, freeAt - now.getTime());
     }
   }
-  if (retryAfterMs > 0) {
-    throw new LatchkeyError('TOO_MANY_ATTEMPTS', {
-      retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
-    });
-  }
+  if (retryAfterMs <= 0) return null;
+  return new LatchkeyError('TOO_MANY_ATTEMPTS', {
+    retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
+  });
 }

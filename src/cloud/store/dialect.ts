@@ -30,4 +30,9 @@ export interface StoreDialect {
    * transaction locks); callers pass keys in a stable order so two never wait on each other.
    */
   lockKeys(trx: Kysely<Database>, keys: readonly string[]): Promise<void>;
+  /**
+   * The DDL of a stored function that commits a decided claim in one statement
+   * (postgres.functions.ts), or null where statements cost no round trip (SQLite, in process).
+   */
+  readonly commitClaimFunction: string | null;
 }

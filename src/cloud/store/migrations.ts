@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import type { StoreDialect } from './dialect.ts';
 
@@ -145,12 +145,22 @@ const brokerAccounts: Migration = {
   },
 };
 
+/** The function that commits a decided claim in one statement, where the dialect has one. */
+function claimFunction(dialect: StoreDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      if (dialect.commitClaimFunction) await sql.raw(dialect.commitClaimFunction).execute(db);
+    },
+  };
+}
+
 /** Migrations in order; names sort in the order they run. */
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
     getMigrations: async () => ({
       '0001_initial': initial(dialect),
       '0002_broker_accounts': brokerAccounts,
+      '0003_claim_function': claimFunction(dialect),
     }),
   };
 }

@@ -2,6 +2,8 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { StoreDialect } from '../dialect.ts';
 import type { Database } from '../schema.ts';
+import { commitClaimFunction } from './postgres.functions.ts';
+import { namedStatementsClient } from './postgres.statements.ts';
 
 /** PostgreSQL, for several cloud nodes on one database. */
 export function postgresDialect(connectionString: string): StoreDialect {
@@ -10,7 +12,7 @@ export function postgresDialect(connectionString: string): StoreDialect {
     name: 'postgres',
     description: `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`,
     createKysely() {
-      const pool = new pg.Pool({ connectionString, max: 10 });
+      const pool = new pg.Pool({ Client: namedStatementsClient(), connectionString, max: 10 });
       // An idle connection the server ended (a restart, pg_terminate_backend) is reported here;
       // the pool has already dropped it and opens another when needed. Without a listener the
       // error would end the process, though it belongs to no request (node-postgres "Pool").
@@ -30,6 +32,7 @@ export function postgresDialect(connectionString: string): StoreDialect {
       await sql`select ${sql.join(locks)}`.execute(trx);
     },
     serialisesWriters: false,
+    commitClaimFunction,
     isUniqueViolation: (error) =>
       typeof error === 'object' && error !== null && 'code' in error && error.code === '23505',
   };

@@ -100,6 +100,7 @@ export function sqliteDialect(file: string): StoreDialect {
     lockRows: async () => {},
     lockKeys: async () => {},
     serialisesWriters: true,
+    commitClaimFunction: null,
     isUniqueViolation: (error) =>
       typeof error === 'object' &&
       error !== null &&

@@ -28,12 +28,15 @@ const limitingFailures = (count: number) =>
   );
 const limitingByCount = new Map<number, ReturnType<typeof limitingFailures>>();
 
+/** The lock key of each scope, sorted: every holder takes them in this order. */
+export const attemptLockKeys = (keys: readonly { scope: string; key: string }[]) =>
+  keys.map(({ scope, key }) => `attempts/${scope}/${key}`).sort();
+
 /** Failed-attempt counters for rate limits, kept in the database so every node sees them. */
 export function attemptsRepo(db: Executor, dialect: StoreDialect) {
   return {
     /** Holds the scopes until the transaction ends, so a check and its record are atomic. */
-    lock: (keys: { scope: string; key: string }[]) =>
-      dialect.lockKeys(db, keys.map(({ scope, key }) => `attempts/${scope}/${key}`).sort()),
+    lock: (keys: { scope: string; key: string }[]) => dialect.lockKeys(db, attemptLockKeys(keys)),
     /** Records one failure under each scope (batch insert with every column). */
     record: (keys: { scope: string; key: string }[], now: string) =>
       insertFailures(

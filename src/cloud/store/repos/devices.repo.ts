@@ -25,6 +25,29 @@ const deviceWithOwner = prepared((db: Executor, serial: string) =>
 );
 const insertOwnerships = preparedInsert('ownerships');
 
+/** The columns a claim reads of its device's ownership and owning site (outer joins). */
+export interface OwnerColumns {
+  site_id: string | null;
+  claimed_generation: number | null;
+  company_id: string | null;
+  site_name: string | null;
+}
+
+/** A device read with its ownership's columns, as the device and its owner or null. */
+export function withOwner<D extends OwnerColumns>(row: D) {
+  const { site_id, claimed_generation, company_id, site_name, ...device } = row;
+  // An ownership row always has its site (foreign key), so one null means no owner.
+  const owner =
+    site_id === null || claimed_generation === null || company_id === null || site_name === null
+      ? null
+      : { site_id, claimed_generation, company_id, site_name };
+  return { ...device, owner };
+}
+
+/** A device as a claim reads it: the registry row and its owner. */
+export type ClaimDevice = ReturnType<typeof withOwner<ClaimDeviceRow>>;
+type ClaimDeviceRow = Awaited<ReturnType<typeof deviceWithOwner>>['rows'][number];
+
 /** The registry and ownership of devices. */
 export function devicesRepo(db: Executor, dialect: StoreDialect) {
   async function ownersOf(
@@ -57,14 +80,7 @@ export function devicesRepo(db: Executor, dialect: StoreDialect) {
         db.selectFrom('devices').select('serial_number').where('serial_number', '=', serial),
       );
       const row = (await deviceWithOwner(db, serial)).rows[0];
-      if (!row) return undefined;
-      const { site_id, claimed_generation, company_id, site_name, ...device } = row;
-      // An ownership row always has its site (foreign key), so one null means no owner.
-      const owner =
-        site_id === null || claimed_generation === null || company_id === null || site_name === null
-          ? null
-          : { site_id, claimed_generation, company_id, site_name };
-      return { ...device, owner };
+      return row ? withOwner(row) : undefined;
     },
     findBySerial: (serial: string) =>
       db.selectFrom('devices').selectAll().where('serial_number', '=', serial).executeTakeFirst(),

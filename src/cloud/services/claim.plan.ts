@@ -1,0 +1,190 @@
+import { decideClaim } from '../../core/claim.rules.ts';
+import { LatchkeyError, type ErrorCode } from '../../core/errors.ts';
+import { matchSecurityCode, type SecurityCode } from '../../core/security-code.rules.ts';
+import type { SerialNumber } from '../../core/serial.rules.ts';
+import type { ClaimWrites } from '../store/repos/claims.repo.ts';
+import type { ClaimDevice } from '../store/repos/devices.repo.ts';
+import type { Actor } from './actor.ts';
+import { auditRow, type AuditEntry } from './audit.service.ts';
+import { movedAwayNotification, notificationRows } from './notifications.service.ts';
+
+// Refusals that mean a wrong serial or code: only these count toward the rate limits, so that
+// guessing is throttled while "already added" answers (the code was right) never lock anyone out.
+const GUESS_FAILURES: ReadonlySet<ErrorCode> = new Set([
+  'SERIAL_NOT_FOUND',
+  'SECURITY_CODE_INVALID',
+  'SECURITY_CODE_REPLACED',
+]);
+
+export interface ClaimRequest {
+  actor: Actor;
+  siteId: string;
+  serialNumber: SerialNumber;
+  securityCode: SecurityCode;
+}
+
+/** The site a device is claimed into. */
+export type ClaimSite = { id: string; company_id: string; name: string };
+
+/** A claim's answer: a catalog error for a refusal, else what happened to which device. */
+export type ClaimResult =
+  { error: LatchkeyError } | { outcome: 'added' | 'moved'; device: ClaimDevice };
+
+export interface ClaimInput {
+  request: ClaimRequest;
+  site: ClaimSite;
+  /** The device as read, with its owner; undefined when the serial is not in the registry. */
+  device: ClaimDevice | undefined;
+  /** The device's secret, opened (null without a device). */
+  secret: Buffer | null;
+  /** TOO_MANY_ATTEMPTS when a rate-limit scope was found full, else null. */
+  limited: LatchkeyError | null;
+  now: string;
+  /** The members of a company; asked only for a move (their notifications). */
+  membersOf: (companyId: string) => Promise<string[]>;
+}
+
+/** A refusal's audit row, and its failure under each scope when it was a guess. */
+function refusal(input: ClaimInput, error: LatchkeyError) {
+  const { request, site, now } = input;
+  const writes: ClaimWrites = {
+    ownership: null,
+    raiseGeneration: null,
+    audit: [
+      auditRow(
+        {
+          companyId: site.company_id,
+          siteId: request.siteId,
+          actor: request.actor,
+          action: 'device.claim',
+          outcome: 'refused',
+          errorCode: error.code,
+          serialNumber: request.serialNumber,
+        },
+        now,
+      ),
+    ],
+    notifications: [],
+    recordsFailure: GUESS_FAILURES.has(error.code),
+  };
+  return { result: { error } as ClaimResult, writes };
+}
+
+/** The audit rows and notifications of a move, on both sides (claim-rules table, "moved"). */
+async function moveRecords(
+  input: ClaimInput,
+  previous: NonNullable<ClaimDevice['owner']>,
+  base: Omit<AuditEntry, 'companyId' | 'siteId' | 'action'>,
+) {
+  const { request, site, now } = input;
+  const withinCompany = previous.company_id === site.company_id;
+  const audit = [
+    auditRow(
+      {
+        ...base,
+        companyId: site.company_id,
+        siteId: site.id,
+        action: 'device.moved-in',
+        detail: { fromAnotherAccount: !withinCompany },
+      },
+      now,
+    ),
+    auditRow(
+      {
+        ...base,
+        // Who took it, and from where, is another company's business (tenant isolation).
+        actor: withinCompany ? request.actor : null,
+        companyId: previous.company_id,
+        siteId: previous.site_id,
+        action: 'device.moved-away',
+        detail: { reason: 'security code regenerated on the device' },
+      },
+      now,
+    ),
+  ];
+  const notifications = notificationRows(
+    await input.membersOf(previous.company_id),
+    movedAwayNotification(
+      request.serialNumber,
+      { id: previous.site_id, name: previous.site_name },
+      withinCompany ? { name: site.name } : null,
+    ),
+    now,
+  );
+  return { audit, notifications };
+}
+
+/**
+ * The claim-rules decision on what was read, and the rows it writes: the same whether it is
+ * committed in a transaction that read under locks or by a statement that checks the read.
+ */
+export async function planClaim(
+  input: ClaimInput,
+): Promise<{ result: ClaimResult; writes: ClaimWrites }> {
+  const { request, site, device, now } = input;
+  if (input.limited) return refusal(input, input.limited);
+  const presentedGeneration =
+    device && input.secret
+      ? matchSecurityCode(
+          input.secret,
+          request.serialNumber,
+          request.securityCode,
+          device.known_generation,
+        )
+      : null;
+  const decision = decideClaim({
+    targetSiteId: site.id,
+    presentedGeneration,
+    device: device
+      ? {
+          knownGeneration: device.known_generation,
+          owner: device.owner
+            ? { siteId: device.owner.site_id, claimedGeneration: device.owner.claimed_generation }
+            : null,
+        }
+      : null,
+  });
+  if (decision.outcome === 'refused') return refusal(input, new LatchkeyError(decision.code));
+  if (!device) throw new Error('an accepted claim has a device');
+
+  const base: Omit<AuditEntry, 'companyId' | 'siteId' | 'action'> = {
+    actor: request.actor,
+    outcome: 'success',
+    serialNumber: request.serialNumber,
+  };
+  let records: Pick<ClaimWrites, 'audit' | 'notifications'>;
+  if (decision.outcome === 'added') {
+    records = {
+      audit: [
+        auditRow(
+          { ...base, companyId: site.company_id, siteId: site.id, action: 'device.added' },
+          now,
+        ),
+      ],
+      notifications: [],
+    };
+  } else {
+    if (!device.owner) throw new Error('a move needs the previous owner');
+    records = await moveRecords(input, device.owner, base);
+  }
+  const writes: ClaimWrites = {
+    ownership: {
+      row: {
+        serial_number: request.serialNumber,
+        site_id: site.id,
+        claimed_generation: decision.generation,
+        claimed_at: now,
+        claimed_by: request.actor.userId,
+      },
+      replaces: device.owner !== null,
+    },
+    // Most claims present the known generation: an update that would change nothing is a
+    // statement saved.
+    raiseGeneration:
+      decision.knownGeneration > device.known_generation ? decision.knownGeneration : null,
+    ...records,
+    recordsFailure: false,
+  };
+  // A claim changes ownership, not the registry row it read.
+  return { result: { outcome: decision.outcome, device }, writes };
+}

@@ -1,0 +1,177 @@
+import { sql } from 'kysely';
+import type { StoreDialect } from '../dialect.ts';
+import { prepared } from '../prepared.query.ts';
+import type { AuditEventsTable, Executor, NotificationsTable, OwnershipsTable } from '../schema.ts';
+import { attemptLockKeys } from './attempts.repo.ts';
+import { withOwner, type ClaimDevice } from './devices.repo.ts';
+
+/** What one claim writes, whichever way it is committed. */
+export interface ClaimWrites {
+  /** The device's new owner, inserted or replacing the one before. */
+  ownership: { row: OwnershipsTable; replaces: boolean } | null;
+  /** The device's new known generation, or null when the claim leaves it as it is. */
+  raiseGeneration: number | null;
+  audit: AuditEventsTable[];
+  notifications: NotificationsTable[];
+  /** Whether the claim counts as a failed guess under each of its rate-limit scopes. */
+  recordsFailure: boolean;
+}
+
+/** What a claim was decided on: it is committed only if this still holds. */
+export interface ClaimExpectation {
+  serialNumber: string;
+  device: ClaimDevice | undefined;
+}
+
+// For each claim, the site if the person belongs to its company, and the device with its owner:
+// one statement for the claims read together (PostgreSQL's unnest turns the arrays into rows).
+// A claim whose site is not the person's has no row.
+const sitesAndDevices = prepared(
+  (db: Executor, siteIds: string[], userIds: string[], serials: string[]) =>
+    db
+      .selectFrom(
+        sql<{
+          site_id: string;
+          user_id: string;
+          serial: string;
+          i: string;
+        }>`(select * from unnest(${siteIds}::text[], ${userIds}::text[], ${serials}::text[]) with ordinality as claim(site_id, user_id, serial, i))`.as(
+          'claim',
+        ),
+      )
+      .innerJoin('sites', 'sites.id', 'claim.site_id')
+      .innerJoin('memberships', (join) =>
+        join
+          .onRef('memberships.company_id', '=', 'sites.company_id')
+          .onRef('memberships.user_id', '=', 'claim.user_id'),
+      )
+      .leftJoin('devices', 'devices.serial_number', 'claim.serial')
+      .leftJoin('ownerships', 'ownerships.serial_number', 'devices.serial_number')
+      .leftJoin('sites as owner_site', 'owner_site.id', 'ownerships.site_id')
+      .select([
+        'claim.i',
+        'sites.id as target_site_id',
+        'sites.company_id as target_company_id',
+        'sites.name as target_site_name',
+        'devices.serial_number',
+        'devices.model',
+        'devices.secret_enc',
+        'devices.known_generation',
+        'devices.firmware',
+        'devices.online',
+        'devices.last_seen_at',
+        'ownerships.site_id',
+        'ownerships.claimed_generation',
+        'owner_site.company_id',
+        'owner_site.name as site_name',
+      ]),
+);
+
+type SiteAndDeviceRow = Awaited<ReturnType<typeof sitesAndDevices>>['rows'][number];
+
+/** A claim's site and device as read; the device undefined when there is no such serial. */
+function siteAndDeviceOf(row: Omit<SiteAndDeviceRow, 'i'>) {
+  const { target_site_id, target_company_id, target_site_name, ...deviceColumns } = row;
+  const site = { id: target_site_id, company_id: target_company_id, name: target_site_name };
+  const { serial_number, model, secret_enc, known_generation } = deviceColumns;
+  if (serial_number === null || model === null || secret_enc === null || known_generation === null)
+    return { site, device: undefined };
+  const device: ClaimDevice = withOwner({
+    ...deviceColumns,
+    serial_number,
+    model,
+    secret_enc,
+    known_generation,
+    online: deviceColumns.online ?? 0,
+  });
+  return { site, device };
+}
+
+const commitClaims = prepared(
+  (db: Executor, claims: string, serials: string[], lockKeys: string[]) =>
+    db.selectNoFrom(
+      sql<
+        string[]
+      >`latchkey_commit_claims(${claims}::jsonb, ${serials}::text[], ${lockKeys}::text[])`.as(
+        'statuses',
+      ),
+    ),
+);
+
+/** A claim decided and ready to commit: what it was decided on, and what it writes. */
+export interface DecidedClaim {
+  expected: ClaimExpectation;
+  scopes: readonly { scope: string; key: string }[];
+  limit: { since: string; maxFailures: number };
+  writes: ClaimWrites;
+  now: string;
+}
+
+export type CommitStatus = 'committed' | 'stale' | 'limited';
+
+const sortedUnique = (values: string[]) => [...new Set(values)].sort();
+
+/** A claim's reads and writes where they are not those of one table. */
+export function claimsRepo(db: Executor, dialect: StoreDialect) {
+  return {
+    /** Whether claims are read and committed together (PostgreSQL, which has the function). */
+    commitsInOneStatement: dialect.commitClaimFunction !== null,
+    /**
+     * For each claim, its site if the person may reach it (tenant isolation) and the device with
+     * its owner (undefined when there is no such device); undefined as a whole when the site is
+     * not theirs. One statement for all; nothing is locked: what is decided on it is committed
+     * by `commitDecided`, which checks it still holds. PostgreSQL only (unnest).
+     */
+    async readForClaims(
+      claims: readonly { siteId: string; userId: string; serial: string }[],
+    ): Promise<(ReturnType<typeof siteAndDeviceOf> | undefined)[]> {
+      const { rows } = await sitesAndDevices(
+        db,
+        claims.map(({ siteId }) => siteId),
+        claims.map(({ userId }) => userId),
+        claims.map(({ serial }) => serial),
+      );
+      const read: (ReturnType<typeof siteAndDeviceOf> | undefined)[] = claims.map(() => undefined);
+      // A membership is one row per person and company, so each claim has at most one row.
+      for (const { i, ...row } of rows) read[Number(i) - 1] = siteAndDeviceOf(row);
+      return read;
+    },
+    /**
+     * Commits decided claims in one statement and one transaction (postgres.functions.ts): each
+     * only if its device and owner are still as read and no rate-limit scope of it is full, in
+     * order; the others write nothing, and their status says why (`stale` or `limited`).
+     */
+    async commitDecided(claims: readonly DecidedClaim[]): Promise<CommitStatus[]> {
+      const payload = claims.map(({ expected, scopes, limit, writes, now }) => ({
+        serial: expected.serialNumber,
+        knownGeneration: expected.device?.known_generation ?? null,
+        ownerSite: expected.device?.owner?.site_id ?? null,
+        ownerGeneration: expected.device?.owner?.claimed_generation ?? null,
+        scopes: scopes.map(({ scope }) => scope),
+        scopeKeys: scopes.map(({ key }) => key),
+        since: limit.since,
+        maxFailures: limit.maxFailures,
+        ownership: writes.ownership?.row ?? null,
+        raiseGeneration: writes.raiseGeneration,
+        audit: writes.audit,
+        notifications: writes.notifications,
+        recordsFailure: writes.recordsFailure,
+        now,
+      }));
+      const result = await commitClaims(
+        db,
+        JSON.stringify(payload),
+        sortedUnique(claims.map(({ expected }) => expected.serialNumber)),
+        sortedUnique(claims.flatMap(({ scopes }) => attemptLockKeys(scopes))),
+      );
+      const statuses = result.rows[0]?.statuses ?? [];
+      if (
+        statuses.length !== claims.length ||
+        statuses.some((status) => !['committed', 'stale', 'limited'].includes(status))
+      ) {
+        throw new Error(`latchkey_commit_claims answered ${JSON.stringify(statuses)}`);
+      }
+      return statuses as CommitStatus[];
+    },
+  };
+}
