@@ -6,6 +6,7 @@ import type { Store } from '../store/store.ts';
  * batch is written by one call (one transaction). When a thousand devices report at once, the
  * cloud commits a few transactions instead of a thousand, each of which would otherwise wait
  * for all those before it. Each `add` resolves with its own item's result once it is written.
+ * Reads that can be answered together (the claims' reads on PostgreSQL) use it the same way.
  */
 export class WriteBatcher<T, R = void> {
   #pending: { item: T; resolve: (result: R) => void; reject: (error: unknown) => void }[] = [];
