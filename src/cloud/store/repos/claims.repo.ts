@@ -3,7 +3,7 @@ import type { StoreDialect } from '../dialect.ts';
 import { prepared } from '../prepared.query.ts';
 import type { AuditEventsTable, Executor, NotificationsTable, OwnershipsTable } from '../schema.ts';
 import { attemptLockKeys } from './attempts.repo.ts';
-import { withOwner, type ClaimDevice } from './devices.repo.ts';
+import { claimDeviceColumns, withOwner, type ClaimDevice } from './devices.repo.ts';
 
 /** What one claim writes, whichever way it is committed. */
 export interface ClaimWrites {
@@ -53,17 +53,7 @@ const sitesAndDevices = prepared(
         'sites.id as target_site_id',
         'sites.company_id as target_company_id',
         'sites.name as target_site_name',
-        'devices.serial_number',
-        'devices.model',
-        'devices.secret_enc',
-        'devices.known_generation',
-        'devices.firmware',
-        'devices.online',
-        'devices.last_seen_at',
-        'ownerships.site_id',
-        'ownerships.claimed_generation',
-        'owner_site.company_id',
-        'owner_site.name as site_name',
+        ...claimDeviceColumns,
       ]),
 );
 

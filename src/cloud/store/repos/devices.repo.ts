@@ -2,25 +2,31 @@ import type { StoreDialect } from '../dialect.ts';
 import { prepared, preparedInsert } from '../prepared.query.ts';
 import type { DevicesTable, Executor, OwnershipsTable } from '../schema.ts';
 
+/**
+ * What a claim reads of its device, its ownership and the owning site (joined as `owner_site`),
+ * here and with the claims read together (claims.repo.ts).
+ */
+export const claimDeviceColumns = [
+  'devices.serial_number',
+  'devices.model',
+  'devices.secret_enc',
+  'devices.known_generation',
+  'devices.firmware',
+  'devices.online',
+  'devices.last_seen_at',
+  'ownerships.site_id',
+  'ownerships.claimed_generation',
+  'owner_site.company_id',
+  'owner_site.name as site_name',
+] as const;
+
 // The claim's statements, compiled once (prepared.query.ts).
 const deviceWithOwner = prepared((db: Executor, serial: string) =>
   db
     .selectFrom('devices')
     .leftJoin('ownerships', 'ownerships.serial_number', 'devices.serial_number')
-    .leftJoin('sites', 'sites.id', 'ownerships.site_id')
-    .select([
-      'devices.serial_number',
-      'devices.model',
-      'devices.secret_enc',
-      'devices.known_generation',
-      'devices.firmware',
-      'devices.online',
-      'devices.last_seen_at',
-      'ownerships.site_id',
-      'ownerships.claimed_generation',
-      'sites.company_id',
-      'sites.name as site_name',
-    ])
+    .leftJoin('sites as owner_site', 'owner_site.id', 'ownerships.site_id')
+    .select(claimDeviceColumns)
     .where('devices.serial_number', '=', serial),
 );
 const insertOwnerships = preparedInsert('ownerships');
