@@ -31,7 +31,7 @@ export interface StoreDialect {
    */
   lockKeys(trx: Kysely<Database>, keys: readonly string[]): Promise<void>;
   /**
-   * The DDL of a stored function that commits a decided claim in one statement
+   * The DDL of the stored function that commits decided claims in one statement
    * (postgres.functions.ts), or null where statements cost no round trip (SQLite, in process).
    */
   readonly commitClaimFunction: string | null;

@@ -145,7 +145,7 @@ const brokerAccounts: Migration = {
   },
 };
 
-/** The function that commits a decided claim in one statement, where the dialect has one. */
+/** The function that commits decided claims in one statement, where the dialect has one. */
 function claimFunction(dialect: StoreDialect): Migration {
   return {
     async up(db: Kysely<unknown>) {

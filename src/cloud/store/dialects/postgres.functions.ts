@@ -20,6 +20,9 @@
  * - `committed`: the claim's rows are written.
  * A claim not `committed` wrote nothing; the caller runs it again in a transaction of its own,
  * which decides anew under locks.
+ *
+ * Migration 0003 creates it; a change here reaches existing databases only through a new
+ * migration that runs it again (`create or replace`).
  */
 export const commitClaimFunction = `
 create or replace function latchkey_commit_claims(p_claims jsonb, p_serials text[], p_lock_keys text[])
