@@ -34,7 +34,8 @@ export async function limitReached(
   const attempts = attemptsRepo(db, dialect);
   await attempts.lock(scopes);
   // A scope is full when its limit-th newest failure is inside the window; it frees up when that
-  // failure leaves the window (earlier failures left it already or leave it sooner).
+  // failure leaves the window (earlier failures left it already or leave it sooner). The
+  // PostgreSQL claim function checks the same rule under its own locks (postgres.functions.ts).
   const limiting = await attempts.limitingFailures(
     scopes,
     windowStart(policy, now),
