@@ -15,13 +15,13 @@ export interface ChildServer<T> {
   stop(): Promise<void>;
 }
 
-/** Starts `node --import tsx <script> args…` and waits for its JSON "ready" line. */
+/** Starts `node <script> args…` and waits for its JSON "ready" line. */
 export async function startChild<T>(
   script: string,
   args: string[],
   nodeArgs: string[] = [],
 ): Promise<ChildServer<T>> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });

@@ -1,5 +1,5 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof) so the hot paths of a benchmark can be read
-// without a GUI. Usage: node --import tsx bench/profile-summary.ts FILE [options]
+// without a GUI. Usage: node bench/profile-summary.ts FILE [options]
 //   --top N           rows to print (default 25)
 //   --from S --to S   only the samples between S and S seconds after the profile started (one
 //                     phase of a run: the claims, not the ceiling that follows them)

@@ -8,11 +8,11 @@ export class ProgressBar {
   private readonly started = Date.now();
   private readonly stream: NodeJS.WriteStream;
 
-  constructor(
-    private readonly label: string,
-    private readonly total: number,
-    stream: NodeJS.WriteStream = process.stderr,
-  ) {
+  private readonly label: string;
+  private readonly total: number;
+  constructor(label: string, total: number, stream: NodeJS.WriteStream = process.stderr) {
+    this.label = label;
+    this.total = total;
     this.stream = stream;
   }
 

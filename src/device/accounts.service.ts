@@ -101,7 +101,10 @@ export class AccountsService {
   /** Idle timeout of the administration sessions; tests shorten it. */
   sessionIdleMs = SESSION_IDLE_MS;
 
-  constructor(private readonly config: ConfigStore) {}
+  private readonly config: ConfigStore;
+  constructor(config: ConfigStore) {
+    this.config = config;
+  }
 
   get mustChangePassword(): boolean {
     return this.config.current.admin.passwordHash === '';

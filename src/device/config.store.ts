@@ -16,11 +16,11 @@ export class ConfigStore {
   #config: DeviceConfig;
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(
-    readonly file: string,
-    config: DeviceConfig,
-    private readonly onChange: (reason: string) => void,
-  ) {
+  readonly file: string;
+  private readonly onChange: (reason: string) => void;
+  private constructor(file: string, config: DeviceConfig, onChange: (reason: string) => void) {
+    this.file = file;
+    this.onChange = onChange;
     this.#config = config;
   }
 

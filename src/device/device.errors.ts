@@ -22,14 +22,17 @@ export type ApiErrorCode = keyof typeof API_ERRORS;
  */
 export class DeviceError extends Error {
   override name = 'DeviceError';
-  constructor(
-    readonly code: ApiErrorCode,
-    readonly hint: string,
-    readonly param?: string,
-    /** A machine-readable reason where one code covers several cases (e.g. restore problems). */
-    readonly reason?: string,
-  ) {
+  readonly code: ApiErrorCode;
+  readonly hint: string;
+  readonly param?: string;
+  /** A machine-readable reason where one code covers several cases (e.g. restore problems). */
+  readonly reason?: string;
+  constructor(code: ApiErrorCode, hint: string, param?: string, reason?: string) {
     super(`${API_ERRORS[code]}: ${hint}`);
+    this.code = code;
+    this.hint = hint;
+    this.param = param;
+    this.reason = reason;
   }
 }
 

@@ -36,13 +36,23 @@ export class Device {
   #clockOffsetMs = 0;
   #cloud: CloudLinkState = { state: 'disconnected', site: null };
 
+  readonly identity: DeviceIdentity;
+  readonly dataDir: string;
+  readonly config: ConfigStore;
+  readonly protectedStore: ProtectedStore;
+  readonly events: DeviceEvents;
   private constructor(
-    readonly identity: DeviceIdentity,
-    readonly dataDir: string,
-    readonly config: ConfigStore,
-    readonly protectedStore: ProtectedStore,
-    readonly events: DeviceEvents,
+    identity: DeviceIdentity,
+    dataDir: string,
+    config: ConfigStore,
+    protectedStore: ProtectedStore,
+    events: DeviceEvents,
   ) {
+    this.identity = identity;
+    this.dataDir = dataDir;
+    this.config = config;
+    this.protectedStore = protectedStore;
+    this.events = events;
     this.accounts = new AccountsService(config);
     this.securityCode = new SecurityCodeService(identity, protectedStore, this.events);
     this.switches = new SwitchesService(config, this.events);

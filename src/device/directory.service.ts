@@ -85,7 +85,10 @@ function validate(user: DirectoryUser, index: number): DirectoryUser {
  * timestamp, so that /api/dir/query can return what changed since a given timestamp.
  */
 export class DirectoryService {
-  constructor(private readonly config: ConfigStore) {}
+  private readonly config: ConfigStore;
+  constructor(config: ConfigStore) {
+    this.config = config;
+  }
 
   async create(rawUsers: unknown[], force: boolean) {
     let results: Array<{ uuid: string; timestamp: number }> = [];

@@ -65,10 +65,9 @@ export class EventLogService {
   #subscriptions = new Map<number, Subscription>();
   #sweeper: NodeJS.Timeout;
 
-  constructor(
-    events: DeviceEvents,
-    private readonly clock: { upTime(): number; utcTime(): number },
-  ) {
+  private readonly clock: { upTime(): number; utcTime(): number };
+  constructor(events: DeviceEvents, clock: { upTime(): number; utcTime(): number }) {
+    this.clock = clock;
     events.on('switch-changed', (e) =>
       this.record('SwitchStateChanged', { switch: e.switch, state: e.active }),
     );

@@ -22,7 +22,10 @@ export const IO_PORTS: IoPort[] = [
 export class IoService {
   #state = new Map<string, boolean>();
 
-  constructor(private readonly events: DeviceEvents) {}
+  private readonly events: DeviceEvents;
+  constructor(events: DeviceEvents) {
+    this.events = events;
+  }
 
   reset(): void {
     this.#state.clear();

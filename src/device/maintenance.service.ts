@@ -61,13 +61,24 @@ export function factoryConfig(
 export class MaintenanceService {
   #pendingFirmware: FirmwareHeader | null = null;
 
+  private readonly identity: DeviceIdentity;
+  private readonly config: ConfigStore;
+  private readonly protectedStore: ProtectedStore;
+  private readonly events: DeviceEvents;
+  private readonly volatile: { reboot(): void };
   constructor(
-    private readonly identity: DeviceIdentity,
-    private readonly config: ConfigStore,
-    private readonly protectedStore: ProtectedStore,
-    private readonly events: DeviceEvents,
-    private readonly volatile: { reboot(): void },
-  ) {}
+    identity: DeviceIdentity,
+    config: ConfigStore,
+    protectedStore: ProtectedStore,
+    events: DeviceEvents,
+    volatile: { reboot(): void },
+  ) {
+    this.identity = identity;
+    this.config = config;
+    this.protectedStore = protectedStore;
+    this.events = events;
+    this.volatile = volatile;
+  }
 
   get firmwareVersion(): string {
     return this.protectedStore.state.firmwareVersion;

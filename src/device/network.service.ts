@@ -42,7 +42,10 @@ function isNetmask(text: string): boolean {
  * names the field (DeviceError param) so that a form can show it next to the field.
  */
 export class NetworkService {
-  constructor(private readonly config: ConfigStore) {}
+  private readonly config: ConfigStore;
+  constructor(config: ConfigStore) {
+    this.config = config;
+  }
 
   current(): NetworkInput & { hostname: string } {
     return { ...this.config.current.network };

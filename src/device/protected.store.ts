@@ -30,10 +30,9 @@ export class ProtectedStore {
   #state: ProtectedState;
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(
-    private readonly file: string,
-    state: ProtectedState,
-  ) {
+  private readonly file: string;
+  private constructor(file: string, state: ProtectedState) {
+    this.file = file;
     this.#state = state;
   }
 

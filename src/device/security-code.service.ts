@@ -14,11 +14,14 @@ export interface SecurityCodeView {
  * serial number and the current security code; Generate New replaces the code durably.
  */
 export class SecurityCodeService {
-  constructor(
-    private readonly identity: DeviceIdentity,
-    private readonly store: ProtectedStore,
-    private readonly events: DeviceEvents,
-  ) {}
+  private readonly identity: DeviceIdentity;
+  private readonly store: ProtectedStore;
+  private readonly events: DeviceEvents;
+  constructor(identity: DeviceIdentity, store: ProtectedStore, events: DeviceEvents) {
+    this.identity = identity;
+    this.store = store;
+    this.events = events;
+  }
 
   get generation(): number {
     return this.store.state.codeGeneration;

@@ -38,10 +38,11 @@ export interface SwitchStatus {
 export class SwitchesService {
   #state: SwitchState[] = [];
 
-  constructor(
-    private readonly config: ConfigStore,
-    private readonly events: DeviceEvents,
-  ) {
+  private readonly config: ConfigStore;
+  private readonly events: DeviceEvents;
+  constructor(config: ConfigStore, events: DeviceEvents) {
+    this.config = config;
+    this.events = events;
     this.reset();
   }
 

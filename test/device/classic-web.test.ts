@@ -16,7 +16,10 @@ interface Answer {
 /** A browser without JavaScript: keeps cookies, posts forms, does not follow redirects. */
 class FormClient {
   readonly cookies = new Map<string, string>();
-  constructor(readonly url: string) {}
+  readonly url: string;
+  constructor(url: string) {
+    this.url = url;
+  }
 
   async request(method: string, path: string, body?: FormData | Record<string, string>) {
     const headers: Record<string, string> = {

@@ -16,7 +16,7 @@ const ITERATIONS = 15;
 function runAndKill(identityFile: string, dataDir: string, writes: number) {
   return new Promise<{ lastConfig: number; lastGeneration: number; started: number }>(
     (resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', DRIVER, identityFile, dataDir], {
+      const child = spawn(process.execPath, [DRIVER, identityFile, dataDir], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let buffer = '';

@@ -65,7 +65,10 @@ export async function startTestDevice(
 export class AdminClient {
   cookie = '';
   csrfToken = '';
-  constructor(readonly url: string) {}
+  readonly url: string;
+  constructor(url: string) {
+    this.url = url;
+  }
 
   async login(password: string, username = 'admin') {
     const response = await fetch(`${this.url}/admin/api/login`, {

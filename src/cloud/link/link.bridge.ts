@@ -43,20 +43,32 @@ export class LinkBridge {
     this.#tellOwnership(change.serialNumber, change.siteName);
   };
 
+  private readonly transport: LinkTransport;
+  private readonly service: DeviceLinkService;
+  private readonly events: CloudEventBus;
+  private readonly log: LinkLog;
+  private readonly commandTimeoutMs: number;
+  /**
+   * With an external broker and several nodes, a device's "offline" (its will) and its
+   * "online" after a quick reconnect may be handled by two nodes in either order. Then an
+   * offline is believed only when the device does not answer a report-state within this
+   * many milliseconds. Null (the embedded broker, one node, in order): believed at once.
+   */
+  private readonly confirmOfflineMs: number | null;
   constructor(
-    private readonly transport: LinkTransport,
-    private readonly service: DeviceLinkService,
-    private readonly events: CloudEventBus,
-    private readonly log: LinkLog,
-    private readonly commandTimeoutMs = 5000,
-    /**
-     * With an external broker and several nodes, a device's "offline" (its will) and its
-     * "online" after a quick reconnect may be handled by two nodes in either order. Then an
-     * offline is believed only when the device does not answer a report-state within this
-     * many milliseconds. Null (the embedded broker, one node, in order): believed at once.
-     */
-    private readonly confirmOfflineMs: number | null = null,
+    transport: LinkTransport,
+    service: DeviceLinkService,
+    events: CloudEventBus,
+    log: LinkLog,
+    commandTimeoutMs = 5000,
+    confirmOfflineMs: number | null = null,
   ) {
+    this.transport = transport;
+    this.service = service;
+    this.events = events;
+    this.log = log;
+    this.commandTimeoutMs = commandTimeoutMs;
+    this.confirmOfflineMs = confirmOfflineMs;
     transport.onDeviceMessage((serial, kind, payload) => this.#enqueue(serial, kind, payload));
     events.on('ownership-changed', this.#onOwnershipChanged);
   }

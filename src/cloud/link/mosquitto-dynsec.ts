@@ -82,10 +82,11 @@ export class MosquittoDynsec {
   readonly #unanswered = new Map<string, string>();
   #subscribed: Promise<void> | null = null;
 
-  constructor(
-    private readonly client: MqttClient,
-    private readonly timeoutMs = 10_000,
-  ) {
+  private readonly client: MqttClient;
+  private readonly timeoutMs: number;
+  constructor(client: MqttClient, timeoutMs = 10_000) {
+    this.client = client;
+    this.timeoutMs = timeoutMs;
     client.on('message', (topic, payload) => {
       if (topic === DYNSEC_RESPONSE_TOPIC) this.#onResponse(payload);
     });

@@ -12,13 +12,20 @@ export class WriteBatcher<T, R = void> {
   #pending: { item: T; resolve: (result: R) => void; reject: (error: unknown) => void }[] = [];
   #running = false;
 
+  /** Writes all items in one go and returns their results in order; all or none. */
+  private readonly writeAll: (items: T[]) => Promise<R[] | void>;
+  /** Writes one item; used to find the one that failed when a whole batch throws. */
+  private readonly writeOne: (item: T) => Promise<R>;
+  private readonly maxBatch: number;
   constructor(
-    /** Writes all items in one go and returns their results in order; all or none. */
-    private readonly writeAll: (items: T[]) => Promise<R[] | void>,
-    /** Writes one item; used to find the one that failed when a whole batch throws. */
-    private readonly writeOne: (item: T) => Promise<R>,
-    private readonly maxBatch = 500,
-  ) {}
+    writeAll: (items: T[]) => Promise<R[] | void>,
+    writeOne: (item: T) => Promise<R>,
+    maxBatch = 500,
+  ) {
+    this.writeAll = writeAll;
+    this.writeOne = writeOne;
+    this.maxBatch = maxBatch;
+  }
 
   add(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {

@@ -3,7 +3,10 @@ import type { Database, Executor } from './schema.ts';
 
 /** Where an argument goes; `build` receives these instead of the values. */
 class Slot {
-  constructor(readonly index: number) {}
+  readonly index: number;
+  constructor(index: number) {
+    this.index = index;
+  }
 }
 
 interface Compiled {

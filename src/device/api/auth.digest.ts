@@ -32,10 +32,12 @@ export class DigestAuthority {
   readonly #key = randomBytes(32);
   readonly #lastCount = new Map<string, { count: number; expiresAt: number }>();
 
-  constructor(
-    private readonly now: () => number = Date.now,
-    private readonly ttlMs = NONCE_TTL_MS,
-  ) {}
+  private readonly now: () => number;
+  private readonly ttlMs: number;
+  constructor(now: () => number = Date.now, ttlMs = NONCE_TTL_MS) {
+    this.now = now;
+    this.ttlMs = ttlMs;
+  }
 
   challenge(stale = false): string {
     return `Digest realm="${API_REALM}", qop="auth", algorithm=MD5, nonce="${this.#issue()}"${stale ? ', stale=true' : ''}`;

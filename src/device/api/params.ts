@@ -6,10 +6,12 @@ import { invalidParam, missingParam } from '../device.errors.ts';
  * answer the vendor's errors 11 (missing) and 12 (invalid).
  */
 export class Params {
-  constructor(
-    private readonly values: Map<string, string>,
-    readonly files: Map<string, Buffer>,
-  ) {}
+  private readonly values: Map<string, string>;
+  readonly files: Map<string, Buffer>;
+  constructor(values: Map<string, string>, files: Map<string, Buffer>) {
+    this.values = values;
+    this.files = files;
+  }
 
   has(name: string): boolean {
     return this.values.has(name);

@@ -62,10 +62,12 @@ export class DeviceLinkClient {
   #site: string | null = null;
   readonly #unsubscribe: (() => void)[] = [];
 
-  constructor(
-    private readonly device: Device,
-    private readonly options: LinkClientOptions,
-  ) {}
+  private readonly device: Device;
+  private readonly options: LinkClientOptions;
+  constructor(device: Device, options: LinkClientOptions) {
+    this.device = device;
+    this.options = options;
+  }
 
   /** Starts connecting; resolves at once (the link comes and goes on its own). */
   start(): void {

@@ -1,6 +1,9 @@
 /** HTML that is already safe to send: made by `html` or, for trusted constants, by `raw`. */
 export class Html {
-  constructor(readonly value: string) {}
+  readonly value: string;
+  constructor(value: string) {
+    this.value = value;
+  }
   toString(): string {
     return this.value;
   }
