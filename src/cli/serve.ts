@@ -1,5 +1,10 @@
 import { resolve } from 'node:path';
 import { startCloud } from '../cloud/cloud.ts';
+import {
+  DEFAULT_LOGIN_TIMEOUT_MS,
+  DEFAULT_MAX_PENDING_LOGINS,
+} from '../cloud/link/embedded.transport.ts';
+import { DEFAULT_PACKET_LIMIT_BYTES, MIN_PACKET_LIMIT_BYTES } from '../core/link.framing.ts';
 import { intOption, parseCommandArgs, UsageError, type Command } from './command.ts';
 
 const usage = `Usage: latchkey serve [options]
@@ -15,6 +20,15 @@ Options:
   --host ADDR        Address to listen on (default 0.0.0.0)
   --database URL     postgres://… to use PostgreSQL instead of SQLite in the data folder
   --mqtt-port N      Also accept device links over MQTT/TCP on this port
+  --mqtt-max-packet-bytes N
+                     Largest MQTT packet a device may send; a connection declaring a larger
+                     one is closed before it is read (default 65536, at least 17408)
+  --mqtt-login-timeout S
+                     Seconds a connection may take to log in before it is closed (default 10)
+  --mqtt-max-pending N
+                     Connections allowed at once that have not logged in yet; more are
+                     refused (default 1000). These three are for the embedded broker; set
+                     Mosquitto's own (max_packet_size, …) when using --broker
   --broker URL       mqtt://user:password@host:port: an external MQTT broker (Mosquitto with
                      its dynamic-security plugin; see docs/broker.md) instead of the
                      embedded one; the user must be a dynamic-security administrator
@@ -45,17 +59,50 @@ export const serveCommand: Command = {
       database: { type: 'string' },
       broker: { type: 'string' },
       'mqtt-port': { type: 'string' },
+      'mqtt-max-packet-bytes': { type: 'string' },
+      'mqtt-login-timeout': { type: 'string' },
+      'mqtt-max-pending': { type: 'string' },
       'trust-proxy': { type: 'boolean' },
     });
-    if (args.broker !== undefined && args['mqtt-port'] !== undefined) {
+    const embeddedOnly = [
+      'mqtt-port',
+      'mqtt-max-packet-bytes',
+      'mqtt-login-timeout',
+      'mqtt-max-pending',
+    ] as const;
+    const misplaced = embeddedOnly.find((name) => args[name] !== undefined);
+    if (args.broker !== undefined && misplaced !== undefined) {
       throw new UsageError(
-        '--mqtt-port is for the embedded broker; with --broker, devices connect to that broker.',
+        `--${misplaced} is for the embedded broker; with --broker, devices connect to that broker.`,
       );
     }
     const mqttPort =
       args['mqtt-port'] === undefined
         ? undefined
         : intOption(args['mqtt-port'], 'mqtt-port', 1883, { min: 0, max: 65535 });
+    const mqttLimits = {
+      // 268,435,455: the largest remaining length MQTT 3.1.1 §2.2.3 can express.
+      maxPacketBytes: intOption(
+        args['mqtt-max-packet-bytes'],
+        'mqtt-max-packet-bytes',
+        DEFAULT_PACKET_LIMIT_BYTES,
+        { min: MIN_PACKET_LIMIT_BYTES, max: 268_435_460 },
+      ),
+      loginTimeoutMs:
+        1000 *
+        intOption(
+          args['mqtt-login-timeout'],
+          'mqtt-login-timeout',
+          DEFAULT_LOGIN_TIMEOUT_MS / 1000,
+          { min: 1, max: 3600 },
+        ),
+      maxPendingLogins: intOption(
+        args['mqtt-max-pending'],
+        'mqtt-max-pending',
+        DEFAULT_MAX_PENDING_LOGINS,
+        { min: 1, max: 1_000_000 },
+      ),
+    };
     const port = intOption(args.port ?? process.env.PORT, 'port', 8080, { min: 0, max: 65535 });
     const dataDir = resolve(args.data ?? 'data');
     const cloud = await startCloud({
@@ -63,6 +110,7 @@ export const serveCommand: Command = {
       databaseUrl: args.database,
       port,
       mqttPort,
+      mqttLimits,
       brokerUrl: args.broker,
       host: args.host ?? '0.0.0.0',
       trustProxy: args['trust-proxy'] ?? false,

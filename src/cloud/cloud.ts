@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { build } from './http/app.ts';
 import { provisionPendingDevices, startProvisioningLoop } from './link/broker.provisioning.ts';
 import { brokerSettings, prepareBroker, startBrokerTransport } from './link/broker.transport.ts';
-import { startEmbeddedTransport } from './link/embedded.transport.ts';
+import { startEmbeddedTransport, type EmbeddedLimits } from './link/embedded.transport.ts';
 import { LinkBridge } from './link/link.bridge.ts';
 import type { LinkTransport } from './link/link.transport.ts';
 import { loadMasterKey } from './secrets/master-key.ts';
@@ -22,6 +22,8 @@ export interface CloudOptions {
   logger?: boolean | object;
   /** Also accept device links over MQTT/TCP on this port (0 picks a free one). */
   mqttPort?: number | undefined;
+  /** The embedded broker's bounds on connections before login (embedded.transport.ts). */
+  mqttLimits?: EmbeddedLimits;
   /**
    * An external MQTT broker (mqtt://user:password@host:port) instead of the embedded one:
    * the node is one of several cloud nodes sharing the device traffic (docs/broker.md).
@@ -115,6 +117,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
         httpServer: app.server,
         mqttPort: options.mqttPort,
         host: options.host,
+        ...options.mqttLimits,
         authenticate: (serial, password) => services.deviceLink.authenticate(serial, password),
         log: app.log,
       });

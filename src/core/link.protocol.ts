@@ -18,6 +18,13 @@ const DEVICE_PUBLISHES: ReadonlySet<DeviceTopicKind> = new Set([
 export const deviceTopic = (serial: string, kind: DeviceTopicKind): string =>
   `devices/${serial}/${kind}`;
 
+/**
+ * The one MQTT client id device `serial` may link with. The broker refuses any other: a second
+ * connection with a client id already in use takes over the first (MQTT 3.1.1 §3.1.4), so a
+ * device holding another's id would disconnect it. 21 characters, within §3.1.3.1's 23.
+ */
+export const deviceClientId = (serial: string): string => `latchkey-${serial}`;
+
 /** Reads `devices/<serial>/<kind>`; null for any other topic. */
 export function parseDeviceTopic(topic: string): { serial: string; kind: DeviceTopicKind } | null {
   const match = /^devices\/(\d{2}-\d{4}-\d{4})\/([a-z]+)$/.exec(topic);
@@ -72,7 +79,8 @@ export interface ReplyMessage {
   error?: string;
 }
 
-const MAX_MESSAGE_BYTES = 16 * 1024;
+/** The largest payload either end reads; the broker's packet limit must leave room for it. */
+export const MAX_MESSAGE_BYTES = 16 * 1024;
 
 function object(payload: Buffer | string): Result<Record<string, unknown>> {
   if (payload.length > MAX_MESSAGE_BYTES) return fail('message too large');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import mqtt from 'mqtt';
+import { deviceClientId } from '../../src/core/link.protocol.ts';
 import { deriveLinkPassword } from '../../src/core/security-code.rules.ts';
 import type { SerialNumber } from '../../src/core/serial.rules.ts';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
@@ -161,6 +162,7 @@ describe('device link: presence, code generations and ownership', () => {
 describe('device link: refusals', () => {
   async function connect(url: string, username: string, password: string) {
     const client = mqtt.connect(url, {
+      clientId: deviceClientId(username),
       username,
       password,
       reconnectPeriod: 0,

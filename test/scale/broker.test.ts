@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import { brokerSettings } from '../../src/cloud/link/broker.transport.ts';
-import { deviceTopic } from '../../src/core/link.protocol.ts';
+import { deviceClientId, deviceTopic } from '../../src/core/link.protocol.ts';
 import { deriveLinkPassword } from '../../src/core/security-code.rules.ts';
 import type { SerialNumber } from '../../src/core/serial.rules.ts';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
@@ -46,7 +46,14 @@ async function provisioned(cloud: TestCloud, serial: string) {
 function connect(url: string, username: string, password: string) {
   return mqtt.connectAsync(
     url,
-    { protocolVersion: 4, username, password, reconnectPeriod: 0, connectTimeout: 5000 },
+    {
+      protocolVersion: 4,
+      clientId: deviceClientId(username),
+      username,
+      password,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+    },
     false,
   );
 }

@@ -4,18 +4,30 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import {
+  deviceClientId,
   deviceMayPublish,
   deviceMaySubscribe,
   deviceTopic,
   parseDeviceTopic,
 } from '../../core/link.protocol.ts';
-import { oneMessagePerWrite } from '../../core/link.framing.ts';
+import { DEFAULT_PACKET_LIMIT_BYTES, oneMessagePerWrite } from '../../core/link.framing.ts';
 import type { DeviceMessageHandler, LinkTransport } from './link.transport.ts';
+import { limitPacketSize } from './packet-limit.stream.ts';
 
 export const MQTT_WEBSOCKET_PATH = '/mqtt';
 
+/** Bounds on what a connection may cost before it logged in; each has a default below. */
+export interface EmbeddedLimits {
+  /** The largest MQTT packet a device may send, fixed header included (link.framing.ts). */
+  maxPacketBytes?: number | undefined;
+  /** How long a connection may take to log in (send CONNECT) before it is closed. */
+  loginTimeoutMs?: number | undefined;
+  /** How many connections may be open without having logged in; more are refused at once. */
+  maxPendingLogins?: number | undefined;
+}
+
 /** What the embedded broker needs from the rest of the cloud. */
-export interface EmbeddedTransportOptions {
+export interface EmbeddedTransportOptions extends EmbeddedLimits {
   /** The cloud's HTTP server: MQTT over WebSocket is served on it at /mqtt. */
   httpServer: HttpServer;
   /** Also accept MQTT over TCP on this port. */
@@ -36,17 +48,39 @@ function badCredentials(): Error & { returnCode: 4 } {
   return Object.assign(new Error('bad user name or password'), { returnCode: 4 as const });
 }
 
+// CONNACK return code 2 (MQTT 3.1.1 §3.2.2.3): identifier rejected.
+function identifierRejected(): Error & { returnCode: 2 } {
+  return Object.assign(new Error('identifier rejected'), { returnCode: 2 as const });
+}
+
+export const DEFAULT_LOGIN_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_PENDING_LOGINS = 1000;
+
 /** The embedded MQTT 3.1.1 broker (aedes): WebSocket on the cloud's port, TCP optionally. */
 export async function startEmbeddedTransport(
   options: EmbeddedTransportOptions,
 ): Promise<LinkTransport & { tcpPort: number | null }> {
   const { log } = options;
+  const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_PACKET_LIMIT_BYTES;
+  const maxPendingLogins = options.maxPendingLogins ?? DEFAULT_MAX_PENDING_LOGINS;
+  // Connections that have not logged in yet: each may hold up to a packet in buffers.
+  const pending = new Set<Client>();
   const broker = await Aedes.createBroker({
+    connectTimeout: options.loginTimeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS,
     authenticate(client, username, password, done) {
       const serial = username ?? '';
+      // Checked before the password: aedes ends the session holding this client id only
+      // after authenticate agreed (MQTT 3.1.1 §3.1.4), so a refused id disconnects nobody.
+      if (client.id !== deviceClientId(serial)) {
+        pending.delete(client);
+        log.warn({ serial, clientId: client.id }, 'device link refused: client id of another');
+        done(identifierRejected(), false);
+        return;
+      }
       options
         .authenticate(serial, password?.toString() ?? '')
         .then((ok) => {
+          pending.delete(client);
           if (!ok) {
             log.warn({ serial, clientId: client.id }, 'device link refused: bad credentials');
             done(badCredentials(), false);
@@ -56,6 +90,7 @@ export async function startEmbeddedTransport(
           done(null, true);
         })
         .catch((error: unknown) => {
+          pending.delete(client);
           log.warn({ err: error, serial }, 'device link refused: authentication failed');
           done(badCredentials(), false);
         });
@@ -102,7 +137,24 @@ export async function startEmbeddedTransport(
     handler(topic.serial, topic.kind, Buffer.from(packet.payload));
   });
 
-  const wss = new WebSocketServer({ noServer: true });
+  // A connection over the bound of not-logged-in ones is refused before it costs anything.
+  const admitting = () => pending.size < maxPendingLogins;
+  const admit = (connection: Duplex, remote: string | undefined) => {
+    const guarded = limitPacketSize(connection, maxPacketBytes, (violation) =>
+      log.warn(
+        { remote, ...violation, maxPacketBytes },
+        'device link closed: MQTT packet over the size limit',
+      ),
+    );
+    // Joined here, past the guard: its writes are what reaches the WebSocket (link.framing.ts).
+    const client = broker.handle(oneMessagePerWrite(guarded));
+    pending.add(client);
+    guarded.once('close', () => pending.delete(client));
+  };
+
+  // The WebSocket message limit: one packet, with room for a second's fixed header when a
+  // peer joins pieces of the stream (MQTT 3.1.1 §6); larger frames are refused with 1009.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxPacketBytes + 5 });
   // Upgraded sockets are no longer the HTTP server's: they are tracked here, so that closing
   // the cloud ends them (and refuses new ones) instead of waiting for devices to hang up.
   const sockets = new Set<Duplex>();
@@ -113,12 +165,22 @@ export async function startEmbeddedTransport(
       socket.destroy();
       return;
     }
+    if (!admitting()) {
+      log.warn(
+        { remote: request.socket.remoteAddress },
+        'device link refused: too many pending logins',
+      );
+      socket.end(
+        'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+      );
+      return;
+    }
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     wss.handleUpgrade(request, socket, head, (websocket) => {
       // Without the upgrade request: aedes would keep it (headers and all) for the life of the
       // link, and nothing here reads it.
-      broker.handle(oneMessagePerWrite(createWebSocketStream(websocket)));
+      admit(createWebSocketStream(websocket), request.socket.remoteAddress);
     });
   };
   options.httpServer.on('upgrade', onUpgrade);
@@ -126,7 +188,14 @@ export async function startEmbeddedTransport(
   let tcp: NetServer | null = null;
   let tcpPort: number | null = null;
   if (options.mqttPort !== undefined) {
-    const server = createServer((socket) => broker.handle(socket));
+    const server = createServer((socket) => {
+      if (!admitting()) {
+        log.warn({ remote: socket.remoteAddress }, 'device link refused: too many pending logins');
+        socket.destroy();
+        return;
+      }
+      admit(socket, socket.remoteAddress);
+    });
     tcp = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) =>

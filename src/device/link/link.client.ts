@@ -2,6 +2,7 @@ import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
 import WebSocket, { createWebSocketStream } from 'ws';
 import { oneMessagePerWrite } from '../../core/link.framing.ts';
 import {
+  deviceClientId,
   deviceTopic,
   parseCommandMessage,
   type CommandMessage,
@@ -77,7 +78,7 @@ export class DeviceLinkClient {
     const url = brokerUrlFor(this.options.cloudUrl);
     const options: IClientOptions = {
       protocolVersion: 4,
-      clientId: `latchkey-${serialNumber}`,
+      clientId: deviceClientId(serialNumber),
       username: serialNumber,
       password: deriveLinkPassword(secret, serialNumber),
       keepalive: this.options.keepaliveSeconds ?? 30,
