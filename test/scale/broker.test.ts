@@ -129,6 +129,57 @@ describe('external broker: the broker keeps devices to their own topics', () => 
   });
 });
 
+describe('external broker: client ids', () => {
+  it('refuses a device logging in with another device’s client id, and the victim stays linked', async (t) => {
+    const broker = await startTestBroker(t);
+    const cloud = await brokerCloud(t, broker);
+    const [mallory, victim] = await mintDevices(cloud, 2);
+    await provisioned(cloud, mallory!.serialNumber);
+    await provisioned(cloud, victim!.serialNumber);
+    const victimClient = await connect(
+      broker.url,
+      victim!.serialNumber,
+      deriveLinkPassword(victim!.secret, victim!.serialNumber),
+    );
+    t.after(() => victimClient.endAsync(true));
+    let victimDropped = 0;
+    victimClient.on('close', () => victimDropped++);
+
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const takeover = mqtt.connectAsync(
+        broker.url,
+        {
+          protocolVersion: 4,
+          clientId: deviceClientId(victim!.serialNumber),
+          username: mallory!.serialNumber,
+          password: deriveLinkPassword(mallory!.secret, mallory!.serialNumber),
+          reconnectPeriod: 0,
+          connectTimeout: 5000,
+        },
+        false,
+      );
+      // MQTT 3.1.1 §3.2.2.3: Mosquitto answers a client id the login is not bound to with 5.
+      await assert.rejects(takeover, /Not authorized|Identifier rejected/i);
+    }
+    // Mallory's own client id still works: what was refused was the id, not the login.
+    const own = await connect(
+      broker.url,
+      mallory!.serialNumber,
+      deriveLinkPassword(mallory!.secret, mallory!.serialNumber),
+    );
+    await own.endAsync();
+    await victimClient.publishAsync(
+      deviceTopic(victim!.serialNumber, 'presence'),
+      '{"online":true}',
+      {
+        qos: 1,
+      },
+    );
+    assert.equal(victimDropped, 0, 'the victim kept its connection');
+    assert.equal(victimClient.connected, true);
+  });
+});
+
 describe('external broker: presence from several nodes', () => {
   it('believes an offline only when the device does not answer', async (t) => {
     const broker = await startTestBroker(t);

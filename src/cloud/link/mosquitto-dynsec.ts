@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
-import { deviceTopic } from '../../core/link.protocol.ts';
+import { deviceClientId, deviceTopic } from '../../core/link.protocol.ts';
 
 // Mosquitto dynamic security plugin docs (https://mosquitto.org/documentation/dynamic-security/):
 // commands are published as {"commands": [...]} to $CONTROL/dynamic-security/v1 and answered
@@ -191,8 +191,10 @@ export class MosquittoDynsec {
 
   /**
    * Creates (or brings up to date) each device's login: username = serial, password = its link
-   * password, and a role of its own with the device's topic rights. Idempotent: a login that
-   * exists gets its password set and its role added again.
+   * password, bound to the device's own client id (Mosquitto then refuses the login with any
+   * other, so it cannot take over another device's session), and a role of its own with the
+   * device's topic rights. Idempotent: a login that exists gets its password and client id set
+   * and its role added again.
    */
   async provisionDevices(devices: readonly { serial: string; password: string }[]): Promise<void> {
     if (devices.length === 0) return;
@@ -203,6 +205,7 @@ export class MosquittoDynsec {
           command: 'createClient',
           username: serial,
           password,
+          clientid: deviceClientId(serial),
           textName: `Latchkey device ${serial}`,
           roles: [{ rolename: deviceRole(serial), priority: 1 }],
         },
@@ -214,6 +217,7 @@ export class MosquittoDynsec {
     await this.run(
       existing.flatMap(({ serial, password }) => [
         { command: 'setClientPassword', username: serial, password },
+        { command: 'setClientId', username: serial, clientid: deviceClientId(serial) },
         { command: 'addClientRole', username: serial, rolename: deviceRole(serial), priority: 1 },
       ]),
       // addClientRole answers an error when the client holds the role already.

@@ -154,6 +154,17 @@ function claimFunction(dialect: StoreDialect): Migration {
   };
 }
 
+/**
+ * Device logins on an external broker are now bound to the device's client id (issue 14): the
+ * records of logins made before are dropped, so that the nodes provision every device again,
+ * which binds the existing logins (mosquitto-dynsec.ts provisionDevices).
+ */
+const mqttBindClientIds: Migration = {
+  async up(db: Kysely<unknown>) {
+    await sql`delete from broker_accounts`.execute(db);
+  },
+};
+
 /** Migrations in order; names sort in the order they run. */
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -161,6 +172,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       '0001_initial': initial(dialect),
       '0002_broker_accounts': brokerAccounts,
       '0003_claim_function': claimFunction(dialect),
+      '0004_mqtt_bind_client_ids': mqttBindClientIds,
     }),
   };
 }
