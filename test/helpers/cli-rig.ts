@@ -14,12 +14,15 @@ export interface MintedByCli {
   identityFile: string;
 }
 
-/** A real `latchkey serve` on a free port with its data in `work/data`, stopped after the test. */
-export async function startServeProcess(t: CleanupContext, work: string) {
+/**
+ * A real `latchkey serve` on a free port with its data in `work/data`, and `extraArgs` after
+ * the others; stopped after the test.
+ */
+export async function startServeProcess(t: CleanupContext, work: string, extraArgs: string[] = []) {
   const port = await freePort();
   const dataDir = join(work, 'data');
   const server = spawnCli(
-    ['serve', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir],
+    ['serve', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir, ...extraArgs],
     {
       cwd: work,
     },

@@ -178,6 +178,9 @@ export async function startEmbeddedTransport(
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     wss.handleUpgrade(request, socket, head, (websocket) => {
+      // A protocol error (a message over maxPayload: 1009) ends the connection at once, rather
+      // than reading on until the peer answers the close frame (RFC 6455 §7.1.7 allows it).
+      websocket.once('error', () => websocket.terminate());
       // Without the upgrade request: aedes would keep it (headers and all) for the life of the
       // link, and nothing here reads it.
       admit(createWebSocketStream(websocket), request.socket.remoteAddress);
