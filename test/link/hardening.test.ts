@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import type { MintedDevice } from '../../src/cloud/services/registry.service.ts';
-import { deviceClientId } from '../../src/core/link.protocol.ts';
+import { MIN_PACKET_LIMIT_BYTES } from '../../src/core/link.framing.ts';
+import { deviceClientId, deviceTopic, MAX_MESSAGE_BYTES } from '../../src/core/link.protocol.ts';
 import { deriveLinkPassword } from '../../src/core/security-code.rules.ts';
 import type { SerialNumber } from '../../src/core/serial.rules.ts';
 import { mintWithCli, startServeProcess } from '../helpers/cli-rig.ts';
@@ -132,6 +133,73 @@ describe('device link hardening: oversized packets before login', () => {
     );
     assert.ok(growth < 50 * MiB, `the cloud grew by ${(growth / MiB).toFixed(1)} MiB`);
     assert.match(serve.output(), /MQTT packet over the size limit/);
+  });
+});
+
+describe('device link hardening: the packet limit', () => {
+  it('carries the link’s largest message under the smallest limit, and closes a packet one byte over it, over TCP and WebSocket', async (t) => {
+    const limit = MIN_PACKET_LIMIT_BYTES;
+    const cloud = await startTestCloud(t, sqliteTestDialect, {
+      mqttPort: 0,
+      mqttLimits: { maxPacketBytes: limit },
+    });
+    const [minted] = await mintDevices(cloud, 1);
+    const serial = minted!.serialNumber;
+    const topic = deviceTopic(serial, 'state');
+    const state = (firmware: string) => {
+      const base = { model: 'IP Verso', firmware, codeGeneration: 0, uptime: 1, pad: '' };
+      const padding = MAX_MESSAGE_BYTES - JSON.stringify(base).length;
+      return JSON.stringify({ ...base, pad: 'x'.repeat(padding) });
+    };
+    assert.equal(state('a').length, MAX_MESSAGE_BYTES);
+    // MQTT 3.1.1 §3.3: fixed header (1 + 3 length bytes here), topic (2 + its length), packet
+    // id (2), payload.
+    const payloadFilling = (total: number) => total - 1 - 3 - (2 + topic.length) - 2;
+
+    for (const url of [
+      `mqtt://127.0.0.1:${cloud.mqttPort}`,
+      `${cloud.url.replace('http', 'ws')}/mqtt`,
+    ]) {
+      const { client, error } = await connectDevice(
+        url,
+        deviceClientId(serial),
+        serial,
+        deriveLinkPassword(minted!.secret, serial),
+      );
+      assert.equal(error, null);
+      t.after(() => client.endAsync(true));
+      const firmware = url.startsWith('ws') ? 'over-websocket' : 'over-tcp';
+      await client.publishAsync(topic, state(firmware), { qos: 1 });
+      await waitFor(
+        `the largest state message ${firmware}`,
+        async () =>
+          (
+            await cloud.store.db
+              .selectFrom('devices')
+              .select('firmware')
+              .where('serial_number', '=', serial)
+              .executeTakeFirstOrThrow()
+          ).firmware === firmware,
+      );
+      // Exactly the limit is fine (acknowledged, though too large a message to be read)…
+      await client.publishAsync(topic, Buffer.alloc(payloadFilling(limit), 0x20), { qos: 1 });
+      // …one byte more ends the connection.
+      const gone = new Promise<void>((resolve) => client.once('close', () => resolve()));
+      client.publish(topic, Buffer.alloc(payloadFilling(limit + 1), 0x20), { qos: 1 });
+      await gone;
+    }
+  });
+
+  it('closes a connection whose packet length runs past four bytes (malformed)', async (t) => {
+    const cloud = await startTestCloud(t, sqliteTestDialect, { mqttPort: 0 });
+    const socket = tcpConnect(cloud.mqttPort!, '127.0.0.1');
+    const done = closed(socket);
+    let answered = false;
+    socket.on('data', () => (answered = true));
+    // MQTT 3.1.1 §2.2.3: at most four length bytes; the fourth has its continuation bit set.
+    socket.write(Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0x01]));
+    await done;
+    assert.equal(answered, false);
   });
 });
 
