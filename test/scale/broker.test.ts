@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import mqtt from 'mqtt';
-import { brokerSettings } from '../../src/cloud/link/broker.transport.ts';
+import { brokerSettings, connectToBroker } from '../../src/cloud/link/broker.transport.ts';
+import { MosquittoDynsec } from '../../src/cloud/link/mosquitto-dynsec.ts';
+import type { MintedDevice } from '../../src/cloud/services/registry.service.ts';
 import { deviceClientId, deviceTopic } from '../../src/core/link.protocol.ts';
 import { deriveLinkPassword } from '../../src/core/security-code.rules.ts';
 import type { SerialNumber } from '../../src/core/serial.rules.ts';
@@ -129,6 +131,50 @@ describe('external broker: the broker keeps devices to their own topics', () => 
   });
 });
 
+/** Mallory logs in with the victim's client id, three times: refused every time. */
+async function assertTakeoverRefused(
+  broker: TestBroker,
+  mallory: MintedDevice,
+  victim: MintedDevice,
+) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const takeover = mqtt.connectAsync(
+      broker.url,
+      {
+        protocolVersion: 4,
+        clientId: deviceClientId(victim.serialNumber),
+        username: mallory.serialNumber,
+        password: deriveLinkPassword(mallory.secret, mallory.serialNumber),
+        reconnectPeriod: 0,
+        connectTimeout: 5000,
+      },
+      false,
+    );
+    // MQTT 3.1.1 §3.2.2.3: Mosquitto answers a client id the login is not bound to with 5.
+    await assert.rejects(takeover, /Not authorized|Identifier rejected/i);
+  }
+}
+
+/** The victim's own connection, counting how often the broker dropped it. */
+async function holdLink(t: TestContext, broker: TestBroker, victim: MintedDevice) {
+  const client = await connect(
+    broker.url,
+    victim.serialNumber,
+    deriveLinkPassword(victim.secret, victim.serialNumber),
+  );
+  t.after(() => client.endAsync(true));
+  const held = { client, dropped: 0 };
+  client.on('close', () => held.dropped++);
+  return held;
+}
+
+async function assertStillLinked(held: Awaited<ReturnType<typeof holdLink>>, serial: string) {
+  // A round trip after the attempts: had one taken over, the victim would be gone by now.
+  await held.client.publishAsync(deviceTopic(serial, 'presence'), '{"online":true}', { qos: 1 });
+  assert.equal(held.dropped, 0, 'the victim kept its connection');
+  assert.equal(held.client.connected, true);
+}
+
 describe('external broker: client ids', () => {
   it('refuses a device logging in with another device’s client id, and the victim stays linked', async (t) => {
     const broker = await startTestBroker(t);
@@ -136,31 +182,9 @@ describe('external broker: client ids', () => {
     const [mallory, victim] = await mintDevices(cloud, 2);
     await provisioned(cloud, mallory!.serialNumber);
     await provisioned(cloud, victim!.serialNumber);
-    const victimClient = await connect(
-      broker.url,
-      victim!.serialNumber,
-      deriveLinkPassword(victim!.secret, victim!.serialNumber),
-    );
-    t.after(() => victimClient.endAsync(true));
-    let victimDropped = 0;
-    victimClient.on('close', () => victimDropped++);
+    const held = await holdLink(t, broker, victim!);
 
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const takeover = mqtt.connectAsync(
-        broker.url,
-        {
-          protocolVersion: 4,
-          clientId: deviceClientId(victim!.serialNumber),
-          username: mallory!.serialNumber,
-          password: deriveLinkPassword(mallory!.secret, mallory!.serialNumber),
-          reconnectPeriod: 0,
-          connectTimeout: 5000,
-        },
-        false,
-      );
-      // MQTT 3.1.1 §3.2.2.3: Mosquitto answers a client id the login is not bound to with 5.
-      await assert.rejects(takeover, /Not authorized|Identifier rejected/i);
-    }
+    await assertTakeoverRefused(broker, mallory!, victim!);
     // Mallory's own client id still works: what was refused was the id, not the login.
     const own = await connect(
       broker.url,
@@ -168,15 +192,44 @@ describe('external broker: client ids', () => {
       deriveLinkPassword(mallory!.secret, mallory!.serialNumber),
     );
     await own.endAsync();
-    await victimClient.publishAsync(
-      deviceTopic(victim!.serialNumber, 'presence'),
-      '{"online":true}',
-      {
-        qos: 1,
-      },
+    await assertStillLinked(held, victim!.serialNumber);
+  });
+
+  it('binds logins made before client ids were bound once the nodes provision them again', async (t) => {
+    const broker = await startTestBroker(t);
+    const cloud = await brokerCloud(t, broker);
+    const [mallory, victim] = await mintDevices(cloud, 2);
+    await provisioned(cloud, mallory!.serialNumber);
+    await provisioned(cloud, victim!.serialNumber);
+    // As an earlier version left them: logins without a client id.
+    const admin = await connectToBroker(brokerSettings(broker.adminUrl), 'test-admin');
+    t.after(() => admin.endAsync(true));
+    await new MosquittoDynsec(admin).run(
+      [mallory!, victim!].map((device) => ({
+        command: 'setClientId',
+        username: device.serialNumber,
+      })),
     );
-    assert.equal(victimDropped, 0, 'the victim kept its connection');
-    assert.equal(victimClient.connected, true);
+    const unbound = await mqtt.connectAsync(
+      broker.url,
+      {
+        protocolVersion: 4,
+        clientId: deviceClientId(victim!.serialNumber),
+        username: mallory!.serialNumber,
+        password: deriveLinkPassword(mallory!.secret, mallory!.serialNumber),
+        reconnectPeriod: 0,
+      },
+      false,
+    );
+    await unbound.endAsync();
+
+    // What migration 0004_mqtt_bind_client_ids does: the nodes provision every login again.
+    await cloud.store.db.deleteFrom('broker_accounts').execute();
+    await provisioned(cloud, mallory!.serialNumber);
+    await provisioned(cloud, victim!.serialNumber);
+    const held = await holdLink(t, broker, victim!);
+    await assertTakeoverRefused(broker, mallory!, victim!);
+    await assertStillLinked(held, victim!.serialNumber);
   });
 });
 
