@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
@@ -16,7 +18,7 @@ import { startTestCloud } from '../helpers/cloud.ts';
 import { sqliteTestDialect, testDialects } from '../helpers/databases.ts';
 import { startLinkedEmulator } from '../helpers/emulators.ts';
 import { mintDevices } from '../helpers/factories.ts';
-import { freePort } from '../helpers/processes.ts';
+import { cliPath, freePort } from '../helpers/processes.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const MiB = 1024 * 1024;
@@ -282,3 +284,23 @@ for (const dialect of testDialects) {
     });
   });
 }
+
+describe('device link hardening: the serve flags', () => {
+  const serve = async (args: string[]) => {
+    try {
+      await promisify(execFile)(process.execPath, [cliPath, 'serve', ...args]);
+      return { code: 0, stderr: '' };
+    } catch (error) {
+      return error as { code: number; stderr: string };
+    }
+  };
+
+  it('explains a packet limit below the link’s largest message, and the embedded broker’s limits given with --broker, and exits 2', async () => {
+    const small = await serve(['--mqtt-max-packet-bytes', '1024']);
+    assert.equal(small.code, 2);
+    assert.match(small.stderr, /--mqtt-max-packet-bytes must be a whole number from 17408/);
+    const external = await serve(['--broker', 'mqtt://a:b@127.0.0.1:1', '--mqtt-max-pending', '5']);
+    assert.equal(external.code, 2);
+    assert.match(external.stderr, /--mqtt-max-pending is for the embedded broker/);
+  });
+});
