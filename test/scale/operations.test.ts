@@ -94,7 +94,12 @@ describe('migrations from several nodes at once', () => {
       }>`select name from kysely_migration order by name`.execute(stores[0]!.db);
       assert.deepEqual(
         rows.map((row) => row.name),
-        ['0001_initial', '0002_broker_accounts', '0003_claim_function'],
+        [
+          '0001_initial',
+          '0002_broker_accounts',
+          '0003_claim_function',
+          '0004_mqtt_bind_client_ids',
+        ],
       );
       for (const store of stores) assert.equal(await store.ping(), true);
     } finally {
