@@ -138,7 +138,19 @@ export async function startEmbeddedTransport(
   });
 
   // A connection over the bound of not-logged-in ones is refused before it costs anything.
-  const admitting = () => pending.size < maxPendingLogins;
+  // Logged once per episode, not per connection: a flood would otherwise flood the log too.
+  let refusing = false;
+  const admitting = (remote: string | undefined) => {
+    const full = pending.size >= maxPendingLogins;
+    if (full && !refusing) {
+      log.warn(
+        { remote, maxPendingLogins },
+        'device link: refusing connections, too many have not logged in yet',
+      );
+    }
+    refusing = full;
+    return !full;
+  };
   const admit = (connection: Duplex, remote: string | undefined) => {
     const guarded = limitPacketSize(connection, maxPacketBytes, (violation) =>
       log.warn(
@@ -165,11 +177,7 @@ export async function startEmbeddedTransport(
       socket.destroy();
       return;
     }
-    if (!admitting()) {
-      log.warn(
-        { remote: request.socket.remoteAddress },
-        'device link refused: too many pending logins',
-      );
+    if (!admitting(request.socket.remoteAddress)) {
       socket.end(
         'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
       );
@@ -192,8 +200,7 @@ export async function startEmbeddedTransport(
   let tcpPort: number | null = null;
   if (options.mqttPort !== undefined) {
     const server = createServer((socket) => {
-      if (!admitting()) {
-        log.warn({ remote: socket.remoteAddress }, 'device link refused: too many pending logins');
+      if (!admitting(socket.remoteAddress)) {
         socket.destroy();
         return;
       }
