@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { startCloud } from '../cloud/cloud.ts';
+import { defaultLoginLimits, type LoginLimits } from '../cloud/services/login-throttle.service.ts';
 import { intOption, parseCommandArgs, UsageError, type Command } from './command.ts';
 
 const usage = `Usage: latchkey serve [options]
@@ -22,6 +23,17 @@ Options:
                      for the per-address rate limit and the audit from the last entry the
                      proxy added to X-Forwarded-For, instead of every client counting as
                      the proxy's address
+  --login-failures-per-address N
+                     Failed sign-ins one address may make in 15 minutes (default 10)
+  --login-failures-per-account-address N
+                     Failed sign-ins for one account from one address in 15 minutes
+                     (default 5); a successful sign-in forgets them
+  --login-failures-per-account N
+                     Failed sign-ins for one account from all addresses in 15 minutes
+                     (default 20); above it only addresses that have not failed on the
+                     account may still try, so a guesser cannot lock its owner out
+  --registrations-per-address N
+                     Registrations one address may attempt in an hour (default 30)
   -h, --help         Show this help
 
 Environment:
@@ -32,6 +44,21 @@ Environment:
 
 On SIGTERM or SIGINT the node stops accepting connections, finishes the requests in flight,
 then closes the device link and the database.`;
+
+/** The brute-force limits of sign-in and registration; the windows stay at their defaults. */
+function loginLimitsFrom(args: Record<string, string | boolean | undefined>): LoginLimits {
+  const count = (name: string, policy: { max: number; windowMs: number }) => ({
+    ...policy,
+    max: intOption(args[name] as string | undefined, name, policy.max, { min: 1, max: 1_000_000 }),
+  });
+  const d = defaultLoginLimits;
+  return {
+    perAddress: count('login-failures-per-address', d.perAddress),
+    perPair: count('login-failures-per-account-address', d.perPair),
+    perAccount: count('login-failures-per-account', d.perAccount),
+    registrationsPerAddress: count('registrations-per-address', d.registrationsPerAddress),
+  };
+}
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -46,6 +73,10 @@ export const serveCommand: Command = {
       broker: { type: 'string' },
       'mqtt-port': { type: 'string' },
       'trust-proxy': { type: 'boolean' },
+      'login-failures-per-address': { type: 'string' },
+      'login-failures-per-account-address': { type: 'string' },
+      'login-failures-per-account': { type: 'string' },
+      'registrations-per-address': { type: 'string' },
     });
     if (args.broker !== undefined && args['mqtt-port'] !== undefined) {
       throw new UsageError(
@@ -66,6 +97,7 @@ export const serveCommand: Command = {
       brokerUrl: args.broker,
       host: args.host ?? '0.0.0.0',
       trustProxy: args['trust-proxy'] ?? false,
+      loginLimits: loginLimitsFrom(args),
       logger: { level: process.env.LOG_LEVEL ?? 'info' },
     });
     const devicesLink =

@@ -178,12 +178,14 @@ for (const dialect of testDialects) {
       const clock = new TestClock();
       const cloud = await startTestCloud(t, dialect, { clock, trustProxy: true });
       const client = new ApiClient(cloud.url);
-      const register = (address: string) =>
+      const register = (address: string, password = 'correct horse battery staple') =>
         client.post(
           '/api/auth/register',
-          { email: uniqueEmail('flood'), password: 'correct horse battery staple', name: 'Flood' },
+          { email: uniqueEmail('flood'), password, name: 'Flood' },
           { headers: { 'x-forwarded-for': address } },
         );
+      // A password refused as too weak is bad input: it is not counted.
+      assertErrorBody(await register('203.0.113.50', 'password'), 400, 'PASSWORD_TOO_WEAK');
       for (let i = 0; i < 30; i++) {
         const answer = await register('203.0.113.50');
         assert.equal(answer.status, 201, answer.text);

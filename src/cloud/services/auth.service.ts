@@ -72,7 +72,6 @@ export function createAuthService(deps: AuthServiceDeps) {
       input: { email: string; password: string; name: string; companyName?: string },
       address: string,
     ) {
-      await deps.throttle.admitRegistration(address);
       const email = input.email.trim().toLowerCase();
       const strength = checkAccountPassword(input.password, email);
       if (!strength.ok) {
@@ -81,6 +80,8 @@ export function createAuthService(deps: AuthServiceDeps) {
           fields: [{ field: 'password', message: strength.message }],
         });
       }
+      // Counted from here on, EMAIL_TAKEN too: it tells whether an address has an account.
+      await deps.throttle.admitRegistration(address);
       if (await usersRepo(store.db).findByEmail(email)) throw new LatchkeyError('EMAIL_TAKEN');
       const passwordHash = await hash(input.password, ARGON2);
       const now = iso(clock.now());
