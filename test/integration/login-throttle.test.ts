@@ -160,6 +160,26 @@ for (const dialect of testDialects) {
       });
     });
 
+    it('counts the addresses of one IPv6 /64 network as one address', async (t) => {
+      const cloud = await startTestCloud(t, dialect, { clock: new TestClock(), trustProxy: true });
+      const client = new ApiClient(cloud.url);
+      for (let i = 0; i < 10; i++) {
+        const answer = await loginFrom(client, uniqueEmail(), 'wrong', `2001:db8:1:2::${i + 1}`);
+        assertErrorBody(answer, 401, 'INVALID_CREDENTIALS');
+      }
+      assertThrottled(
+        await loginFrom(client, uniqueEmail(), 'wrong', '2001:db8:1:2:ffff::1'),
+        'TOO_MANY_LOGIN_ATTEMPTS',
+        15 * 60,
+      );
+      // The next network is someone else.
+      assertErrorBody(
+        await loginFrom(client, uniqueEmail(), 'wrong', '2001:db8:1:3::1'),
+        401,
+        'INVALID_CREDENTIALS',
+      );
+    });
+
     it('counts parallel guesses one after the other: no more than the limit get through', async (t) => {
       const cloud = await startTestCloud(t, dialect, { trustProxy: true });
       const owner = await registerAccount(cloud);

@@ -1,3 +1,4 @@
+import { throttleKeyOf } from '../../core/client-address.rules.ts';
 import { LatchkeyError } from '../../core/errors.ts';
 import { loginAttemptsRepo, type AttemptFilter } from '../store/repos/login-attempts.repo.ts';
 import type { Executor } from '../store/schema.ts';
@@ -82,7 +83,8 @@ export function createLoginThrottle(deps: LoginThrottleDeps) {
      * tell which) from `address` and records it as failed, or throws TOO_MANY_LOGIN_ATTEMPTS
      * with the wait. `succeeded` takes the record back when the password was right.
      */
-    async admitLogin(account: string, address: string): Promise<void> {
+    async admitLogin(account: string, clientAddress: string): Promise<void> {
+      const address = throttleKeyOf(clientAddress);
       await store.transaction(async (trx) => {
         const repo = loginAttemptsRepo(trx, store.dialect);
         await repo.lock({ address, account });
@@ -103,11 +105,12 @@ export function createLoginThrottle(deps: LoginThrottleDeps) {
     },
 
     /** The right password: the pair's failures, this attempt's among them, are forgotten. */
-    succeeded: (account: string, address: string) =>
-      loginAttemptsRepo(store.db, store.dialect).clearPair(account, address),
+    succeeded: (account: string, clientAddress: string) =>
+      loginAttemptsRepo(store.db, store.dialect).clearPair(account, throttleKeyOf(clientAddress)),
 
     /** Admits and records one registration from `address`, or throws TOO_MANY_REGISTRATIONS. */
-    async admitRegistration(address: string): Promise<void> {
+    async admitRegistration(clientAddress: string): Promise<void> {
+      const address = throttleKeyOf(clientAddress);
       await store.transaction(async (trx) => {
         const repo = loginAttemptsRepo(trx, store.dialect);
         await repo.lock({ address });
