@@ -5,6 +5,7 @@ import {
   DEFAULT_MAX_PENDING_LOGINS,
 } from '../cloud/link/embedded.transport.ts';
 import { DEFAULT_PACKET_LIMIT_BYTES, MIN_PACKET_LIMIT_BYTES } from '../core/link.framing.ts';
+import { defaultLoginLimits, type LoginLimits } from '../cloud/services/login-throttle.service.ts';
 import { intOption, parseCommandArgs, UsageError, type Command } from './command.ts';
 
 const usage = `Usage: latchkey serve [options]
@@ -36,6 +37,17 @@ Options:
                      for the per-address rate limit and the audit from the last entry the
                      proxy added to X-Forwarded-For, instead of every client counting as
                      the proxy's address
+  --login-failures-per-address N
+                     Failed sign-ins one address may make in 15 minutes (default 10)
+  --login-failures-per-account-address N
+                     Failed sign-ins for one account from one address in 15 minutes
+                     (default 5); a successful sign-in forgets them
+  --login-failures-per-account N
+                     Failed sign-ins for one account from all addresses in 15 minutes
+                     (default 20); above it only addresses that have not failed on the
+                     account may still try, so a guesser cannot lock its owner out
+  --registrations-per-address N
+                     Registrations one address may attempt in an hour (default 30)
   -h, --help         Show this help
 
 Environment:
@@ -46,6 +58,21 @@ Environment:
 
 On SIGTERM or SIGINT the node stops accepting connections, finishes the requests in flight,
 then closes the device link and the database.`;
+
+/** The brute-force limits of sign-in and registration; the windows stay at their defaults. */
+function loginLimitsFrom(args: Record<string, string | boolean | undefined>): LoginLimits {
+  const count = (name: string, policy: { max: number; windowMs: number }) => ({
+    ...policy,
+    max: intOption(args[name] as string | undefined, name, policy.max, { min: 1, max: 1_000_000 }),
+  });
+  const d = defaultLoginLimits;
+  return {
+    perAddress: count('login-failures-per-address', d.perAddress),
+    perPair: count('login-failures-per-account-address', d.perPair),
+    perAccount: count('login-failures-per-account', d.perAccount),
+    registrationsPerAddress: count('registrations-per-address', d.registrationsPerAddress),
+  };
+}
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -63,6 +90,10 @@ export const serveCommand: Command = {
       'mqtt-login-timeout': { type: 'string' },
       'mqtt-max-pending': { type: 'string' },
       'trust-proxy': { type: 'boolean' },
+      'login-failures-per-address': { type: 'string' },
+      'login-failures-per-account-address': { type: 'string' },
+      'login-failures-per-account': { type: 'string' },
+      'registrations-per-address': { type: 'string' },
     });
     const embeddedOnly = [
       'mqtt-port',
@@ -114,6 +145,7 @@ export const serveCommand: Command = {
       brokerUrl: args.broker,
       host: args.host ?? '0.0.0.0',
       trustProxy: args['trust-proxy'] ?? false,
+      loginLimits: loginLimitsFrom(args),
       logger: { level: process.env.LOG_LEVEL ?? 'info' },
     });
     const devicesLink =

@@ -10,6 +10,7 @@ import { loadMasterKey } from './secrets/master-key.ts';
 import { deriveKey, SecretBox } from './secrets/secret-box.ts';
 import { systemClock, type Clock } from './services/clock.ts';
 import { CloudEventBus } from './services/events.ts';
+import { defaultLoginLimits, type LoginLimits } from './services/login-throttle.service.ts';
 import { defaultClaimLimits, type RateLimitPolicy } from './services/rate-limit.ts';
 import { createServices, type Services } from './services/services.ts';
 import { openStore, type Store } from './store/store.ts';
@@ -35,6 +36,8 @@ export interface CloudOptions {
   commandTimeoutMs?: number;
   clock?: Clock;
   claimLimits?: RateLimitPolicy;
+  /** Brute-force limits of sign-in and registration; each one given replaces its default. */
+  loginLimits?: Partial<LoginLimits>;
   sessionTtlMs?: number;
   /** Behind one reverse proxy: the client address comes from X-Forwarded-For (http/app.ts). */
   trustProxy?: boolean;
@@ -55,7 +58,10 @@ export interface RunningCloud {
 
 /** Opens the store and the services of a cloud node (no network). */
 export async function openCloud(
-  options: Pick<CloudOptions, 'dataDir' | 'databaseUrl' | 'clock' | 'claimLimits' | 'sessionTtlMs'>,
+  options: Pick<
+    CloudOptions,
+    'dataDir' | 'databaseUrl' | 'clock' | 'claimLimits' | 'loginLimits' | 'sessionTtlMs'
+  >,
 ) {
   const masterKey = loadMasterKey(options.dataDir);
   const store = await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl });
@@ -68,6 +74,7 @@ export async function openCloud(
     csrfKey: deriveKey(masterKey, 'csrf'),
     sessionTtlMs: options.sessionTtlMs ?? 12 * 60 * 60_000,
     claimLimits: options.claimLimits ?? defaultClaimLimits,
+    loginLimits: { ...defaultLoginLimits, ...options.loginLimits },
   });
   return { store, events, services };
 }

@@ -103,6 +103,25 @@ export const errorCatalog = {
       'Check the serial number and the current security code on the device before the next attempt.',
     ],
   },
+  TOO_MANY_LOGIN_ATTEMPTS: {
+    status: 429,
+    message: 'Too many failed sign-ins. Try again later.',
+    cause:
+      'Several sign-ins failed in a short time from this address, or for this e-mail address from this address.',
+    hints: [
+      'Wait for the time given in the Retry-After header before trying again.',
+      'If you forgot your password, ask an administrator of your company for help instead of guessing.',
+    ],
+  },
+  TOO_MANY_REGISTRATIONS: {
+    status: 429,
+    message: 'Too many accounts were created from this address. Try again later.',
+    cause: 'This address has tried to create many accounts in a short time.',
+    hints: [
+      'Wait for the time given in the Retry-After header before trying again.',
+      'Behind a shared proxy, ask the operator to run the cloud with --trust-proxy.',
+    ],
+  },
   SERIAL_NOT_FOUND: {
     status: 404,
     message: 'The Serial Number does not exist',

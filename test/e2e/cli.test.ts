@@ -101,6 +101,24 @@ describe('latchkey fleet', () => {
   });
 });
 
+describe('latchkey serve', () => {
+  it('explains a brute-force limit that is not a whole number from 1 and exits 2', async (t) => {
+    const dir = tempFolder(t);
+    const zero = await latchkey(
+      ['serve', '--data', 'data', '--login-failures-per-address', '0'],
+      dir,
+    );
+    assert.equal(zero.code, 2);
+    assert.match(zero.stderr, /--login-failures-per-address must be a whole number from 1/);
+    const words = await latchkey(
+      ['serve', '--data', 'data', '--registrations-per-address', 'ten'],
+      dir,
+    );
+    assert.equal(words.code, 2);
+    assert.match(words.stderr, /--registrations-per-address must be a whole number from 1/);
+  });
+});
+
 describe('latchkey --help', () => {
   it('lists the commands and gives each one its own help', async (t) => {
     const dir = tempFolder(t);

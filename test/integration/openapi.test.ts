@@ -8,8 +8,8 @@ import { ApiClient } from '../helpers/http.ts';
 
 /** DESIGN.md "Cloud REST API", every route with the answers it must document. */
 const EXPECTED: Record<string, number[]> = {
-  'POST /api/auth/register': [201, 400, 409],
-  'POST /api/auth/login': [200, 400, 401],
+  'POST /api/auth/register': [201, 400, 409, 429],
+  'POST /api/auth/login': [200, 400, 401, 429],
   'POST /api/auth/logout': [204, 401, 403],
   'GET /api/me': [200, 401],
   'POST /api/tokens': [201, 400, 401, 403],

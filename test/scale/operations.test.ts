@@ -99,6 +99,7 @@ describe('migrations from several nodes at once', () => {
           '0002_broker_accounts',
           '0003_claim_function',
           '0004_mqtt_bind_client_ids',
+          '0005_login_attempts',
         ],
       );
       for (const store of stores) assert.equal(await store.ping(), true);

@@ -7,6 +7,7 @@ import { credentialsRepo } from '../store/repos/sessions.repo.ts';
 import { usersRepo } from '../store/repos/users.repo.ts';
 import type { Store } from '../store/store.ts';
 import { iso, type Clock } from './clock.ts';
+import type { LoginThrottle } from './login-throttle.service.ts';
 import { csrfTokenFor, hashToken, newToken, safeEqual } from './tokens.ts';
 
 // OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, 1 lane.
@@ -23,6 +24,7 @@ export interface AuthServiceDeps {
   clock: Clock;
   csrfKey: Buffer;
   sessionTtlMs: number;
+  throttle: LoginThrottle;
 }
 
 export interface SessionGrant {
@@ -65,7 +67,11 @@ export function createAuthService(deps: AuthServiceDeps) {
   }
 
   return {
-    async register(input: { email: string; password: string; name: string; companyName?: string }) {
+    /** `address` is the client's (trust-proxy aware); registrations are limited per address. */
+    async register(
+      input: { email: string; password: string; name: string; companyName?: string },
+      address: string,
+    ) {
       const email = input.email.trim().toLowerCase();
       const strength = checkAccountPassword(input.password, email);
       if (!strength.ok) {
@@ -74,6 +80,8 @@ export function createAuthService(deps: AuthServiceDeps) {
           fields: [{ field: 'password', message: strength.message }],
         });
       }
+      // Counted from here on, EMAIL_TAKEN too: it tells whether an address has an account.
+      await deps.throttle.admitRegistration(address);
       if (await usersRepo(store.db).findByEmail(email)) throw new LatchkeyError('EMAIL_TAKEN');
       const passwordHash = await hash(input.password, ARGON2);
       const now = iso(clock.now());
@@ -113,10 +121,14 @@ export function createAuthService(deps: AuthServiceDeps) {
       };
     },
 
-    async login(input: { email: string; password: string }) {
-      const user = await usersRepo(store.db).findByEmail(input.email.trim().toLowerCase());
+    /** Throttled per address, account and pair before the password is checked (issue 14). */
+    async login(input: { email: string; password: string }, address: string) {
+      const email = input.email.trim().toLowerCase();
+      await deps.throttle.admitLogin(email, address);
+      const user = await usersRepo(store.db).findByEmail(email);
       const valid = await verify(user?.password_hash ?? (await dummyHash), input.password);
       if (!user || !valid) throw new LatchkeyError('INVALID_CREDENTIALS');
+      await deps.throttle.succeeded(email, address);
       return { user: publicUser(user), session: await openSession(user.id) };
     },
 

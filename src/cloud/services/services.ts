@@ -6,6 +6,7 @@ import { createClaimService } from './claim.service.ts';
 import type { Clock } from './clock.ts';
 import { createDeviceLinkService } from './device-link.service.ts';
 import type { CloudEventBus } from './events.ts';
+import { createLoginThrottle, type LoginLimits } from './login-throttle.service.ts';
 import { createNotificationsService } from './notifications.service.ts';
 import type { RateLimitPolicy } from './rate-limit.ts';
 import { createRegistryService } from './registry.service.ts';
@@ -20,6 +21,7 @@ export interface ServiceDeps {
   csrfKey: Buffer;
   sessionTtlMs: number;
   claimLimits: RateLimitPolicy;
+  loginLimits: LoginLimits;
 }
 
 /**
@@ -36,6 +38,7 @@ export function createServices(deps: ServiceDeps) {
       clock,
       csrfKey: deps.csrfKey,
       sessionTtlMs: deps.sessionTtlMs,
+      throttle: createLoginThrottle({ store, clock, limits: deps.loginLimits }),
     }),
     sites: createSitesService({ store, clock }),
     claims: createClaimService({

@@ -165,6 +165,40 @@ const mqttBindClientIds: Migration = {
   },
 };
 
+/**
+ * Sign-in failures and registrations per client address (issue 14): the login throttle counts
+ * them here, so every node of a cluster sees the same counts.
+ */
+function loginAttempts(dialect: StoreDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('login_attempts')
+        .addColumn('id', dialect.autoIncrementType, (c) => dialect.autoIncrementColumn(c))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('address', 'text', (c) => c.notNull())
+        .addColumn('account', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('login_attempts_address')
+        .on('login_attempts')
+        .columns(['kind', 'address', 'created_at'])
+        .execute();
+      await db.schema
+        .createIndex('login_attempts_account')
+        .on('login_attempts')
+        .columns(['kind', 'account', 'created_at'])
+        .execute();
+      await db.schema
+        .createIndex('login_attempts_created')
+        .on('login_attempts')
+        .column('created_at')
+        .execute();
+    },
+  };
+}
+
 /** Migrations in order; names sort in the order they run. */
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -173,6 +207,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       '0002_broker_accounts': brokerAccounts,
       '0003_claim_function': claimFunction(dialect),
       '0004_mqtt_bind_client_ids': mqttBindClientIds,
+      '0005_login_attempts': loginAttempts(dialect),
     }),
   };
 }

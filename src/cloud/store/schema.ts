@@ -106,6 +106,18 @@ export interface AttemptFailuresTable {
 }
 
 /**
+ * One failed sign-in (kind "login", account = the e-mail address as typed, normalised) or one
+ * registration (kind "register", account null) from a client address (issue 14).
+ */
+export interface LoginAttemptsTable {
+  id: Generated<number>;
+  kind: 'login' | 'register';
+  address: string;
+  account: string | null;
+  created_at: string;
+}
+
+/**
  * Which devices have a login on which external MQTT broker (issue 8): the cloud provisions
  * each device once per broker and remembers it here, so every node can reconcile cheaply.
  */
@@ -129,6 +141,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   attempt_failures: AttemptFailuresTable;
   broker_accounts: BrokerAccountsTable;
+  login_attempts: LoginAttemptsTable;
 }
 
 /** A connection or an open transaction; repositories work on either. */

@@ -41,11 +41,11 @@ export function authRoutes(
             name: NameField,
             companyName: NameField.optional(),
           }),
-          response: { 201: SessionBody, ...errorResponses(400, 409, 413, 415) },
+          response: { 201: SessionBody, ...errorResponses(400, 409, 413, 415, 429) },
         },
       },
       async (request, reply) => {
-        const result = await auth.register(request.body);
+        const result = await auth.register(request.body, request.ip);
         setSessionCookie(reply, result.session, options.secureCookies);
         return reply.status(201).send({
           user: result.user,
@@ -63,11 +63,11 @@ export function authRoutes(
           tags: ['auth'],
           summary: 'Sign in; sets the session cookie.',
           body: z.strictObject({ email: z.string().max(254), password: z.string().max(256) }),
-          response: { 200: SessionBody, ...errorResponses(400, 401, 413, 415) },
+          response: { 200: SessionBody, ...errorResponses(400, 401, 413, 415, 429) },
         },
       },
       async (request, reply) => {
-        const result = await auth.login(request.body);
+        const result = await auth.login(request.body, request.ip);
         setSessionCookie(reply, result.session, options.secureCookies);
         return { user: result.user, csrfToken: result.session.csrfToken };
       },
