@@ -154,6 +154,18 @@ function claimFunction(dialect: StoreDialect): Migration {
   };
 }
 
+/** The master key's check value (issue 14): one row, written by the first node to start. */
+const masterKeyCheck: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('master_key_check')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('check_value', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** Migrations in order; names sort in the order they run. */
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -161,6 +173,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       '0001_initial': initial(dialect),
       '0002_broker_accounts': brokerAccounts,
       '0003_claim_function': claimFunction(dialect),
+      '0004_keys_master_key_check': masterKeyCheck,
     }),
   };
 }
