@@ -18,7 +18,7 @@ export const PRIVATE_FILE = 0o600;
 /** Creates `folder` (and missing parents) owner-only, and tightens it if it exists. */
 export function ensurePrivateFolder(folder: string): void {
   mkdirSync(folder, { recursive: true, mode: PRIVATE_FOLDER });
-  chmodSync(folder, PRIVATE_FOLDER);
+  chmodIfLoose(folder, PRIVATE_FOLDER);
 }
 
 /**
@@ -27,20 +27,25 @@ export function ensurePrivateFolder(folder: string): void {
  */
 export function tightenDataFolder(folder: string): void {
   if (!existsSync(folder)) return;
-  chmodSync(folder, PRIVATE_FOLDER);
+  chmodIfLoose(folder, PRIVATE_FOLDER);
   for (const name of readdirSync(folder)) {
     const path = join(folder, name);
-    if (lstatSync(path).isFile()) chmodSync(path, PRIVATE_FILE);
+    if (lstatSync(path).isFile()) chmodIfLoose(path, PRIVATE_FILE);
   }
+}
+
+/** Only when needed: a folder already private on a read-only mount must not fail the start. */
+function chmodIfLoose(path: string, mode: number): void {
+  if ((lstatSync(path).mode & 0o777) !== mode) chmodSync(path, mode);
 }
 
 /** Creates `file` empty with mode 0600 unless it exists, and tightens it either way. */
 export function ensurePrivateFile(file: string): void {
   closeSync(openSync(file, 'a', PRIVATE_FILE));
-  chmodSync(file, PRIVATE_FILE);
+  chmodIfLoose(file, PRIVATE_FILE);
 }
 
 /** Tightens `file` to 0600 when it exists. */
 export function tightenFile(file: string): void {
-  if (existsSync(file)) chmodSync(file, PRIVATE_FILE);
+  if (existsSync(file)) chmodIfLoose(file, PRIVATE_FILE);
 }
