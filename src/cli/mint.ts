@@ -12,20 +12,24 @@ import { ProgressBar } from './progress.ts';
 const usage = `Usage: latchkey mint --count N --out DIR [options]
 
 Manufactures devices: registers N new devices in the cloud's registry and writes, per device,
-DIR/<serial>/identity.json (mode 0600, the device's own secret) and DIR/<serial>/certificate.pdf
-(the certificate of ownership with serial number, security code and a QR code).
+DIR/<serial>/identity.json (the device's own secret) and DIR/<serial>/certificate.pdf (the certificate of ownership
+with serial number, security code and a QR code), owner-only (files 0600, folders 0700).
 
 Options:
   --count N          How many devices (1 to 100000)
   --out DIR          Where to write the identity files and certificates
   --model NAME       Device model (default "${DEFAULT_MODEL}")
   --data DIR         The cloud's data folder (default ./data)
-  --database URL     postgres://… when the cloud runs on PostgreSQL
+  --database URL     postgres://… when the cloud runs on PostgreSQL; needs LATCHKEY_MASTER_KEY
+                     or --data with the cloud's master.key
   --broker URL       mqtt://user:password@host:port: also create the devices' logins on the
                      cloud's external broker now (else the cloud nodes do it within seconds)
   --no-certificate   Skip the PDF certificates (faster for large fleets)
   --json             Print a JSON array of {serialNumber, securityCode, model, identityFile}
-  -h, --help         Show this help`;
+  -h, --help         Show this help
+
+Environment:
+  LATCHKEY_MASTER_KEY  the cloud's master key; mint refuses a key the cloud was not started with`;
 
 export const mintCommand: Command = {
   name: 'mint',
@@ -48,6 +52,16 @@ export const mintCommand: Command = {
     const model = (args.model ?? DEFAULT_MODEL).trim();
     if (model === '' || model.length > 64) {
       throw new UsageError('--model must be 1 to 64 characters.');
+    }
+    // Without a key source, mint would create ./data/master.key: a key no node has (issue 14).
+    if (
+      args.database !== undefined &&
+      args.data === undefined &&
+      !process.env.LATCHKEY_MASTER_KEY
+    ) {
+      throw new UsageError(
+        'With --database, mint needs the master key of the cloud: set LATCHKEY_MASTER_KEY to the key every node uses, or give --data with the folder holding its master.key. Nothing was created.',
+      );
     }
     const outDir = resolve(args.out);
     const broker = args.broker === undefined ? null : brokerSettings(args.broker);

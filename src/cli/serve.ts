@@ -16,7 +16,8 @@ client of an external broker with --broker (several nodes on one PostgreSQL and 
 GET /healthz answers while the process lives, GET /readyz when database and broker answer.
 
 Options:
-  --data DIR         Data folder: SQLite database and master key (default ./data)
+  --data DIR         Data folder: SQLite database and master key (default ./data);
+                     made owner-only at start (folder 0700, its files 0600)
   --port N           HTTP port (default 8080, or $PORT)
   --host ADDR        Address to listen on (default 0.0.0.0)
   --database URL     postgres://… to use PostgreSQL instead of SQLite in the data folder
@@ -52,7 +53,8 @@ Options:
 
 Environment:
   LATCHKEY_MASTER_KEY  32-byte master key (64 hex digits); else <data>/master.key is created;
-                       every node of one cloud needs the same
+                       every node of one cloud needs the same: the database keeps a check
+                       value of it, and a node with another key refuses to start (exit 1)
   LATCHKEY_BROKER_USERNAME, LATCHKEY_BROKER_PASSWORD
                        the broker login when --broker carries none
 

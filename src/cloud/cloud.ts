@@ -6,7 +6,9 @@ import { brokerSettings, prepareBroker, startBrokerTransport } from './link/brok
 import { startEmbeddedTransport, type EmbeddedLimits } from './link/embedded.transport.ts';
 import { LinkBridge } from './link/link.bridge.ts';
 import type { LinkTransport } from './link/link.transport.ts';
-import { loadMasterKey } from './secrets/master-key.ts';
+import { tightenDataFolder } from './file-modes.ts';
+import { checkMasterKey } from './secrets/key-check.ts';
+import { findMasterKey } from './secrets/master-key.ts';
 import { deriveKey, SecretBox } from './secrets/secret-box.ts';
 import { systemClock, type Clock } from './services/clock.ts';
 import { CloudEventBus } from './services/events.ts';
@@ -56,19 +58,32 @@ export interface RunningCloud {
   close(): Promise<void>;
 }
 
-/** Opens the store and the services of a cloud node (no network). */
+/**
+ * Opens the store and the services of a cloud node (no network). Refuses (MasterKeyMismatchError)
+ * when the master key is not the one the database was started with.
+ */
 export async function openCloud(
   options: Pick<
     CloudOptions,
     'dataDir' | 'databaseUrl' | 'clock' | 'claimLimits' | 'loginLimits' | 'sessionTtlMs'
   >,
 ) {
-  const masterKey = loadMasterKey(options.dataDir);
+  const clock = options.clock ?? systemClock;
+  // Data folders from before issue 14 were 0755 with 0644 files.
+  tightenDataFolder(options.dataDir);
+  const source = findMasterKey(options.dataDir);
   const store = await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl });
+  let masterKey: Buffer;
+  try {
+    masterKey = await checkMasterKey(store, source, clock);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const events = new CloudEventBus();
   const services = createServices({
     store,
-    clock: options.clock ?? systemClock,
+    clock,
     events,
     deviceSecrets: new SecretBox(masterKey, 'device-secret'),
     csrfKey: deriveKey(masterKey, 'csrf'),

@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { ensurePrivateFolder, PRIVATE_FILE } from './file-modes.ts';
 
-/** Writes a file whole or not at all: temp file, fsync, rename, fsync of the folder. */
-export function writeFileAtomic(file: string, data: string | Buffer, mode = 0o644): void {
-  mkdirSync(dirname(file), { recursive: true });
+/**
+ * Writes a file whole or not at all: temp file, fsync, rename, fsync of the folder. Owner-only by
+ * default, its folder too: identities hold device secrets, certificates the security code.
+ */
+export function writeFileAtomic(file: string, data: string | Buffer, mode = PRIVATE_FILE): void {
+  ensurePrivateFolder(dirname(file));
   const temp = join(dirname(file), `.${randomBytes(6).toString('hex')}.tmp`);
   const fd = openSync(temp, 'wx', mode);
   try {
@@ -37,5 +41,5 @@ export function writeIdentityFile(
     null,
     2,
   );
-  writeFileAtomic(file, `${json}\n`, 0o600);
+  writeFileAtomic(file, `${json}\n`);
 }

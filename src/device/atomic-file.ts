@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, readdir, rename, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 const TEMP_MARKER = '.tmp-';
@@ -52,5 +52,19 @@ export async function removeStaleTempFiles(path: string): Promise<void> {
   const prefix = `.${basename(path)}${TEMP_MARKER}`;
   for (const name of await readdir(folder)) {
     if (name.startsWith(prefix)) await rm(join(folder, name), { force: true });
+  }
+}
+
+/**
+ * Creates the device's data folder owner-only (0700), or tightens one from before issue 14
+ * (0755 with 0644 files): the folder to 0700 and every regular file directly in it to 0600, the
+ * mode writeFileAtomic gives new files. Symbolic links are left alone.
+ */
+export async function ensurePrivateFolder(folder: string): Promise<void> {
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  await chmod(folder, 0o700);
+  for (const name of await readdir(folder)) {
+    const path = join(folder, name);
+    if ((await lstat(path)).isFile()) await chmod(path, 0o600);
   }
 }

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { ensurePrivateFolder } from './atomic-file.ts';
 import { AccountsService } from './accounts.service.ts';
 import { CameraService } from './camera.service.ts';
 import { ConfigStore } from './config.store.ts';
@@ -67,7 +67,7 @@ export class Device {
 
   static async open(options: { identityFile: string; dataDir: string }): Promise<Device> {
     const identity = await loadIdentity(options.identityFile);
-    await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+    await ensurePrivateFolder(options.dataDir);
     const protectedStore = await ProtectedStore.open(options.dataDir, identity);
     const events = new DeviceEvents();
     const config = await ConfigStore.open(options.dataDir, {

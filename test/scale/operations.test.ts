@@ -100,6 +100,7 @@ describe('migrations from several nodes at once', () => {
           '0003_claim_function',
           '0004_mqtt_bind_client_ids',
           '0005_login_attempts',
+          '0006_master_key_check',
         ],
       );
       for (const store of stores) assert.equal(await store.ping(), true);

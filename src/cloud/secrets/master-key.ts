@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
+  existsSync,
   fsyncSync,
   linkSync,
-  mkdirSync,
   openSync,
   readFileSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateFolder, tightenFile } from '../file-modes.ts';
 
 const FILE = 'master.key';
 
@@ -28,16 +29,48 @@ export function parseMasterKey(text: string, source: string): Buffer {
 }
 
 /**
- * The server's master key: LATCHKEY_MASTER_KEY when set (several nodes must share it), else
- * `<data>/master.key`, created once with mode 0600. The key is written whole to a temporary
- * file and then hard-linked into place, which fails if the file exists: two processes starting at
- * once agree on one key and nobody reads a half-written file.
+ * Where this node's master key comes from. `create` is set when there is none yet: it writes a
+ * new `<data>/master.key` and returns the key that ended up there. It is deferred so that a node
+ * whose database already belongs to a cloud with a key (secrets/key-check.ts) creates nothing.
  */
-export function loadMasterKey(dataDir: string, env: NodeJS.ProcessEnv = process.env): Buffer {
+export interface MasterKeySource {
+  key: Buffer | null;
+  create: (() => Buffer) | null;
+  /** For messages: "LATCHKEY_MASTER_KEY" or the key file's path. */
+  origin: string;
+}
+
+/**
+ * The server's master key: LATCHKEY_MASTER_KEY when set (several nodes must share it), else
+ * `<data>/master.key`, to be created once (mode 0600) when missing.
+ */
+export function findMasterKey(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): MasterKeySource {
   const fromEnv = env.LATCHKEY_MASTER_KEY;
-  if (fromEnv) return parseMasterKey(fromEnv, 'LATCHKEY_MASTER_KEY');
-  mkdirSync(dataDir, { recursive: true });
+  if (fromEnv) {
+    return {
+      key: parseMasterKey(fromEnv, 'LATCHKEY_MASTER_KEY'),
+      create: null,
+      origin: 'LATCHKEY_MASTER_KEY',
+    };
+  }
   const file = join(dataDir, FILE);
+  if (existsSync(file)) {
+    tightenFile(file);
+    return { key: parseMasterKey(readFileSync(file, 'utf8'), file), create: null, origin: file };
+  }
+  return { key: null, create: () => createKeyFile(dataDir, file), origin: file };
+}
+
+/**
+ * Writes a new key whole to a temporary file and hard-links it into place, which fails if the
+ * file exists: two processes starting at once agree on one key and nobody reads a half-written
+ * file.
+ */
+function createKeyFile(dataDir: string, file: string): Buffer {
+  ensurePrivateFolder(dataDir);
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fd = openSync(temp, 'wx', 0o600);
   try {

@@ -199,6 +199,18 @@ function loginAttempts(dialect: StoreDialect): Migration {
   };
 }
 
+/** The master key's check value (issue 14): one row, written by the first node to start. */
+const masterKeyCheck: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('master_key_check')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('check_value', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** Migrations in order; names sort in the order they run. */
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -208,6 +220,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       '0003_claim_function': claimFunction(dialect),
       '0004_mqtt_bind_client_ids': mqttBindClientIds,
       '0005_login_attempts': loginAttempts(dialect),
+      '0006_master_key_check': masterKeyCheck,
     }),
   };
 }

@@ -128,6 +128,16 @@ export interface BrokerAccountsTable {
   provisioned_at: string;
 }
 
+/**
+ * A value derived from the master key (never the key itself), written by the first node to
+ * start: a node or `latchkey mint` with another key refuses to start (issue 14). One row.
+ */
+export interface MasterKeyCheckTable {
+  id: number;
+  check_value: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   companies: CompaniesTable;
@@ -142,6 +152,7 @@ export interface Database {
   attempt_failures: AttemptFailuresTable;
   broker_accounts: BrokerAccountsTable;
   login_attempts: LoginAttemptsTable;
+  master_key_check: MasterKeyCheckTable;
 }
 
 /** A connection or an open transaction; repositories work on either. */

@@ -1,11 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { StoreDialect } from '../dialect.ts';
 import type { Database } from '../schema.ts';
+import * as sqliteFiles from '../sqlite.files.ts';
 
 const STATEMENT_CACHE_SIZE = 256;
 
@@ -81,9 +80,10 @@ export function sqliteDialect(file: string): StoreDialect {
     name: 'sqlite',
     description: `SQLite at ${file}`,
     createKysely() {
-      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+      if (file !== ':memory:') sqliteFiles.beforeOpen(file);
       const database = new SqliteDatabase(file);
       database.pragma('journal_mode = WAL');
+      if (file !== ':memory:') sqliteFiles.afterOpen(file);
       // Another process (latchkey mint while serve runs) may hold the write lock briefly.
       database.pragma('busy_timeout = 5000');
       database.pragma('foreign_keys = ON');
