@@ -55,6 +55,7 @@ function addition(
       audit: [audit],
       notifications: [],
       recordsFailure: false,
+      failureNotice: null,
     },
   };
 }
@@ -70,7 +71,8 @@ async function decided(
   ]);
   return {
     expected: { serialNumber: serial, device: read!.device },
-    scopes: [
+    scopes: [{ scope: 'claim-account', key: who.account.user.id }],
+    failureScopes: [
       { scope: 'claim-account', key: who.account.user.id },
       { scope: 'claim-serial', key: serial },
     ],
@@ -193,6 +195,7 @@ describe('claims read and committed together (postgres)', () => {
       audit: [{ ...addition(who, serial).writes.audit[0]!, id: randomUUID(), outcome: 'refused' }],
       notifications: [],
       recordsFailure: true,
+      failureNotice: null,
     });
     const guesses = await Promise.all(
       [0, 1, 0].map((i) => decided(cloud, who, who.serials[i]!, refusal(who.serials[i]!))),

@@ -161,6 +161,8 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       '0001_initial': initial(dialect),
       '0002_broker_accounts': brokerAccounts,
       '0003_claim_function': claimFunction(dialect),
+      // The claim function again: limits per account and address only, the owner's notice.
+      '0004_claims_per_serial_notice': claimFunction(dialect),
     }),
   };
 }
