@@ -214,6 +214,33 @@ for (const dialect of testDialects) {
       assert.equal(await notices(), 2);
     });
 
+    it('tells the owner once when 12 strangers guess at the same moment', async (t) => {
+      const clock = new TestClock();
+      const cloud = await startTestCloud(t, dialect, { clock });
+      const [device, spare] = await mintDevices(cloud, 2);
+      const owner = await registerAccount(cloud, { name: 'Owner' });
+      const ownerSite = await createSite(owner.client);
+      await claim(owner.client, ownerSite.id, device!.serialNumber, device!.securityCode);
+      const strangers = await Promise.all(
+        Array.from({ length: 12 }, async (_, i) => {
+          const account = await registerAccount(cloud, {}, { localAddress: `127.0.3.${i + 1}` });
+          return { account, site: await createSite(account.client) };
+        }),
+      );
+
+      const answers = await Promise.all(
+        strangers.map(({ account, site }) =>
+          claim(account.client, site.id, device!.serialNumber, spare!.securityCode),
+        ),
+      );
+
+      for (const answer of answers) assertErrorBody(answer, 422, 'SECURITY_CODE_INVALID');
+      const notices = (await owner.client.get('/api/notifications?limit=100')).body.items.filter(
+        (n: { kind: string }) => n.kind === 'claim-failures',
+      );
+      assert.equal(notices.length, 1);
+    });
+
     it('holds the limit when 20 guesses arrive at once', async (t) => {
       const clock = new TestClock();
       const cloud = await startTestCloud(t, dialect, { clock });
