@@ -55,6 +55,7 @@ function addition(
       audit: [audit],
       notifications: [],
       recordsFailure: false,
+      failureNotice: null,
     },
   };
 }
@@ -70,7 +71,8 @@ async function decided(
   ]);
   return {
     expected: { serialNumber: serial, device: read!.device },
-    scopes: [
+    scopes: [{ scope: 'claim-account', key: who.account.user.id }],
+    failureScopes: [
       { scope: 'claim-account', key: who.account.user.id },
       { scope: 'claim-serial', key: serial },
     ],
@@ -193,6 +195,7 @@ describe('claims read and committed together (postgres)', () => {
       audit: [{ ...addition(who, serial).writes.audit[0]!, id: randomUUID(), outcome: 'refused' }],
       notifications: [],
       recordsFailure: true,
+      failureNotice: null,
     });
     const guesses = await Promise.all(
       [0, 1, 0].map((i) => decided(cloud, who, who.serials[i]!, refusal(who.serials[i]!))),
@@ -213,5 +216,70 @@ describe('claims read and committed together (postgres)', () => {
       { scope: 'claim-account', scope_key: who.account.user.id },
       { scope: 'claim-serial', scope_key: who.serials[1] },
     ]);
+  });
+
+  it("sends the owner's notice once, when the serial's failures reach the limit", async (t) => {
+    const cloud = await startTestCloud(t, postgresTestDialect);
+    const owner = await installer(cloud, 1);
+    const serial = owner.serials[0]!;
+    assert.deepEqual(
+      await claimsRepo(cloud.store.db, cloud.store.dialect).commitDecided([
+        await decided(cloud, owner, serial, addition(owner, serial).writes),
+      ]),
+      ['committed'],
+    );
+    const stranger = await installer(cloud, 1);
+    const guess = (): ClaimWrites => ({
+      ownership: null,
+      raiseGeneration: null,
+      audit: [],
+      notifications: [],
+      recordsFailure: true,
+      failureNotice: {
+        siteId: owner.site.id,
+        rows: [
+          {
+            id: randomUUID(),
+            user_id: owner.account.user.id,
+            kind: 'claim-failures',
+            title: 'wrong codes',
+            body: 'wrong codes',
+            site_id: owner.site.id,
+            serial_number: serial,
+            created_at: NOW,
+            read_at: null,
+          },
+        ],
+      },
+    });
+    const notices = async () =>
+      (
+        await cloud.store.db
+          .selectFrom('notifications')
+          .select('id')
+          .where('kind', '=', 'claim-failures')
+          .execute()
+      ).length;
+    const commitGuess = async () =>
+      claimsRepo(cloud.store.db, cloud.store.dialect).commitDecided([
+        await decided(cloud, stranger, serial, guess()),
+      ]);
+
+    // maxFailures 2: the first failure tells nobody, the second tells the owner, the third not again.
+    assert.deepEqual(await commitGuess(), ['committed']);
+    assert.equal(await notices(), 0);
+    assert.deepEqual(await commitGuess(), ['committed']);
+    assert.equal(await notices(), 1);
+    // The stranger's own account is now full, so its next guess is limited and writes nothing;
+    // another stranger's guess is not refused because of the serial's failures.
+    assert.deepEqual(await commitGuess(), ['limited']);
+    const other = await installer(cloud, 1);
+    assert.deepEqual(
+      await claimsRepo(cloud.store.db, cloud.store.dialect).commitDecided([
+        await decided(cloud, other, serial, guess()),
+      ]),
+      ['committed'],
+    );
+    assert.equal(await notices(), 1);
   });
 });

@@ -111,7 +111,7 @@ for (const dialect of testDialects) {
       assert.equal(ok.status, 201, ok.text);
     });
 
-    it('locks a serial number after 10 wrong or replaced codes from several accounts and addresses', async (t) => {
+    it("never refuses a right code because of strangers' wrong codes on the serial, and tells the owner once", async (t) => {
       const clock = new TestClock();
       const cloud = await startTestCloud(t, dialect, { clock });
       const [device, spare] = await mintDevices(cloud, 2);
@@ -122,57 +122,123 @@ for (const dialect of testDialects) {
         201,
       );
 
-      const invalid = await registerAccount(
-        cloud,
-        { name: 'Wrong' },
-        { localAddress: '127.0.0.7' },
-      );
-      const invalidSite = await createSite(invalid.client);
-      for (let i = 0; i < 5; i++) {
+      // Twelve wrong or replaced codes from six throwaway accounts on six addresses.
+      for (let i = 0; i < 6; i++) {
+        const stranger = await registerAccount(
+          cloud,
+          { name: `Stranger ${i}` },
+          { localAddress: `127.0.1.${i + 1}` },
+        );
+        const strangerSite = await createSite(stranger.client);
         const wrong = await claim(
-          invalid.client,
-          invalidSite.id,
+          stranger.client,
+          strangerSite.id,
           device!.serialNumber,
           spare!.securityCode,
         );
         assertErrorBody(wrong, 422, 'SECURITY_CODE_INVALID');
-      }
-      const replaced = await registerAccount(cloud, { name: 'Old' }, { localAddress: '127.0.0.8' });
-      const replacedSite = await createSite(replaced.client);
-      for (let i = 0; i < 5; i++) {
         const old = await claim(
-          replaced.client,
-          replacedSite.id,
+          stranger.client,
+          strangerSite.id,
           device!.serialNumber,
           codeFor(device!, i % 3),
         );
         assertErrorBody(old, 422, 'SECURITY_CODE_REPLACED');
       }
 
-      // A newcomer with the newest code, from a fresh address, must wait: the serial is locked.
+      // The owner's right code is answered on its merits, not 429.
+      assertErrorBody(
+        await claim(owner.client, ownerSite.id, device!.serialNumber, codeFor(device!, 3)),
+        409,
+        'ALREADY_IN_THIS_SITE',
+      );
+      // A newcomer with the newest code, from a clean account and address, moves the device.
       const newcomer = await registerAccount(cloud, { name: 'New' }, { localAddress: '127.0.0.9' });
       const newcomerSite = await createSite(newcomer.client);
-      assertTooMany(
-        await claim(newcomer.client, newcomerSite.id, device!.serialNumber, codeFor(device!, 4)),
-        900,
-      );
-      assert.equal(
-        (await cloud.store.db.selectFrom('ownerships').selectAll().executeTakeFirst())?.site_id,
-        ownerSite.id,
-      );
-      // Other serial numbers are not locked for the same people.
-      const spareClaim = await claim(
+      const moved = await claim(
         newcomer.client,
         newcomerSite.id,
-        spare!.serialNumber,
-        spare!.securityCode,
+        device!.serialNumber,
+        codeFor(device!, 4),
       );
-      assert.equal(spareClaim.status, 201, spareClaim.text);
-      // The owner still manages the device: deleting is not a claim.
-      const deleted = await owner.client.delete(
-        `/api/sites/${ownerSite.id}/devices/${device!.serialNumber}`,
+      assert.equal(moved.status, 201, moved.text);
+      assert.equal(moved.body.outcome, 'moved');
+
+      // Every failure is audited with the serial; the owner was told once, after the tenth.
+      const refused = await cloud.store.db
+        .selectFrom('audit_events')
+        .select('error_code')
+        .where('serial_number', '=', device!.serialNumber)
+        .where('outcome', '=', 'refused')
+        .where('error_code', 'in', ['SECURITY_CODE_INVALID', 'SECURITY_CODE_REPLACED'])
+        .execute();
+      assert.equal(refused.length, 12);
+      const notices = await owner.client.get('/api/notifications?limit=100');
+      const tried = notices.body.items.filter((n: { kind: string }) => n.kind === 'claim-failures');
+      assert.equal(tried.length, 1, JSON.stringify(notices.body.items));
+      assert.match(tried[0].title, /wrong security codes/);
+      assert.equal(tried[0].serialNumber, device!.serialNumber);
+    });
+
+    it('tells the owner only after 10 failures in a window, and again in a later window', async (t) => {
+      const clock = new TestClock();
+      const cloud = await startTestCloud(t, dialect, { clock });
+      const [device, spare] = await mintDevices(cloud, 2);
+      const owner = await registerAccount(cloud, { name: 'Owner' });
+      const ownerSite = await createSite(owner.client);
+      await claim(owner.client, ownerSite.id, device!.serialNumber, device!.securityCode);
+      const notices = async () =>
+        (await owner.client.get('/api/notifications?limit=100')).body.items.filter(
+          (n: { kind: string }) => n.kind === 'claim-failures',
+        ).length;
+      const strangers = await Promise.all(
+        Array.from({ length: 4 }, async (_, i) => {
+          const account = await registerAccount(cloud, {}, { localAddress: `127.0.2.${i + 1}` });
+          return { account, site: await createSite(account.client) };
+        }),
       );
-      assert.equal(deleted.status, 204, deleted.text);
+      const guess = (i: number) => {
+        const { account, site } = strangers[i % strangers.length]!;
+        return claim(account.client, site.id, device!.serialNumber, spare!.securityCode);
+      };
+
+      for (let i = 0; i < 9; i++) assertErrorBody(await guess(i), 422, 'SECURITY_CODE_INVALID');
+      assert.equal(await notices(), 0, 'nine failures are no notice yet');
+      assertErrorBody(await guess(9), 422, 'SECURITY_CODE_INVALID');
+      assert.equal(await notices(), 1);
+      // The window has passed: ten more are another attack, told again once.
+      clock.advance(16 * MINUTE);
+      for (let i = 0; i < 9; i++) await guess(i);
+      assert.equal(await notices(), 1);
+      await guess(9);
+      assert.equal(await notices(), 2);
+    });
+
+    it('tells the owner once when 12 strangers guess at the same moment', async (t) => {
+      const clock = new TestClock();
+      const cloud = await startTestCloud(t, dialect, { clock });
+      const [device, spare] = await mintDevices(cloud, 2);
+      const owner = await registerAccount(cloud, { name: 'Owner' });
+      const ownerSite = await createSite(owner.client);
+      await claim(owner.client, ownerSite.id, device!.serialNumber, device!.securityCode);
+      const strangers = await Promise.all(
+        Array.from({ length: 12 }, async (_, i) => {
+          const account = await registerAccount(cloud, {}, { localAddress: `127.0.3.${i + 1}` });
+          return { account, site: await createSite(account.client) };
+        }),
+      );
+
+      const answers = await Promise.all(
+        strangers.map(({ account, site }) =>
+          claim(account.client, site.id, device!.serialNumber, spare!.securityCode),
+        ),
+      );
+
+      for (const answer of answers) assertErrorBody(answer, 422, 'SECURITY_CODE_INVALID');
+      const notices = (await owner.client.get('/api/notifications?limit=100')).body.items.filter(
+        (n: { kind: string }) => n.kind === 'claim-failures',
+      );
+      assert.equal(notices.length, 1);
     });
 
     it('holds the limit when 20 guesses arrive at once', async (t) => {

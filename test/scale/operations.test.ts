@@ -101,6 +101,7 @@ describe('migrations from several nodes at once', () => {
           '0004_mqtt_bind_client_ids',
           '0005_login_attempts',
           '0006_master_key_check',
+          '0007_claims_per_serial_notice',
         ],
       );
       for (const store of stores) assert.equal(await store.ping(), true);

@@ -2,11 +2,15 @@ import { decideClaim } from '../../core/claim.rules.ts';
 import { LatchkeyError, type ErrorCode } from '../../core/errors.ts';
 import { matchSecurityCode, type SecurityCode } from '../../core/security-code.rules.ts';
 import type { SerialNumber } from '../../core/serial.rules.ts';
-import type { ClaimWrites } from '../store/repos/claims.repo.ts';
+import { FAILURE_NOTICE_KIND, type ClaimWrites } from '../store/repos/claims.repo.ts';
 import type { ClaimDevice } from '../store/repos/devices.repo.ts';
 import type { Actor } from './actor.ts';
 import { auditRow, type AuditEntry } from './audit.service.ts';
-import { movedAwayNotification, notificationRows } from './notifications.service.ts';
+import {
+  movedAwayNotification,
+  notificationRows,
+  type NotificationDraft,
+} from './notifications.service.ts';
 
 // Refusals that mean a wrong serial or code: only these count toward the rate limits, so that
 // guessing is throttled while "already added" answers (the code was right) never lock anyone out.
@@ -40,13 +44,29 @@ export interface ClaimInput {
   /** TOO_MANY_ATTEMPTS when a rate-limit scope was found full, else null. */
   limited: LatchkeyError | null;
   now: string;
-  /** The members of a company; asked only for a move (their notifications). */
+  /** The members of a company; asked for a move and for a wrong code on an owned device. */
   membersOf: (companyId: string) => Promise<string[]>;
 }
 
+/** What the owner reads when strangers keep presenting wrong codes for their device. */
+function failedAttemptsNotification(
+  serial: string,
+  site: { id: string; name: string },
+): NotificationDraft {
+  return {
+    kind: FAILURE_NOTICE_KIND,
+    title: `Someone tried to add your device ${serial} with wrong security codes`,
+    body: `Someone tried several times to add the device ${serial} of your site "${site.name}" to their account with wrong security codes. Nothing changed: the device stays in your site, and a security code cannot be guessed. If you gave the code to someone, check that they copied it correctly.`,
+    siteId: site.id,
+    serialNumber: serial,
+  };
+}
+
 /** A refusal's audit row, and its failure under each scope when it was a guess. */
-function refusal(input: ClaimInput, error: LatchkeyError) {
+async function refusal(input: ClaimInput, error: LatchkeyError) {
   const { request, site, now } = input;
+  const recordsFailure = GUESS_FAILURES.has(error.code);
+  const owner = input.device?.owner ?? null;
   const writes: ClaimWrites = {
     ownership: null,
     raiseGeneration: null,
@@ -65,7 +85,23 @@ function refusal(input: ClaimInput, error: LatchkeyError) {
       ),
     ],
     notifications: [],
-    recordsFailure: GUESS_FAILURES.has(error.code),
+    recordsFailure,
+    // Claim rules: the owner hears of wrong codes on their device once they add up in a window;
+    // whether they did is known only where the failures are counted, so the rows are prepared.
+    failureNotice:
+      recordsFailure && owner
+        ? {
+            siteId: owner.site_id,
+            rows: notificationRows(
+              await input.membersOf(owner.company_id),
+              failedAttemptsNotification(request.serialNumber, {
+                id: owner.site_id,
+                name: owner.site_name,
+              }),
+              now,
+            ),
+          }
+        : null,
   };
   return { result: { error } as ClaimResult, writes };
 }
@@ -184,6 +220,7 @@ export async function planClaim(
       decision.knownGeneration > device.known_generation ? decision.knownGeneration : null,
     ...records,
     recordsFailure: false,
+    failureNotice: null,
   };
   // A claim changes ownership, not the registry row it read.
   return { result: { outcome: decision.outcome, device }, writes };

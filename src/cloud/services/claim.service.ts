@@ -5,6 +5,7 @@ import { auditRepo } from '../store/repos/audit.repo.ts';
 import { companiesRepo } from '../store/repos/companies.repo.ts';
 import {
   claimsRepo,
+  serialScope,
   type ClaimWrites,
   type CommitStatus,
   type DecidedClaim,
@@ -35,11 +36,21 @@ export type { ClaimRequest };
 export function createClaimService(deps: ClaimServiceDeps) {
   const { store, clock } = deps;
 
+  // Claim rules: limited per account and per address only. A failure is also counted under the
+  // serial, for the owner's notice, never to refuse: an 80-bit code cannot be guessed online,
+  // and a per-serial limit would let strangers lock the owner out.
   const scopesOf = (request: ClaimRequest): Scope[] => [
     { scope: 'claim-account', key: request.actor.userId },
     { scope: 'claim-ip', key: request.actor.ip },
-    { scope: 'claim-serial', key: request.serialNumber },
   ];
+  const failureScopesOf = (request: ClaimRequest): Scope[] => [
+    ...scopesOf(request),
+    serialScope(request.serialNumber),
+  ];
+  const limitOf = (now: Date) => ({
+    since: windowStart(deps.limits, now),
+    maxFailures: deps.limits.maxFailures,
+  });
 
   const planFor = (
     request: ClaimRequest,
@@ -63,7 +74,7 @@ export function createClaimService(deps: ClaimServiceDeps) {
     });
 
   /** A claim's rows, written in the transaction `trx`. */
-  async function write(trx: Executor, request: ClaimRequest, writes: ClaimWrites, now: string) {
+  async function write(trx: Executor, request: ClaimRequest, writes: ClaimWrites, now: Date) {
     const devices = devicesRepo(trx, store.dialect);
     if (writes.ownership) {
       await (writes.ownership.replaces
@@ -75,7 +86,14 @@ export function createClaimService(deps: ClaimServiceDeps) {
     await auditRepo(trx).insertMany(writes.audit);
     await notificationsRepo(trx).insertMany(writes.notifications);
     if (writes.recordsFailure)
-      await attemptsRepo(trx, store.dialect).record(scopesOf(request), now);
+      await attemptsRepo(trx, store.dialect).record(failureScopesOf(request), iso(now));
+    if (writes.failureNotice) {
+      await claimsRepo(trx, store.dialect).sendFailureNoticeIfDue(
+        request.serialNumber,
+        writes.failureNotice,
+        limitOf(now),
+      );
+    }
   }
 
   /** The claim's transaction: it reads under locks, decides, and writes (refusals too). */
@@ -92,7 +110,7 @@ export function createClaimService(deps: ClaimServiceDeps) {
     const { result, writes } = await planFor(request, site, device, limited, iso(now), (id) =>
       companiesRepo(trx).memberUserIds(id),
     );
-    await write(trx, request, writes, iso(now));
+    await write(trx, request, writes, now);
     return result;
   }
 
@@ -136,7 +154,8 @@ export function createClaimService(deps: ClaimServiceDeps) {
     const status = await committer.add({
       expected: { serialNumber: request.serialNumber, device: read.device },
       scopes: scopesOf(request),
-      limit: { since: windowStart(deps.limits, now), maxFailures: deps.limits.maxFailures },
+      failureScopes: failureScopesOf(request),
+      limit: limitOf(now),
       writes,
       now: iso(now),
     });

@@ -133,7 +133,11 @@ export function createDeviceLinkService(deps: {
 
   // Generations reported at the same moment share one transaction and one UPDATE (group
   // commit): after a mass Generate New, the last device's old code is refused after a few
-  // commits, not after a thousand.
+  // commits, not after a thousand. Events and states feed this one queue, so a state and an
+  // event of the same moment are one raise (the newest), not two transactions side by side
+  // that each raise and each tell the owner (issue 14). Who tells is decided by the UPDATE
+  // that raises (raiseKnownGenerations): another node raising the same device at once waits
+  // for the row and then finds nothing left to raise.
   const generations = batchedTransactions(store, raiseGenerations);
   const codeGenerationSeen = (serial: string, generation: number, via: string) =>
     generations.add({ serial, generation, via });
@@ -154,10 +158,9 @@ export function createDeviceLinkService(deps: {
   );
   const reports = batchedTransactions(
     store,
-    async (trx, items: (GenerationSeen & { firmware: string })[]) => {
+    async (trx, items: { serial: string; firmware: string }[]) => {
       const latest = new Map(items.map((item) => [item.serial, item]));
       await deviceReportsRepo(trx).setReported([...latest.values()], iso(clock.now()));
-      await raiseGenerations(trx, items);
     },
   );
 
@@ -180,12 +183,10 @@ export function createDeviceLinkService(deps: {
 
     async state(serial: string, state: DeviceStateMessage) {
       // A code generated while the link was down is learnt from the state sent on reconnect.
-      await reports.add({
-        serial,
-        firmware: state.firmware,
-        generation: state.codeGeneration,
-        via: 'state',
-      });
+      await Promise.all([
+        reports.add({ serial, firmware: state.firmware }),
+        codeGenerationSeen(serial, state.codeGeneration, 'state'),
+      ]);
       events.emit('device-updated', { serialNumber: serial });
     },
 

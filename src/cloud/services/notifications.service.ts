@@ -6,7 +6,8 @@ import type { Store } from '../store/store.ts';
 import { invalidCursor } from './audit.service.ts';
 import { iso, type Clock } from './clock.ts';
 
-export type NotificationKind = 'device-moved-away' | 'code-regenerated' | 'factory-reset';
+export type NotificationKind =
+  'device-moved-away' | 'code-regenerated' | 'factory-reset' | 'claim-failures';
 
 export interface NotificationDraft {
   kind: NotificationKind;

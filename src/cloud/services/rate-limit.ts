@@ -9,7 +9,10 @@ export interface RateLimitPolicy {
   windowMs: number;
 }
 
-/** DESIGN.md "Claim rules": 10 failures in 15 minutes per account, per address, per serial. */
+/**
+ * DESIGN.md "Claim rules": 10 failures in 15 minutes per account and per address. The same
+ * figures say when the owner hears of wrong codes on their device (never a refusal).
+ */
 export const defaultClaimLimits: RateLimitPolicy = { maxFailures: 10, windowMs: 15 * 60_000 };
 
 export type Scope = { scope: string; key: string };

@@ -221,6 +221,8 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       '0004_mqtt_bind_client_ids': mqttBindClientIds,
       '0005_login_attempts': loginAttempts(dialect),
       '0006_master_key_check': masterKeyCheck,
+      // The claim function again: limits per account and address only, the owner's notice.
+      '0007_claims_per_serial_notice': claimFunction(dialect),
     }),
   };
 }

@@ -26,7 +26,7 @@ export function postgresDialect(connectionString: string): StoreDialect {
     },
     async lockKeys(trx, keys) {
       if (keys.length === 0) return;
-      // One round trip for all keys (a claim takes three while others may wait on them): the
+      // One round trip for all keys (a claim takes two while others may wait on them): the
       // select list is evaluated left to right, so they are still taken in the order given.
       const locks = keys.map((key) => sql`pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
       await sql`select ${sql.join(locks)}`.execute(trx);

@@ -21,7 +21,8 @@
  * A claim not `committed` wrote nothing; the caller runs it again in a transaction of its own,
  * which decides anew under locks.
  *
- * Migration 0003 creates it; a change here reaches existing databases only through a new
+ * Migration 0003 creates it and 0007_claims_per_serial_notice replaces it (no per-serial
+ * limit; the owner's notice); a change here reaches existing databases only through a new
  * migration that runs it again (`create or replace`).
  */
 export const commitClaimFunction = `
@@ -38,6 +39,8 @@ declare
   v_owner_generation integer;
   v_scopes text[];
   v_scope_keys text[];
+  v_failure_scopes text[];
+  v_failure_scope_keys text[];
   v_statuses text[] := '{}';
 begin
   -- Every device, then every scope, each in the order given (sorted by the caller): a claim's
@@ -57,11 +60,14 @@ begin
       from ownerships where serial_number = v_claim->>'serial';
     v_scopes := array(select jsonb_array_elements_text(v_claim->'scopes'));
     v_scope_keys := array(select jsonb_array_elements_text(v_claim->'scopeKeys'));
+    v_failure_scopes := array(select jsonb_array_elements_text(v_claim->'failureScopes'));
+    v_failure_scope_keys := array(select jsonb_array_elements_text(v_claim->'failureScopeKeys'));
     if v_known is distinct from (v_claim->>'knownGeneration')::integer
        or v_owner_site is distinct from v_claim->>'ownerSite'
        or v_owner_generation is distinct from (v_claim->>'ownerGeneration')::integer then
       v_statuses := v_statuses || 'stale'::text;
-    -- A scope is full when its limit-th newest failure is inside the window (rate-limit.ts).
+    -- A scope is full when its limit-th newest failure is inside the window (rate-limit.ts);
+    -- the scopes are the account's and the address's only (claim rules).
     elsif exists (
       select 1 from unnest(v_scopes, v_scope_keys) as s(scope, scope_key)
       where exists (
@@ -101,7 +107,30 @@ begin
         from jsonb_populate_recordset(null::notifications, v_claim->'notifications');
       if (v_claim->>'recordsFailure')::boolean then
         insert into attempt_failures (scope, scope_key, created_at)
-        select scope, scope_key, v_claim->>'now' from unnest(v_scopes, v_scope_keys) as s(scope, scope_key);
+        select scope, scope_key, v_claim->>'now'
+          from unnest(v_failure_scopes, v_failure_scope_keys) as s(scope, scope_key);
+      end if;
+      -- The owner's notice of wrong codes, once the serial's failures in the window reach the
+      -- limit and none was sent to that site since the window began (claims.repo.ts,
+      -- sendFailureNoticeIfDue); the device row is locked, so its failures count one by one.
+      if jsonb_typeof(v_claim->'noticeSite') = 'string'
+         and exists (
+           select 1 from attempt_failures f
+           where f.scope = 'claim-serial' and f.scope_key = v_claim->>'serial'
+             and f.created_at > v_claim->>'since'
+           order by f.created_at desc
+           offset (v_claim->>'maxFailures')::integer - 1
+           limit 1
+         )
+         and not exists (
+           select 1 from notifications n
+           where n.kind = 'claim-failures' and n.serial_number = v_claim->>'serial'
+             and n.site_id = v_claim->>'noticeSite' and n.created_at > v_claim->>'since'
+         ) then
+        insert into notifications (id, user_id, kind, title, body, site_id, serial_number,
+                                   created_at, read_at)
+        select id, user_id, kind, title, body, site_id, serial_number, created_at, read_at
+          from jsonb_populate_recordset(null::notifications, v_claim->'notice');
       end if;
       v_statuses := v_statuses || 'committed'::text;
     end if;

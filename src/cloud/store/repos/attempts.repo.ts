@@ -6,7 +6,7 @@ const insertFailures = preparedInsert('attempt_failures');
 
 /**
  * For each of `count` scopes, the time of its `limit`-th newest failure since `since`, or null
- * when it has fewer: one statement for all scopes, as a claim checks three on its critical path.
+ * when it has fewer: one statement for all scopes, as a claim checks two on its critical path.
  * The index (scope, scope_key, created_at) answers each in O(limit) however many there are.
  */
 const limitingFailures = (count: number) =>

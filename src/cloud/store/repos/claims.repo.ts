@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import type { StoreDialect } from '../dialect.ts';
 import { prepared } from '../prepared.query.ts';
 import type { AuditEventsTable, Executor, NotificationsTable, OwnershipsTable } from '../schema.ts';
-import { attemptLockKeys } from './attempts.repo.ts';
+import { attemptLockKeys, attemptsRepo } from './attempts.repo.ts';
+import { notificationsRepo } from './notifications.repo.ts';
 import { claimDeviceColumns, withOwner, type ClaimDevice } from './devices.repo.ts';
 
 /** What one claim writes, whichever way it is committed. */
@@ -13,9 +14,20 @@ export interface ClaimWrites {
   raiseGeneration: number | null;
   audit: AuditEventsTable[];
   notifications: NotificationsTable[];
-  /** Whether the claim counts as a failed guess under each of its rate-limit scopes. */
+  /** Whether the claim counts as a failed guess under each of its scopes (`failureScopes`). */
   recordsFailure: boolean;
+  /**
+   * The owner's notice of wrong codes on their device: sent only when this failure makes the
+   * serial's failures in the window reach the limit and none was sent to that site since the
+   * window began (claim rules: "notified once").
+   */
+  failureNotice: { siteId: string; rows: NotificationsTable[] } | null;
 }
+
+/** The scope a claim's failures are counted under for the owner's notice, never refused on. */
+export const serialScope = (serial: string) => ({ scope: 'claim-serial', key: serial });
+
+export const FAILURE_NOTICE_KIND = 'claim-failures';
 
 /** What a claim was decided on: it is committed only if this still holds. */
 export interface ClaimExpectation {
@@ -91,7 +103,10 @@ const commitClaims = prepared(
 /** A claim decided and ready to commit: what it was decided on, and what it writes. */
 export interface DecidedClaim {
   expected: ClaimExpectation;
+  /** The scopes whose limits refuse the claim (account, address). */
   scopes: readonly { scope: string; key: string }[];
+  /** The scopes a failure is recorded under: those above and the serial's. */
+  failureScopes: readonly { scope: string; key: string }[];
   limit: { since: string; maxFailures: number };
   writes: ClaimWrites;
   now: string;
@@ -112,6 +127,33 @@ export function claimsRepo(db: Executor, dialect: StoreDialect) {
      * not theirs. One statement for all; nothing is locked: what is decided on it is committed
      * by `commitDecided`, which checks it still holds. PostgreSQL only (unnest).
      */
+    /**
+     * Sends the owner's notice of wrong codes (ClaimWrites.failureNotice) if it is due, after
+     * the failure was recorded, in the claim's transaction. The PostgreSQL function does the
+     * same in its own statements.
+     */
+    async sendFailureNoticeIfDue(
+      serial: string,
+      notice: NonNullable<ClaimWrites['failureNotice']>,
+      limit: { since: string; maxFailures: number },
+    ): Promise<void> {
+      const [limiting] = await attemptsRepo(db, dialect).limitingFailures(
+        [serialScope(serial)],
+        limit.since,
+        limit.maxFailures,
+      );
+      if (limiting === null || limiting === undefined) return;
+      const sent = await db
+        .selectFrom('notifications')
+        .select('id')
+        .where('kind', '=', FAILURE_NOTICE_KIND)
+        .where('serial_number', '=', serial)
+        .where('site_id', '=', notice.siteId)
+        .where('created_at', '>', limit.since)
+        .limit(1)
+        .executeTakeFirst();
+      if (!sent) await notificationsRepo(db).insertMany(notice.rows);
+    },
     async readForClaims(
       claims: readonly { siteId: string; userId: string; serial: string }[],
     ): Promise<(ReturnType<typeof siteAndDeviceOf> | undefined)[]> {
@@ -132,13 +174,17 @@ export function claimsRepo(db: Executor, dialect: StoreDialect) {
      * order; the others write nothing, and their status says why (`stale` or `limited`).
      */
     async commitDecided(claims: readonly DecidedClaim[]): Promise<CommitStatus[]> {
-      const payload = claims.map(({ expected, scopes, limit, writes, now }) => ({
+      const payload = claims.map(({ expected, scopes, failureScopes, limit, writes, now }) => ({
         serial: expected.serialNumber,
         knownGeneration: expected.device?.known_generation ?? null,
         ownerSite: expected.device?.owner?.site_id ?? null,
         ownerGeneration: expected.device?.owner?.claimed_generation ?? null,
         scopes: scopes.map(({ scope }) => scope),
         scopeKeys: scopes.map(({ key }) => key),
+        failureScopes: failureScopes.map(({ scope }) => scope),
+        failureScopeKeys: failureScopes.map(({ key }) => key),
+        noticeSite: writes.failureNotice?.siteId ?? null,
+        notice: writes.failureNotice?.rows ?? [],
         since: limit.since,
         maxFailures: limit.maxFailures,
         ownership: writes.ownership?.row ?? null,
