@@ -475,15 +475,14 @@ describe('classic web interface', () => {
       form.append('password', password);
       return client.post('/classic/maintenance/load', form);
     };
-    const good = device.maintenance.backup('pw').body;
+    const good = (await device.maintenance.backup('pw')).body;
     const damaged = Buffer.from(good);
     damaged[damaged.length - 1]! ^= 0xff;
     const corrupted = await load(damaged, 'pw');
     assert.equal(corrupted.status, 400);
     assert.match(fieldError(corrupted.text, 'load-file') ?? '', /damaged|corrupt|changed/i);
-    const foreign = device.maintenance
-      .backup()
-      .body.toString('utf8')
+    const foreign = (await device.maintenance.backup()).body
+      .toString('utf8')
       .replace(/2N IP Verso/g, '2N IP Style');
     const other = await load(Buffer.from(foreign));
     assert.match(fieldError(other.text, 'load-file') ?? '', /2N IP Style/);
