@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { FailureLimit } from './failure-limiter.ts';
 import type { Server as TlsServer } from 'node:tls';
 import { DigestAuthority } from './api/auth.digest.ts';
 import { buildDeviceApp } from './device.app.ts';
@@ -17,6 +18,8 @@ export interface StartDeviceOptions {
   adminPassword?: string;
   /** HTTP API accounts with every privilege, Basic and Digest, plain HTTP allowed. */
   apiAccounts?: Array<{ username: string; password: string }>;
+  /** HTTP API authentication failures allowed per client address (default 10 a minute, then 60 s refused). */
+  apiGuessLimit?: FailureLimit;
   logger?: boolean;
 }
 
@@ -95,6 +98,7 @@ export async function startDevice(options: StartDeviceOptions): Promise<RunningD
         );
       }
     }
+    if (options.apiGuessLimit) device.accounts.apiGuesses.limit = options.apiGuessLimit;
     for (const account of options.apiAccounts ?? []) {
       await prefixed('--api-account', () =>
         device.accounts.provisionIntegratorAccount(account.username, account.password),

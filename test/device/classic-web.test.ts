@@ -283,14 +283,23 @@ describe('classic web interface', () => {
     const account = await client.post('/classic/system/users/api-accounts', {
       _csrf,
       username: 'bad name!',
-      password: 'pw',
+      password: 'api-pass-1',
     });
     assert.equal(account.status, 400);
     assert.match(fieldError(account.text, 'api-username') ?? '', /letters, digits/);
+    const short = await client.post('/classic/system/users/api-accounts', {
+      _csrf,
+      username: 'integrator',
+      password: 'seven77',
+      enabled: 'yes',
+    });
+    assert.equal(short.status, 400);
+    assert.match(fieldError(short.text, 'api-password') ?? '', /at least 8 characters.*has 7/);
+    assert.deepEqual(device.accounts.apiAccounts(), [], 'a short password saves no account');
     const saved = await client.post('/classic/system/users/api-accounts', {
       _csrf,
       username: 'integrator',
-      password: 'pw',
+      password: 'api-pass-1',
       enabled: 'yes',
     });
     assert.equal(saved.status, 303);

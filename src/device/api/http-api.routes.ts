@@ -53,8 +53,14 @@ export function registerHttpApi(
       });
     }
     const auth = authenticate(request, settings, device.accounts, digest);
-    if (!auth.ok)
-      return sendError(reply, auth.code, { hint: auth.hint, challenges: auth.challenges });
+    if (!auth.ok) {
+      if (auth.retryAfterSeconds === undefined) {
+        return sendError(reply, auth.code, { hint: auth.hint, challenges: auth.challenges });
+      }
+      // RFC 6585 §4: 429 with Retry-After; no challenge, so clients do not retry at once.
+      reply.header('Retry-After', String(auth.retryAfterSeconds));
+      return sendError(reply, auth.code, { hint: auth.hint, status: 429 });
+    }
     if (fn.privilege && auth.account && !auth.account.privileges.includes(fn.privilege)) {
       return sendError(reply, 10, {
         hint: `The account "${auth.account.username}" lacks the ${fn.privilege} privilege; grant it in Services → HTTP API → Account.`,
