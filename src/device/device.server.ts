@@ -20,6 +20,8 @@ export interface StartDeviceOptions {
   apiAccounts?: Array<{ username: string; password: string }>;
   /** HTTP API authentication failures allowed per client address (default 10 a minute, then 60 s refused). */
   apiGuessLimit?: FailureLimit;
+  /** Bytes a request may carry before it is authenticated (default 64 KiB). */
+  preAuthBodyLimit?: number;
   logger?: boolean;
 }
 
@@ -107,7 +109,11 @@ export async function startDevice(options: StartDeviceOptions): Promise<RunningD
     const digest = new DigestAuthority();
     const host = options.host ?? '127.0.0.1';
     const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-    const app = await buildDeviceApp(device, { logger: options.logger ?? false, digest });
+    const app = await buildDeviceApp(device, {
+      logger: options.logger ?? false,
+      digest,
+      preAuthBodyLimit: options.preAuthBodyLimit,
+    });
     apps.push(app);
     const port = await listen(app, options.port ?? 8081, host, '--port');
     let httpsUrl: string | null = null;
@@ -116,6 +122,7 @@ export async function startDevice(options: StartDeviceOptions): Promise<RunningD
       const secure = await buildDeviceApp(device, {
         logger: options.logger ?? false,
         digest,
+        preAuthBodyLimit: options.preAuthBodyLimit,
         https: { key: keyPem, cert: certPem },
       });
       apps.push(secure);
