@@ -1,4 +1,5 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { DEFAULT_API_GUESS_LIMIT, FailureLimiter } from './failure-limiter.ts';
 import { promisify } from 'node:util';
 import type { ConfigStore } from './config.store.ts';
 import {
@@ -19,6 +20,7 @@ const scryptAsync = promisify(scrypt) as (
 
 export const FACTORY_ADMIN_PASSWORD = '2n';
 export const MIN_ADMIN_PASSWORD_LENGTH = 8;
+export const MIN_API_PASSWORD_LENGTH = 8;
 /** The realm of the HTTP API's Basic and Digest authentication. */
 export const API_REALM = 'HTTP API';
 /** Web administration sessions end after this long without a request (both interfaces). */
@@ -55,6 +57,19 @@ export async function verifyPassword(password: string, stored: string): Promise<
 export const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
 export const apiPasswordHa1 = (username: string, password: string) =>
   md5(`${username}:${API_REALM}:${password}`);
+
+/**
+ * The HTTP API password rule, the one place every adapter (vendor API, classic pages, admin
+ * API, `--api-account`) goes through: 8 characters keep online guessing, already rate-limited,
+ * out of reach of a short dictionary.
+ */
+export function checkApiPassword(password: string): string | null {
+  if (password.length < MIN_API_PASSWORD_LENGTH) {
+    return `Use at least ${MIN_API_PASSWORD_LENGTH} characters for an HTTP API account password; this one has ${password.length}.`;
+  }
+  if (password.length > 64) return 'Use at most 64 characters for an HTTP API account password.';
+  return null;
+}
 
 /** The administrator's password rule; the message says what to change. */
 export function checkAdminPassword(password: string): string | null {
@@ -100,6 +115,8 @@ export class AccountsService {
   readonly #failures = new Map<string, { times: number[]; blockedUntil: number }>();
   /** Idle timeout of the administration sessions; tests shorten it. */
   sessionIdleMs = SESSION_IDLE_MS;
+  /** HTTP API authentication failures per client address (Basic and Digest alike). */
+  readonly apiGuesses = new FailureLimiter(DEFAULT_API_GUESS_LIMIT);
 
   private readonly config: ConfigStore;
   constructor(config: ConfigStore) {
@@ -245,9 +262,8 @@ export class AccountsService {
         );
       }
     }
-    if (input.password !== undefined && (input.password.length < 1 || input.password.length > 64)) {
-      throw invalidParam('password', 'Use 1–64 characters for an HTTP API account password.');
-    }
+    const problem = input.password === undefined ? null : checkApiPassword(input.password);
+    if (problem) throw invalidParam('password', problem);
     const saved = await this.config.update(`HTTP API account ${input.username} saved`, (draft) => {
       const accounts = draft.httpApi.accounts;
       const existing =

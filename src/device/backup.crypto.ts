@@ -3,9 +3,10 @@ import {
   createDecipheriv,
   createHmac,
   randomBytes,
-  scryptSync,
+  scrypt,
   timingSafeEqual,
 } from 'node:crypto';
+import { promisify } from 'node:util';
 
 /**
  * Encrypted backup format (all numbers unsigned bytes):
@@ -31,7 +32,25 @@ export const BACKUP_MAGIC = Buffer.from('LKBK', 'ascii');
 export const BACKUP_FORMAT_VERSION = 1;
 const HEADER_LENGTH = 68;
 const AAD_LENGTH = 52;
-const DEFAULT_COST = { log2N: 15, r: 8, p: 1 };
+export interface ScryptCost {
+  log2N: number;
+  r: number;
+  p: number;
+}
+/**
+ * The only cost this firmware writes, and so the only one a restore accepts: the header is
+ * attacker-controlled, and any other value would let a forged file choose how much CPU and
+ * memory a restore burns (RFC 7914 §2: cost grows as 128·r·N bytes and N·p rounds).
+ */
+export const BACKUP_COST: ScryptCost = { log2N: 15, r: 8, p: 1 };
+const KEY_LENGTH = 64;
+const SCRYPT_MAXMEM = 64 * 1024 * 1024;
+const scryptAsync = promisify(scrypt) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: { N: number; r: number; p: number; maxmem: number },
+) => Promise<Buffer>;
 
 export type BackupProblem =
   'not-a-backup' | 'unsupported-version' | 'password-required' | 'wrong-password' | 'corrupted';
@@ -40,12 +59,13 @@ export type BackupReadResult =
   | { ok: true; xml: string; encrypted: boolean }
   | { ok: false; problem: BackupProblem; message: string };
 
-function deriveKeys(password: string, salt: Buffer, cost: { log2N: number; r: number; p: number }) {
-  const material = scryptSync(password.normalize('NFC'), salt, 64, {
+/** Runs on libuv's thread pool so that a restore never blocks the device's event loop. */
+async function deriveKeys(password: string, salt: Buffer, cost: ScryptCost) {
+  const material = await scryptAsync(password.normalize('NFC'), salt, KEY_LENGTH, {
     N: 2 ** cost.log2N,
     r: cost.r,
     p: cost.p,
-    maxmem: 256 * 1024 * 1024,
+    maxmem: SCRYPT_MAXMEM,
   });
   const verifier = createHmac('sha256', material.subarray(32))
     .update('latchkey-backup-verifier/1')
@@ -54,10 +74,14 @@ function deriveKeys(password: string, salt: Buffer, cost: { log2N: number; r: nu
   return { key: material.subarray(0, 32), verifier };
 }
 
-export function encryptBackup(xml: string, password: string, cost = DEFAULT_COST): Buffer {
+export async function encryptBackup(
+  xml: string,
+  password: string,
+  cost: ScryptCost = BACKUP_COST,
+): Promise<Buffer> {
   const salt = randomBytes(16);
   const iv = randomBytes(12);
-  const { key, verifier } = deriveKeys(password, salt, cost);
+  const { key, verifier } = await deriveKeys(password, salt, cost);
   const head = Buffer.concat([
     BACKUP_MAGIC,
     Buffer.from([BACKUP_FORMAT_VERSION, cost.log2N, cost.r, cost.p]),
@@ -80,10 +104,17 @@ function looksLikeXml(file: Buffer): boolean {
   return start.startsWith('<?xml') || start.startsWith('<DeviceDatabase');
 }
 
-/** Opens a backup file; never throws for bad input, says what is wrong instead. */
-export function readBackup(file: Buffer, password: string | undefined): BackupReadResult {
+/**
+ * Opens a backup file; never throws for bad input, says what is wrong instead. `cost` is the
+ * one scrypt cost accepted (tests pass a cheap one; the device always uses BACKUP_COST).
+ */
+export async function readBackup(
+  file: Buffer,
+  password: string | undefined,
+  cost: ScryptCost = BACKUP_COST,
+): Promise<BackupReadResult> {
   if (file.length >= 4 && file.subarray(0, 4).equals(BACKUP_MAGIC)) {
-    return decrypt(file, password);
+    return decrypt(file, password, cost);
   }
   if (looksLikeXml(file)) {
     return { ok: true, xml: file.toString('utf8').replace(/^\uFEFF/, ''), encrypted: false };
@@ -96,7 +127,11 @@ export function readBackup(file: Buffer, password: string | undefined): BackupRe
   };
 }
 
-function decrypt(file: Buffer, password: string | undefined): BackupReadResult {
+async function decrypt(
+  file: Buffer,
+  password: string | undefined,
+  cost: ScryptCost,
+): Promise<BackupReadResult> {
   if (file.length < HEADER_LENGTH) {
     return {
       ok: false,
@@ -112,7 +147,7 @@ function decrypt(file: Buffer, password: string | undefined): BackupReadResult {
       message: `The backup uses format version ${version}, which this firmware cannot read. Restore it on the firmware that made it.`,
     };
   }
-  if (log2N < 10 || log2N > 20 || r < 1 || r > 16 || p < 1 || p > 4) {
+  if (log2N !== cost.log2N || r !== cost.r || p !== cost.p) {
     return {
       ok: false,
       problem: 'corrupted',
@@ -131,7 +166,7 @@ function decrypt(file: Buffer, password: string | undefined): BackupReadResult {
   const iv = file.subarray(24, 36);
   const storedVerifier = file.subarray(36, 52);
   const tag = file.subarray(52, 68);
-  const { key, verifier } = deriveKeys(password, salt, { log2N, r, p });
+  const { key, verifier } = await deriveKeys(password, salt, cost);
   if (!timingSafeEqual(verifier, storedVerifier)) {
     return {
       ok: false,

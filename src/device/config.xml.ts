@@ -138,6 +138,39 @@ const str = (value: unknown): string => {
 const bool = (value: unknown): boolean => str(value) === '1' || str(value) === 'true';
 const int = (value: unknown): number => (/^-?\d+$/.test(str(value)) ? Number(str(value)) : NaN);
 
+/** The deepest configuration element is 5 levels down; anything far deeper is not a configuration. */
+export const MAX_XML_DEPTH = 16;
+const MAX_XML_CHARS = 1024 * 1024;
+/** Names that would reach Object.prototype once the parser turns elements into object keys. */
+const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+const TAG = /<(\/?)([^\s/>!?]+)((?:[^>"']|"[^"]*"|'[^']*')*?)(\/?)>/g;
+const ATTRIBUTE_NAME = /([^\s=]+)\s*=/g;
+
+/**
+ * Checks size, nesting depth and element/attribute names on the raw text, before any parser
+ * builds objects from it, so a forged file can neither pollute prototypes nor exhaust the stack.
+ */
+function screenXml(text: string): string | undefined {
+  if (text.length > MAX_XML_CHARS) {
+    return `The configuration is larger than ${MAX_XML_CHARS} characters, far more than a device configuration.`;
+  }
+  const markup = text.replace(/<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->/g, '');
+  let depth = 0;
+  for (const [, closing, name, attributes, selfClosing] of markup.matchAll(TAG)) {
+    const names = [name!, ...[...attributes!.matchAll(ATTRIBUTE_NAME)].map((m) => m[1]!)];
+    const forbidden = names.find((n) => FORBIDDEN_NAMES.has(n.replace(/^@_/, '')));
+    if (forbidden !== undefined) {
+      return `The configuration contains the name "${forbidden}", which no device configuration has.`;
+    }
+    if (closing) depth -= 1;
+    else if (!selfClosing) depth += 1;
+    if (depth > MAX_XML_DEPTH) {
+      return `The configuration nests elements deeper than ${MAX_XML_DEPTH} levels, which no device configuration does.`;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Reads and validates a whole configuration. Nothing partial is ever returned: either every
  * section is present and valid, or the message says what is wrong.
@@ -148,13 +181,23 @@ export function parseConfigXml(text: string): Result<DeviceConfig> {
       'The configuration contains a DOCTYPE or entity declaration, which a device configuration never has.',
     );
   }
+  const screened = screenXml(text);
+  if (screened !== undefined) return fail(screened);
   const wellFormed = XMLValidator.validate(text);
   if (wellFormed !== true) {
     return fail(
       `The configuration is not well-formed XML (line ${wellFormed.err.line}: ${wellFormed.err.msg}).`,
     );
   }
-  const root = node(parser.parse(text) as unknown);
+  try {
+    return readDatabase(node(parser.parse(text) as unknown));
+  } catch (error) {
+    // The screen above should make this unreachable; a parser surprise must still say "damaged".
+    return fail(`The configuration could not be read (${(error as Error).message}).`);
+  }
+}
+
+function readDatabase(root: Record<string, unknown>): Result<DeviceConfig> {
   if (!('DeviceDatabase' in root)) {
     return fail('This is not a device configuration: the <DeviceDatabase> element is missing.');
   }

@@ -5,7 +5,13 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { registerAdminApi } from './api/admin.routes.ts';
 import { DigestAuthority } from './api/auth.digest.ts';
 import { sendError } from './api/envelope.ts';
-import { registerHttpApi } from './api/http-api.routes.ts';
+import { apiRequestAuthenticated, registerHttpApi } from './api/http-api.routes.ts';
+import { SESSION_COOKIE } from './api/admin.routes.ts';
+import {
+  bodyTooBigBeforeAuthentication,
+  cappedStream,
+  DEFAULT_PRE_AUTH_BODY_LIMIT,
+} from './body-limit.ts';
 import type { Device } from './device.ts';
 import { MAX_FIRMWARE_BYTES } from './firmware.format.ts';
 import { classicWeb } from './web/classic.routes.ts';
@@ -15,6 +21,8 @@ export interface DeviceAppOptions {
   logger?: boolean;
   digest?: DigestAuthority;
   https?: { key: string; cert: string };
+  /** Bytes a request may carry before it is authenticated (default 64 KiB). */
+  preAuthBodyLimit?: number;
 }
 
 /** The device's HTTP surface (vendor HTTP API + admin API), built but not listening. */
@@ -46,11 +54,27 @@ export async function buildDeviceApp(
     { parseAs: 'buffer', bodyLimit: MAX_FIRMWARE_BYTES + 1 },
     (_request, body, done) => done(null, body),
   );
+  const digest = options.digest ?? new DigestAuthority();
+  const preAuthLimit = options.preAuthBodyLimit ?? DEFAULT_PRE_AUTH_BODY_LIMIT;
+  // Runs before any body parser: an anonymous request is refused from its Content-Length, or
+  // cut off once it passes the limit, so it never gets the 32 MiB the firmware upload may use.
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    const authenticated = request.url.startsWith('/api/')
+      ? apiRequestAuthenticated(request, device, digest)
+      : device.accounts.session(request.cookies[SESSION_COOKIE]) !== null;
+    if (authenticated) return payload;
+    if (Number(request.headers['content-length'] ?? 0) > preAuthLimit) {
+      throw bodyTooBigBeforeAuthentication(preAuthLimit);
+    }
+    return payload.pipe(cappedStream(preAuthLimit));
+  });
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const tooBig = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.statusCode === 413;
     if (request.url.startsWith('/api/')) {
       if (tooBig)
-        return sendError(reply, 13, { hint: 'The request body is too big for this function.' });
+        return sendError(reply, 13, {
+          hint: `The request body is too big for this function (${error.message}).`,
+        });
       if ((error.statusCode ?? 500) < 500)
         return sendError(reply, 12, {
           hint: `The request could not be read (${error.message}); check its format.`,
@@ -78,7 +102,7 @@ export async function buildDeviceApp(
       },
     }),
   );
-  registerHttpApi(app, device, options.digest ?? new DigestAuthority());
+  registerHttpApi(app, device, digest);
   registerAdminApi(app, device);
   await app.register(classicWeb(device));
   await registerDeviceSpa(app);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { FailureLimit } from './failure-limiter.ts';
 import type { Server as TlsServer } from 'node:tls';
 import { DigestAuthority } from './api/auth.digest.ts';
 import { buildDeviceApp } from './device.app.ts';
@@ -17,6 +18,10 @@ export interface StartDeviceOptions {
   adminPassword?: string;
   /** HTTP API accounts with every privilege, Basic and Digest, plain HTTP allowed. */
   apiAccounts?: Array<{ username: string; password: string }>;
+  /** HTTP API authentication failures allowed per client address (default 10 a minute, then 60 s refused). */
+  apiGuessLimit?: FailureLimit;
+  /** Bytes a request may carry before it is authenticated (default 64 KiB). */
+  preAuthBodyLimit?: number;
   logger?: boolean;
 }
 
@@ -95,6 +100,7 @@ export async function startDevice(options: StartDeviceOptions): Promise<RunningD
         );
       }
     }
+    if (options.apiGuessLimit) device.accounts.apiGuesses.limit = options.apiGuessLimit;
     for (const account of options.apiAccounts ?? []) {
       await prefixed('--api-account', () =>
         device.accounts.provisionIntegratorAccount(account.username, account.password),
@@ -103,7 +109,11 @@ export async function startDevice(options: StartDeviceOptions): Promise<RunningD
     const digest = new DigestAuthority();
     const host = options.host ?? '127.0.0.1';
     const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-    const app = await buildDeviceApp(device, { logger: options.logger ?? false, digest });
+    const app = await buildDeviceApp(device, {
+      logger: options.logger ?? false,
+      digest,
+      preAuthBodyLimit: options.preAuthBodyLimit,
+    });
     apps.push(app);
     const port = await listen(app, options.port ?? 8081, host, '--port');
     let httpsUrl: string | null = null;
@@ -112,6 +122,7 @@ export async function startDevice(options: StartDeviceOptions): Promise<RunningD
       const secure = await buildDeviceApp(device, {
         logger: options.logger ?? false,
         digest,
+        preAuthBodyLimit: options.preAuthBodyLimit,
         https: { key: keyPem, cert: certPem },
       });
       apps.push(secure);

@@ -84,13 +84,13 @@ export class MaintenanceService {
     return this.protectedStore.state.firmwareVersion;
   }
 
-  backup(password?: string): BackupFile {
+  async backup(password?: string): Promise<BackupFile> {
     const xml = configToXml(this.config.current);
     const stamp = new Date().toISOString().slice(0, 10);
     const base = `config-${this.identity.serialNumber}-${stamp}`;
     if (password) {
       return {
-        body: encryptBackup(xml, password),
+        body: await encryptBackup(xml, password),
         filename: `${base}.bak`,
         contentType: 'application/octet-stream',
         encrypted: true,
@@ -118,7 +118,7 @@ export class MaintenanceService {
       );
     }
     if (file.length > MAX_RESTORE_BYTES) throw restoreTooBig(file.length);
-    const opened = readBackup(file, password);
+    const opened = await readBackup(file, password);
     if (!opened.ok) {
       const param =
         opened.problem === 'wrong-password' || opened.problem === 'password-required'

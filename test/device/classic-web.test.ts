@@ -283,14 +283,23 @@ describe('classic web interface', () => {
     const account = await client.post('/classic/system/users/api-accounts', {
       _csrf,
       username: 'bad name!',
-      password: 'pw',
+      password: 'api-pass-1',
     });
     assert.equal(account.status, 400);
     assert.match(fieldError(account.text, 'api-username') ?? '', /letters, digits/);
+    const short = await client.post('/classic/system/users/api-accounts', {
+      _csrf,
+      username: 'integrator',
+      password: 'seven77',
+      enabled: 'yes',
+    });
+    assert.equal(short.status, 400);
+    assert.match(fieldError(short.text, 'api-password') ?? '', /at least 8 characters.*has 7/);
+    assert.deepEqual(device.accounts.apiAccounts(), [], 'a short password saves no account');
     const saved = await client.post('/classic/system/users/api-accounts', {
       _csrf,
       username: 'integrator',
-      password: 'pw',
+      password: 'api-pass-1',
       enabled: 'yes',
     });
     assert.equal(saved.status, 303);
@@ -475,15 +484,14 @@ describe('classic web interface', () => {
       form.append('password', password);
       return client.post('/classic/maintenance/load', form);
     };
-    const good = device.maintenance.backup('pw').body;
+    const good = (await device.maintenance.backup('pw')).body;
     const damaged = Buffer.from(good);
     damaged[damaged.length - 1]! ^= 0xff;
     const corrupted = await load(damaged, 'pw');
     assert.equal(corrupted.status, 400);
     assert.match(fieldError(corrupted.text, 'load-file') ?? '', /damaged|corrupt|changed/i);
-    const foreign = device.maintenance
-      .backup()
-      .body.toString('utf8')
+    const foreign = (await device.maintenance.backup()).body
+      .toString('utf8')
       .replace(/2N IP Verso/g, '2N IP Style');
     const other = await load(Buffer.from(foreign));
     assert.match(fieldError(other.text, 'load-file') ?? '', /2N IP Style/);

@@ -570,7 +570,7 @@ test('the device keeps at most five HTTP API accounts', async (t) => {
   for (let id = 1; id <= 5; id++) {
     const saved = await admin.json('PUT', `/admin/api/http-api/accounts/${id}`, {
       username: `user${id}`,
-      password: 'pw',
+      password: 'api-pass-1',
       privileges: [],
     });
     assert.equal(saved.status, 200);
@@ -582,7 +582,7 @@ test('the device keeps at most five HTTP API accounts', async (t) => {
   const sixth = await admin.json<{ error: { message: string } }>(
     'PUT',
     '/admin/api/http-api/accounts/6',
-    { username: 'user6', password: 'pw' },
+    { username: 'user6', password: 'api-pass-1' },
   );
   assert.equal(sixth.status, 413);
   assert.match(sixth.body.error.message, /room for 5 HTTP API accounts/);

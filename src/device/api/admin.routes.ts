@@ -262,9 +262,9 @@ export function registerAdminApi(app: FastifyInstance, device: Device): void {
 
   app.post(
     '/admin/api/backup',
-    guarded((request, reply) => {
+    guarded(async (request, reply) => {
       const body = parseBody(backupSchema, request.body);
-      const file = device.maintenance.backup(body.password || undefined);
+      const file = await device.maintenance.backup(body.password || undefined);
       return reply
         .header('Content-Disposition', `attachment; filename="${file.filename}"`)
         .type(file.contentType)

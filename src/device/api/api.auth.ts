@@ -8,7 +8,11 @@ import { timingSafeEqual } from 'node:crypto';
 
 export type AuthOutcome =
   | { ok: true; account: ApiAccount | null }
-  | { ok: false; code: 8 | 9; hint: string; challenges: string[] };
+  | { ok: false; code: 8 | 9; hint: string; challenges: string[]; retryAfterSeconds?: number };
+
+/** One answer for an unknown user and a wrong password, so a refusal tells no names apart. */
+const WRONG_CREDENTIALS =
+  'The user name or password is wrong; check the HTTP API account (Services → HTTP API → Account).';
 
 /**
  * Authenticates an HTTP API request the way its service is configured: None lets everyone in
@@ -28,6 +32,16 @@ export function authenticate(
     ...(allowBasic ? [`Basic realm="${API_REALM}"`] : []),
   ];
   const methods = [allowDigest && 'Digest', allowBasic && 'Basic'].filter(Boolean).join(' or ');
+  const blockedFor = accounts.apiGuesses.blockedForSeconds(request.ip);
+  if (blockedFor > 0) {
+    return {
+      ok: false,
+      code: 9,
+      hint: `Too many failed authentications from this address; wait ${blockedFor} seconds, then check the HTTP API account's name and password.`,
+      challenges: [],
+      retryAfterSeconds: blockedFor,
+    };
+  }
   const header = request.headers.authorization;
   if (!header) {
     return {
@@ -50,12 +64,11 @@ export function authenticate(
       challenges: challenges(),
     };
   }
-  const refused = (hint: string, stale = false): AuthOutcome => ({
-    ok: false,
-    code: 9,
-    hint,
-    challenges: challenges(stale),
-  });
+  const refused = (hint: string, stale = false): AuthOutcome => {
+    // A stale nonce is Digest's normal renewal (RFC 7616 §3.3), not a guess.
+    if (!stale) accounts.apiGuesses.recordFailure(request.ip);
+    return { ok: false, code: 9, hint, challenges: challenges(stale) };
+  };
   if (scheme === 'basic') {
     const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
@@ -63,9 +76,7 @@ export function authenticate(
     const account = accounts.findApiAccount(username);
     const given = Buffer.from(apiPasswordHa1(username, decoded.slice(colon + 1)));
     if (!account || !timingSafeEqual(given, Buffer.from(account.passwordHa1))) {
-      return refused(
-        'The user name or password is wrong; check the HTTP API account (Services → HTTP API → Account).',
-      );
+      return refused(WRONG_CREDENTIALS);
     }
     return { ok: true, account };
   }
@@ -79,7 +90,9 @@ export function authenticate(
     return refused(
       check.stale
         ? 'The nonce expired; repeat the request with the new nonce.'
-        : `Digest authentication failed (${check.reason}); check the HTTP API account's name and password.`,
+        : check.reason === 'wrong credentials'
+          ? WRONG_CREDENTIALS
+          : `Digest authentication failed (${check.reason}); check the HTTP API account's name and password.`,
       check.stale,
     );
   }

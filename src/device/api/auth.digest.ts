@@ -20,6 +20,9 @@ export function parseAuthParams(text: string): Map<string, string> {
   return params;
 }
 
+/** Stands in for an unknown user's HA1; a random value no response can match. */
+const UNKNOWN_USER_HA1 = randomBytes(16).toString('hex');
+
 const safeEqualHex = (a: string, b: string) =>
   a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
@@ -99,12 +102,13 @@ export class DigestAuthority {
       return { ok: false, stale: false, reason: 'the Digest uri does not match the request' };
     const age = this.#nonceAge(nonce);
     if (age === null || age < 0) return { ok: false, stale: false, reason: 'unknown nonce' };
+    // An unknown user costs the same hashing as a known one and gets the same answer, so
+    // neither the reply nor its timing tells which names exist (RFC 7616 §5.2 guessing).
     const ha1 = ha1For(username);
-    if (!ha1) return { ok: false, stale: false, reason: 'unknown user' };
     const ha2 = md5(`${method}:${uri}`);
-    const expected = md5(`${ha1}:${nonce}:${nc}:${cnonce}:${qop}:${ha2}`);
-    if (!safeEqualHex(expected, response.toLowerCase()))
-      return { ok: false, stale: false, reason: 'wrong password' };
+    const expected = md5(`${ha1 ?? UNKNOWN_USER_HA1}:${nonce}:${nc}:${cnonce}:${qop}:${ha2}`);
+    const matches = safeEqualHex(expected, response.toLowerCase());
+    if (!ha1 || !matches) return { ok: false, stale: false, reason: 'wrong credentials' };
     if (age > this.ttlMs) return { ok: false, stale: true, reason: 'the nonce expired' };
     const count = parseInt(nc, 16);
     const seen = this.#lastCount.get(nonce);

@@ -17,9 +17,9 @@ export function sendResult(reply: FastifyReply, result?: unknown) {
 export function sendError(
   reply: FastifyReply,
   code: ApiErrorCode,
-  options: { param?: string; hint?: string; challenges?: string[] } = {},
+  options: { param?: string; hint?: string; challenges?: string[]; status?: number } = {},
 ) {
-  const status = code === 8 || code === 9 ? 401 : 200;
+  const status = options.status ?? (code === 8 || code === 9 ? 401 : 200);
   if (options.challenges && options.challenges.length > 0) {
     reply.header('WWW-Authenticate', options.challenges);
   }

@@ -134,7 +134,7 @@ export const API_FUNCTIONS: Record<string, ApiFunction> = {
     privilege: 'system.control',
     handle: async ({ device, params, request }) => {
       if (request.method === 'GET') {
-        const file = device.maintenance.backup();
+        const file = await device.maintenance.backup();
         return {
           kind: 'file',
           body: file.body,

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Device } from '../device.ts';
 import { DeviceError } from '../device.errors.ts';
 import { MAX_FIRMWARE_BYTES } from '../firmware.format.ts';
-import { authenticate } from './api.auth.ts';
+import { authenticate, type AuthOutcome } from './api.auth.ts';
 import type { DigestAuthority } from './auth.digest.ts';
 import { sendError, sendResult } from './envelope.ts';
 import { API_FUNCTIONS, type Method } from './functions.ts';
@@ -20,6 +20,52 @@ async function readMultipart(request: FastifyRequest) {
   return { fields, files };
 }
 
+const apiPath = (request: FastifyRequest) =>
+  request.url
+    .split('?', 1)[0]!
+    .replace(/^\/api\//, '')
+    .replace(/\/+$/, '');
+
+const outcomes = new WeakMap<FastifyRequest, AuthOutcome>();
+
+/**
+ * Authenticates a request once: early (before its body is read, for the pre-authentication
+ * body limit) and again in the handler would count a Digest nonce twice and a failure twice.
+ */
+function authenticateOnce(
+  request: FastifyRequest,
+  device: Device,
+  digest: DigestAuthority,
+  service: keyof Device['config']['current']['httpApi']['services'],
+): AuthOutcome {
+  let outcome = outcomes.get(request);
+  if (!outcome) {
+    const settings = device.config.current.httpApi.services[service];
+    outcome = authenticate(request, settings, device.accounts, digest);
+    outcomes.set(request, outcome);
+  }
+  return outcome;
+}
+
+/**
+ * Whether an /api request would pass authentication, asked before its body is read. Requests
+ * the handler refuses anyway (unknown path, wrong method, disabled service, HTTP for an
+ * HTTPS-only service) count as unauthenticated and are not checked, so nothing is counted.
+ */
+export function apiRequestAuthenticated(
+  request: FastifyRequest,
+  device: Device,
+  digest: DigestAuthority,
+): boolean {
+  const path = apiPath(request);
+  const fn = Object.hasOwn(API_FUNCTIONS, path) ? API_FUNCTIONS[path] : undefined;
+  if (!fn || !fn.methods.includes(request.method as Method)) return false;
+  const settings = device.config.current.httpApi.services[fn.service];
+  if (!settings.enabled || (settings.connection === 'https' && request.protocol !== 'https'))
+    return false;
+  return authenticateOnce(request, device, digest, fn.service).ok;
+}
+
 /** The vendor HTTP API under /api: dispatch, service state, transport, authentication, privileges. */
 export function registerHttpApi(
   app: FastifyInstance,
@@ -27,10 +73,7 @@ export function registerHttpApi(
   digest: DigestAuthority,
 ): void {
   app.all('/api/*', async (request: FastifyRequest, reply: FastifyReply) => {
-    const path = request.url
-      .split('?', 1)[0]!
-      .replace(/^\/api\//, '')
-      .replace(/\/+$/, '');
+    const path = apiPath(request);
     const fn = Object.hasOwn(API_FUNCTIONS, path) ? API_FUNCTIONS[path] : undefined;
     if (!fn) {
       return sendError(reply, 2, {
@@ -52,9 +95,15 @@ export function registerHttpApi(
         hint: `The ${fn.service} service accepts HTTPS only; use https:// or allow HTTP for it in Services → HTTP API.`,
       });
     }
-    const auth = authenticate(request, settings, device.accounts, digest);
-    if (!auth.ok)
-      return sendError(reply, auth.code, { hint: auth.hint, challenges: auth.challenges });
+    const auth = authenticateOnce(request, device, digest, fn.service);
+    if (!auth.ok) {
+      if (auth.retryAfterSeconds === undefined) {
+        return sendError(reply, auth.code, { hint: auth.hint, challenges: auth.challenges });
+      }
+      // RFC 6585 §4: 429 with Retry-After; no challenge, so clients do not retry at once.
+      reply.header('Retry-After', String(auth.retryAfterSeconds));
+      return sendError(reply, auth.code, { hint: auth.hint, status: 429 });
+    }
     if (fn.privilege && auth.account && !auth.account.privileges.includes(fn.privilege)) {
       return sendError(reply, 10, {
         hint: `The account "${auth.account.username}" lacks the ${fn.privilege} privilege; grant it in Services → HTTP API → Account.`,

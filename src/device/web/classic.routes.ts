@@ -698,8 +698,8 @@ export function classicWeb(device: Device) {
 
     app.post(
       `${BASE}/maintenance/backup`,
-      guarded(({ request, reply }) => {
-        const file = maintenance.backup(text(request.body, 'password') || undefined);
+      guarded(async ({ request, reply }) => {
+        const file = await maintenance.backup(text(request.body, 'password') || undefined);
         return reply
           .header('Content-Disposition', `attachment; filename="${file.filename}"`)
           .header('Cache-Control', 'no-store')
