@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { startCloud } from '../cloud/cloud.ts';
+import { DEFAULT_STREAMS_PER_PERSON } from '../cloud/services/live-updates.service.ts';
 import { intOption, parseCommandArgs, UsageError, type Command } from './command.ts';
 
 const usage = `Usage: latchkey serve [options]
@@ -22,6 +23,12 @@ Options:
                      for the per-address rate limit and the audit from the last entry the
                      proxy added to X-Forwarded-For, instead of every client counting as
                      the proxy's address
+  --secure-cookies   Always mark the session cookie Secure (the portal is reached over HTTPS
+                     though this node sees HTTP); without it the cookie is Secure when the
+                     request came over HTTPS, or with --trust-proxy and X-Forwarded-Proto: https
+  --event-streams-per-person N
+                     Live-update streams (open portal tabs) one person may hold at once
+                     (default 10); beyond, GET /api/events answers 429
   -h, --help         Show this help
 
 Environment:
@@ -46,6 +53,8 @@ export const serveCommand: Command = {
       broker: { type: 'string' },
       'mqtt-port': { type: 'string' },
       'trust-proxy': { type: 'boolean' },
+      'secure-cookies': { type: 'boolean' },
+      'event-streams-per-person': { type: 'string' },
     });
     if (args.broker !== undefined && args['mqtt-port'] !== undefined) {
       throw new UsageError(
@@ -66,6 +75,13 @@ export const serveCommand: Command = {
       brokerUrl: args.broker,
       host: args.host ?? '0.0.0.0',
       trustProxy: args['trust-proxy'] ?? false,
+      secureCookies: args['secure-cookies'] ?? false,
+      eventStreamsPerPerson: intOption(
+        args['event-streams-per-person'],
+        'event-streams-per-person',
+        DEFAULT_STREAMS_PER_PERSON,
+        { min: 1, max: 100_000 },
+      ),
       logger: { level: process.env.LOG_LEVEL ?? 'info' },
     });
     const devicesLink =

@@ -10,6 +10,7 @@ import { loadMasterKey } from './secrets/master-key.ts';
 import { deriveKey, SecretBox } from './secrets/secret-box.ts';
 import { systemClock, type Clock } from './services/clock.ts';
 import { CloudEventBus } from './services/events.ts';
+import { DEFAULT_STREAMS_PER_PERSON } from './services/live-updates.service.ts';
 import { defaultClaimLimits, type RateLimitPolicy } from './services/rate-limit.ts';
 import { createServices, type Services } from './services/services.ts';
 import { openStore, type Store } from './store/store.ts';
@@ -36,6 +37,10 @@ export interface CloudOptions {
   sessionTtlMs?: number;
   /** Behind one reverse proxy: the client address comes from X-Forwarded-For (http/app.ts). */
   trustProxy?: boolean;
+  /** Always mark the session cookie Secure, whatever the request came over (http/app.ts). */
+  secureCookies?: boolean;
+  /** Live-update streams one person may hold open at once (default 10). */
+  eventStreamsPerPerson?: number;
 }
 
 export interface RunningCloud {
@@ -53,7 +58,10 @@ export interface RunningCloud {
 
 /** Opens the store and the services of a cloud node (no network). */
 export async function openCloud(
-  options: Pick<CloudOptions, 'dataDir' | 'databaseUrl' | 'clock' | 'claimLimits' | 'sessionTtlMs'>,
+  options: Pick<
+    CloudOptions,
+    'dataDir' | 'databaseUrl' | 'clock' | 'claimLimits' | 'sessionTtlMs' | 'eventStreamsPerPerson'
+  >,
 ) {
   const masterKey = loadMasterKey(options.dataDir);
   const store = await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl });
@@ -66,6 +74,7 @@ export async function openCloud(
     csrfKey: deriveKey(masterKey, 'csrf'),
     sessionTtlMs: options.sessionTtlMs ?? 12 * 60 * 60_000,
     claimLimits: options.claimLimits ?? defaultClaimLimits,
+    eventStreamsPerPerson: options.eventStreamsPerPerson ?? DEFAULT_STREAMS_PER_PERSON,
   });
   return { store, events, services };
 }
@@ -80,6 +89,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     services,
     logger: options.logger ?? false,
     trustProxy: options.trustProxy ?? false,
+    secureCookies: options.secureCookies ?? false,
     readiness: async () => ({
       database: await store.ping(),
       broker: transport?.isReady() ?? false,

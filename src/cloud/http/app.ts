@@ -95,7 +95,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     }),
   );
 
-  await app.register(eventsRoutes({ events: services.events, sites: services.sites }));
+  await app.register(eventsRoutes({ liveUpdates: services.liveUpdates }));
   // The web portal at / (web/portal/dist), after the API so that its routes stay the API's.
   await installPortal(app);
 

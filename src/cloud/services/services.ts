@@ -6,6 +6,7 @@ import { createClaimService } from './claim.service.ts';
 import type { Clock } from './clock.ts';
 import { createDeviceLinkService } from './device-link.service.ts';
 import type { CloudEventBus } from './events.ts';
+import { createLiveUpdatesService } from './live-updates.service.ts';
 import { createNotificationsService } from './notifications.service.ts';
 import type { RateLimitPolicy } from './rate-limit.ts';
 import { createRegistryService } from './registry.service.ts';
@@ -20,6 +21,8 @@ export interface ServiceDeps {
   csrfKey: Buffer;
   sessionTtlMs: number;
   claimLimits: RateLimitPolicy;
+  /** Live-update streams (GET /api/events) one person may hold open at once. */
+  eventStreamsPerPerson: number;
 }
 
 /**
@@ -29,8 +32,12 @@ export interface ServiceDeps {
 export function createServices(deps: ServiceDeps) {
   const { store, clock, events } = deps;
   return {
-    /** The event bus, for live updates to the portal (GET /api/events). */
-    events,
+    /** Live updates to the portal (GET /api/events). */
+    liveUpdates: createLiveUpdatesService({
+      store,
+      events,
+      streamsPerPerson: deps.eventStreamsPerPerson,
+    }),
     auth: createAuthService({
       store,
       clock,
