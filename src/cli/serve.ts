@@ -6,6 +6,7 @@ import {
 } from '../cloud/link/embedded.transport.ts';
 import { DEFAULT_PACKET_LIMIT_BYTES, MIN_PACKET_LIMIT_BYTES } from '../core/link.framing.ts';
 import { defaultLoginLimits, type LoginLimits } from '../cloud/services/login-throttle.service.ts';
+import { DEFAULT_STREAMS_PER_PERSON } from '../cloud/services/live-updates.service.ts';
 import { intOption, parseCommandArgs, UsageError, type Command } from './command.ts';
 
 const usage = `Usage: latchkey serve [options]
@@ -49,6 +50,12 @@ Options:
                      account may still try, so a guesser cannot lock its owner out
   --registrations-per-address N
                      Registrations one address may attempt in an hour (default 30)
+  --secure-cookies   Always mark the session cookie Secure (the portal is reached over HTTPS
+                     though this node sees HTTP); without it the cookie is Secure when the
+                     request came over HTTPS, or with --trust-proxy and X-Forwarded-Proto: https
+  --event-streams-per-person N
+                     Live-update streams (open portal tabs) one person may hold at once
+                     (default 10); beyond, GET /api/events answers 429
   -h, --help         Show this help
 
 Environment:
@@ -96,6 +103,8 @@ export const serveCommand: Command = {
       'login-failures-per-account-address': { type: 'string' },
       'login-failures-per-account': { type: 'string' },
       'registrations-per-address': { type: 'string' },
+      'secure-cookies': { type: 'boolean' },
+      'event-streams-per-person': { type: 'string' },
     });
     const embeddedOnly = [
       'mqtt-port',
@@ -148,6 +157,13 @@ export const serveCommand: Command = {
       host: args.host ?? '0.0.0.0',
       trustProxy: args['trust-proxy'] ?? false,
       loginLimits: loginLimitsFrom(args),
+      secureCookies: args['secure-cookies'] ?? false,
+      eventStreamsPerPerson: intOption(
+        args['event-streams-per-person'],
+        'event-streams-per-person',
+        DEFAULT_STREAMS_PER_PERSON,
+        { min: 1, max: 100_000 },
+      ),
       logger: { level: process.env.LOG_LEVEL ?? 'info' },
     });
     const devicesLink =

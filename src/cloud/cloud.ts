@@ -13,6 +13,7 @@ import { deriveKey, SecretBox } from './secrets/secret-box.ts';
 import { systemClock, type Clock } from './services/clock.ts';
 import { CloudEventBus } from './services/events.ts';
 import { defaultLoginLimits, type LoginLimits } from './services/login-throttle.service.ts';
+import { DEFAULT_STREAMS_PER_PERSON } from './services/live-updates.service.ts';
 import { defaultClaimLimits, type RateLimitPolicy } from './services/rate-limit.ts';
 import { createServices, type Services } from './services/services.ts';
 import { openStore, type Store } from './store/store.ts';
@@ -43,6 +44,10 @@ export interface CloudOptions {
   sessionTtlMs?: number;
   /** Behind one reverse proxy: the client address comes from X-Forwarded-For (http/app.ts). */
   trustProxy?: boolean;
+  /** Always mark the session cookie Secure, whatever the request came over (http/app.ts). */
+  secureCookies?: boolean;
+  /** Live-update streams one person may hold open at once (default 10). */
+  eventStreamsPerPerson?: number;
 }
 
 export interface RunningCloud {
@@ -65,7 +70,13 @@ export interface RunningCloud {
 export async function openCloud(
   options: Pick<
     CloudOptions,
-    'dataDir' | 'databaseUrl' | 'clock' | 'claimLimits' | 'loginLimits' | 'sessionTtlMs'
+    | 'dataDir'
+    | 'databaseUrl'
+    | 'clock'
+    | 'claimLimits'
+    | 'loginLimits'
+    | 'sessionTtlMs'
+    | 'eventStreamsPerPerson'
   >,
 ) {
   const clock = options.clock ?? systemClock;
@@ -90,6 +101,7 @@ export async function openCloud(
     sessionTtlMs: options.sessionTtlMs ?? 12 * 60 * 60_000,
     claimLimits: options.claimLimits ?? defaultClaimLimits,
     loginLimits: { ...defaultLoginLimits, ...options.loginLimits },
+    eventStreamsPerPerson: options.eventStreamsPerPerson ?? DEFAULT_STREAMS_PER_PERSON,
   });
   return { store, events, services };
 }
@@ -104,6 +116,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     services,
     logger: options.logger ?? false,
     trustProxy: options.trustProxy ?? false,
+    secureCookies: options.secureCookies ?? false,
     readiness: async () => ({
       database: await store.ping(),
       broker: transport?.isReady() ?? false,

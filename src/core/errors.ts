@@ -122,6 +122,16 @@ export const errorCatalog = {
       'Behind a shared proxy, ask the operator to run the cloud with --trust-proxy.',
     ],
   },
+  TOO_MANY_STREAMS: {
+    status: 429,
+    message: 'Too many live-update streams are open for your account.',
+    cause:
+      'Every open portal tab holds one live-update stream, and one person may hold only a limited number at once.',
+    hints: [
+      'Close portal tabs or windows you no longer use, then reload this one.',
+      'An operator can raise the limit with latchkey serve --event-streams-per-person N.',
+    ],
+  },
   SERIAL_NOT_FOUND: {
     status: 404,
     message: 'The Serial Number does not exist',

@@ -1,4 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
@@ -25,7 +26,10 @@ import { sitesRoutes } from './routes/sites.routes.ts';
 export interface BuildOptions {
   services: Services;
   logger?: boolean | object;
-  /** Set the Secure flag on cookies (behind HTTPS). */
+  /**
+   * Always set the Secure flag on the session cookie; without it the flag follows the request
+   * (HTTPS, or X-Forwarded-Proto: https from the trusted proxy).
+   */
   secureCookies?: boolean;
   /**
    * Behind one reverse proxy: the client address (per-address rate limit, audit) is the last
@@ -39,6 +43,29 @@ export interface BuildOptions {
 
 /** Only the API reads bodies, and only JSON, up to 64 KiB. */
 const BODY_LIMIT = 64 * 1024;
+
+/**
+ * The portal's Content-Security-Policy (CSP Level 3): scripts, styles and connections only from
+ * this origin and nothing inline, so injected markup cannot run; `frame-ancestors 'none'` keeps
+ * other sites from framing the portal to trick clicks (deleting a device). No
+ * upgrade-insecure-requests: a node reached over plain HTTP on a local network must still work.
+ */
+const CONTENT_SECURITY_POLICY = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    scriptSrcAttr: ["'none'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    fontSrc: ["'self'"],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+};
 
 /** Builds the cloud's HTTP application without listening (tests use it with inject or listen). */
 export async function build(options: BuildOptions): Promise<FastifyInstance> {
@@ -58,6 +85,14 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
 
   installErrorHandling(app);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+    // X-Frame-Options for browsers without frame-ancestors (RFC 7034).
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    // HTTPS ends at the operator's proxy, which decides on HSTS; a node never pins it.
+    strictTransportSecurity: false,
+  });
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
     openapi: {
@@ -95,7 +130,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     }),
   );
 
-  await app.register(eventsRoutes({ events: services.events, sites: services.sites }));
+  await app.register(eventsRoutes({ liveUpdates: services.liveUpdates }));
   // The web portal at / (web/portal/dist), after the API so that its routes stay the API's.
   await installPortal(app);
 

@@ -7,6 +7,7 @@ import type { Clock } from './clock.ts';
 import { createDeviceLinkService } from './device-link.service.ts';
 import type { CloudEventBus } from './events.ts';
 import { createLoginThrottle, type LoginLimits } from './login-throttle.service.ts';
+import { createLiveUpdatesService } from './live-updates.service.ts';
 import { createNotificationsService } from './notifications.service.ts';
 import type { RateLimitPolicy } from './rate-limit.ts';
 import { createRegistryService } from './registry.service.ts';
@@ -22,6 +23,8 @@ export interface ServiceDeps {
   sessionTtlMs: number;
   claimLimits: RateLimitPolicy;
   loginLimits: LoginLimits;
+  /** Live-update streams (GET /api/events) one person may hold open at once. */
+  eventStreamsPerPerson: number;
 }
 
 /**
@@ -31,8 +34,12 @@ export interface ServiceDeps {
 export function createServices(deps: ServiceDeps) {
   const { store, clock, events } = deps;
   return {
-    /** The event bus, for live updates to the portal (GET /api/events). */
-    events,
+    /** Live updates to the portal (GET /api/events). */
+    liveUpdates: createLiveUpdatesService({
+      store,
+      events,
+      streamsPerPerson: deps.eventStreamsPerPerson,
+    }),
     auth: createAuthService({
       store,
       clock,

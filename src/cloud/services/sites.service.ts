@@ -86,14 +86,6 @@ export function createSitesService(deps: { store: Store; clock: Clock }) {
       );
       return toPage(rows, limit, (row) => [row.serial_number], publicDevice);
     },
-
-    /** The site owning the device when the person may see it, else null (live portal updates). */
-    async siteOfDeviceFor(userId: string, serialNumber: string): Promise<string | null> {
-      const owner = await devicesRepo(store.db, store.dialect).ownerOf(serialNumber);
-      if (!owner) return null;
-      const site = await sitesRepo(store.db).findAccessible(owner.site_id, userId);
-      return site ? site.id : null;
-    },
   };
 }
 

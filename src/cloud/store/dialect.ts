@@ -1,4 +1,4 @@
-import type { ColumnDefinitionBuilder, Kysely, SelectQueryBuilder } from 'kysely';
+import type { ColumnDefinitionBuilder, Kysely, LogConfig, SelectQueryBuilder } from 'kysely';
 import type { Database } from './schema.ts';
 
 /**
@@ -9,7 +9,8 @@ export interface StoreDialect {
   readonly name: 'sqlite' | 'postgres';
   /** A human description of where the data lives, for logs (never with a password). */
   readonly description: string;
-  createKysely(): Kysely<Database>;
+  /** `log` sees every statement the database runs (the store counts them, store.ts). */
+  createKysely(log?: LogConfig): Kysely<Database>;
   readonly autoIncrementType: 'integer' | 'serial';
   autoIncrementColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
   /**

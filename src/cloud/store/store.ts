@@ -13,6 +13,11 @@ export interface Store {
   readonly dialect: StoreDialect;
   /** Runs `work` in one transaction: all of it is written, or none. */
   transaction<T>(work: (trx: Executor) => Promise<T>): Promise<T>;
+  /**
+   * How many statements this store has run since it opened, failed ones included: what a
+   * request or an event costs the database, for tests and metrics.
+   */
+  statementCount(): number;
   /** Whether the database answers (for readiness checks). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -38,7 +43,12 @@ export function dialectFor(options: StoreOptions): StoreDialect {
 /** Opens the database and brings its schema up to date. */
 export async function openStore(options: StoreOptions): Promise<Store> {
   const dialect = dialectFor(options);
-  const db = dialect.createKysely();
+  let statements = 0;
+  // Kysely calls the log function once per statement run, through any builder, raw `sql` and
+  // prepared queries alike (Kysely "Logging").
+  const db = dialect.createKysely(() => {
+    statements += 1;
+  });
   const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
   const { error } = await migrator.migrateToLatest();
   if (error) {
@@ -49,6 +59,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     db,
     dialect,
     transaction: (work) => db.transaction().execute(work),
+    statementCount: () => statements,
     async ping() {
       try {
         await db.selectFrom('companies').select('id').limit(1).execute();

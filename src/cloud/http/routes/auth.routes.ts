@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AuthService, SessionGrant } from '../../services/auth.service.ts';
 import { actorOf, SESSION_COOKIE } from '../auth.hooks.ts';
 import { EmailField, errorResponses, NameField, UserSchema } from '../schemas.ts';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 const CompanySchema = z.object({ id: z.string(), name: z.string(), role: z.string() });
 const SessionBody = z.object({
@@ -12,11 +12,25 @@ const SessionBody = z.object({
   csrfToken: z.string(),
 });
 
-function setSessionCookie(reply: FastifyReply, grant: SessionGrant, secure: boolean) {
+/**
+ * Secure (RFC 6265 §4.1.2.5) when the browser reached us over HTTPS: directly, or through the
+ * trusted proxy's X-Forwarded-Proto (Fastify reads it only with trustProxy), or always when the
+ * operator says so (TLS ends somewhere this node cannot see).
+ */
+function cookieIsSecure(request: FastifyRequest, secureCookies: boolean): boolean {
+  return secureCookies || request.protocol === 'https';
+}
+
+function setSessionCookie(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  grant: SessionGrant,
+  secureCookies: boolean,
+) {
   void reply.setCookie(SESSION_COOKIE, grant.sessionToken, {
     httpOnly: true,
     sameSite: 'lax',
-    secure,
+    secure: cookieIsSecure(request, secureCookies),
     path: '/',
     expires: grant.expiresAt,
   });
@@ -46,7 +60,7 @@ export function authRoutes(
       },
       async (request, reply) => {
         const result = await auth.register(request.body, request.ip);
-        setSessionCookie(reply, result.session, options.secureCookies);
+        setSessionCookie(request, reply, result.session, options.secureCookies);
         return reply.status(201).send({
           user: result.user,
           company: result.company,
@@ -68,7 +82,7 @@ export function authRoutes(
       },
       async (request, reply) => {
         const result = await auth.login(request.body, request.ip);
-        setSessionCookie(reply, result.session, options.secureCookies);
+        setSessionCookie(request, reply, result.session, options.secureCookies);
         return { user: result.user, csrfToken: result.session.csrfToken };
       },
     );
@@ -85,7 +99,10 @@ export function authRoutes(
       async (request, reply) => {
         actorOf(request);
         if (request.auth?.sessionToken) await auth.logout(request.auth.sessionToken);
-        void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        void reply.clearCookie(SESSION_COOKIE, {
+          path: '/',
+          secure: cookieIsSecure(request, options.secureCookies),
+        });
         return reply.status(204).send(null);
       },
     );

@@ -11,13 +11,13 @@ export function postgresDialect(connectionString: string): StoreDialect {
   return {
     name: 'postgres',
     description: `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`,
-    createKysely() {
+    createKysely(log) {
       const pool = new pg.Pool({ Client: namedStatementsClient(), connectionString, max: 10 });
       // An idle connection the server ended (a restart, pg_terminate_backend) is reported here;
       // the pool has already dropped it and opens another when needed. Without a listener the
       // error would end the process, though it belongs to no request (node-postgres "Pool").
       pool.on('error', () => {});
-      return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+      return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
     },
     autoIncrementType: 'serial',
     autoIncrementColumn: (column) => column.primaryKey(),

@@ -79,7 +79,7 @@ export function sqliteDialect(file: string): StoreDialect {
   return {
     name: 'sqlite',
     description: `SQLite at ${file}`,
-    createKysely() {
+    createKysely(log) {
       if (file !== ':memory:') sqliteFiles.beforeOpen(file);
       const database = new SqliteDatabase(file);
       database.pragma('journal_mode = WAL');
@@ -91,6 +91,7 @@ export function sqliteDialect(file: string): StoreDialect {
       const stopCheckpointer = file === ':memory:' ? () => {} : startCheckpointer(database, file);
       return new Kysely<Database>({
         dialect: new SqliteDialect({ database: withStatementCache(database, stopCheckpointer) }),
+        log,
       });
     },
     autoIncrementType: 'integer',
