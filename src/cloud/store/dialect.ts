@@ -33,7 +33,8 @@ export interface StoreDialect {
   lockKeys(trx: Kysely<Database>, keys: readonly string[]): Promise<void>;
   /**
    * The DDL of the stored function that commits decided claims in one statement
-   * (dialects/postgres/functions.ts), or null where statements cost no round trip (SQLite, in process).
+   * (dialects/postgres/functions.ts), or null where statements cost no round trip (SQLite, in
+   * process).
    */
   readonly commitClaimFunction: string | null;
   /** How claims are read and committed on this engine (dialects/<name>/claim.committer.ts). */

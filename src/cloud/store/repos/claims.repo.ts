@@ -167,9 +167,10 @@ export function claimsRepo(db: Executor, dialect: StoreDialect) {
       return read;
     },
     /**
-     * Commits decided claims in one statement and one transaction (dialects/postgres/functions.ts): each
-     * only if its device and owner are still as read and no rate-limit scope of it is full, in
-     * order; the others write nothing, and their status says why (`stale` or `limited`).
+     * Commits decided claims in one statement and one transaction
+     * (dialects/postgres/functions.ts): each only if its device and owner are still as read and
+     * no rate-limit scope of it is full, in order; the others write nothing, and their status
+     * says why (`stale` or `limited`). The PostgreSQL claim committer's second step.
      */
     async commitDecided(claims: readonly DecidedClaim[]): Promise<CommitStatus[]> {
       const payload = claims.map(({ expected, scopes, failureScopes, limit, writes, now }) => ({
