@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { namedStatementsClient } from '../../src/cloud/store/dialects/postgres.statements.ts';
+import { namedStatementsClient } from '../../src/cloud/store/dialects/postgres/statements.ts';
 import { openStore } from '../../src/cloud/store/store.ts';
 import { postgresTestDialect } from '../helpers/databases.ts';
 import { freePort, spawnCli, waitForHttp } from '../helpers/processes.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { WriteBatcher } from '../../src/cloud/services/write-batcher.ts';
+import { WriteBatcher } from '../../src/cloud/store/write-batcher.ts';
 
 describe('group commit (WriteBatcher)', () => {
   it('writes everything added in one turn as one batch, and what comes later as the next', async () => {

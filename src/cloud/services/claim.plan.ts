@@ -3,6 +3,7 @@ import { LatchkeyError, type ErrorCode } from '../../core/errors.ts';
 import { matchSecurityCode, type SecurityCode } from '../../core/security-code.rules.ts';
 import type { SerialNumber } from '../../core/serial.rules.ts';
 import { FAILURE_NOTICE_KIND, type ClaimWrites } from '../store/repos/claims.repo.ts';
+import type { ClaimSite } from '../store/claim-committer.ts';
 import type { ClaimDevice } from '../store/repos/devices.repo.ts';
 import type { Actor } from './actor.ts';
 import { auditRow, type AuditEntry } from './audit.service.ts';
@@ -27,8 +28,7 @@ export interface ClaimRequest {
   securityCode: SecurityCode;
 }
 
-/** The site a device is claimed into. */
-export type ClaimSite = { id: string; company_id: string; name: string };
+export type { ClaimSite };
 
 /** A claim's answer: a catalog error for a refusal, else what happened to which device. */
 export type ClaimResult =

@@ -15,7 +15,7 @@ import { iso, type Clock } from './clock.ts';
 import type { CloudEventBus } from './events.ts';
 import { notificationRows, type NotificationDraft } from './notifications.service.ts';
 import { safeEqual } from './tokens.ts';
-import { batchedTransactions } from './write-batcher.ts';
+import { batchedTransactions } from '../store/write-batcher.ts';
 
 /** What the owning site reads when someone generated a new code on its device (issue 4). */
 function regeneratedNotification(

@@ -49,7 +49,7 @@ export function createServices(deps: ServiceDeps) {
     }),
     sites: createSitesService({ store, clock }),
     claims: createClaimService({
-      store,
+      committer: store.claims,
       clock,
       events,
       deviceSecrets: deps.deviceSecrets,

@@ -1,5 +1,6 @@
 import type { ColumnDefinitionBuilder, Kysely, LogConfig, SelectQueryBuilder } from 'kysely';
-import type { Database } from './schema.ts';
+import type { ClaimCommitter } from './claim-committer.ts';
+import type { Database, Executor } from './schema.ts';
 
 /**
  * Everything that differs between the database engines, in one place per engine (as Kysely's
@@ -33,7 +34,14 @@ export interface StoreDialect {
   lockKeys(trx: Kysely<Database>, keys: readonly string[]): Promise<void>;
   /**
    * The DDL of the stored function that commits decided claims in one statement
-   * (postgres.functions.ts), or null where statements cost no round trip (SQLite, in process).
+   * (dialects/postgres/functions.ts), or null where statements cost no round trip (SQLite, in
+   * process).
    */
   readonly commitClaimFunction: string | null;
+  /** How claims are read and committed on this engine (dialects/<name>/claim.committer.ts). */
+  claimCommitter(store: {
+    db: Kysely<Database>;
+    dialect: StoreDialect;
+    transaction<T>(work: (trx: Executor) => Promise<T>): Promise<T>;
+  }): ClaimCommitter;
 }

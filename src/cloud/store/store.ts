@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { Migrator } from 'kysely/migration';
+import type { ClaimCommitter } from './claim-committer.ts';
 import type { StoreDialect } from './dialect.ts';
-import { postgresDialect } from './dialects/postgres.dialect.ts';
-import { sqliteDialect } from './dialects/sqlite.dialect.ts';
+import { postgresDialect } from './dialects/postgres/dialect.ts';
+import { sqliteDialect } from './dialects/sqlite/dialect.ts';
 import { migrationProvider } from './migrations.ts';
 import type { Database, Executor } from './schema.ts';
 
@@ -18,6 +19,8 @@ export interface Store {
    * request or an event costs the database, for tests and metrics.
    */
   statementCount(): number;
+  /** Claims read and committed the way this dialect does it best (claim-committer.ts). */
+  readonly claims: ClaimCommitter;
   /** Whether the database answers (for readiness checks). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -55,11 +58,13 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     await db.destroy();
     throw new Error(`Could not migrate the database (${dialect.description}): ${String(error)}`);
   }
+  const transaction: Store['transaction'] = (work) => db.transaction().execute(work);
   return {
     db,
     dialect,
-    transaction: (work) => db.transaction().execute(work),
+    transaction,
     statementCount: () => statements,
+    claims: dialect.claimCommitter({ db, dialect, transaction }),
     async ping() {
       try {
         await db.selectFrom('companies').select('id').limit(1).execute();

@@ -119,14 +119,6 @@ const sortedUnique = (values: string[]) => [...new Set(values)].sort();
 /** A claim's reads and writes where they are not those of one table. */
 export function claimsRepo(db: Executor, dialect: StoreDialect) {
   return {
-    /** Whether claims are read and committed together (PostgreSQL, which has the function). */
-    commitsInOneStatement: dialect.commitClaimFunction !== null,
-    /**
-     * For each claim, its site if the person may reach it (tenant isolation) and the device with
-     * its owner (undefined when there is no such device); undefined as a whole when the site is
-     * not theirs. One statement for all; nothing is locked: what is decided on it is committed
-     * by `commitDecided`, which checks it still holds. PostgreSQL only (unnest).
-     */
     /**
      * Sends the owner's notice of wrong codes (ClaimWrites.failureNotice) if it is due, after
      * the failure was recorded, in the claim's transaction. The PostgreSQL function does the
@@ -154,6 +146,12 @@ export function claimsRepo(db: Executor, dialect: StoreDialect) {
         .executeTakeFirst();
       if (!sent) await notificationsRepo(db).insertMany(notice.rows);
     },
+    /**
+     * For each claim, its site if the person may reach it (tenant isolation) and the device with
+     * its owner (undefined when there is no such device); undefined as a whole when the site is
+     * not theirs. One statement for all; nothing is locked: what is decided on it is committed
+     * by `commitDecided`, which checks it still holds. PostgreSQL only (unnest).
+     */
     async readForClaims(
       claims: readonly { siteId: string; userId: string; serial: string }[],
     ): Promise<(ReturnType<typeof siteAndDeviceOf> | undefined)[]> {
@@ -169,9 +167,10 @@ export function claimsRepo(db: Executor, dialect: StoreDialect) {
       return read;
     },
     /**
-     * Commits decided claims in one statement and one transaction (postgres.functions.ts): each
-     * only if its device and owner are still as read and no rate-limit scope of it is full, in
-     * order; the others write nothing, and their status says why (`stale` or `limited`).
+     * Commits decided claims in one statement and one transaction
+     * (dialects/postgres/functions.ts): each only if its device and owner are still as read and
+     * no rate-limit scope of it is full, in order; the others write nothing, and their status
+     * says why (`stale` or `limited`). The PostgreSQL claim committer's second step.
      */
     async commitDecided(claims: readonly DecidedClaim[]): Promise<CommitStatus[]> {
       const payload = claims.map(({ expected, scopes, failureScopes, limit, writes, now }) => ({

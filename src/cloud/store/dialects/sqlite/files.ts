@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ensurePrivateFile, ensurePrivateFolder, tightenFile } from '../file-modes.ts';
+import { ensurePrivateFile, ensurePrivateFolder, tightenFile } from '../../../file-modes.ts';
 
 /**
  * Before better-sqlite3 opens `file`: creates it empty with mode 0600 (SQLite takes an empty

@@ -1,5 +1,5 @@
-import type { Executor } from '../store/schema.ts';
-import type { Store } from '../store/store.ts';
+import type { Executor } from './schema.ts';
+import type { Store } from './store.ts';
 
 /**
  * Group commit: items added while a batch is being written wait for the next batch, and each

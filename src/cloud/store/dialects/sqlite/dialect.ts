@@ -2,9 +2,10 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import type { StoreDialect } from '../dialect.ts';
-import type { Database } from '../schema.ts';
-import * as sqliteFiles from '../sqlite.files.ts';
+import type { StoreDialect } from '../../dialect.ts';
+import { sqliteClaimCommitter } from './claim.committer.ts';
+import type { Database } from '../../schema.ts';
+import * as sqliteFiles from './files.ts';
 
 const STATEMENT_CACHE_SIZE = 256;
 
@@ -102,6 +103,7 @@ export function sqliteDialect(file: string): StoreDialect {
     lockKeys: async () => {},
     serialisesWriters: true,
     commitClaimFunction: null,
+    claimCommitter: sqliteClaimCommitter,
     isUniqueViolation: (error) =>
       typeof error === 'object' &&
       error !== null &&

@@ -1,9 +1,10 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { StoreDialect } from '../dialect.ts';
-import type { Database } from '../schema.ts';
-import { commitClaimFunction } from './postgres.functions.ts';
-import { namedStatementsClient } from './postgres.statements.ts';
+import type { StoreDialect } from '../../dialect.ts';
+import { postgresClaimCommitter } from './claim.committer.ts';
+import type { Database } from '../../schema.ts';
+import { commitClaimFunction } from './functions.ts';
+import { namedStatementsClient } from './statements.ts';
 
 /** PostgreSQL, for several cloud nodes on one database. */
 export function postgresDialect(connectionString: string): StoreDialect {
@@ -33,6 +34,7 @@ export function postgresDialect(connectionString: string): StoreDialect {
     },
     serialisesWriters: false,
     commitClaimFunction,
+    claimCommitter: postgresClaimCommitter,
     isUniqueViolation: (error) =>
       typeof error === 'object' && error !== null && 'code' in error && error.code === '23505',
   };
