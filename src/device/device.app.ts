@@ -49,10 +49,15 @@ export async function buildDeviceApp(
   await app.register(cookie);
   await app.register(formbody);
   await app.register(multipart, { limits: { fileSize: MAX_FIRMWARE_BYTES + 1 } });
+  // Raw uploads stay a stream: the handler checks authentication and privileges first, then
+  // streams the body to a temporary file (upload.request.ts). The no-op listener keeps a cut
+  // off, never-read body (pre-authentication cap) from crashing the process.
   app.addContentTypeParser(
     ['application/octet-stream', 'application/xml', 'text/xml'],
-    { parseAs: 'buffer', bodyLimit: MAX_FIRMWARE_BYTES + 1 },
-    (_request, body, done) => done(null, body),
+    (_request, payload, done) => {
+      payload.on('error', () => {});
+      done(null, payload);
+    },
   );
   const digest = options.digest ?? new DigestAuthority();
   const preAuthLimit = options.preAuthBodyLimit ?? DEFAULT_PRE_AUTH_BODY_LIMIT;
@@ -67,6 +72,14 @@ export async function buildDeviceApp(
       throw bodyTooBigBeforeAuthentication(preAuthLimit);
     }
     return payload.pipe(cappedStream(preAuthLimit));
+  });
+  // A refusal answered before the body arrived (no privilege, over the cap, forged form)
+  // discards the rest as it comes, stored nowhere: the client, still sending, reads the answer
+  // rather than a reset, and the connection stays usable (as Node does for unread bodies).
+  app.addHook('onResponse', async (request) => {
+    if (request.raw.complete) return;
+    request.raw.unpipe();
+    request.raw.resume();
   });
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const tooBig = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.statusCode === 413;

@@ -11,6 +11,7 @@ import { factoryConfig, MaintenanceService } from './maintenance.service.ts';
 import { ProtectedStore } from './protected.store.ts';
 import { SecurityCodeService } from './security-code.service.ts';
 import { SwitchesService } from './switches.service.ts';
+import { UploadStore } from './upload.store.ts';
 
 /** The cloud link as system/status reports it; the link client (a later issue) feeds it. */
 export interface CloudLinkState {
@@ -32,6 +33,7 @@ export class Device {
   readonly directory: DirectoryService;
   readonly maintenance: MaintenanceService;
   readonly camera = new CameraService();
+  readonly uploads: UploadStore;
   #bootedAt = Date.now();
   #clockOffsetMs = 0;
   #cloud: CloudLinkState = { state: 'disconnected', site: null };
@@ -59,9 +61,15 @@ export class Device {
     this.io = new IoService(this.events);
     this.eventLog = new EventLogService(this.events, this);
     this.directory = new DirectoryService(config);
-    this.maintenance = new MaintenanceService(identity, config, protectedStore, this.events, {
-      reboot: () => this.#reboot(),
-    });
+    this.uploads = new UploadStore(dataDir);
+    this.maintenance = new MaintenanceService(
+      identity,
+      config,
+      protectedStore,
+      this.events,
+      { reboot: () => this.#reboot() },
+      this.uploads,
+    );
     this.eventLog.record('DeviceState', { state: 'startup' });
   }
 
@@ -75,7 +83,9 @@ export class Device {
       defaults: () => factoryConfig(identity),
       onChange: (reason) => events.emit('config-changed', { reason }),
     });
-    return new Device(identity, options.dataDir, config, protectedStore, events);
+    const device = new Device(identity, options.dataDir, config, protectedStore, events);
+    await device.uploads.prepare();
+    return device;
   }
 
   /** Seconds since the (emulated) power-on or last restart. */

@@ -12,6 +12,7 @@
  */
 export const FIRMWARE_MAGIC = 'LATCHKEY-FW/1\n';
 export const MAX_FIRMWARE_BYTES = 32 * 1024 * 1024;
+export const FIRMWARE_HEADER_BYTES = 1024;
 
 export interface FirmwareHeader {
   model: string;
@@ -29,7 +30,7 @@ export function makeFirmwareImage(
 }
 
 export function readFirmwareHeader(image: Buffer): FirmwareHeader | null {
-  const head = image.subarray(0, 1024).toString('latin1');
+  const head = image.subarray(0, FIRMWARE_HEADER_BYTES).toString('latin1');
   if (!head.startsWith(FIRMWARE_MAGIC)) return null;
   const end = head.indexOf('\n\n');
   if (end < 0) return null;

@@ -7,12 +7,20 @@ import type { DeviceEvents } from './device.events.ts';
 import { DeviceError, invalidParam } from './device.errors.ts';
 import {
   compareVersions,
+  FIRMWARE_HEADER_BYTES,
   MAX_FIRMWARE_BYTES,
   readFirmwareHeader,
   type FirmwareHeader,
 } from './firmware.format.ts';
 import type { DeviceIdentity } from './identity.store.ts';
 import type { ProtectedStore } from './protected.store.ts';
+import {
+  readUpload,
+  readUploadHead,
+  type Upload,
+  type UploadLimit,
+  type UploadStore,
+} from './upload.store.ts';
 
 export const MAX_RESTORE_BYTES = 1024 * 1024;
 
@@ -34,6 +42,19 @@ export function firmwareTooBig(): DeviceError {
     'blob-fw',
   );
 }
+
+/** What the adapters may stream to disk for a restore and a firmware upload. */
+export const RESTORE_UPLOAD: UploadLimit = {
+  maxBytes: MAX_RESTORE_BYTES,
+  tooBig: () => restoreTooBig(),
+};
+export const FIRMWARE_UPLOAD: UploadLimit = {
+  maxBytes: MAX_FIRMWARE_BYTES,
+  tooBig: firmwareTooBig,
+};
+
+/** The name the uploaded firmware waits under until it is applied or rejected. */
+const PENDING_FIRMWARE = 'firmware-pending';
 
 export interface BackupFile {
   body: Buffer;
@@ -59,20 +80,23 @@ export function factoryConfig(
  * upgrade. Each changes the configuration as a whole, atomically, or not at all.
  */
 export class MaintenanceService {
-  #pendingFirmware: FirmwareHeader | null = null;
+  #pendingFirmware: { header: FirmwareHeader; image: Upload } | null = null;
 
   private readonly identity: DeviceIdentity;
   private readonly config: ConfigStore;
   private readonly protectedStore: ProtectedStore;
   private readonly events: DeviceEvents;
   private readonly volatile: { reboot(): void };
+  private readonly uploads: UploadStore;
   constructor(
     identity: DeviceIdentity,
     config: ConfigStore,
     protectedStore: ProtectedStore,
     events: DeviceEvents,
     volatile: { reboot(): void },
+    uploads: UploadStore,
   ) {
+    this.uploads = uploads;
     this.identity = identity;
     this.config = config;
     this.protectedStore = protectedStore;
@@ -106,10 +130,19 @@ export class MaintenanceService {
 
   /**
    * Validates the whole file first (size, format, password, integrity, XML, model), then
-   * replaces the configuration in one atomic write. On any error nothing changes.
+   * replaces the configuration in one atomic write. On any error nothing changes. The upload
+   * is deleted either way; its cap was enforced while streaming, so reading it back is small.
    */
-  async restore(file: Buffer, password?: string): Promise<void> {
-    if (file.length === 0) {
+  async restore(upload: Upload, password?: string): Promise<void> {
+    try {
+      await this.#restore(upload, password);
+    } finally {
+      await this.uploads.discard(upload);
+    }
+  }
+
+  async #restore(upload: Upload, password?: string): Promise<void> {
+    if (upload.bytes === 0) {
       throw new DeviceError(
         11,
         'The backup file is empty. Choose the file downloaded with "Backup configuration".',
@@ -117,8 +150,8 @@ export class MaintenanceService {
         'empty',
       );
     }
-    if (file.length > MAX_RESTORE_BYTES) throw restoreTooBig(file.length);
-    const opened = await readBackup(file, password);
+    if (upload.bytes > MAX_RESTORE_BYTES) throw restoreTooBig(upload.bytes);
+    const opened = await readBackup(await readUpload(upload), password);
     if (!opened.ok) {
       const param =
         opened.problem === 'wrong-password' || opened.problem === 'password-required'
@@ -167,9 +200,29 @@ export class MaintenanceService {
     this.events.emit('restarted', { reason, firmwareVersion: this.firmwareVersion });
   }
 
-  uploadFirmware(image: Buffer): { version: string; downgrade: boolean } {
-    if (image.length > MAX_FIRMWARE_BYTES) throw firmwareTooBig();
-    const header = readFirmwareHeader(image);
+  /**
+   * Checks an uploaded image's header and keeps the file as the pending firmware (replacing an
+   * earlier one) until it is applied or rejected; a refused upload is deleted.
+   */
+  async uploadFirmware(upload: Upload): Promise<{ version: string; downgrade: boolean }> {
+    let header: FirmwareHeader;
+    try {
+      header = await this.#checkFirmware(upload);
+    } catch (error) {
+      await this.uploads.discard(upload);
+      throw error;
+    }
+    const image = await this.uploads.keep(upload, PENDING_FIRMWARE);
+    this.#pendingFirmware = { header, image };
+    return {
+      version: header.version,
+      downgrade: compareVersions(header.version, this.firmwareVersion) < 0,
+    };
+  }
+
+  async #checkFirmware(upload: Upload): Promise<FirmwareHeader> {
+    if (upload.bytes > MAX_FIRMWARE_BYTES) throw firmwareTooBig();
+    const header = readFirmwareHeader(await readUploadHead(upload, FIRMWARE_HEADER_BYTES));
     if (!header) {
       throw invalidParam(
         'blob-fw',
@@ -188,11 +241,7 @@ export class MaintenanceService {
         `Firmware ${header.version} is already installed; nothing to upgrade.`,
       );
     }
-    this.#pendingFirmware = header;
-    return {
-      version: header.version,
-      downgrade: compareVersions(header.version, this.firmwareVersion) < 0,
-    };
+    return header;
   }
 
   async applyFirmware(): Promise<void> {
@@ -202,14 +251,16 @@ export class MaintenanceService {
         15,
         'No firmware is waiting to be applied; upload one with PUT /api/firmware first.',
       );
-    await this.protectedStore.update((s) => ({ ...s, firmwareVersion: pending.version }));
+    await this.protectedStore.update((s) => ({ ...s, firmwareVersion: pending.header.version }));
     this.#pendingFirmware = null;
+    await this.uploads.discard(pending.image);
     this.restart('firmware upgrade');
   }
 
-  rejectFirmware(): void {
-    if (!this.#pendingFirmware)
-      throw new DeviceError(15, 'No firmware is waiting; there is nothing to reject.');
+  async rejectFirmware(): Promise<void> {
+    const pending = this.#pendingFirmware;
+    if (!pending) throw new DeviceError(15, 'No firmware is waiting; there is nothing to reject.');
     this.#pendingFirmware = null;
+    await this.uploads.discard(pending.image);
   }
 }

@@ -4,7 +4,8 @@ import type { AdminSession } from '../accounts.service.ts';
 import { AUTH_METHODS, PRIVILEGES, SERVICE_NAMES, type ServiceName } from '../config.model.ts';
 import type { Device } from '../device.ts';
 import { DeviceError } from '../device.errors.ts';
-import { MAX_RESTORE_BYTES } from '../maintenance.service.ts';
+import { FIRMWARE_UPLOAD, RESTORE_UPLOAD } from '../maintenance.service.ts';
+import { isBodyStream, receiveBody, receiveMultipart } from '../upload.request.ts';
 
 export const SESSION_COOKIE = 'lk_device_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -282,36 +283,18 @@ export function registerAdminApi(app: FastifyInstance, device: Device): void {
           'file',
         );
       }
-      let file: Buffer | undefined;
-      let password: string | undefined;
-      try {
-        for await (const part of request.parts({
-          limits: { fileSize: MAX_RESTORE_BYTES + 1, files: 1 },
-        })) {
-          if (part.type === 'file') {
-            file = await part.toBuffer();
-          } else if (part.fieldname === 'password' && typeof part.value === 'string') {
-            password = part.value;
-          }
-        }
-      } catch (error) {
-        if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-          throw new DeviceError(
-            13,
-            `A configuration backup is at most ${MAX_RESTORE_BYTES} bytes; check that you chose the right file.`,
-            'file',
-            'too-big',
-          );
-        }
-        throw error;
-      }
+      const form = await receiveMultipart(device.uploads, request, {
+        limitFor: (field) => (field === 'file' ? RESTORE_UPLOAD : undefined),
+        maxFiles: 1,
+      });
+      const file = form.files.get('file');
       if (!file)
         throw new DeviceError(
           11,
           'Choose the backup file to restore (multipart field "file").',
           'file',
         );
-      await device.maintenance.restore(file, password || undefined);
+      await device.maintenance.restore(file, form.fields.password || undefined);
       return reply.code(204).send();
     }),
   );
@@ -489,15 +472,16 @@ export function registerAdminApi(app: FastifyInstance, device: Device): void {
 
   app.put(
     '/admin/api/firmware',
-    guarded((request) => {
-      if (!Buffer.isBuffer(request.body)) {
+    guarded(async (request) => {
+      if (!isBodyStream(request.body)) {
         throw new DeviceError(
           11,
           'Send the firmware image as the request body (Content-Type: application/octet-stream).',
           'blob-fw',
         );
       }
-      return device.maintenance.uploadFirmware(request.body);
+      const image = await receiveBody(device.uploads, request, FIRMWARE_UPLOAD);
+      return device.maintenance.uploadFirmware(image);
     }),
   );
 
@@ -511,8 +495,8 @@ export function registerAdminApi(app: FastifyInstance, device: Device): void {
 
   app.post(
     '/admin/api/firmware/reject',
-    guarded((_request, reply) => {
-      device.maintenance.rejectFirmware();
+    guarded(async (_request, reply) => {
+      await device.maintenance.rejectFirmware();
       return reply.code(204).send();
     }),
   );

@@ -7,6 +7,8 @@ import { SWITCH_ACTIONS } from '../switches.service.ts';
 import { SWITCH_COUNT } from '../config.model.ts';
 import { DIRECTORY_TEMPLATE } from '../directory.service.ts';
 import type { Params } from './params.ts';
+import { FIRMWARE_UPLOAD, RESTORE_UPLOAD } from '../maintenance.service.ts';
+import type { UploadLimit } from '../upload.store.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -29,6 +31,8 @@ export interface ApiFunction {
   service: ServiceName;
   /** Privilege an account needs; none means any authenticated account may call it. */
   privilege?: Privilege;
+  /** The one file the function takes (multipart field or raw body), streamed to disk with its cap. */
+  upload?: { field: string; limit: UploadLimit };
   handle(ctx: ApiContext): Promise<ApiOutput> | ApiOutput;
 }
 
@@ -132,6 +136,7 @@ export const API_FUNCTIONS: Record<string, ApiFunction> = {
     methods: ['GET', 'PUT'],
     service: 'system',
     privilege: 'system.control',
+    upload: { field: 'blob-cfg', limit: RESTORE_UPLOAD },
     handle: async ({ device, params, request }) => {
       if (request.method === 'GET') {
         const file = await device.maintenance.backup();
@@ -166,14 +171,15 @@ export const API_FUNCTIONS: Record<string, ApiFunction> = {
     methods: ['PUT'],
     service: 'system',
     privilege: 'system.control',
-    handle: ({ device, params }) => {
+    upload: { field: 'blob-fw', limit: FIRMWARE_UPLOAD },
+    handle: async ({ device, params }) => {
       const blob = params.file('blob-fw');
       if (!blob)
         throw missingParam(
           'blob-fw',
           'Upload the firmware image as the multipart field "blob-fw".',
         );
-      return result(device.maintenance.uploadFirmware(blob));
+      return result(await device.maintenance.uploadFirmware(blob));
     },
   },
   'firmware/apply': {
@@ -189,8 +195,8 @@ export const API_FUNCTIONS: Record<string, ApiFunction> = {
     methods: ['PUT', 'POST'],
     service: 'system',
     privilege: 'system.control',
-    handle: ({ device }) => {
-      device.maintenance.rejectFirmware();
+    handle: async ({ device }) => {
+      await device.maintenance.rejectFirmware();
       return result();
     },
   },

@@ -1,24 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Device } from '../device.ts';
 import { DeviceError } from '../device.errors.ts';
-import { MAX_FIRMWARE_BYTES } from '../firmware.format.ts';
+import { isBodyStream, receiveBody, receiveMultipart } from '../upload.request.ts';
+import type { Upload } from '../upload.store.ts';
 import { authenticate, type AuthOutcome } from './api.auth.ts';
 import type { DigestAuthority } from './auth.digest.ts';
 import { sendError, sendResult } from './envelope.ts';
 import { API_FUNCTIONS, type Method } from './functions.ts';
 import { paramsFrom } from './params.ts';
-
-async function readMultipart(request: FastifyRequest) {
-  const fields: Record<string, string> = {};
-  const files = new Map<string, Buffer>();
-  for await (const part of request.parts({
-    limits: { fileSize: MAX_FIRMWARE_BYTES + 1, files: 4, fields: 32 },
-  })) {
-    if (part.type === 'file') files.set(part.fieldname, await part.toBuffer());
-    else if (typeof part.value === 'string') fields[part.fieldname] = part.value;
-  }
-  return { fields, files };
-}
 
 const apiPath = (request: FastifyRequest) =>
   request.url
@@ -113,23 +102,28 @@ export function registerHttpApi(
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
+    // Only now, authenticated and privileged, is an upload read: streamed to disk, capped.
+    let files = new Map<string, Upload>();
     try {
-      let multipart: Awaited<ReturnType<typeof readMultipart>> | undefined;
-      if (request.isMultipart()) multipart = await readMultipart(request);
+      let fields: Record<string, string> | undefined;
       const body = request.body;
+      if (request.isMultipart()) {
+        ({ fields, files } = await receiveMultipart(device.uploads, request, {
+          limitFor: (field) => (field === fn.upload?.field ? fn.upload.limit : undefined),
+        }));
+      } else if (isBodyStream(body) && fn.upload) {
+        files.set(fn.upload.field, await receiveBody(device.uploads, request, fn.upload.limit));
+      }
       const bodyFields =
         body &&
         typeof body === 'object' &&
         !Array.isArray(body) &&
-        !Buffer.isBuffer(body) &&
+        !isBodyStream(body) &&
         !request.headers['content-type']?.includes('json')
           ? (body as Record<string, unknown>)
           : undefined;
-      const files = multipart?.files ?? new Map<string, Buffer>();
-      if (Buffer.isBuffer(body) && path === 'config') files.set('blob-cfg', body);
-      if (Buffer.isBuffer(body) && path === 'firmware') files.set('blob-fw', body);
       const params = paramsFrom(
-        [request.query as Record<string, unknown>, bodyFields, multipart?.fields],
+        [request.query as Record<string, unknown>, bodyFields, fields],
         files,
       );
       const output = await fn.handle({
@@ -162,6 +156,9 @@ export function registerHttpApi(
       return sendError(reply, 14, {
         hint: 'The device could not process the request; try again, and check the device log if it persists.',
       });
+    } finally {
+      // What the function kept (a pending firmware) it moved away; the rest goes.
+      for (const upload of files.values()) await device.uploads.discard(upload);
     }
   });
 }

@@ -1,14 +1,16 @@
 import { invalidParam, missingParam } from '../device.errors.ts';
+import type { Upload } from '../upload.store.ts';
 
 /**
  * The parameters of one HTTP API request, merged from the query string, an urlencoded body
- * and multipart fields (later sources do not override earlier ones), with typed readers that
+ * and multipart fields (later sources do not override earlier ones), plus the uploaded files
+ * (on disk), with typed readers that
  * answer the vendor's errors 11 (missing) and 12 (invalid).
  */
 export class Params {
   private readonly values: Map<string, string>;
-  readonly files: Map<string, Buffer>;
-  constructor(values: Map<string, string>, files: Map<string, Buffer>) {
+  readonly files: Map<string, Upload>;
+  constructor(values: Map<string, string>, files: Map<string, Upload>) {
     this.values = values;
     this.files = files;
   }
@@ -52,14 +54,14 @@ export class Params {
     return raw as T;
   }
 
-  file(name: string): Buffer | undefined {
+  file(name: string): Upload | undefined {
     return this.files.get(name);
   }
 }
 
 export function paramsFrom(
   sources: Array<Record<string, unknown> | undefined>,
-  files = new Map<string, Buffer>(),
+  files = new Map<string, Upload>(),
 ): Params {
   const values = new Map<string, string>();
   for (const source of sources) {

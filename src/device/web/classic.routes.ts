@@ -5,8 +5,9 @@ import { SESSION_COOKIE } from '../api/admin.routes.ts';
 import type { Privilege } from '../config.model.ts';
 import type { Device } from '../device.ts';
 import { DeviceError } from '../device.errors.ts';
-import { MAX_FIRMWARE_BYTES } from '../firmware.format.ts';
-import { firmwareTooBig, MAX_RESTORE_BYTES, restoreTooBig } from '../maintenance.service.ts';
+import { FIRMWARE_UPLOAD, RESTORE_UPLOAD } from '../maintenance.service.ts';
+import { receiveMultipart } from '../upload.request.ts';
+import type { Upload, UploadLimit } from '../upload.store.ts';
 import { NetworkService } from '../network.service.ts';
 import {
   autoProvisioningBody,
@@ -88,6 +89,11 @@ function sameToken(given: unknown, expected: string | undefined): boolean {
   if (typeof given !== 'string' || !expected) return false;
   const digest = (value: string) => createHash('sha256').update(value).digest();
   return timingSafeEqual(digest(given), digest(expected));
+}
+
+/** A multipart form without the session's CSRF token, refused before its file is stored. */
+class CsrfRefused extends Error {
+  override name = 'CsrfRefused';
 }
 
 function formatUptime(seconds: number): string {
@@ -202,29 +208,27 @@ export function classicWeb(device: Device) {
         return handler(ctx);
       };
 
-    /** Reads a multipart form: its text fields and its one file (null when none was chosen). */
-    async function readMultipart(
-      request: FastifyRequest,
-      maxBytes: number,
-    ): Promise<{ fields: Record<string, string>; file: Buffer | null; tooBig: boolean }> {
-      const fields: Record<string, string> = {};
-      let file: Buffer | null = null;
-      let tooBig = false;
-      if (!request.isMultipart()) return { fields, file, tooBig };
-      try {
-        for await (const part of request.parts({ limits: { fileSize: maxBytes + 1, files: 1 } })) {
-          if (part.type === 'file') {
-            const content = await part.toBuffer();
-            if (part.filename !== '' || content.length > 0) file = content;
-          } else if (typeof part.value === 'string') {
-            fields[part.fieldname] = part.value;
-          }
-        }
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'FST_REQ_FILE_TOO_LARGE') throw error;
-        tooBig = true;
+    /**
+     * Reads a multipart form with one file field "file", streamed to disk. The CSRF token
+     * field comes first in the form, so a forged upload is refused before its file is stored.
+     */
+    async function readUploadForm(
+      ctx: Ctx,
+      limit: UploadLimit,
+    ): Promise<{ fields: Record<string, string>; file: Upload | null }> {
+      if (!ctx.request.isMultipart()) throw new CsrfRefused();
+      const form = await receiveMultipart(device.uploads, ctx.request, {
+        limitFor: (field) => (field === 'file' ? limit : undefined),
+        beforeFile: (fields) => {
+          if (!sameToken(fields[CSRF_FIELD], ctx.session.csrfToken)) throw new CsrfRefused();
+        },
+        maxFiles: 1,
+      });
+      if (!sameToken(form.fields[CSRF_FIELD], ctx.session.csrfToken)) {
+        await device.uploads.discard(form.files.get('file'));
+        throw new CsrfRefused();
       }
-      return { fields, file, tooBig };
+      return { fields: form.fields, file: form.files.get('file') ?? null };
     }
 
     app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
@@ -712,25 +716,24 @@ export function classicWeb(device: Device) {
       `${BASE}/maintenance/load`,
       guarded(
         async (ctx) => {
-          const form = await readMultipart(ctx.request, MAX_RESTORE_BYTES);
-          if (!sameToken(form.fields[CSRF_FIELD], ctx.session.csrfToken)) return csrfRefused(ctx);
           const fail = (error: DeviceError) =>
             renderMaintenance(
               ctx,
               { load: { [error.param === 'password' ? 'password' : 'file']: error.hint } },
               error.code === 13 ? 413 : 400,
             );
-          if (form.tooBig) return fail(restoreTooBig());
-          if (!form.file) {
-            return renderMaintenance(
-              ctx,
-              { load: { file: 'Choose the configuration file to load (a downloaded backup).' } },
-              400,
-            );
-          }
           try {
+            const form = await readUploadForm(ctx, RESTORE_UPLOAD);
+            if (!form.file) {
+              return renderMaintenance(
+                ctx,
+                { load: { file: 'Choose the configuration file to load (a downloaded backup).' } },
+                400,
+              );
+            }
             await maintenance.restore(form.file, form.fields.password || undefined);
           } catch (error) {
+            if (error instanceof CsrfRefused) return csrfRefused(ctx);
             if (error instanceof DeviceError) return fail(error);
             throw error;
           }
@@ -816,22 +819,19 @@ export function classicWeb(device: Device) {
       `${BASE}/maintenance/firmware`,
       guarded(
         async (ctx) => {
-          const form = await readMultipart(ctx.request, MAX_FIRMWARE_BYTES);
-          if (!sameToken(form.fields[CSRF_FIELD], ctx.session.csrfToken)) return csrfRefused(ctx);
           let uploaded: { version: string; downgrade: boolean };
           try {
-            if (form.tooBig) {
-              throw firmwareTooBig();
-            } else if (!form.file) {
+            const form = await readUploadForm(ctx, FIRMWARE_UPLOAD);
+            if (!form.file) {
               return renderMaintenance(
                 ctx,
                 { firmware: { file: 'Choose the firmware file to upload.' } },
                 400,
               );
-            } else {
-              uploaded = maintenance.uploadFirmware(form.file);
             }
+            uploaded = await maintenance.uploadFirmware(form.file);
           } catch (error) {
+            if (error instanceof CsrfRefused) return csrfRefused(ctx);
             if (error instanceof DeviceError)
               return renderMaintenance(
                 ctx,
@@ -885,9 +885,9 @@ export function classicWeb(device: Device) {
     /** "No" on the firmware confirmation: discards the upload. */
     app.post(
       `${BASE}/maintenance/firmware/reject`,
-      guarded(({ reply }) => {
+      guarded(async ({ reply }) => {
         try {
-          maintenance.rejectFirmware();
+          await maintenance.rejectFirmware();
         } catch (error) {
           if (!(error instanceof DeviceError)) throw error;
         }
