@@ -1,8 +1,10 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import {
   startDevice,
   type RunningDevice,
@@ -187,3 +189,32 @@ export async function digestFetch(
 export type Envelope<T = Record<string, unknown>> =
   | { success: true; result?: T }
   | { success: false; error: { code: number; param?: string; description: string; hint?: string } };
+
+/** The resident memory of a process in KiB (Linux: VmRSS of /proc/<pid>/status). */
+export async function residentKiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]);
+}
+
+/**
+ * Runs `latchkey device` as its own process on a free port with an HTTP API account, so that its
+ * memory can be read; it is killed when the test ends.
+ */
+export async function startDeviceProcess(t: TestContext, apiAccount: string) {
+  const dir = await tempDir(t);
+  const identityFile = await writeIdentity(dir, makeIdentity());
+  const bin = fileURLToPath(new URL('../../bin/latchkey.js', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    [bin, 'device', '--identity', identityFile, '--port', '0', '--api-account', apiAccount],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  t.after(() => child.kill('SIGKILL'));
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  for (let i = 0; i < 200 && !/running at http/.test(stdout); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1]!;
+  return { url, pid: child.pid!, dataDir: join(dir, 'data') };
+}

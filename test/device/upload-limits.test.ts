@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { makeFirmwareImage } from '../../src/device/firmware.format.ts';
-import { basic, makeIdentity, tempDir, writeIdentity } from './helpers.ts';
+import { basic, residentKiB, startDeviceProcess } from './helpers.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/latchkey.js', import.meta.url));
 const USER = 'integrator';
 const PASS = 'api-pass-1';
 const BIG = 32 * 1024 * 1024;
-
-async function rssKiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]);
-}
 
 /** Sends `length` bytes of zeros as the body, without holding them in memory, and reads the answer. */
 function send(
@@ -58,20 +49,7 @@ function send(
 }
 
 test('anonymous 32 MiB uploads are refused from their size and barely grow the device process; an authenticated upload works', async (t) => {
-  const dir = await tempDir(t);
-  const identityFile = await writeIdentity(dir, makeIdentity());
-  const child = spawn(
-    process.execPath,
-    [BIN, 'device', '--identity', identityFile, '--port', '0', '--api-account', `${USER}:${PASS}`],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  t.after(() => child.kill('SIGKILL'));
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  for (let i = 0; i < 200 && !/running at http/.test(stdout); i++) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1]!;
+  const { url, pid } = await startDeviceProcess(t, `${USER}:${PASS}`);
   const multipart = { 'content-type': 'multipart/form-data; boundary=x' };
   const attacks = [
     { method: 'PUT', path: '/api/firmware', headers: multipart, expect: 'code 13' },
@@ -104,16 +82,16 @@ test('anonymous 32 MiB uploads are refused from their size and barely grow the d
   ];
   // Warm up the paths once so the baseline includes the code they load.
   await Promise.all(attacks.map((a) => send(url, a.method, a.path, a.headers, 1024)));
-  const before = await rssKiB(child.pid!);
+  const before = await residentKiB(pid);
   let peak = before;
   const sampler = setInterval(() => {
-    void rssKiB(child.pid!).then((kib) => (peak = Math.max(peak, kib)));
+    void residentKiB(pid).then((kib) => (peak = Math.max(peak, kib)));
   }, 20);
   const answers = await Promise.all(
     [...attacks, ...attacks].map((a) => send(url, a.method, a.path, a.headers, BIG)),
   );
   clearInterval(sampler);
-  const after = await rssKiB(child.pid!);
+  const after = await residentKiB(pid);
   peak = Math.max(peak, after);
   t.diagnostic(
     `device RSS before ${before} KiB, peak ${peak} KiB, after ${after} KiB (+${peak - before} KiB) for ${answers.length} parallel 32 MiB uploads`,

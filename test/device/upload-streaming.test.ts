@@ -1,49 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { makeFirmwareImage } from '../../src/device/firmware.format.ts';
 import { FACTORY_FIRMWARE_VERSION } from '../../src/device/protected.store.ts';
-import { adminWithPassword, basic, makeIdentity, tempDir, writeIdentity } from './helpers.ts';
+import { adminWithPassword, basic, residentKiB, startDeviceProcess } from './helpers.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/latchkey.js', import.meta.url));
 const AUTH = { authorization: basic('integrator', 'api-pass-1') };
 const MiB = 1024 * 1024;
 
 async function startDevice(t: TestContext) {
-  const dir = await tempDir(t);
-  const identityFile = await writeIdentity(dir, makeIdentity());
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'device',
-      '--identity',
-      identityFile,
-      '--port',
-      '0',
-      '--api-account',
-      'integrator:api-pass-1',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  t.after(() => child.kill('SIGKILL'));
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  for (let i = 0; i < 200 && !/running at http/.test(stdout); i++) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const url = /running at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1]!;
-  const tmp = join(dir, 'data', 'tmp');
-  return { url, pid: child.pid!, temporaryFiles: () => readdir(tmp) };
-}
-
-async function rssKiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]);
+  const device = await startDeviceProcess(t, 'integrator:api-pass-1');
+  const tmp = join(device.dataDir, 'tmp');
+  return { url: device.url, pid: device.pid, temporaryFiles: () => readdir(tmp) };
 }
 
 /**
@@ -117,16 +87,16 @@ test('authenticated 30 MiB firmware uploads are streamed to disk, not memory, an
   const device = await startDevice(t);
   await putFirmware(device.url, 64 * 1024);
   await fetch(`${device.url}/api/firmware/reject`, { method: 'POST', headers: AUTH });
-  const before = await rssKiB(device.pid);
+  const before = await residentKiB(device.pid);
   let peak = before;
   const sampler = setInterval(() => {
-    void rssKiB(device.pid).then((kib) => (peak = Math.max(peak, kib)));
+    void residentKiB(device.pid).then((kib) => (peak = Math.max(peak, kib)));
   }, 20);
   const answers = await Promise.all(
     Array.from({ length: 16 }, () => 0).map(() => putFirmware(device.url, 30 * MiB)),
   );
   clearInterval(sampler);
-  peak = Math.max(peak, await rssKiB(device.pid));
+  peak = Math.max(peak, await residentKiB(device.pid));
   t.diagnostic(
     `device RSS before ${before} KiB, peak ${peak} KiB (+${peak - before} KiB) for sixteen parallel 30 MiB uploads`,
   );
