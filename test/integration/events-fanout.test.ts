@@ -4,32 +4,13 @@ import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
 import { claim, codeFor, createSite, mintDevices, registerAccount } from '../helpers/factories.ts';
 import type { ApiClient } from '../helpers/http.ts';
+import { requestEventStream } from '../helpers/event-stream.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const EVENTS = 20;
 
-/** GET /api/events of one person as a raw response; `text` grows as events arrive. */
-async function requestStream(url: string, client: ApiClient) {
-  const controller = new AbortController();
-  const response = await fetch(`${url}/api/events`, {
-    headers: { cookie: `latchkey_session=${client.session}`, accept: 'text/event-stream' },
-    signal: controller.signal,
-  });
-  const stream = { response, text: '', close: () => controller.abort() };
-  if (response.status !== 200) return stream;
-  const decoder = new TextDecoder();
-  void (async () => {
-    try {
-      for await (const chunk of response.body!) stream.text += decoder.decode(chunk as Uint8Array);
-    } catch {
-      // Aborted or the server closed the stream.
-    }
-  })();
-  return stream;
-}
-
 async function openStream(url: string, client: ApiClient) {
-  const stream = await requestStream(url, client);
+  const stream = await requestEventStream(url, client);
   if (stream.response.status !== 200) assert.fail(await stream.response.text());
   return stream;
 }
@@ -104,13 +85,13 @@ for (const dialect of testDialects) {
       const cloud = await startTestCloud(t, dialect);
       const anna = await registerAccount(cloud);
       const boris = await registerAccount(cloud);
-      const streams: Awaited<ReturnType<typeof requestStream>>[] = [];
+      const streams: Awaited<ReturnType<typeof requestEventStream>>[] = [];
       t.after(() => {
         for (const stream of streams) stream.close();
       });
       for (let i = 0; i < 10; i++) streams.push(await openStream(cloud.url, anna.client));
 
-      const refused = await requestStream(cloud.url, anna.client);
+      const refused = await requestEventStream(cloud.url, anna.client);
       assert.equal(refused.response.status, 429);
       const body = (await refused.response.json()) as { error: { code: string; cause: string } };
       assert.equal(body.error.code, 'TOO_MANY_STREAMS');
@@ -120,13 +101,13 @@ for (const dialect of testDialects) {
 
       streams[0]!.close();
       const reopened = await waitFor('a freed slot', async () => {
-        const attempt = await requestStream(cloud.url, anna.client);
+        const attempt = await requestEventStream(cloud.url, anna.client);
         if (attempt.response.status === 200) return attempt;
         assert.equal(attempt.response.status, 429);
         return null;
       });
       streams.push(reopened);
-      const again = await requestStream(cloud.url, anna.client);
+      const again = await requestEventStream(cloud.url, anna.client);
       assert.equal(again.response.status, 429);
     });
   });

@@ -5,26 +5,14 @@ import { testDialects } from '../helpers/databases.ts';
 import { startLinkedEmulator } from '../helpers/emulators.ts';
 import { claim, codeFor, createSite, mintDevices, registerAccount } from '../helpers/factories.ts';
 import { ApiClient } from '../helpers/http.ts';
+import { requestEventStream } from '../helpers/event-stream.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /** An open GET /api/events stream of one person; `text` grows as events arrive. */
 async function openStream(url: string, client: ApiClient) {
-  const controller = new AbortController();
-  const response = await fetch(`${url}/api/events`, {
-    headers: { cookie: `latchkey_session=${client.session}`, accept: 'text/event-stream' },
-    signal: controller.signal,
-  });
-  assert.equal(response.status, 200);
-  assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
-  const stream = { text: '', close: () => controller.abort() };
-  const decoder = new TextDecoder();
-  void (async () => {
-    try {
-      for await (const chunk of response.body!) stream.text += decoder.decode(chunk as Uint8Array);
-    } catch {
-      // Aborted or the server closed the stream.
-    }
-  })();
+  const stream = await requestEventStream(url, client);
+  assert.equal(stream.response.status, 200);
+  assert.match(stream.response.headers.get('content-type') ?? '', /^text\/event-stream/);
   return stream;
 }
 
