@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -28,9 +28,13 @@ export class UploadStore {
     this.folder = join(dataDir, 'tmp');
   }
 
-  /** Creates the folder and removes what a killed process left in it (nothing there survives a restart). */
+  /**
+   * Creates the folder owner-only (tightening one an older version left looser) and removes what
+   * a killed process left in it (nothing there survives a restart).
+   */
   async prepare(): Promise<void> {
     await mkdir(this.folder, { recursive: true, mode: 0o700 });
+    await chmod(this.folder, 0o700);
     for (const name of await readdir(this.folder)) {
       await rm(join(this.folder, name), { force: true, recursive: true });
     }
