@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startTestCloud, TestClock } from '../helpers/cloud.ts';
+import { startTestCloud, TestClock, type TestCloud } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
 import { claim, codeFor, createSite, mintDevices, registerAccount } from '../helpers/factories.ts';
 import { assertErrorBody, type ApiResponse } from '../helpers/http.ts';
@@ -10,6 +10,19 @@ const MINUTE = 60_000;
 /** Ten-digit serial numbers that were never minted (the registry draws random ones). */
 function unknownSerial(i: number): string {
   return `00-0000-${String(i).padStart(4, '0')}`;
+}
+
+/** Two minted devices, the first claimed by an owner who can count their failure notices. */
+async function ownerWithDevice(cloud: TestCloud) {
+  const [device, spare] = await mintDevices(cloud, 2);
+  const owner = await registerAccount(cloud, { name: 'Owner' });
+  const ownerSite = await createSite(owner.client);
+  await claim(owner.client, ownerSite.id, device!.serialNumber, device!.securityCode);
+  const failureNotices = async () =>
+    (await owner.client.get('/api/notifications?limit=100')).body.items.filter(
+      (n: { kind: string }) => n.kind === 'claim-failures',
+    ).length;
+  return { device: device!, spare: spare!, owner, ownerSite, failureNotices };
 }
 
 function assertTooMany(response: ApiResponse, retryAfterSeconds: number): void {
@@ -183,14 +196,7 @@ for (const dialect of testDialects) {
     it('tells the owner only after 10 failures in a window, and again in a later window', async (t) => {
       const clock = new TestClock();
       const cloud = await startTestCloud(t, dialect, { clock });
-      const [device, spare] = await mintDevices(cloud, 2);
-      const owner = await registerAccount(cloud, { name: 'Owner' });
-      const ownerSite = await createSite(owner.client);
-      await claim(owner.client, ownerSite.id, device!.serialNumber, device!.securityCode);
-      const notices = async () =>
-        (await owner.client.get('/api/notifications?limit=100')).body.items.filter(
-          (n: { kind: string }) => n.kind === 'claim-failures',
-        ).length;
+      const { device, spare, failureNotices: notices } = await ownerWithDevice(cloud);
       const strangers = await Promise.all(
         Array.from({ length: 4 }, async (_, i) => {
           const account = await registerAccount(cloud, {}, { localAddress: `127.0.2.${i + 1}` });
@@ -217,10 +223,7 @@ for (const dialect of testDialects) {
     it('tells the owner once when 12 strangers guess at the same moment', async (t) => {
       const clock = new TestClock();
       const cloud = await startTestCloud(t, dialect, { clock });
-      const [device, spare] = await mintDevices(cloud, 2);
-      const owner = await registerAccount(cloud, { name: 'Owner' });
-      const ownerSite = await createSite(owner.client);
-      await claim(owner.client, ownerSite.id, device!.serialNumber, device!.securityCode);
+      const { device, spare, failureNotices } = await ownerWithDevice(cloud);
       const strangers = await Promise.all(
         Array.from({ length: 12 }, async (_, i) => {
           const account = await registerAccount(cloud, {}, { localAddress: `127.0.3.${i + 1}` });
@@ -235,10 +238,7 @@ for (const dialect of testDialects) {
       );
 
       for (const answer of answers) assertErrorBody(answer, 422, 'SECURITY_CODE_INVALID');
-      const notices = (await owner.client.get('/api/notifications?limit=100')).body.items.filter(
-        (n: { kind: string }) => n.kind === 'claim-failures',
-      );
-      assert.equal(notices.length, 1);
+      assert.equal(await failureNotices(), 1);
     });
 
     it('holds the limit when 20 guesses arrive at once', async (t) => {

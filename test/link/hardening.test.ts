@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
-import mqtt from 'mqtt';
 import WebSocket from 'ws';
 import type { MintedDevice } from '../../src/cloud/services/registry.service.ts';
 import { MIN_PACKET_LIMIT_BYTES } from '../../src/core/link.framing.ts';
@@ -18,6 +17,7 @@ import { startTestCloud } from '../helpers/cloud.ts';
 import { sqliteTestDialect, testDialects } from '../helpers/databases.ts';
 import { startLinkedEmulator } from '../helpers/emulators.ts';
 import { mintDevices } from '../helpers/factories.ts';
+import { connectMqtt } from '../helpers/mqtt.ts';
 import { cliPath, freePort } from '../helpers/processes.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -74,21 +74,6 @@ function hugeTcpPacket(port: number, bytes: number): Promise<void> {
     more();
   });
   return done;
-}
-
-function connectDevice(url: string, clientId: string, username: string, password: string) {
-  const client = mqtt.connect(url, {
-    clientId,
-    username,
-    password,
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-    connectTimeout: 5000,
-  });
-  return new Promise<{ client: mqtt.MqttClient; error: Error | null }>((resolve) => {
-    client.once('connect', () => resolve({ client, error: null }));
-    client.once('error', (error) => resolve({ client, error }));
-  });
 }
 
 describe('device link hardening: oversized packets before login', () => {
@@ -162,7 +147,7 @@ describe('device link hardening: the packet limit', () => {
       `mqtt://127.0.0.1:${cloud.mqttPort}`,
       `${cloud.url.replace('http', 'ws')}/mqtt`,
     ]) {
-      const { client, error } = await connectDevice(
+      const { client, error } = await connectMqtt(
         url,
         deviceClientId(serial),
         serial,
@@ -237,7 +222,7 @@ describe('device link hardening: connections that do not log in', () => {
 
     // Neither silent connection ever logs in: the cloud closes both.
     await Promise.all(silentClosed);
-    const { client, error } = await connectDevice(
+    const { client, error } = await connectMqtt(
       `mqtt://127.0.0.1:${cloud.mqttPort}`,
       deviceClientId(minted!.serialNumber),
       minted!.serialNumber,
@@ -255,7 +240,7 @@ for (const dialect of testDialects) {
       const [mallory, victim] = await mintDevices(cloud, 2);
       const url = `mqtt://127.0.0.1:${cloud.mqttPort}`;
       const login = (device: MintedDevice, clientId: string) =>
-        connectDevice(
+        connectMqtt(
           url,
           clientId,
           device.serialNumber,

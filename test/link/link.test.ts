@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import mqtt from 'mqtt';
 import { deviceClientId } from '../../src/core/link.protocol.ts';
 import { deriveLinkPassword } from '../../src/core/security-code.rules.ts';
 import type { SerialNumber } from '../../src/core/serial.rules.ts';
@@ -8,6 +7,7 @@ import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
 import { sqliteTestDialect } from '../helpers/databases.ts';
 import { startLinkedEmulator, identityFolder } from '../helpers/emulators.ts';
 import { claim, codeFor, createSite, mintDevices, registerAccount } from '../helpers/factories.ts';
+import { connectMqtt } from '../helpers/mqtt.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 async function deviceRow(cloud: TestCloud, serial: string) {
@@ -160,20 +160,8 @@ describe('device link: presence, code generations and ownership', () => {
 });
 
 describe('device link: refusals', () => {
-  async function connect(url: string, username: string, password: string) {
-    const client = mqtt.connect(url, {
-      clientId: deviceClientId(username),
-      username,
-      password,
-      reconnectPeriod: 0,
-      protocolVersion: 4,
-      connectTimeout: 5000,
-    });
-    return new Promise<{ client: mqtt.MqttClient; error: Error | null }>((resolve) => {
-      client.once('connect', () => resolve({ client, error: null }));
-      client.once('error', (error) => resolve({ client, error }));
-    });
-  }
+  const connect = (url: string, username: string, password: string) =>
+    connectMqtt(url, deviceClientId(username), username, password);
 
   it('refuses a wrong password and an unknown serial', async (t) => {
     const cloud = await startTestCloud(t, sqliteTestDialect);
