@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { CleanupContext } from './cloud.ts';
-import { cliPath, freePort, spawnCli, waitForHttp } from './processes.ts';
+import { cliPath, freePort, spawnCli, spawnServe, waitForHttp } from './processes.ts';
 
 const exec = promisify(execFile);
 
@@ -19,18 +19,12 @@ export interface MintedByCli {
  * the others; stopped after the test.
  */
 export async function startServeProcess(t: CleanupContext, work: string, extraArgs: string[] = []) {
-  const port = await freePort();
   const dataDir = join(work, 'data');
-  const server = spawnCli(
-    ['serve', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir, ...extraArgs],
-    {
-      cwd: work,
-    },
-  );
+  const server = await spawnServe(['--host', '127.0.0.1', '--data', dataDir, ...extraArgs], {
+    cwd: work,
+  });
   t.after(() => server.stop());
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/healthz`);
-  return { url, dataDir, ...server };
+  return { dataDir, ...server };
 }
 
 /** `latchkey mint --json` into `work/data` (the cloud's data folder), identities in `work/devices`. */

@@ -34,6 +34,29 @@ export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void
   }
 }
 
+/**
+ * `latchkey serve <args> --port N` on a port that was free, until it answers `/healthz`. A port
+ * that another process took between `freePort` and the child's listen is tried again with
+ * another; any other failure to start fails with the child's output.
+ */
+export async function spawnServe(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+) {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const serve = spawnCli(['serve', ...args, '--port', String(port)], options);
+    try {
+      await serve.answering(`http://127.0.0.1:${port}/healthz`);
+      return { ...serve, port, url: `http://127.0.0.1:${port}` };
+    } catch (error) {
+      await serve.stop('SIGKILL');
+      if (attempt < 3 && /already in use/.test(serve.output())) continue;
+      throw error;
+    }
+  }
+}
+
 /** Starts `latchkey <args>` as a child process; its output is kept for failure messages. */
 export function spawnCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   const child: ChildProcess = spawn(process.execPath, [cliPath, ...args], {
@@ -44,9 +67,23 @@ export function spawnCli(args: string[], options: { cwd?: string; env?: NodeJS.P
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   return {
     child,
     output: () => output,
+    /**
+     * Waits until `url` answers; fails at once, with the child's output, if the child exits first
+     * (a crash at start would otherwise look like a slow start).
+     */
+    async answering(url: string, timeoutMs = 30_000): Promise<void> {
+      const died = exited.then((code) => {
+        throw new Error(
+          `latchkey ${args[0]} exited with ${code} before ${url} answered:\n${output}`,
+        );
+      });
+      await Promise.race([waitForHttp(url, timeoutMs), died]);
+      died.catch(() => {});
+    },
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { namedStatementsClient } from '../../src/cloud/store/dialects/postgres/statements.ts';
 import { openStore } from '../../src/cloud/store/store.ts';
 import { postgresTestDialect } from '../helpers/databases.ts';
-import { freePort, spawnCli, waitForHttp } from '../helpers/processes.ts';
+import { spawnServe } from '../helpers/processes.ts';
 import { startTestBroker } from './mosquitto.ts';
 
 describe('PostgreSQL connections', () => {
@@ -144,17 +144,16 @@ describe('graceful shutdown', () => {
     it(`finishes a request in flight on SIGTERM, refuses new connections, exits 0 (${mode})`, async (t) => {
       const folder = mkdtempSync(join(tmpdir(), 'latchkey-shutdown-'));
       t.after(() => rmSync(folder, { recursive: true, force: true }));
-      const args = ['serve', '--data', folder, '--host', '127.0.0.1'];
+      const args = ['--data', folder, '--host', '127.0.0.1'];
       if (mode === 'postgres-broker') {
         const broker = await startTestBroker(t);
         const database = await postgresTestDialect.create();
         t.after(() => database.drop());
         args.push('--database', database.databaseUrl!, '--broker', broker.adminUrl);
       }
-      const port = await freePort();
-      const serve = spawnCli([...args, '--port', String(port)], { env: { LOG_LEVEL: 'warn' } });
+      const serve = await spawnServe(args, { env: { LOG_LEVEL: 'warn' } });
       t.after(() => serve.stop('SIGKILL'));
-      await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000);
+      const { port } = serve;
 
       const exited = new Promise<number | null>((resolve) => serve.child.once('exit', resolve));
       const answer = await slowRequest(port, async () => {
