@@ -1,3 +1,4 @@
+import { AccessService } from './access.service.ts';
 import { ensurePrivateFolder } from './atomic-file.ts';
 import { AccountsService } from './accounts.service.ts';
 import { CameraService } from './camera.service.ts';
@@ -31,6 +32,7 @@ export class Device {
   readonly io: IoService;
   readonly eventLog: EventLogService;
   readonly directory: DirectoryService;
+  readonly access: AccessService;
   readonly maintenance: MaintenanceService;
   readonly camera = new CameraService();
   readonly uploads: UploadStore;
@@ -61,6 +63,7 @@ export class Device {
     this.io = new IoService(this.events);
     this.eventLog = new EventLogService(this.events, this);
     this.directory = new DirectoryService(config);
+    this.access = new AccessService(config);
     this.uploads = new UploadStore(dataDir);
     this.maintenance = new MaintenanceService(
       identity,

@@ -9,9 +9,20 @@ import { DeviceError, invalidParam } from './device.errors.ts';
  */
 export const EVENT_TYPES = [
   'DeviceState',
+  'KeyPressed',
+  'KeyReleased',
+  'CodeEntered',
+  'CardEntered',
+  'UserAuthenticated',
+  'CallStateChanged',
+  'CallSessionStateChanged',
   'SwitchStateChanged',
   'InputChanged',
   'OutputChanged',
+  'DoorStateChanged',
+  'MotionDetected',
+  'TamperSwitchActivated',
+  'RegistrationStateChanged',
   'AudioLoopTest',
   'ConfigurationChanged', // emulator
   'SecurityCodeRegenerated', // emulator
@@ -85,11 +96,6 @@ export class EventLogService {
     events.on('restarted', (e) => {
       if (e.reason === 'firmware upgrade')
         this.record('FirmwareUpdated', { version: e.firmwareVersion });
-    });
-    events.on('restarted', (e) => {
-      if (e.reason === 'firmware upgrade') {
-        this.record('FirmwareUpdated', { version: e.firmwareVersion });
-      }
     });
     events.on('config-restored', (e) =>
       this.record('ConfigurationRestored', { encrypted: e.encrypted }),

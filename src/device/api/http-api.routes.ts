@@ -6,7 +6,7 @@ import type { Upload } from '../upload.store.ts';
 import { authenticate, type AuthOutcome } from './api.auth.ts';
 import type { DigestAuthority } from './auth.digest.ts';
 import { sendError, sendResult } from './envelope.ts';
-import { API_FUNCTIONS, type Method } from './functions.ts';
+import { API_FUNCTIONS, type Method } from './functions/index.ts';
 import { paramsFrom } from './params.ts';
 
 const apiPath = (request: FastifyRequest) =>

@@ -1,0 +1,42 @@
+import { missingParam } from '../../device.errors.ts';
+import { RESTORE_UPLOAD } from '../../maintenance.service.ts';
+import { result, type ApiFunction } from './function.types.ts';
+
+/** 5.3 api/config (2N HTTP API manual, chapter 5). */
+export const CONFIG_FUNCTIONS: Record<string, ApiFunction> = {
+  config: {
+    methods: ['GET', 'PUT'],
+    service: 'system',
+    privilege: 'system.control',
+    upload: { field: 'blob-cfg', limit: RESTORE_UPLOAD },
+    handle: async ({ device, params, request }) => {
+      if (request.method === 'GET') {
+        const file = await device.maintenance.backup();
+        return {
+          kind: 'file',
+          body: file.body,
+          contentType: 'application/xml',
+          filename: file.filename,
+        };
+      }
+      const blob = params.file('blob-cfg');
+      if (!blob)
+        throw missingParam(
+          'blob-cfg',
+          'Upload the configuration file as the multipart field "blob-cfg".',
+        );
+      await device.maintenance.restore(blob, params.string('password'));
+      return result();
+    },
+  },
+  'config/factoryreset': {
+    methods: ['PUT', 'POST'],
+    service: 'system',
+    privilege: 'system.control',
+    handle: async ({ device, params }) => {
+      const section = params.oneOf('section', ['network'] as const);
+      await device.maintenance.factoryReset({ network: section === 'network' });
+      return result();
+    },
+  },
+};
