@@ -12,8 +12,6 @@ import { registerSessionAdminApi } from './admin/session.routes.ts';
 import { registerSwitchesAdminApi } from './admin/switches.routes.ts';
 import { registerSystemAdminApi } from './admin/system.routes.ts';
 
-export { CSRF_HEADER, SESSION_COOKIE } from '../session.guard.ts';
-
 const AREAS: readonly AdminRoutes[] = [
   registerSessionAdminApi,
   registerSystemAdminApi,
