@@ -113,6 +113,9 @@ export class SwitchesService {
    */
   async configure(number: number, changes: SwitchChanges): Promise<void> {
     this.checkSwitchNumber(number);
+    if (changes.enabled !== undefined && typeof changes.enabled !== 'boolean') {
+      throw invalidParam('enabled', 'Give enabled as true or false.');
+    }
     if (changes.mode !== undefined && !SWITCH_MODES.includes(changes.mode)) {
       throw invalidParam('mode', `Choose the mode ${SWITCH_MODES.join(' or ')}.`);
     }
