@@ -6,16 +6,17 @@ import { registerAdminApi } from './api/admin.routes.ts';
 import { DigestAuthority } from './api/auth.digest.ts';
 import { sendError } from './api/envelope.ts';
 import { apiRequestAuthenticated, registerHttpApi } from './api/http-api.routes.ts';
-import { SESSION_COOKIE } from './api/admin.routes.ts';
 import {
   bodyTooBigBeforeAuthentication,
   cappedStream,
   DEFAULT_PRE_AUTH_BODY_LIMIT,
 } from './body-limit.ts';
 import type { Device } from './device.ts';
+import { catalogAnswer } from './device.error-catalog.ts';
 import { MAX_FIRMWARE_BYTES } from './firmware.format.ts';
-import { classicWeb } from './web/classic.routes.ts';
+import { SESSION_COOKIE } from './session.guard.ts';
 import { registerDeviceSpa } from './spa.static.ts';
+import { classicWeb } from './web/classic.routes.ts';
 
 export interface DeviceAppOptions {
   logger?: boolean;
@@ -97,24 +98,22 @@ export async function buildDeviceApp(
     }
     const status = tooBig ? 413 : (error.statusCode ?? 500);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    return reply.code(status).send({
-      error: {
-        code: tooBig ? 'TOO_BIG' : status >= 500 ? 'INTERNAL' : 'BAD_REQUEST',
-        message:
-          status >= 500
-            ? 'The device could not process the request; try again.'
-            : `The request could not be read (${error.message}); check its format.`,
-      },
-    });
+    const answer = tooBig
+      ? catalogAnswer('TOO_BIG', {
+          hint: `The request is too big for the device (${error.message}); send less.`,
+        })
+      : status >= 500
+        ? catalogAnswer('INTERNAL')
+        : catalogAnswer('BAD_REQUEST', { detail: error.message });
+    return reply.code(status).send(answer.body);
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({
-      error: {
-        code: 'NOT_FOUND',
-        message: `Nothing at ${request.method} ${request.url.split('?')[0]}; the HTTP API is under /api/, the administration under /admin/api/, the classic web interface under /classic/.`,
-      },
-    }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const answer = catalogAnswer('NOT_FOUND', {
+      method: request.method,
+      path: request.url.split('?')[0]!,
+    });
+    return reply.code(answer.status).send(answer.body);
+  });
   registerHttpApi(app, device, digest);
   registerAdminApi(app, device);
   await app.register(classicWeb(device));

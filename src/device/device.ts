@@ -9,8 +9,10 @@ import { EventLogService } from './event-log.service.ts';
 import { loadIdentity, type DeviceIdentity } from './identity.store.ts';
 import { IoService } from './io.service.ts';
 import { factoryConfig, MaintenanceService } from './maintenance.service.ts';
+import { NetworkService } from './network.service.ts';
 import { ProtectedStore } from './protected.store.ts';
 import { SecurityCodeService } from './security-code.service.ts';
+import { SettingsService } from './settings.service.ts';
 import { SwitchesService } from './switches.service.ts';
 import { UploadStore } from './upload.store.ts';
 
@@ -34,6 +36,8 @@ export class Device {
   readonly directory: DirectoryService;
   readonly access: AccessService;
   readonly maintenance: MaintenanceService;
+  readonly network: NetworkService;
+  readonly settings: SettingsService;
   readonly camera = new CameraService();
   readonly uploads: UploadStore;
   #bootedAt = Date.now();
@@ -65,6 +69,8 @@ export class Device {
     this.directory = new DirectoryService(config);
     this.access = new AccessService(config);
     this.uploads = new UploadStore(dataDir);
+    this.network = new NetworkService(config);
+    this.settings = new SettingsService(config);
     this.maintenance = new MaintenanceService(
       identity,
       config,

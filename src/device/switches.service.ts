@@ -1,5 +1,5 @@
 import type { ConfigStore } from './config.store.ts';
-import { SWITCH_COUNT } from './config.model.ts';
+import { SWITCH_COUNT, type SwitchSettings } from './config.model.ts';
 import type { DeviceEvents } from './device.events.ts';
 import { invalidParam } from './device.errors.ts';
 
@@ -23,6 +23,14 @@ interface SwitchState {
 }
 
 type Snapshot = { active: boolean; locked: boolean; held: boolean };
+
+/** What Hardware → Switches lets an administrator change; the number itself is fixed. */
+export type SwitchChanges = Partial<Omit<SwitchSettings, 'switch'>>;
+
+const SWITCH_MODES: ReadonlyArray<SwitchSettings['mode']> = ['monostable', 'bistable'];
+const SWITCH_TYPES: ReadonlyArray<SwitchSettings['type']> = ['normal', 'security'];
+/** The vendor's switch-on duration range in Hardware → Switches (1 s to 1 hour). */
+export const MAX_SWITCH_ON_SECONDS = 3600;
 
 export interface SwitchStatus {
   switch: number;
@@ -97,6 +105,41 @@ export class SwitchesService {
         `Use a switch number from 1 to ${SWITCH_COUNT} (see /api/switch/caps).`,
       );
     }
+  }
+
+  /**
+   * Hardware → Switches: enable, mode, switch-on duration and type of one switch. Every field
+   * is checked before anything is saved, so a refused change leaves the switch as it was.
+   */
+  async configure(number: number, changes: SwitchChanges): Promise<void> {
+    this.checkSwitchNumber(number);
+    if (changes.enabled !== undefined && typeof changes.enabled !== 'boolean') {
+      throw invalidParam('enabled', 'Give enabled as true or false.');
+    }
+    if (changes.mode !== undefined && !SWITCH_MODES.includes(changes.mode)) {
+      throw invalidParam('mode', `Choose the mode ${SWITCH_MODES.join(' or ')}.`);
+    }
+    if (changes.type !== undefined && !SWITCH_TYPES.includes(changes.type)) {
+      throw invalidParam('type', `Choose the type ${SWITCH_TYPES.join(' or ')}.`);
+    }
+    const duration = changes.switchOnDuration;
+    if (
+      duration !== undefined &&
+      (!Number.isInteger(duration) || duration < 1 || duration > MAX_SWITCH_ON_SECONDS)
+    ) {
+      throw invalidParam(
+        'switchOnDuration',
+        `Give the switch-on duration in whole seconds, from 1 to ${MAX_SWITCH_ON_SECONDS}.`,
+      );
+    }
+    const known = Object.fromEntries(
+      (['enabled', 'mode', 'switchOnDuration', 'type'] as const)
+        .filter((key) => changes[key] !== undefined)
+        .map((key) => [key, changes[key]]),
+    );
+    await this.config.update(`switch ${number} settings changed`, (draft) => {
+      Object.assign(draft.switches[number - 1]!, known);
+    });
   }
 
   control(number: number, action: SwitchAction, holdTimeout?: number): void {

@@ -1,0 +1,55 @@
+import { PRIVILEGES } from '../../config.model.ts';
+import type { AdminRoutes } from './admin.http.ts';
+
+/**
+ * What the device is and how it is set, read-only, and the My2N security code (vendor web
+ * interface System → Auto Provisioning).
+ *
+ *   GET  /admin/api/system                   serial, model, MAC, firmware, uptime, cloud link
+ *   GET  /admin/api/security-code            {serialNumber, securityCode, generation}
+ *   POST /admin/api/security-code/generate   Generate New: the old code stops working
+ *   GET  /admin/api/config                   the configuration without secrets
+ */
+export const registerSystemAdminApi: AdminRoutes = (app, device, guard) => {
+  app.get(
+    '/admin/api/system',
+    guard(() => ({
+      serialNumber: device.identity.serialNumber,
+      model: device.identity.model,
+      macAddress: device.identity.macAddress,
+      firmwareVersion: device.maintenance.firmwareVersion,
+      upTime: device.upTime(),
+      cloud: device.cloud,
+    })),
+  );
+
+  app.get(
+    '/admin/api/security-code',
+    guard(() => device.securityCode.current()),
+  );
+  app.post(
+    '/admin/api/security-code/generate',
+    guard(() => device.securityCode.generateNew()),
+  );
+
+  app.get(
+    '/admin/api/config',
+    guard(() => {
+      const config = device.config.current;
+      return {
+        network: config.network,
+        webServer: config.webServer,
+        httpApi: {
+          services: config.httpApi.services,
+          accounts: device.accounts.apiAccounts(),
+          privileges: PRIVILEGES,
+        },
+        switches: config.switches,
+        audio: config.audio,
+        display: config.display,
+        directoryEntries: config.directory.users.length,
+        certificate: { certPem: config.certificate.certPem },
+      };
+    }),
+  );
+};
