@@ -6,6 +6,7 @@ import type { Device } from '../device.ts';
 import { DeviceError } from '../device.errors.ts';
 import { FIRMWARE_UPLOAD, RESTORE_UPLOAD } from '../maintenance.service.ts';
 import { isBodyStream, receiveBody, receiveMultipart } from '../upload.request.ts';
+import { registerFrontPanelAdminApi } from './admin/front-panel.routes.ts';
 
 export const SESSION_COOKIE = 'lk_device_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -500,4 +501,6 @@ export function registerAdminApi(app: FastifyInstance, device: Device): void {
       return reply.code(204).send();
     }),
   );
+
+  registerFrontPanelAdminApi(app, device, guarded);
 }
