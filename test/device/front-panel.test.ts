@@ -297,3 +297,39 @@ test('the front panel admin routes need a session and, for changes, the CSRF tok
   assert.equal(forgedCall.status, 403);
   assert.deepEqual(await pull(), []);
 });
+
+test('the classic Home page carries the panel as plain forms; a forged form changes nothing', async (t) => {
+  const { url, admin, pull } = await start(t);
+  const form = (fields: Record<string, string>) => ({
+    method: 'POST',
+    redirect: 'manual' as const,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: admin.cookie },
+    body: new URLSearchParams(fields).toString(),
+  });
+  const home = await (await fetch(`${url}/classic/`, { headers: { cookie: admin.cookie } })).text();
+  assert.match(home, /<h2 id="front-panel-heading">Front panel<\/h2>/);
+  assert.match(home, /%1 Call Jana Novak/);
+
+  const forged = await fetch(`${url}/classic/front-panel/keypad`, form({ code: '2468' }));
+  assert.equal(forged.status, 403);
+  assert.deepEqual(await pull(), []);
+
+  const typed = await fetch(
+    `${url}/classic/front-panel/keypad`,
+    form({ _csrf: admin.csrfToken, code: '2468', accessPoint: '1' }),
+  );
+  assert.equal(typed.status, 303);
+  assert.equal(typed.headers.get('location'), '/classic/?panel=granted#front-panel');
+  assert.ok((await pull()).some((e) => e.event === 'UserAuthenticated'));
+
+  const bad = await fetch(
+    `${url}/classic/front-panel/card`,
+    form({ _csrf: admin.csrfToken, uid: '<script>' }),
+  );
+  assert.equal(bad.headers.get('location'), '/classic/?panel-error=uid#front-panel');
+  const shown = await (
+    await fetch(`${url}/classic/?panel-error=uid`, { headers: { cookie: admin.cookie } })
+  ).text();
+  assert.match(shown, /Refused: Give the card id/);
+  assert.deepEqual(await pull(), []);
+});

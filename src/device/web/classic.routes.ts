@@ -25,6 +25,7 @@ import {
   type MaintenanceErrors,
   type SystemSection,
 } from './classic.pages.ts';
+import { frontPanelSection, registerFrontPanelClassic } from './front-panel.classic.ts';
 import { html, type Html } from './html.ts';
 import { BASE, CSRF_FIELD, facts, page, STYLESHEET, type Notice, type Tab } from './layout.ts';
 
@@ -436,10 +437,12 @@ export function classicWeb(device: Device) {
               ],
               ['Uptime', formatUptime(device.upTime())],
               ['My2N cloud', cloudText],
-            ])}`,
+            ])}
+            ${frontPanelSection(device, ctx.session.csrfToken, ctx.request.query)}`,
         });
       }),
     );
+    registerFrontPanelClassic(app, device, guarded);
 
     // ---- System ------------------------------------------------------------------------
 
