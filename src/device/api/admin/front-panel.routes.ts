@@ -54,6 +54,7 @@ function pathNumber(request: FastifyRequest, name: string): number {
  *   POST /admin/api/front-panel/door {open} · /tamper {active} · /motion {active}
  *   POST /admin/api/front-panel/calls/incoming {from}        a remote party calls the intercom
  *   POST /admin/api/front-panel/calls/:session/answer {call?} the called party picks up
+ *   POST /admin/api/front-panel/calls/:session/pick-up  the intercom answers (as /api/call/answer)
  *   POST /admin/api/front-panel/calls/:session/hangup {reason?} the remote party hangs up/rejects
  *   PUT  /admin/api/front-panel/calls/limits {ringSeconds?, talkSeconds?}
  */
@@ -134,6 +135,14 @@ export function registerFrontPanelAdminApi(
     guard((request, reply) => {
       const body = parse(remoteAnswerSchema, request.body);
       device.calls.remoteAnswer(pathNumber(request, 'session'), body.call);
+      return done(reply);
+    }),
+  );
+
+  app.post(
+    `${base}/calls/:session/pick-up`,
+    guard((request, reply) => {
+      device.calls.answer(pathNumber(request, 'session'));
       return done(reply);
     }),
   );
