@@ -62,8 +62,10 @@ export function FrontPanel() {
       'A remote party is calling the intercom.',
     );
   };
-  const post = (path: string, body: object | undefined, done: string) =>
-    run(() => api('POST', `front-panel/${path}`, body), done);
+  const post = (path: string, body: object | undefined, done: string) => {
+    setAccess('');
+    return run(() => api('POST', `front-panel/${path}`, body), done);
+  };
 
   return (
     <Page
