@@ -237,3 +237,25 @@ test('the intercom carries a bounded number of calls; one more is refused and no
   );
   assert.deepEqual(await pull(), []);
 });
+
+test('placing and ending calls needs Phone/Call control; monitoring alone sees call/status only', async (t) => {
+  const { url, device, api } = await start(t);
+  await device.accounts.saveApiAccount({
+    username: 'monitor',
+    password: 'monitor-pass-1',
+    enabled: true,
+    privileges: ['phone.monitor'],
+  });
+  const asMonitor = async (path: string) =>
+    (await (
+      await fetch(`${url}/api/${path}`, {
+        headers: { authorization: basic('monitor', 'monitor-pass-1') },
+      })
+    ).json()) as Envelope;
+  const { session } = ok(await api<{ session: number }>('call/dial?number=102'));
+  assert.equal(ok(await asMonitor('call/status')) !== undefined, true);
+  for (const path of ['call/dial?number=103', `call/hangup?session=${session}`]) {
+    assert.equal(error(await asMonitor(path)).code, 10, path);
+  }
+  assert.equal(ok(await api<{ sessions: Session[] }>('call/status')).sessions.length, 1);
+});
