@@ -179,6 +179,19 @@ test('a connected call ends by itself after the talk-time limit', async (t) => {
   assert.deepEqual(ok(await api<{ sessions: Session[] }>('call/status')).sessions, []);
 });
 
+test('an unanswered call stops ringing after the ring-time limit', async (t) => {
+  const { api, admin, subscribe } = await start(t);
+  await admin.json('PUT', '/admin/api/front-panel/calls/limits', { ringSeconds: 1 });
+  const pull = await subscribe('CallStateChanged');
+  await admin.json('POST', '/admin/api/front-panel/calls/incoming', { from: 'sip:7@pbx' });
+  await new Promise((resolve) => setTimeout(resolve, 1300));
+  assert.deepEqual(ok(await api<{ sessions: Session[] }>('call/status')).sessions, []);
+  assert.deepEqual(
+    (await pull()).map((e) => e.params.state),
+    ['ringing', 'terminated'],
+  );
+});
+
 test('an unknown session is refused with param session by status, answer and hangup', async (t) => {
   const { api } = await start(t);
   for (const path of [
