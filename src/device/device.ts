@@ -1,11 +1,13 @@
 import { AccessService } from './access.service.ts';
 import { ensurePrivateFolder } from './atomic-file.ts';
 import { AccountsService } from './accounts.service.ts';
+import { CallsService } from './calls.service.ts';
 import { CameraService } from './camera.service.ts';
 import { ConfigStore } from './config.store.ts';
 import { DeviceEvents } from './device.events.ts';
 import { DirectoryService } from './directory.service.ts';
-import { EventLogService } from './event-log.service.ts';
+import { EventLogService, type EventType, type LogEvent } from './event-log.service.ts';
+import { FrontPanelService } from './front-panel.service.ts';
 import { loadIdentity, type DeviceIdentity } from './identity.store.ts';
 import { IoService } from './io.service.ts';
 import { factoryConfig, MaintenanceService } from './maintenance.service.ts';
@@ -40,6 +42,8 @@ export class Device {
   readonly settings: SettingsService;
   readonly camera = new CameraService();
   readonly uploads: UploadStore;
+  readonly calls: CallsService;
+  readonly frontPanel: FrontPanelService;
   #bootedAt = Date.now();
   #clockOffsetMs = 0;
   #cloud: CloudLinkState = { state: 'disconnected', site: null };
@@ -71,6 +75,23 @@ export class Device {
     this.uploads = new UploadStore(dataDir);
     this.network = new NetworkService(config);
     this.settings = new SettingsService(config);
+    // Calls and the front panel record through one recorder that also feeds the panel's
+    // "recent events".
+    const record = (event: EventType, params: LogEvent['params']) => {
+      this.eventLog.record(event, params);
+      this.frontPanel.note(event, params);
+    };
+    this.calls = new CallsService(record);
+    this.frontPanel = new FrontPanelService({
+      record,
+      access: this.access,
+      switches: this.switches,
+      io: this.io,
+      calls: this.calls,
+      events: this.events,
+      directoryUsers: () => this.config.current.directory.users,
+      utcTime: () => this.utcTime(),
+    });
     this.maintenance = new MaintenanceService(
       identity,
       config,
@@ -121,6 +142,7 @@ export class Device {
   }
 
   close(): void {
+    this.calls.reset();
     this.switches.close();
     this.eventLog.close();
     this.events.removeAllListeners();
@@ -130,6 +152,8 @@ export class Device {
     this.#bootedAt = Date.now();
     this.switches.reset();
     this.io.reset();
+    this.calls.reset();
+    this.frontPanel.reset();
     this.eventLog.dropSubscriptions();
     this.accounts.endAllSessions();
     this.eventLog.record('DeviceState', { state: 'startup' });

@@ -12,6 +12,13 @@ export interface FleetOptions {
   /** Serve each device's HTTP interfaces on FROM, FROM+1, …; none when undefined. */
   httpPortFrom?: number | undefined;
   host?: string | undefined;
+  /**
+   * With HTTP ports: every device's administrator password at first start (no forced change),
+   * so that its web interfaces and front panel (/admin/api/front-panel) can be used at once.
+   */
+  adminPassword?: string | undefined;
+  /** With HTTP ports: HTTP API accounts with every privilege on every device (as `latchkey device`). */
+  apiAccounts?: Array<{ username: string; password: string }> | undefined;
   /** Where device N keeps its state (default: a "data" folder next to its identity file). */
   dataDirFor?: (identityFile: string) => string;
   /** How many devices start at once. */
@@ -68,7 +75,11 @@ export async function findIdentityFiles(dir: string): Promise<string[]> {
   return files;
 }
 
-/** Many emulated devices in one process, each with its own state, link and (optionally) HTTP. */
+/**
+ * Many emulated devices in one process, each with its own state, link and (optionally) HTTP:
+ * over its HTTP port each device serves the same interfaces as `latchkey device`, the front
+ * panel included.
+ */
 export async function startFleet(
   options: FleetOptions,
 ): Promise<{ members: FleetMember[]; close(): Promise<void> }> {
@@ -89,6 +100,8 @@ export async function startFleet(
         dataDir,
         port: options.httpPortFrom + index,
         host: options.host,
+        ...(options.adminPassword !== undefined ? { adminPassword: options.adminPassword } : {}),
+        ...(options.apiAccounts ? { apiAccounts: options.apiAccounts } : {}),
       });
       device = running.device;
       url = running.url;

@@ -4,6 +4,7 @@ import type { SessionGuard } from '../session.guard.ts';
 import { adminGuard, type AdminRoutes } from './admin/admin.http.ts';
 import { registerDirectoryAdminApi } from './admin/directory.routes.ts';
 import { registerFirmwareAdminApi } from './admin/firmware.routes.ts';
+import { registerFrontPanelAdminApi } from './admin/front-panel.routes.ts';
 import { registerIoAdminApi } from './admin/io.routes.ts';
 import { registerMaintenanceAdminApi } from './admin/maintenance.routes.ts';
 import { registerNetworkAdminApi } from './admin/network.routes.ts';
@@ -22,6 +23,7 @@ const AREAS: readonly AdminRoutes[] = [
   registerSwitchesAdminApi,
   registerIoAdminApi,
   registerDirectoryAdminApi,
+  registerFrontPanelAdminApi,
 ];
 
 /**

@@ -3,6 +3,7 @@ import { api, setCsrfToken, setLoggedOutHandler, type Session } from './api.ts';
 import { ApiAccounts } from './ApiAccounts.tsx';
 import { Dashboard } from './Dashboard.tsx';
 import { Directory } from './Directory.tsx';
+import { FrontPanel } from './FrontPanel.tsx';
 import { ChoosePassword, Login } from './Login.tsx';
 import { Maintenance } from './Maintenance.tsx';
 import { My2N } from './My2N.tsx';
@@ -12,7 +13,13 @@ import { Switches } from './Switches.tsx';
 const MENU: Array<{ label: string; items: Array<{ label: string; href: string }> }> = [
   { label: 'Status', items: [{ label: 'Dashboard', href: '#/' }] },
   { label: 'Directory', items: [{ label: 'Users', href: '#/directory' }] },
-  { label: 'Hardware', items: [{ label: 'Switches', href: '#/hardware/switches' }] },
+  {
+    label: 'Hardware',
+    items: [
+      { label: 'Switches', href: '#/hardware/switches' },
+      { label: 'Front panel', href: '#/hardware/front-panel' },
+    ],
+  },
   { label: 'Services', items: [{ label: 'HTTP API', href: '#/services/http-api' }] },
   {
     label: 'Integration',
@@ -109,6 +116,7 @@ export function App() {
   else if (route === '/system/maintenance') page = <Maintenance onLoggedOut={loggedOut} />;
   else if (route === '/directory') page = <Directory />;
   else if (route === '/hardware/switches') page = <Switches />;
+  else if (route === '/hardware/front-panel') page = <FrontPanel />;
   else if (route === '/services/http-api') page = <ApiAccounts />;
   else
     page = (

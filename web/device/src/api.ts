@@ -64,6 +64,38 @@ export interface DirectoryUser {
   callPos: Array<{ peer: string }>;
 }
 
+/** A call session as /api/call/status and the front panel show it. */
+export interface CallSessionView {
+  session: number;
+  direction: 'incoming' | 'outgoing';
+  state: 'connecting' | 'ringing' | 'connected';
+  calls: Array<{ id: number; peer: string; state: string }>;
+}
+
+/** GET /admin/api/front-panel: the emulator's front panel and what it caused lately. */
+export interface FrontPanelView {
+  door: 'opened' | 'closed';
+  tamper: boolean;
+  motion: boolean;
+  buttons: Array<{ button: number; key: string; uuid: string; name: string; peer: string }>;
+  calls: CallSessionView[];
+  callLimits: { ringSeconds: number; talkSeconds: number };
+  accessPoints: Array<{ accessPoint: number; failedAttempts: number; limitedForSeconds: number }>;
+  recentEvents: Array<{
+    utcTime: number;
+    event: string;
+    params: Record<string, string | number | boolean>;
+  }>;
+}
+
+/** The answer to a code or card at the front panel. */
+export interface CredentialResult {
+  valid: boolean;
+  user: string | null;
+  switches: number[];
+  accessLimitedFor?: number;
+}
+
 /** An answer `{error: {code, message, field?}}` of the admin API. */
 export class ApiError extends Error {
   constructor(

@@ -1,5 +1,7 @@
 import type { CloudLinkState } from '../../device.ts';
 import type { ClassicPage } from '../classic.kit.ts';
+import { frontPanelSection, registerFrontPanelClassic } from '../front-panel.classic.ts';
+import { html } from '../html.ts';
 import { BASE } from '../layout.ts';
 import { homeBody } from './home.template.ts';
 
@@ -19,7 +21,10 @@ function cloudText(cloud: CloudLinkState): string {
   return cloud.state === 'connecting' ? 'connecting' : 'not connected';
 }
 
-/** Home: the device status, as the vendor's web interface opens on it. */
+/**
+ * Home: the device status, as the vendor's web interface opens on it, and the emulator's front
+ * panel (what a person at the door does: call buttons, keypad, card reader, door, tamper).
+ */
 export const homePage: ClassicPage = (app, kit) => {
   const { device, guarded, render } = kit;
 
@@ -32,7 +37,7 @@ export const homePage: ClassicPage = (app, kit) => {
         title: 'Home',
         tab: 'home',
         done: DONE,
-        body: homeBody({
+        body: html`${homeBody({
           deviceName: device.settings.deviceName,
           model: device.identity.model,
           serialNumber: device.identity.serialNumber,
@@ -43,8 +48,10 @@ export const homePage: ClassicPage = (app, kit) => {
             : `${network.ipAddress} (static)`,
           uptime: formatUptime(device.upTime()),
           cloud: cloudText(device.cloud),
-        }),
+        })}
+        ${frontPanelSection(device, ctx.session.csrfToken, ctx.request.query)}`,
       });
     }),
   );
+  registerFrontPanelClassic(app, device, guarded);
 };
