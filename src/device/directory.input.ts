@@ -69,10 +69,16 @@ function flag(field: string, value: unknown): boolean {
   throw new FieldError(field, 'Give true or false.');
 }
 
-function texts(field: string, value: unknown): string[] {
+/**
+ * An array of strings. Cards are a set (empty slots dropped); switch codes are positional —
+ * `code[i]` belongs to switch i + 1 — so their empty slots stay, only trailing ones go.
+ */
+function texts(field: string, value: unknown, positional = false): string[] {
   if (!Array.isArray(value)) throw new FieldError(field, 'Give an array of strings.');
-  // The device's own template pads with empty strings; an empty slot is no credential.
-  return value.map((item, i) => text(`${field}[${i}]`, item)).filter((item) => item !== '');
+  const items = value.map((item, i) => text(`${field}[${i}]`, item));
+  if (!positional) return items.filter((item) => item !== '');
+  while (items.length > 0 && items.at(-1) === '') items.pop();
+  return items;
 }
 
 function positions<T>(
@@ -139,7 +145,7 @@ function mergeAccess(
     const field = `access.${k}`;
     if (k === 'pin') access.pin = text(field, v);
     else if (k === 'card') access.card = texts(field, v);
-    else if (k === 'code') access.code = texts(field, v);
+    else if (k === 'code') access.code = texts(field, v, true);
     else if (k === 'validFrom' || k === 'validTo') access[k] = text(field, v);
     else if (k === 'accessPoints') {
       access.accessPoints = positions(

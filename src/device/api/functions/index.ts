@@ -1,3 +1,4 @@
+import { ACCESSPOINT_FUNCTIONS } from './accesspoint.functions.ts';
 import { AUDIO_FUNCTIONS } from './audio.functions.ts';
 import { CALL_FUNCTIONS } from './call.functions.ts';
 import { CAMERA_FUNCTIONS } from './camera.functions.ts';
@@ -30,4 +31,5 @@ export const API_FUNCTIONS: Record<string, ApiFunction> = {
   ...LOG_FUNCTIONS,
   ...AUDIO_FUNCTIONS,
   ...DIR_FUNCTIONS,
+  ...ACCESSPOINT_FUNCTIONS,
 };
