@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EVENT_TYPES } from '../../../src/device/event.catalog.ts';
-import { basic } from '../helpers.ts';
+import { basic, type Envelope } from '../helpers.ts';
 import { apiDevice, errorOf, resultOf } from './api.helpers.ts';
 
 type Pulled = { events: Array<{ id: number; event: string; params: Record<string, unknown> }> };
@@ -96,13 +96,13 @@ test('an account receives only the events its privileges let it monitor', async 
     enabled: true,
     privileges: [],
   });
-  const lobby = async (path: string) =>
+  const lobby = async <T>(path: string) =>
     (await (
       await fetch(`${url}/api/${path}`, {
         headers: { authorization: basic('lobby', 'lobby-pass-1') },
       })
-    ).json()) as Parameters<typeof resultOf>[0];
-  const { id } = resultOf<{ id: number }>(await lobby('log/subscribe'));
+    ).json()) as Envelope<T>;
+  const { id } = resultOf(await lobby<{ id: number }>('log/subscribe'));
   const { id: all } = resultOf<{ id: number }>(await call('log/subscribe'));
   device.eventLog.record('CodeEntered', { ap: 0, valid: false });
   device.eventLog.record('DoorStateChanged', { state: 'opened' });
@@ -113,7 +113,7 @@ test('an account receives only the events its privileges let it monitor', async 
     session: 1,
     call: 1,
   });
-  const seen = resultOf<Pulled>(await lobby(`log/pull?id=${id}`)).events.map((e) => e.event);
+  const seen = resultOf(await lobby<Pulled>(`log/pull?id=${id}`)).events.map((e) => e.event);
   assert.deepEqual(seen, ['DoorStateChanged']);
   const everything = resultOf<Pulled>(await call(`log/pull?id=${all}`)).events.map((e) => e.event);
   assert.deepEqual(everything, ['CodeEntered', 'DoorStateChanged', 'CallStateChanged']);
