@@ -1,7 +1,7 @@
 // 2N HTTP API §5.17 api/accesspoint and the access rules behind it (access.service.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { apiDevice, errorOf, resultOf } from './api.helpers.ts';
+import { apiDevice, errorOf, resultOf } from './api-dir.helpers.ts';
 
 const JANA = '01234567-89AB-CDEF-0123-456789ABCDEF';
 

@@ -1,7 +1,7 @@
 // 2N HTTP API §5.14 api/dir: the directory as integrations (My2N sync, Home Assistant) use it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { apiDevice, errorOf, resultOf } from './api.helpers.ts';
+import { apiDevice, errorOf, resultOf } from './api-dir.helpers.ts';
 
 type Users = { series: string; users: Array<Record<string, unknown>> };
 type Written = {
@@ -402,4 +402,19 @@ test('the directory with its new fields survives a restart of the device', async
   const read = parseConfigXml(configToXml(device.config.current));
   assert.ok(read.ok, JSON.stringify(read));
   assert.deepEqual(read.value.directory, before);
+});
+
+test('a config.xml written before the new directory fields still reads, with their defaults', async (t) => {
+  const { json, device } = await apiDevice(t);
+  resultOf(await json('PUT', 'dir/create', { users: [{ uuid: JANA, name: 'Jana' }] }));
+  const { configToXml, parseConfigXml } = await import('../../../src/device/config.xml.ts');
+  const old = structuredClone(device.config.current);
+  delete old.directory.series;
+  delete old.directory.deleted;
+  const xml = configToXml(old);
+  assert.doesNotMatch(xml, /Series=|<Deleted|Owner=|ValidFrom=|<AccessPoint/);
+  const read = parseConfigXml(xml);
+  assert.ok(read.ok, JSON.stringify(read));
+  assert.deepEqual(read.value.directory, old.directory);
+  assert.equal(read.value.directory.series, undefined);
 });

@@ -2,7 +2,7 @@
 // request changes nothing. Attacks on the directory, access point and log functions.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { apiDevice, errorOf, resultOf } from './api.helpers.ts';
+import { apiDevice, errorOf, resultOf } from './api-dir.helpers.ts';
 
 const JANA = '01234567-89AB-CDEF-0123-456789ABCDEF';
 

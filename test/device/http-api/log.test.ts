@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EVENT_TYPES } from '../../../src/device/event.catalog.ts';
 import { basic, type Envelope } from '../helpers.ts';
-import { apiDevice, errorOf, resultOf } from './api.helpers.ts';
+import { apiDevice, errorOf, resultOf } from './api-dir.helpers.ts';
 
 type Pulled = { events: Array<{ id: number; event: string; params: Record<string, unknown> }> };
 

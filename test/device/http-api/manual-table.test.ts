@@ -10,7 +10,7 @@ import {
   EMULATOR_EXTENSIONS,
   MANUAL_FUNCTIONS,
 } from '../../../src/device/api/functions/manual.table.ts';
-import { apiDevice, errorOf } from './api.helpers.ts';
+import { apiDevice, errorOf } from './api-dir.helpers.ts';
 
 const manualPaths = new Set(MANUAL_FUNCTIONS.map((row) => row.path));
 
