@@ -1,5 +1,5 @@
 import { DeviceError, invalidParam } from './device.errors.ts';
-import type { EventType, LogEvent } from './event-log.service.ts';
+import type { EventParams, EventType } from './event.catalog.ts';
 
 export type CallDirection = 'incoming' | 'outgoing';
 /** A session's state as /api/call/status reports it (2N HTTP API §5.7.1). */
@@ -42,7 +42,8 @@ interface Session extends SessionView {
   timer?: NodeJS.Timeout;
 }
 
-type Recorder = (event: EventType, params: LogEvent['params']) => unknown;
+/** Records one event in the device's event log, with the parameters its catalog entry names. */
+export type Recorder = <E extends EventType>(event: E, params: EventParams[E]) => unknown;
 
 /**
  * The intercom's calls as a state machine without SIP or media (2N HTTP API §5.7): a session

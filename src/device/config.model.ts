@@ -63,18 +63,48 @@ export const apiAccountSchema = z.object({
 });
 export type ApiAccount = z.infer<typeof apiAccountSchema>;
 
+/** Unix time in seconds as the manual's directory writes it; "0" means no limit. */
+const unixTime = z.string().regex(/^\d{1,10}$/, 'a Unix time in seconds, "0" for none');
+const directoryUuid = z
+  .string()
+  .regex(
+    /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/,
+    'a uuid like 01234567-89AB-CDEF-0123-456789ABCDEF',
+  );
+
+/** The number of call positions and access points a directory entry holds (2N HTTP API §5.14.1). */
+export const CALL_POSITIONS = 3;
+export const ACCESS_POINTS = 2;
+
+/**
+ * One directory entry (2N HTTP API §5.14.1). Fields added after the first release are optional,
+ * so an older config.xml still reads; a missing one has its template default.
+ */
 export const directoryUserSchema = z.object({
-  uuid: z.string().regex(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/),
+  uuid: directoryUuid,
   timestamp: z.number().int().min(0),
+  owner: text(64).optional(),
   name: text(64),
   email: text(128),
   treepath: text(256),
   virtNumber: text(32),
-  callPos: z.array(z.object({ peer: text(128) })).max(3),
+  /** The uuid of the entry that takes this one's calls when it does not answer; "" for none. */
+  deputy: z.union([z.literal(''), directoryUuid]).optional(),
+  callPos: z
+    .array(z.object({ peer: text(128), grouped: z.boolean().optional() }))
+    .max(CALL_POSITIONS),
   access: z.object({
-    pin: z.string().regex(/^\d{0,15}$/),
-    card: z.array(text(32)).max(2),
-    code: z.array(z.string().regex(/^\d{2,15}$/)).max(4),
+    pin: z.string().regex(/^$|^\d{2,15}$/, '2 to 15 digits, or empty'),
+    card: z
+      .array(z.string().regex(/^[0-9A-Fa-f]{1,32}$/, 'a card id of 1 to 32 hex digits'))
+      .max(2),
+    code: z.array(z.string().regex(/^$|^\d{2,15}$/, '2 to 15 digits, or empty')).max(4),
+    validFrom: unixTime.optional(),
+    validTo: unixTime.optional(),
+    accessPoints: z
+      .array(z.object({ enabled: z.boolean() }))
+      .max(ACCESS_POINTS)
+      .optional(),
   }),
 });
 export type DirectoryUser = z.infer<typeof directoryUserSchema>;
@@ -126,6 +156,16 @@ export const deviceConfigSchema = z.object({
   directory: z.object({
     timestamp: z.number().int().min(0),
     users: z.array(directoryUserSchema).max(MAX_DIRECTORY_USERS),
+    /** The timestamp series (2N HTTP API §5.14.6); absent until the first change. */
+    series: z
+      .string()
+      .regex(/^\d{1,20}$/)
+      .optional(),
+    /** Deleted entries, kept so that dir/query can report them (2N HTTP API §5.14.6). */
+    deleted: z
+      .array(z.object({ uuid: directoryUuid, timestamp: z.number().int().min(0) }))
+      .max(MAX_DIRECTORY_USERS)
+      .optional(),
   }),
   switches: z.array(switchSchema).length(SWITCH_COUNT),
   audio: z.object({

@@ -22,6 +22,8 @@ const LISTS = new Set([
   'DeviceDatabase.Directory.User.CallPos',
   'DeviceDatabase.Directory.User.Access.Card',
   'DeviceDatabase.Directory.User.Access.Code',
+  'DeviceDatabase.Directory.User.Access.AccessPoint',
+  'DeviceDatabase.Directory.Deleted',
   'DeviceDatabase.Switches.Switch',
 ]);
 
@@ -44,6 +46,76 @@ const builder = new XMLBuilder({
 });
 
 const flag = (value: boolean) => (value ? '1' : '0');
+
+/** `{[key]: value}` when the value is there, `{}` when not: optional fields stay absent. */
+function optional<K extends string>(key: K, value: unknown): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [key]: String(value) } as Record<K, string>);
+}
+
+type DirectoryUser = DeviceConfig['directory']['users'][number];
+
+// 2N HTTP API §5.14.1: the fields added after the first release are written only when set.
+function directoryUserToXml(user: DirectoryUser) {
+  const access = user.access;
+  return {
+    '@_Uuid': user.uuid,
+    '@_Timestamp': String(user.timestamp),
+    ...optional('@_Owner', user.owner),
+    ...optional('@_Deputy', user.deputy),
+    Name: user.name,
+    Email: user.email,
+    TreePath: user.treepath,
+    VirtNumber: user.virtNumber,
+    CallPos: user.callPos.map((position) => ({
+      '@_Peer': position.peer,
+      ...optional('@_Grouped', position.grouped === undefined ? undefined : flag(position.grouped)),
+    })),
+    Access: {
+      '@_Pin': access.pin,
+      ...optional('@_ValidFrom', access.validFrom),
+      ...optional('@_ValidTo', access.validTo),
+      Card: access.card,
+      Code: access.code,
+      ...(access.accessPoints === undefined
+        ? {}
+        : { AccessPoint: access.accessPoints.map((ap) => ({ '@_Enabled': flag(ap.enabled) })) }),
+    },
+  };
+}
+
+function directoryUserFromXml(user: Record<string, unknown>) {
+  const access = node(user.Access);
+  return {
+    uuid: str(user['@_Uuid']),
+    timestamp: int(user['@_Timestamp']),
+    ...optional('owner', user['@_Owner']),
+    ...optional('deputy', user['@_Deputy']),
+    name: str(user.Name),
+    email: str(user.Email),
+    treepath: str(user.TreePath),
+    virtNumber: str(user.VirtNumber),
+    callPos: list(user.CallPos)
+      .map(node)
+      .map((position) => ({
+        peer: str(position['@_Peer']),
+        ...(position['@_Grouped'] === undefined ? {} : { grouped: bool(position['@_Grouped']) }),
+      })),
+    access: {
+      pin: str(access['@_Pin']),
+      card: list(access.Card).map(str),
+      code: list(access.Code).map(str),
+      ...optional('validFrom', access['@_ValidFrom']),
+      ...optional('validTo', access['@_ValidTo']),
+      ...(access.AccessPoint === undefined
+        ? {}
+        : {
+            accessPoints: list(access.AccessPoint)
+              .map(node)
+              .map((ap) => ({ enabled: bool(ap['@_Enabled']) })),
+          }),
+    },
+  };
+}
 
 export function configToXml(config: DeviceConfig): string {
   const tree = {
@@ -90,15 +162,11 @@ export function configToXml(config: DeviceConfig): string {
       },
       Directory: {
         '@_Timestamp': String(config.directory.timestamp),
-        User: config.directory.users.map((user) => ({
-          '@_Uuid': user.uuid,
-          '@_Timestamp': String(user.timestamp),
-          Name: user.name,
-          Email: user.email,
-          TreePath: user.treepath,
-          VirtNumber: user.virtNumber,
-          CallPos: user.callPos.map((position) => ({ '@_Peer': position.peer })),
-          Access: { '@_Pin': user.access.pin, Card: user.access.card, Code: user.access.code },
+        ...optional('@_Series', config.directory.series),
+        User: config.directory.users.map(directoryUserToXml),
+        Deleted: (config.directory.deleted ?? []).map((entry) => ({
+          '@_Uuid': entry.uuid,
+          '@_Timestamp': String(entry.timestamp),
         })),
       },
       Switches: {
@@ -266,24 +334,18 @@ function readDatabase(root: Record<string, unknown>): Result<DeviceConfig> {
     },
     directory: {
       timestamp: int(directory['@_Timestamp']),
-      users: list(directory.User)
-        .map(node)
-        .map((user) => ({
-          uuid: str(user['@_Uuid']),
-          timestamp: int(user['@_Timestamp']),
-          name: str(user.Name),
-          email: str(user.Email),
-          treepath: str(user.TreePath),
-          virtNumber: str(user.VirtNumber),
-          callPos: list(user.CallPos)
-            .map(node)
-            .map((position) => ({ peer: str(position['@_Peer']) })),
-          access: {
-            pin: str(node(user.Access)['@_Pin']),
-            card: list(node(user.Access).Card).map(str),
-            code: list(node(user.Access).Code).map(str),
-          },
-        })),
+      users: list(directory.User).map(node).map(directoryUserFromXml),
+      ...optional('series', directory['@_Series']),
+      ...(directory.Deleted === undefined
+        ? {}
+        : {
+            deleted: list(directory.Deleted)
+              .map(node)
+              .map((entry) => ({
+                uuid: str(entry['@_Uuid']),
+                timestamp: int(entry['@_Timestamp']),
+              })),
+          }),
     },
     switches: list(node(db.Switches).Switch)
       .map(node)

@@ -1,4 +1,7 @@
-/** The vendor's HTTP API error codes (2N HTTP API manual, "Replies to Requests"). */
+/**
+ * The vendor's HTTP API error codes (2N HTTP API §2.3 "Replies to Requests"; 18 from §5.17.1).
+ * Every argument error (11, 12, 13) names the parameter that is wrong in `param`.
+ */
 export const API_ERRORS = {
   1: 'function is not supported',
   2: 'invalid request path',
@@ -13,6 +16,7 @@ export const API_ERRORS = {
   13: 'parameter data too big',
   14: 'request processing error',
   15: 'no data available',
+  18: 'access point disabled',
 } as const;
 export type ApiErrorCode = keyof typeof API_ERRORS;
 

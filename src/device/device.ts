@@ -1,12 +1,12 @@
 import { AccessService } from './access.service.ts';
 import { ensurePrivateFolder } from './atomic-file.ts';
 import { AccountsService } from './accounts.service.ts';
-import { CallsService } from './calls.service.ts';
+import { CallsService, type Recorder } from './calls.service.ts';
 import { CameraService } from './camera.service.ts';
 import { ConfigStore } from './config.store.ts';
 import { DeviceEvents } from './device.events.ts';
 import { DirectoryService } from './directory.service.ts';
-import { EventLogService, type EventType, type LogEvent } from './event-log.service.ts';
+import { EventLogService } from './event-log.service.ts';
 import { FrontPanelService } from './front-panel.service.ts';
 import { loadIdentity, type DeviceIdentity } from './identity.store.ts';
 import { IoService } from './io.service.ts';
@@ -77,7 +77,7 @@ export class Device {
     this.settings = new SettingsService(config);
     // Calls and the front panel record through one recorder that also feeds the panel's
     // "recent events".
-    const record = (event: EventType, params: LogEvent['params']) => {
+    const record: Recorder = (event, params) => {
       this.eventLog.record(event, params);
       this.frontPanel.note(event, params);
     };
@@ -154,6 +154,7 @@ export class Device {
     this.io.reset();
     this.calls.reset();
     this.frontPanel.reset();
+    this.access.reset();
     this.eventLog.dropSubscriptions();
     this.accounts.endAllSessions();
     this.eventLog.record('DeviceState', { state: 'startup' });

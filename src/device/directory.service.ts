@@ -1,88 +1,27 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import type { ConfigStore } from './config.store.ts';
-import { directoryUserSchema, MAX_DIRECTORY_USERS, type DirectoryUser } from './config.model.ts';
+import { MAX_DIRECTORY_USERS, type DeviceConfig, type DirectoryUser } from './config.model.ts';
 import { DeviceError, invalidParam } from './device.errors.ts';
+import { directoryTemplate, entryView, projectEntry } from './directory.fields.ts';
+import { applyEntry, EDIR, entryUuid, issue, type EntryIssue } from './directory.input.ts';
 
-/** The fields of a directory entry (/api/dir/template), with their default values. */
-export const DIRECTORY_TEMPLATE = {
-  uuid: '',
-  name: '',
-  email: '',
-  treepath: '/',
-  virtNumber: '',
-  callPos: [{ peer: '' }],
-  access: { pin: '', card: [] as string[], code: [] as string[] },
-};
+export { directoryTemplate } from './directory.fields.ts';
 
-type Fields = Partial<Omit<DirectoryUser, 'timestamp'>>;
-const EDITABLE = ['name', 'email', 'treepath', 'virtNumber', 'callPos', 'access'] as const;
+/** What dir/create, update and delete answer for one entry (2N HTTP API §5.14.2–5.14.4). */
+export type EntryResult =
+  | { uuid: string; timestamp: number; warnings?: EntryIssue[] }
+  | { uuid?: string; errors: EntryIssue[] };
 
-function blank(uuid: string): Omit<DirectoryUser, 'timestamp'> {
-  return {
-    uuid,
-    name: '',
-    email: '',
-    treepath: '/',
-    virtNumber: '',
-    callPos: [],
-    access: { pin: '', card: [], code: [] },
-  };
-}
+type Directory = DeviceConfig['directory'];
+type Kind = 'create' | 'update' | 'delete';
 
-function readFields(raw: unknown, index: number): Fields {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw invalidParam(
-      `users[${index}]`,
-      'Each entry of "users" must be a JSON object (see /api/dir/template).',
-    );
-  }
-  const entry = raw as Record<string, unknown>;
-  for (const key of Object.keys(entry)) {
-    if (key !== 'uuid' && key !== 'timestamp' && !(EDITABLE as readonly string[]).includes(key)) {
-      throw invalidParam(
-        `users[${index}].${key}`,
-        `"${key}" is not a directory field; /api/dir/template lists them.`,
-      );
-    }
-  }
-  const fields: Fields = {};
-  if (entry.uuid !== undefined) fields.uuid = String(entry.uuid).toUpperCase();
-  for (const key of EDITABLE) {
-    if (entry[key] === undefined) continue;
-    if (key === 'access') {
-      const access = (entry.access ?? {}) as Record<string, unknown>;
-      fields.access = {
-        pin: access.pin === undefined ? '' : String(access.pin),
-        card: Array.isArray(access.card) ? access.card.map(String) : [],
-        code: Array.isArray(access.code) ? access.code.map(String) : [],
-      };
-    } else if (key === 'callPos') {
-      const positions = Array.isArray(entry.callPos) ? entry.callPos : [];
-      fields.callPos = positions.map((p) => ({
-        peer: String((p as Record<string, unknown>)?.peer ?? ''),
-      }));
-    } else {
-      fields[key] = String(entry[key]);
-    }
-  }
-  return fields;
-}
-
-function validate(user: DirectoryUser, index: number): DirectoryUser {
-  const parsed = directoryUserSchema.safeParse(user);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw invalidParam(
-      `users[${index}].${issue.path.join('.')}`,
-      `${issue.message}; correct this field and send the request again.`,
-    );
-  }
-  return parsed.data;
-}
+/** A new timestamp series: a random decimal, as the device's own (2N HTTP API §5.14.6). */
+const newSeries = () => String(randomInt(1, 2 ** 48));
 
 /**
- * The directory (phone book / users) behind /api/dir/*: every change advances the directory's
- * timestamp, so that /api/dir/query can return what changed since a given timestamp.
+ * The directory (phone book / users) behind /api/dir/* and the web interfaces. Every change
+ * advances the directory's timestamp, so that dir/query returns what changed since a given
+ * timestamp, deleted entries included (2N HTTP API §5.14.6).
  */
 export class DirectoryService {
   private readonly config: ConfigStore;
@@ -90,121 +29,190 @@ export class DirectoryService {
     this.config = config;
   }
 
-  async create(rawUsers: unknown[], force: boolean) {
-    let results: Array<{ uuid: string; timestamp: number }> = [];
-    await this.config.update('directory entries created', (draft) => {
-      results = [];
-      rawUsers.forEach((raw, index) => {
-        const fields = readFields(raw, index);
-        const uuid = fields.uuid ?? randomUUID().toUpperCase();
-        const existing = draft.directory.users.findIndex((u) => u.uuid === uuid);
-        if (existing >= 0 && !force) {
-          throw invalidParam(
-            `users[${index}].uuid`,
-            `An entry with uuid ${uuid} already exists; use /api/dir/update, or add force=1 to overwrite it.`,
-          );
-        }
-        draft.directory.timestamp += 1;
-        const user = validate(
-          { ...blank(uuid), ...fields, uuid, timestamp: draft.directory.timestamp },
-          index,
-        );
-        if (existing >= 0) draft.directory.users[existing] = user;
-        else draft.directory.users.push(user);
-        results.push({ uuid, timestamp: user.timestamp });
-      });
-      if (draft.directory.users.length > MAX_DIRECTORY_USERS) {
-        throw new DeviceError(
-          13,
-          `The directory holds at most ${MAX_DIRECTORY_USERS} entries; delete some first.`,
-          'users',
-        );
-      }
-    });
-    return results;
+  /** The timestamp series; "0" until the directory first changes (then a random one). */
+  get series(): string {
+    return this.config.current.directory.series ?? '0';
   }
 
-  async update(rawUsers: unknown[]) {
-    let results: Array<{ uuid: string; timestamp: number }> = [];
-    await this.config.update('directory entries updated', (draft) => {
-      results = [];
-      rawUsers.forEach((raw, index) => {
-        const fields = readFields(raw, index);
-        const at = draft.directory.users.findIndex((u) => u.uuid === fields.uuid);
-        if (!fields.uuid || at < 0) {
-          throw invalidParam(
-            `users[${index}].uuid`,
-            'Give the uuid of an existing entry (see /api/dir/query).',
-          );
-        }
-        draft.directory.timestamp += 1;
-        const user = validate(
-          { ...draft.directory.users[at]!, ...fields, timestamp: draft.directory.timestamp },
-          index,
-        );
-        draft.directory.users[at] = user;
-        results.push({ uuid: user.uuid, timestamp: user.timestamp });
-      });
-    });
-    return results;
+  /** 2N HTTP API §5.14.1. */
+  template() {
+    return { series: this.series, users: [directoryTemplate()] };
   }
 
-  async delete(rawUsers: unknown[]) {
-    let results: Array<{ uuid: string; timestamp: number }> = [];
-    await this.config.update('directory entries deleted', (draft) => {
-      results = [];
-      rawUsers.forEach((raw, index) => {
-        const uuid = readFields(raw, index).uuid;
-        const at = draft.directory.users.findIndex((u) => u.uuid === uuid);
-        if (!uuid || at < 0) {
-          throw invalidParam(
-            `users[${index}].uuid`,
-            'Give the uuid of an existing entry (see /api/dir/query).',
-          );
-        }
-        draft.directory.users.splice(at, 1);
-        draft.directory.timestamp += 1;
-        results.push({ uuid, timestamp: draft.directory.timestamp });
-      });
-    });
-    return results;
+  /** 2N HTTP API §5.14.2: each entry is created, or refused on its own (errors per entry). */
+  async createEntries(raw: unknown[], force: boolean) {
+    return this.#write('create', raw, { force, atomic: false });
   }
 
-  get(rawUsers: unknown[], fields?: string[]) {
-    const users = rawUsers.map((raw, index) => {
-      const uuid = readFields(raw, index).uuid;
-      const user = this.config.current.directory.users.find((u) => u.uuid === uuid);
-      if (!user)
-        throw invalidParam(
-          `users[${index}].uuid`,
-          'Give the uuid of an existing entry (see /api/dir/query).',
-        );
-      return user;
-    });
-    return users.map((user) => pick(user, fields));
+  /** 2N HTTP API §5.14.3: only the fields given change; the rest of each entry is kept. */
+  async updateEntries(raw: unknown[]) {
+    return this.#write('update', raw, { force: false, atomic: false });
   }
 
-  query(since: number, fields?: string[]) {
+  /** 2N HTTP API §5.14.4: by uuid, or every entry of one `owner`. */
+  async deleteEntries(raw: unknown[] | { owner: string }) {
+    const list = Array.isArray(raw)
+      ? raw
+      : this.config.current.directory.users
+          .filter((u) => (u.owner ?? '') === raw.owner)
+          .map((u) => ({ uuid: u.uuid }));
+    if (list.length === 0) return { series: this.series, users: [] as EntryResult[] };
+    return this.#write('delete', list, { force: false, atomic: false });
+  }
+
+  /** 2N HTTP API §5.14.5: the entries named, each with the chosen fields, or its error. */
+  getEntries(raw: unknown[], fields?: string[]) {
+    const users = raw.map((entry) => {
+      const uuid = entryUuid(entry);
+      if (!uuid) return { errors: [issue('uuid', EDIR.badUuid, 'Give the uuid of an entry.')] };
+      const user = this.#find(uuid);
+      if (!user) return { uuid, errors: [issue('uuid', EDIR.notFound, 'No entry has this uuid.')] };
+      return projectEntry(entryView(user), fields);
+    });
+    return { series: this.series, users };
+  }
+
+  /**
+   * 2N HTTP API §5.14.6: the entries changed after `timestamp`, deleted ones as
+   * `{uuid, deleted: true}`. A series other than the device's gets no entries, only the device's
+   * series and newest timestamp, so that the client starts again from 0.
+   */
+  queryEntries(options: { series?: string; timestamp: number; fields?: string[] }) {
+    const directory = this.config.current.directory;
+    const iterator = { timestamp: directory.timestamp };
+    if (options.series !== undefined && options.series !== this.series) {
+      return { series: this.series, iterator, users: [] };
+    }
+    const changed: Array<{ timestamp: number; entry: Record<string, unknown> }> = [
+      ...directory.users
+        .filter((u) => u.timestamp > options.timestamp)
+        .map((u) => ({
+          timestamp: u.timestamp,
+          entry: projectEntry(entryView(u), options.fields),
+        })),
+      ...(directory.deleted ?? [])
+        .filter((d) => d.timestamp > options.timestamp)
+        .map((d) => ({ timestamp: d.timestamp, entry: { uuid: d.uuid, deleted: true } })),
+    ];
+    changed.sort((a, b) => a.timestamp - b.timestamp);
+    return { series: this.series, iterator, users: changed.map((c) => c.entry) };
+  }
+
+  /** Every entry as stored (for the web interfaces). */
+  list(): DirectoryUser[] {
+    return this.config.current.directory.users;
+  }
+
+  /** Creates entries for the web interfaces: all or nothing, refusals as DeviceError with param. */
+  async create(raw: unknown[], force: boolean) {
+    return (await this.#write('create', raw, { force, atomic: true })).users as Array<{
+      uuid: string;
+      timestamp: number;
+    }>;
+  }
+
+  /** Updates entries for the web interfaces: all or nothing. */
+  async update(raw: unknown[]) {
+    return (await this.#write('update', raw, { force: false, atomic: true })).users as Array<{
+      uuid: string;
+      timestamp: number;
+    }>;
+  }
+
+  /** Deletes entries for the web interfaces: all or nothing. */
+  async delete(raw: unknown[]) {
+    return (await this.#write('delete', raw, { force: false, atomic: true })).users as Array<{
+      uuid: string;
+      timestamp: number;
+    }>;
+  }
+
+  /** The directory as the web interfaces list it: stored entries changed after `since`. */
+  query(since: number) {
     const directory = this.config.current.directory;
     return {
-      series: '1',
+      series: this.series,
       iterator: { timestamp: directory.timestamp },
-      users: directory.users.filter((u) => u.timestamp > since).map((user) => pick(user, fields)),
+      users: directory.users.filter((u) => u.timestamp > since),
     };
+  }
+
+  #find(uuid: string): DirectoryUser | undefined {
+    return this.config.current.directory.users.find((u) => u.uuid === uuid);
+  }
+
+  async #write(kind: Kind, raw: unknown[], options: { force: boolean; atomic: boolean }) {
+    let users: EntryResult[] = [];
+    let series = this.series;
+    await this.config.update(`directory entries ${kind}d`, (draft) => {
+      const directory = draft.directory;
+      directory.series ??= newSeries();
+      series = directory.series;
+      users = raw.map((entry, index) => {
+        const result = writeOne(kind, directory, entry, options.force);
+        if (options.atomic && 'errors' in result) throw refusal(result, index);
+        return result;
+      });
+    });
+    return { series, users };
   }
 }
 
-function pick(user: DirectoryUser, fields?: string[]): Partial<DirectoryUser> {
-  if (!fields || fields.length === 0) return user;
-  const out: Record<string, unknown> = { uuid: user.uuid };
-  for (const field of fields) {
-    if (!(field in user)) {
-      throw invalidParam(
-        'fields',
-        `"${field}" is not a directory field; /api/dir/template lists them.`,
-      );
-    }
-    out[field] = user[field as keyof DirectoryUser];
+/** One entry of a create/update/delete, applied to the draft directory or refused. */
+function writeOne(kind: Kind, directory: Directory, raw: unknown, force: boolean): EntryResult {
+  const uuid = entryUuid(raw);
+  if (uuid === null || (uuid === undefined && kind !== 'create')) {
+    return { errors: [issue('uuid', EDIR.badUuid, 'Give the uuid of an entry.')] };
   }
-  return out as Partial<DirectoryUser>;
+  const at = uuid === undefined ? -1 : directory.users.findIndex((u) => u.uuid === uuid);
+  if (kind !== 'create' && at < 0) {
+    return { uuid, errors: [issue('uuid', EDIR.notFound, 'No entry has this uuid.')] };
+  }
+  if (kind === 'create' && at >= 0 && !force) {
+    return {
+      uuid,
+      errors: [issue('uuid', EDIR.exists, 'An entry has this uuid; add force=1 to overwrite it.')],
+    };
+  }
+  if (kind === 'create' && at < 0 && directory.users.length >= MAX_DIRECTORY_USERS) {
+    return {
+      errors: [issue('', EDIR.full, `The directory holds at most ${MAX_DIRECTORY_USERS} entries.`)],
+    };
+  }
+  const timestamp = directory.timestamp + 1;
+  if (kind === 'delete') {
+    directory.timestamp = timestamp;
+    directory.users.splice(at, 1);
+    tombstone(directory, uuid!, timestamp);
+    return { uuid: uuid!, timestamp };
+  }
+  const id = uuid ?? randomUUID().toUpperCase();
+  // An update starts from the entry as it is; a create (or a forced overwrite) from the template.
+  const base = kind === 'update' ? entryView(directory.users[at]!) : directoryTemplate();
+  const applied = applyEntry({ ...base, uuid: id }, raw, timestamp);
+  if (!applied.ok) return { ...(uuid ? { uuid } : {}), errors: applied.errors };
+  directory.timestamp = timestamp;
+  if (at >= 0) directory.users[at] = applied.user;
+  else directory.users.push(applied.user);
+  directory.deleted = directory.deleted?.filter((d) => d.uuid !== id);
+  return {
+    uuid: id,
+    timestamp,
+    ...(applied.warnings.length > 0 ? { warnings: applied.warnings } : {}),
+  };
+}
+
+/** Remembers a deleted entry for dir/query; the oldest are forgotten past the directory's size. */
+function tombstone(directory: Directory, uuid: string, timestamp: number) {
+  const deleted = (directory.deleted ?? []).filter((d) => d.uuid !== uuid);
+  deleted.push({ uuid, timestamp });
+  directory.deleted = deleted.slice(-MAX_DIRECTORY_USERS);
+}
+
+/** The first error of a refused entry as the vendor error the web interfaces show. */
+function refusal(result: Extract<EntryResult, { errors: EntryIssue[] }>, index: number) {
+  const first = result.errors[0]!;
+  const param = first.field ? `users[${index}].${first.field}` : `users[${index}]`;
+  if (first.code === EDIR.full) return new DeviceError(13, first.description, 'users');
+  return invalidParam(param, `${first.description} (${first.code})`);
 }

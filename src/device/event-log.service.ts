@@ -1,36 +1,9 @@
 import { randomInt } from 'node:crypto';
 import type { DeviceEvents } from './device.events.ts';
 import { DeviceError, invalidParam } from './device.errors.ts';
+import { EVENT_PRIVILEGE, EVENT_TYPES, type EventParams, type EventType } from './event.catalog.ts';
 
-/**
- * The event types this device records (/api/log/caps). The first ones are the vendor's; the
- * ones marked "emulator" are this emulator's additions for what the vendor does not log
- * through the HTTP API (they carry no codes, passwords or secrets).
- */
-export const EVENT_TYPES = [
-  'DeviceState',
-  'KeyPressed',
-  'KeyReleased',
-  'CodeEntered',
-  'CardEntered',
-  'UserAuthenticated',
-  'CallStateChanged',
-  'CallSessionStateChanged',
-  'SwitchStateChanged',
-  'InputChanged',
-  'OutputChanged',
-  'DoorStateChanged',
-  'MotionDetected',
-  'TamperSwitchActivated',
-  'RegistrationStateChanged',
-  'AudioLoopTest',
-  'ConfigurationChanged', // emulator
-  'SecurityCodeRegenerated', // emulator
-  'FactoryReset', // emulator
-  'ConfigurationRestored', // emulator
-  'FirmwareUpdated', // emulator
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+export { EVENT_TYPES, type EventParams, type EventType } from './event.catalog.ts';
 
 export interface LogEvent {
   id: number;
@@ -40,19 +13,6 @@ export interface LogEvent {
   event: EventType;
   params: Record<string, string | number | boolean>;
 }
-
-/** The privilege an HTTP API account needs to read each event type (none: everyone). */
-const EVENT_PRIVILEGE: Partial<Record<EventType, string>> = {
-  SwitchStateChanged: 'switch.monitor',
-  InputChanged: 'io.monitor',
-  OutputChanged: 'io.monitor',
-  AudioLoopTest: 'audio.control',
-  ConfigurationChanged: 'system.control',
-  SecurityCodeRegenerated: 'system.control',
-  FactoryReset: 'system.control',
-  ConfigurationRestored: 'system.control',
-  FirmwareUpdated: 'system.control',
-};
 
 interface Subscription {
   id: number;
@@ -104,14 +64,20 @@ export class EventLogService {
     this.#sweeper.unref();
   }
 
-  record(event: EventType, params: LogEvent['params']): LogEvent {
+  /**
+   * Records one event with the parameters the manual documents for it (event.catalog.ts);
+   * optional parameters left undefined are not sent.
+   */
+  record<E extends EventType>(event: E, params: EventParams[E]): LogEvent {
     const entry: LogEvent = {
       id: this.#nextId++,
       tzShift: 0,
       utcTime: this.clock.utcTime(),
       upTime: this.clock.upTime(),
       event,
-      params,
+      params: Object.fromEntries(
+        Object.entries(params).filter(([, value]) => value !== undefined),
+      ) as LogEvent['params'],
     };
     this.#events.push(entry);
     if (this.#events.length > MAX_EVENTS) this.#events.splice(0, this.#events.length - MAX_EVENTS);
@@ -161,6 +127,7 @@ export class EventLogService {
   }): number {
     const filter = this.parseFilter(options.filter);
     const privileges = options.privileges ?? null;
+    // 2N HTTP API §5.10.2: events the account may not monitor never enter its channel.
     const wants = (event: EventType) => {
       if (filter && !filter.has(event)) return false;
       const needed = EVENT_PRIVILEGE[event];

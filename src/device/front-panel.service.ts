@@ -1,9 +1,10 @@
-import type { AccessService, Credential } from './access.service.ts';
-import type { CallsService, SessionView } from './calls.service.ts';
+import { apId, type AccessService, type Credential } from './access.service.ts';
+import type { CallsService, Recorder, SessionView } from './calls.service.ts';
 import type { DirectoryUser } from './config.model.ts';
 import type { DeviceEvents } from './device.events.ts';
 import { DeviceError, invalidParam } from './device.errors.ts';
-import type { EventType, LogEvent } from './event-log.service.ts';
+import type { EventParams, EventType } from './event.catalog.ts';
+import type { LogEvent } from './event-log.service.ts';
 import type { IoService } from './io.service.ts';
 import type { SwitchesService } from './switches.service.ts';
 
@@ -46,7 +47,7 @@ export interface CredentialResult {
 
 export interface FrontPanelDeps {
   /** Records in the device's event log; expected to call `note` too (device.ts wires both). */
-  record: (event: EventType, params: LogEvent['params']) => unknown;
+  record: Recorder;
   access: AccessService;
   switches: SwitchesService;
   io: IoService;
@@ -151,8 +152,9 @@ export class FrontPanelService {
       throw invalidParam('code', `Type 1 to ${MAX_CODE_LENGTH} digits.`);
     }
     for (const key of code) this.#press(key);
-    return this.#authenticate({ kind: 'code', value: code }, accessPoint, (valid) =>
-      this.#record('CodeEntered', { direction: direction(accessPoint), code, valid }),
+    // The digits stay out of the event (event.catalog.ts): no PIN reaches a log.
+    return this.#authenticate({ kind: 'code', value: code }, accessPoint, (valid, who) =>
+      this.#record('CodeEntered', { ap: apId(accessPoint), valid, ...who }),
     );
   }
 
@@ -162,12 +164,14 @@ export class FrontPanelService {
     if (!new RegExp(`^[0-9A-Za-z]{1,${MAX_CARD_LENGTH}}$`).test(uid)) {
       throw invalidParam('uid', `Give the card id as 1 to ${MAX_CARD_LENGTH} letters or digits.`);
     }
-    return this.#authenticate({ kind: 'card', value: uid }, accessPoint, (valid) =>
+    return this.#authenticate({ kind: 'card', value: uid }, accessPoint, (valid, who) =>
       this.#record('CardEntered', {
+        ap: apId(accessPoint),
         direction: direction(accessPoint),
         reader: accessPoint === 1 ? 'internal' : 'external',
         uid,
         valid,
+        ...who,
       }),
     );
   }
@@ -185,7 +189,7 @@ export class FrontPanelService {
     if (this.#tamper === active) return;
     this.#tamper = active;
     this.deps.io.simulateInput(TAMPER_INPUT, active);
-    this.#record('TamperSwitchActivated', { state: active });
+    this.#record('TamperSwitchActivated', { state: active ? 'in' : 'out' });
   }
 
   /** The camera's motion detection: MotionDetected "in" when motion starts, "out" when it ends. */
@@ -207,12 +211,12 @@ export class FrontPanelService {
   #authenticate(
     credential: Credential,
     accessPoint: number,
-    entered: (valid: boolean) => void,
+    entered: (valid: boolean, who: { session?: number; uuid?: string }) => void,
   ): CredentialResult {
     const limitedFor = (this.#limitedUntil.get(accessPoint) ?? 0) - Date.now();
     if (limitedFor > 0) {
       // The access point refuses even a right credential while limited (§5.10.1 AccessLimited).
-      entered(false);
+      entered(false, {});
       return {
         valid: false,
         user: null,
@@ -221,24 +225,28 @@ export class FrontPanelService {
       };
     }
     const decision = this.deps.access.check(credential, accessPoint);
-    entered(decision.granted);
+    // §5.10.1: one session number ties CodeEntered/CardEntered to the UserAuthenticated it leads to.
+    const session = decision.user ? this.deps.access.nextSession() : undefined;
+    const who = decision.user ? { session, uuid: decision.user.uuid } : {};
+    entered(decision.granted, who);
     if (!decision.granted) {
-      this.#failedAttempt(accessPoint);
+      this.#failedAttempt(accessPoint, credential.kind);
       return { valid: false, user: null, switches: [] };
     }
     this.#failed.delete(accessPoint);
     if (decision.user) {
       this.#record('UserAuthenticated', {
-        direction: direction(accessPoint),
-        name: decision.user.name,
+        ap: apId(accessPoint),
+        session: session!,
         uuid: decision.user.uuid,
+        name: decision.user.name,
       });
     }
     const opened = decision.switches.filter((number) => this.#trigger(number));
     return { valid: true, user: decision.user?.name ?? null, switches: opened };
   }
 
-  #failedAttempt(accessPoint: number): void {
+  #failedAttempt(accessPoint: number, type: Credential['kind']): void {
     const failures = (this.#failed.get(accessPoint) ?? 0) + 1;
     if (failures < FAILED_ATTEMPTS_LIMIT) {
       this.#failed.set(accessPoint, failures);
@@ -246,6 +254,8 @@ export class FrontPanelService {
     }
     this.#failed.delete(accessPoint);
     this.#limitedUntil.set(accessPoint, Date.now() + ACCESS_LIMITED_MS);
+    // §5.10.1 AccessLimited: the access point refuses everything for the next 30 s.
+    this.#record('AccessLimited', { ap: apId(accessPoint), type, state: true });
   }
 
   /** A granted switch that is disabled simply does not move, as on the real unit. */
@@ -264,7 +274,7 @@ export class FrontPanelService {
     this.#record('KeyReleased', { key });
   }
 
-  #record(event: EventType, params: LogEvent['params']): void {
+  #record<E extends EventType>(event: E, params: EventParams[E]): void {
     this.deps.record(event, params);
   }
 

@@ -395,50 +395,6 @@ test('firmware upload checks model and version, apply switches swVersion and res
   });
 });
 
-test('directory entries can be created, read, queried, updated and deleted', async (t) => {
-  const { url } = await startTestDevice(t, { apiAccounts: [{ username: USER, password: PASS }] });
-  const json = (method: string, path: string, body: unknown) =>
-    call<Record<string, unknown>>(`${url}/api/dir/${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  const template = await call<{ users: Array<Record<string, unknown>> }>(`${url}/api/dir/template`);
-  assert.ok(template.body.success);
-  assert.ok('name' in template.body.result!.users[0]!);
-
-  const created = await json('PUT', 'create', {
-    users: [{ name: 'Jana Nováková', email: 'jana@example.com', access: { pin: '1234' } }],
-  });
-  assert.ok(created.body.success, JSON.stringify(created.body));
-  const { uuid, timestamp } = (
-    created.body.result!.users as Array<{ uuid: string; timestamp: number }>
-  )[0]!;
-  assert.match(uuid, /^[0-9A-F-]{36}$/);
-
-  const got = await json('POST', 'get', { users: [{ uuid }] });
-  assert.equal(
-    (got.body as unknown as { result: { users: Array<{ name: string }> } }).result.users[0]!.name,
-    'Jana Nováková',
-  );
-  assert.ok((await json('PUT', 'update', { users: [{ uuid, name: 'Jana N.' }] })).body.success);
-  const query = await json('POST', 'query', { iterator: { timestamp }, fields: ['name'] });
-  assert.deepEqual((query.body as unknown as { result: { users: unknown[] } }).result.users, [
-    { uuid, name: 'Jana N.' },
-  ]);
-  assert.equal(
-    errorOf((await json('PUT', 'create', { users: [{ uuid, name: 'dup' }] })).body).code,
-    12,
-  );
-  assert.equal(
-    errorOf((await json('PUT', 'create', { users: [{ email: 'x'.repeat(300) }] })).body).param,
-    'users[0].email',
-  );
-  assert.ok((await json('PUT', 'delete', { users: [{ uuid }] })).body.success);
-  assert.equal(errorOf((await json('POST', 'get', { users: [{ uuid }] })).body).code, 12);
-  assert.equal(errorOf((await json('PUT', 'create', {})).body).code, 11);
-});
-
 test('camera/snapshot returns a real JPEG of the requested size', async (t) => {
   const { url } = await startTestDevice(t, { apiAccounts: [{ username: USER, password: PASS }] });
   const response = await fetch(`${url}/api/camera/snapshot?width=320&height=240`, {

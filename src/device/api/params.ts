@@ -19,6 +19,11 @@ export class Params {
     return this.values.has(name);
   }
 
+  /** The names of the text parameters, in the order they arrived. */
+  names(): string[] {
+    return [...this.values.keys()];
+  }
+
   string(name: string): string | undefined {
     return this.values.get(name);
   }

@@ -1,77 +1,106 @@
-import { invalidParam, missingParam } from '../../device.errors.ts';
-import { DIRECTORY_TEMPLATE } from '../../directory.service.ts';
-import { result, type ApiFunction } from './function.types.ts';
+import { invalidParam } from '../../device.errors.ts';
+import { DIR_BLOB_FIELD, DIR_BODY_LIMIT, dirRequest, fieldsOf, usersOf } from './dir.body.ts';
+import { READ, result, type ApiFunction } from './function.types.ts';
 
-function jsonUsers(body: unknown): unknown[] {
-  if (
-    body === null ||
-    typeof body !== 'object' ||
-    !Array.isArray((body as { users?: unknown }).users)
-  ) {
-    throw missingParam('users', 'Send a JSON body like {"users": [ … ]} (see /api/dir/template).');
-  }
-  return (body as { users: unknown[] }).users;
+const upload = { field: DIR_BLOB_FIELD, limit: DIR_BODY_LIMIT };
+
+/** `force` of dir/create (2N HTTP API §5.14.2): 1 or 0, in the query string. */
+function force(value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  throw invalidParam('force', 'Use force=1 to overwrite existing entries, or force=0.');
 }
 
-function jsonFields(body: unknown): string[] | undefined {
-  const fields = (body as { fields?: unknown } | null)?.fields;
-  if (fields === undefined) return undefined;
-  if (!Array.isArray(fields))
-    throw invalidParam('fields', 'Send "fields" as an array of field names.');
-  return fields.map(String);
-}
-
-/** 5.14 api/dir (2N HTTP API manual, chapter 5). */
+/** 2N HTTP API §5.14 api/dir: the directory, in the System service. */
 export const DIR_FUNCTIONS: Record<string, ApiFunction> = {
   'dir/template': {
-    methods: ['GET'],
+    methods: READ,
     service: 'system',
     privilege: 'system.control',
-    handle: () => result({ users: [DIRECTORY_TEMPLATE] }),
+    manual: {
+      section: '5.14.1',
+      support: 'partial',
+      missing:
+        'no photo, fingerprint, mobile key or licence plate fields (the emulated model has no such readers)',
+    },
+    handle: ({ device }) => result(device.directory.template()),
   },
   'dir/create': {
     methods: ['PUT'],
     service: 'system',
     privilege: 'system.control',
-    handle: async ({ device, body, params }) =>
-      result({
-        users: await device.directory.create(
-          jsonUsers(body),
-          params.string('force') === '1' || params.string('force') === 'true',
+    upload,
+    manual: { section: '5.14.2', support: 'full' },
+    handle: async (ctx) => {
+      const request = await dirRequest(ctx);
+      return result(
+        await ctx.device.directory.createEntries(
+          usersOf(request, false),
+          force(ctx.params.string('force')),
         ),
-      }),
+      );
+    },
   },
   'dir/update': {
     methods: ['PUT'],
     service: 'system',
     privilege: 'system.control',
-    handle: async ({ device, body }) =>
-      result({ users: await device.directory.update(jsonUsers(body)) }),
+    upload,
+    manual: { section: '5.14.3', support: 'full' },
+    handle: async (ctx) =>
+      result(await ctx.device.directory.updateEntries(usersOf(await dirRequest(ctx), true))),
   },
   'dir/delete': {
     methods: ['PUT'],
     service: 'system',
     privilege: 'system.control',
-    handle: async ({ device, body }) =>
-      result({ users: await device.directory.delete(jsonUsers(body)) }),
+    upload,
+    manual: { section: '5.14.4', support: 'full' },
+    handle: async (ctx) => {
+      const request = await dirRequest(ctx);
+      if (request.users === undefined && request.owner !== undefined) {
+        if (typeof request.owner !== 'string') {
+          throw invalidParam('owner', 'Send "owner" as a string.');
+        }
+        return result(await ctx.device.directory.deleteEntries({ owner: request.owner }));
+      }
+      return result(await ctx.device.directory.deleteEntries(usersOf(request, true)));
+    },
   },
   'dir/get': {
     methods: ['POST'],
     service: 'system',
     privilege: 'system.control',
-    handle: ({ device, body }) =>
-      result({ users: device.directory.get(jsonUsers(body), jsonFields(body)) }),
+    upload,
+    manual: { section: '5.14.5', support: 'full' },
+    handle: async (ctx) => {
+      const request = await dirRequest(ctx);
+      return result(ctx.device.directory.getEntries(usersOf(request, false), fieldsOf(request)));
+    },
   },
   'dir/query': {
     methods: ['POST'],
     service: 'system',
     privilege: 'system.control',
-    handle: ({ device, body }) => {
-      const iterator = (body as { iterator?: { timestamp?: unknown } } | null)?.iterator;
-      const since = iterator?.timestamp === undefined ? 0 : Number(iterator.timestamp);
-      if (!Number.isInteger(since) || since < 0)
+    upload,
+    manual: { section: '5.14.6', support: 'full' },
+    handle: async (ctx) => {
+      const request = await dirRequest(ctx);
+      const iterator = request.iterator as { timestamp?: unknown } | undefined;
+      const timestamp = iterator?.timestamp === undefined ? 0 : Number(iterator.timestamp);
+      if (!Number.isInteger(timestamp) || timestamp < 0) {
         throw invalidParam('iterator.timestamp', 'Give iterator.timestamp as a whole number ≥ 0.');
-      return result(device.directory.query(since, jsonFields(body)));
+      }
+      if (request.series !== undefined && typeof request.series !== 'string') {
+        throw invalidParam('series', 'Send "series" as the string dir/query returned.');
+      }
+      return result(
+        ctx.device.directory.queryEntries({
+          series: request.series as string | undefined,
+          timestamp,
+          fields: fieldsOf(request),
+        }),
+      );
     },
   },
 };

@@ -1,3 +1,4 @@
+import { ACCESSPOINT_FUNCTIONS } from './accesspoint.functions.ts';
 import { AUDIO_FUNCTIONS } from './audio.functions.ts';
 import { CALL_FUNCTIONS } from './call.functions.ts';
 import { CAMERA_FUNCTIONS } from './camera.functions.ts';
@@ -10,15 +11,15 @@ import { LOG_FUNCTIONS } from './log.functions.ts';
 import { PHONE_FUNCTIONS } from './phone.functions.ts';
 import { SWITCH_FUNCTIONS } from './switch.functions.ts';
 import { SYSTEM_FUNCTIONS } from './system.functions.ts';
+import { unsupportedFunctions } from './unsupported.functions.ts';
 
 export type { ApiContext, ApiFunction, ApiOutput, Method } from './function.types.ts';
 
 /**
- * The vendor's HTTP API functions (2N IP HTTP API manual, chapter 5), one file per chapter:
- * path → methods, service, privilege, handler. Paths not listed answer error 2, listed paths
- * with another method error 3.
+ * The vendor's HTTP API functions this emulator implements (2N IP HTTP API manual, chapter 5),
+ * one file per chapter: path → methods, service, privilege, handler.
  */
-export const API_FUNCTIONS: Record<string, ApiFunction> = {
+export const IMPLEMENTED_FUNCTIONS: Record<string, ApiFunction> = {
   ...SYSTEM_FUNCTIONS,
   ...FIRMWARE_FUNCTIONS,
   ...CONFIG_FUNCTIONS,
@@ -30,4 +31,15 @@ export const API_FUNCTIONS: Record<string, ApiFunction> = {
   ...LOG_FUNCTIONS,
   ...AUDIO_FUNCTIONS,
   ...DIR_FUNCTIONS,
+  ...ACCESSPOINT_FUNCTIONS,
+};
+
+/**
+ * Every path the HTTP API answers: the implemented functions, and the manual's others, which
+ * answer error 1 (manual.table.ts). Paths not listed answer error 2, listed paths with another
+ * method error 3.
+ */
+export const API_FUNCTIONS: Record<string, ApiFunction> = {
+  ...IMPLEMENTED_FUNCTIONS,
+  ...unsupportedFunctions(IMPLEMENTED_FUNCTIONS),
 };

@@ -1,16 +1,23 @@
 import { MAX_PULL_TIMEOUT } from '../../event-log.service.ts';
 import { READ, result, type ApiFunction } from './function.types.ts';
 
-/** 5.10 api/log (2N HTTP API manual, chapter 5). */
+/** 2N HTTP API §5.10 api/log: the event log, subscriptions and long-poll pulls. */
 export const LOG_FUNCTIONS: Record<string, ApiFunction> = {
   'log/caps': {
     methods: READ,
     service: 'logging',
+    manual: {
+      section: '5.10.1',
+      support: 'partial',
+      missing:
+        'events of hardware the emulated model lacks (fingerprint, Bluetooth, licence plates, display, lift) are not recorded',
+    },
     handle: ({ device }) => result({ events: device.eventLog.caps() }),
   },
   'log/subscribe': {
     methods: READ,
     service: 'logging',
+    manual: { section: '5.10.2', support: 'full' },
     handle: ({ device, params, account }) =>
       result({
         id: device.eventLog.subscribe({
@@ -28,6 +35,7 @@ export const LOG_FUNCTIONS: Record<string, ApiFunction> = {
   'log/pull': {
     methods: READ,
     service: 'logging',
+    manual: { section: '5.10.4', support: 'full' },
     handle: async ({ device, params, signal }) => {
       const id = params.requiredInt(
         'id',
@@ -46,6 +54,7 @@ export const LOG_FUNCTIONS: Record<string, ApiFunction> = {
   'log/unsubscribe': {
     methods: READ,
     service: 'logging',
+    manual: { section: '5.10.3', support: 'full' },
     handle: ({ device, params }) => {
       device.eventLog.unsubscribe(
         params.requiredInt(
