@@ -116,6 +116,7 @@ export class Device {
 
   close(): void {
     this.switches.close();
+    this.maintenance.close();
     this.eventLog.close();
     this.events.removeAllListeners();
   }
