@@ -60,6 +60,14 @@ export const apiAccountSchema = z.object({
   /** MD5(username:realm:password) — enough for Digest and Basic, never the password itself. */
   passwordHa1: z.string().regex(/^[0-9a-f]{32}$/),
   privileges: z.array(z.enum(PRIVILEGES)),
+  /**
+   * SHA-256(username:realm:password) for Digest with SHA-256 (RFC 7616); absent for an account
+   * saved before this existed, until its password is set again (it then answers MD5 only).
+   */
+  passwordHa1Sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 export type ApiAccount = z.infer<typeof apiAccountSchema>;
 

@@ -86,6 +86,9 @@ export function configToXml(config: DeviceConfig): string {
           '@_Name': account.username,
           '@_PasswordHa1': account.passwordHa1,
           '@_Privileges': account.privileges.join(','),
+          ...(account.passwordHa1Sha256
+            ? { '@_PasswordHa1Sha256': account.passwordHa1Sha256 }
+            : {}),
         })),
       },
       Directory: {
@@ -262,6 +265,8 @@ function readDatabase(root: Record<string, unknown>): Result<DeviceConfig> {
           username: str(account['@_Name']),
           passwordHa1: str(account['@_PasswordHa1']),
           privileges: str(account['@_Privileges']).split(',').filter(Boolean),
+          // Older files lack it: such an account answers MD5 Digest until its password is set.
+          passwordHa1Sha256: str(account['@_PasswordHa1Sha256']) || undefined,
         })),
     },
     directory: {

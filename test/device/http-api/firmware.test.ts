@@ -13,12 +13,12 @@ const auth = { authorization: basic(USER, PASS) };
 const NEWER = makeFirmwareImage({ model: '2N IP Verso', version: '2.41.0.12' });
 const OLDER = makeFirmwareImage({ model: '2N IP Verso', version: '2.39.1.3' });
 
-interface Uploaded {
+type Uploaded = {
   fileId: string;
   version: string;
   downgrade: boolean;
   note: string;
-}
+};
 
 async function call<T = Record<string, unknown>>(url: string, init: RequestInit = {}) {
   const response = await fetch(url, {
