@@ -12,7 +12,10 @@ export interface StartDeviceOptions {
   dataDir: string;
   port?: number;
   host?: string;
-  /** Also serve HTTPS (the device's self-signed certificate) on this port; 0 picks a free one. */
+  /**
+   * Also serve HTTPS (the device's self-signed certificate) on this port; 0 picks a free one,
+   * undefined serves none. `latchkey device` passes DEFAULT_HTTPS_PORT unless told otherwise.
+   */
   httpsPort?: number;
   /** Sets the administrator password at first start (no forced change then). */
   adminPassword?: string;
@@ -24,6 +27,9 @@ export interface StartDeviceOptions {
   preAuthBodyLimit?: number;
   logger?: boolean;
 }
+
+/** The HTTPS port of `latchkey device` when none is given (a real intercom serves 443). */
+export const DEFAULT_HTTPS_PORT = 8443;
 
 export interface RunningDevice {
   url: string;
@@ -126,7 +132,12 @@ export async function startDevice(options: StartDeviceOptions): Promise<RunningD
         https: { key: keyPem, cert: certPem },
       });
       apps.push(secure);
-      const securePort = await listen(secure, options.httpsPort, host, '--https-port');
+      const securePort = await listen(
+        secure,
+        options.httpsPort,
+        host,
+        '--https-port (or turn HTTPS off with --https-port off)',
+      );
       httpsUrl = `https://${urlHost}:${securePort}`;
       // A factory reset with "Network Settings and Certificates" (or a restore) brings a new
       // certificate: serve it from the next connection on.
