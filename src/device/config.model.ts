@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_TIME } from './time.service.ts';
 
 /** The HTTP API services, as the vendor groups its functions (Services → HTTP API). */
 export const SERVICE_NAMES = [
@@ -144,6 +145,15 @@ export const deviceConfigSchema = z.object({
     brightness: z.number().int().min(0).max(100),
     language: z.string().regex(/^[a-z]{2}$/),
   }),
+  /** 2N HTTP API §5.1.5–§5.1.7: time source and time zone. */
+  time: z.object({
+    automatic: z.boolean(),
+    ntpServer: text(253),
+    zoneAutomatic: z.boolean(),
+    /** An IANA name from system/timezone/caps, or `custom` (then `customZone` applies). */
+    zone: text(64).min(1),
+    customZone: z.string().regex(/^$|^UTC[+-]\d{2}:\d{2}$/),
+  }),
 });
 export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 
@@ -190,5 +200,6 @@ export function defaultConfig(
     })),
     audio: { speakerVolume: 7, microphoneSensitivity: 5 },
     display: { brightness: 80, language: 'en' },
+    time: { ...DEFAULT_TIME },
   };
 }

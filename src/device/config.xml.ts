@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { fail, ok, type Result } from '../core/result.ts';
+import { DEFAULT_TIME } from './time.service.ts';
 import {
   deviceConfigSchema,
   SERVICE_NAMES,
@@ -121,6 +122,13 @@ export function configToXml(config: DeviceConfig): string {
         Brightness: String(config.display.brightness),
         Language: config.display.language,
       },
+      Time: {
+        '@_Automatic': flag(config.time.automatic),
+        '@_NtpServer': config.time.ntpServer,
+        '@_ZoneAutomatic': flag(config.time.zoneAutomatic),
+        '@_Zone': config.time.zone,
+        '@_CustomZone': config.time.customZone,
+      },
     },
   };
   return builder.build(tree) as string;
@@ -198,6 +206,19 @@ export function parseConfigXml(text: string): Result<DeviceConfig> {
     // The screen above should make this unreachable; a parser surprise must still say "damaged".
     return fail(`The configuration could not be read (${(error as Error).message}).`);
   }
+}
+
+/** <Time>; a configuration written before it existed gets the factory time settings. */
+function readTime(value: unknown): DeviceConfig['time'] {
+  if (value === undefined) return { ...DEFAULT_TIME };
+  const time = node(value);
+  return {
+    automatic: bool(time['@_Automatic']),
+    ntpServer: str(time['@_NtpServer']),
+    zoneAutomatic: bool(time['@_ZoneAutomatic']),
+    zone: str(time['@_Zone']),
+    customZone: str(time['@_CustomZone']),
+  };
 }
 
 function readDatabase(root: Record<string, unknown>): Result<DeviceConfig> {
@@ -304,6 +325,7 @@ function readDatabase(root: Record<string, unknown>): Result<DeviceConfig> {
       microphoneSensitivity: int(audio.MicrophoneSensitivity),
     },
     display: { brightness: int(display.Brightness), language: str(display.Language) },
+    time: readTime(db.Time),
   };
 
   const parsed = deviceConfigSchema.safeParse(candidate);

@@ -12,6 +12,7 @@ import { factoryConfig, MaintenanceService } from './maintenance.service.ts';
 import { ProtectedStore } from './protected.store.ts';
 import { SecurityCodeService } from './security-code.service.ts';
 import { SwitchesService } from './switches.service.ts';
+import { TimeService } from './time.service.ts';
 import { UploadStore } from './upload.store.ts';
 
 /** The cloud link as system/status reports it; the link client (a later issue) feeds it. */
@@ -36,8 +37,8 @@ export class Device {
   readonly maintenance: MaintenanceService;
   readonly camera = new CameraService();
   readonly uploads: UploadStore;
+  readonly time: TimeService;
   #bootedAt = Date.now();
-  #clockOffsetMs = 0;
   #cloud: CloudLinkState = { state: 'disconnected', site: null };
 
   readonly identity: DeviceIdentity;
@@ -57,6 +58,7 @@ export class Device {
     this.config = config;
     this.protectedStore = protectedStore;
     this.events = events;
+    this.time = new TimeService(config);
     this.accounts = new AccountsService(config);
     this.securityCode = new SecurityCodeService(identity, protectedStore, this.events);
     this.switches = new SwitchesService(config, this.events);
@@ -98,11 +100,16 @@ export class Device {
 
   /** The device clock in UNIX seconds (settable through /api/system/time). */
   utcTime(): number {
-    return Math.floor((Date.now() + this.#clockOffsetMs) / 1000);
+    return this.time.utcTime();
   }
 
   setUtcTime(seconds: number): void {
-    this.#clockOffsetMs = seconds * 1000 - Date.now();
+    this.time.setUtcTime(seconds);
+  }
+
+  /** Local time minus UTC in minutes, as the event log stamps it (2N HTTP API §5.10.3). */
+  tzShift(): number {
+    return this.time.tzShift();
   }
 
   get cloud(): CloudLinkState {
