@@ -97,6 +97,33 @@ export const switchSchema = z.object({
 });
 export type SwitchSettings = z.infer<typeof switchSchema>;
 
+/** 2N HTTP API §5.6.3: the intercom's SIP accounts ("1 or 2"). */
+export const SIP_ACCOUNT_COUNT = 2;
+const port = z
+  .string()
+  .regex(/^$|^([1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/);
+const host = z
+  .string()
+  .regex(/^$|^[A-Za-z0-9](?:[A-Za-z0-9.:-]{0,252})$/, 'a host name or address');
+export const sipAccountSchema = z.object({
+  account: z.number().int().min(1).max(SIP_ACCOUNT_COUNT),
+  enabled: z.boolean(),
+  displayName: text(64),
+  sipNumber: z.string().regex(/^$|^[A-Za-z0-9.+*#_-]{1,64}$/, 'a SIP user part'),
+  domain: host,
+  domainPort: port,
+  authId: text(64),
+  /** Needed to register, so kept as given; never answered by the HTTP API (§5.6.3). */
+  password: text(64),
+  proxyAddress: host,
+  proxyPort: port,
+  registrationEnabled: z.boolean(),
+  registrarAddress: host,
+  registrarPort: port,
+  answerMode: z.string().regex(/^\d$/, 'a digit'),
+});
+export type SipAccount = z.infer<typeof sipAccountSchema>;
+
 export const deviceConfigSchema = z.object({
   model: text(64).min(1),
   network: z.object({
@@ -154,6 +181,10 @@ export const deviceConfigSchema = z.object({
     zone: text(64).min(1),
     customZone: z.string().regex(/^$|^UTC[+-]\d{2}:\d{2}$/),
   }),
+  /** 2N HTTP API §5.6.3: the SIP accounts, one entry per account. */
+  phone: z.object({
+    accounts: z.array(sipAccountSchema).length(SIP_ACCOUNT_COUNT),
+  }),
 });
 export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 
@@ -201,5 +232,26 @@ export function defaultConfig(
     audio: { speakerVolume: 7, microphoneSensitivity: 5 },
     display: { brightness: 80, language: 'en' },
     time: { ...DEFAULT_TIME },
+    phone: { accounts: defaultSipAccounts() },
   };
+}
+
+/** Factory SIP accounts: configured nowhere, disabled, answer mode 1 (as §5.6.3 shows). */
+export function defaultSipAccounts(): SipAccount[] {
+  return Array.from({ length: SIP_ACCOUNT_COUNT }, (_, index) => ({
+    account: index + 1,
+    enabled: false,
+    displayName: '',
+    sipNumber: '',
+    domain: '',
+    domainPort: '',
+    authId: '',
+    password: '',
+    proxyAddress: '',
+    proxyPort: '',
+    registrationEnabled: false,
+    registrarAddress: '',
+    registrarPort: '',
+    answerMode: '1',
+  }));
 }

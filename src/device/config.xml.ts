@@ -3,6 +3,7 @@ import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { fail, ok, type Result } from '../core/result.ts';
 import { DEFAULT_TIME } from './time.service.ts';
 import {
+  defaultSipAccounts,
   deviceConfigSchema,
   SERVICE_NAMES,
   type DeviceConfig,
@@ -24,6 +25,7 @@ const LISTS = new Set([
   'DeviceDatabase.Directory.User.Access.Card',
   'DeviceDatabase.Directory.User.Access.Code',
   'DeviceDatabase.Switches.Switch',
+  'DeviceDatabase.Phone.SipAccount',
 ]);
 
 const parser = new XMLParser({
@@ -129,6 +131,24 @@ export function configToXml(config: DeviceConfig): string {
         '@_Zone': config.time.zone,
         '@_CustomZone': config.time.customZone,
       },
+      Phone: {
+        SipAccount: config.phone.accounts.map((account) => ({
+          '@_Id': String(account.account),
+          '@_Enabled': flag(account.enabled),
+          '@_DisplayName': account.displayName,
+          '@_SipNumber': account.sipNumber,
+          '@_Domain': account.domain,
+          '@_DomainPort': account.domainPort,
+          '@_AuthId': account.authId,
+          '@_Password': account.password,
+          '@_ProxyAddress': account.proxyAddress,
+          '@_ProxyPort': account.proxyPort,
+          '@_RegistrationEnabled': flag(account.registrationEnabled),
+          '@_RegistrarAddress': account.registrarAddress,
+          '@_RegistrarPort': account.registrarPort,
+          '@_AnswerMode': account.answerMode,
+        })),
+      },
     },
   };
   return builder.build(tree) as string;
@@ -219,6 +239,31 @@ function readTime(value: unknown): DeviceConfig['time'] {
     zone: str(time['@_Zone']),
     customZone: str(time['@_CustomZone']),
   };
+}
+
+/** <Phone>; a configuration written before it existed gets the factory SIP accounts. */
+function readPhone(value: unknown): DeviceConfig['phone'] {
+  if (value === undefined) return { accounts: defaultSipAccounts() };
+  const accounts = list(node(value).SipAccount)
+    .map(node)
+    .map((account) => ({
+      account: int(account['@_Id']),
+      enabled: bool(account['@_Enabled']),
+      displayName: str(account['@_DisplayName']),
+      sipNumber: str(account['@_SipNumber']),
+      domain: str(account['@_Domain']),
+      domainPort: str(account['@_DomainPort']),
+      authId: str(account['@_AuthId']),
+      password: str(account['@_Password']),
+      proxyAddress: str(account['@_ProxyAddress']),
+      proxyPort: str(account['@_ProxyPort']),
+      registrationEnabled: bool(account['@_RegistrationEnabled']),
+      registrarAddress: str(account['@_RegistrarAddress']),
+      registrarPort: str(account['@_RegistrarPort']),
+      answerMode: str(account['@_AnswerMode']),
+    }))
+    .sort((a, b) => a.account - b.account);
+  return { accounts };
 }
 
 function readDatabase(root: Record<string, unknown>): Result<DeviceConfig> {
@@ -326,6 +371,7 @@ function readDatabase(root: Record<string, unknown>): Result<DeviceConfig> {
     },
     display: { brightness: int(display.Brightness), language: str(display.Language) },
     time: readTime(db.Time),
+    phone: readPhone(db.Phone),
   };
 
   const parsed = deviceConfigSchema.safeParse(candidate);
@@ -346,6 +392,9 @@ function readDatabase(root: Record<string, unknown>): Result<DeviceConfig> {
   }
   const ids = parsed.data.switches.map((sw) => sw.switch);
   if (new Set(ids).size !== ids.length) return fail('The configuration lists a switch twice.');
+  const sipIds = parsed.data.phone.accounts.map((account) => account.account);
+  if (new Set(sipIds).size !== sipIds.length)
+    return fail('The configuration lists a SIP account twice.');
   const accountIds = parsed.data.httpApi.accounts.map((account) => account.id);
   if (new Set(accountIds).size !== accountIds.length) {
     return fail('The configuration lists an HTTP API account twice.');

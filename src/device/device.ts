@@ -11,6 +11,7 @@ import { IoService } from './io.service.ts';
 import { factoryConfig, MaintenanceService } from './maintenance.service.ts';
 import { ProtectedStore } from './protected.store.ts';
 import { SecurityCodeService } from './security-code.service.ts';
+import { PhoneService } from './phone.service.ts';
 import { SwitchesService } from './switches.service.ts';
 import { TimeService } from './time.service.ts';
 import { UploadStore } from './upload.store.ts';
@@ -38,6 +39,7 @@ export class Device {
   readonly camera = new CameraService();
   readonly uploads: UploadStore;
   readonly time: TimeService;
+  readonly phone: PhoneService;
   #bootedAt = Date.now();
   #cloud: CloudLinkState = { state: 'disconnected', site: null };
 
@@ -76,6 +78,8 @@ export class Device {
       this.uploads,
     );
     this.eventLog.record('DeviceState', { state: 'startup' });
+    // After startup, as a real unit registers its SIP accounts once it is up.
+    this.phone = new PhoneService(config, this.events, this.eventLog, this);
   }
 
   static async open(options: { identityFile: string; dataDir: string }): Promise<Device> {
