@@ -124,6 +124,13 @@ export const sipAccountSchema = z.object({
 });
 export type SipAccount = z.infer<typeof sipAccountSchema>;
 
+/** 2N HTTP API §5.20: how many certificates each store keeps (the emulator's limits). */
+export const MAX_CA_CERTIFICATES = 32;
+export const MAX_USER_CERTIFICATES = 8;
+/** A user-defined certificate id is `@name` (§5.20; `#…` ids are the device's own). */
+export const CERT_ID = /^@[A-Za-z0-9._-]{1,32}$/;
+const certId = z.string().regex(CERT_ID);
+
 export const deviceConfigSchema = z.object({
   model: text(64).min(1),
   network: z.object({
@@ -185,6 +192,23 @@ export const deviceConfigSchema = z.object({
   phone: z.object({
     accounts: z.array(sipAccountSchema).length(SIP_ACCOUNT_COUNT),
   }),
+  /** 2N HTTP API §5.20: uploaded CA and user certificates (the self-signed one is `certificate`). */
+  certStore: z.object({
+    ca: z
+      .array(
+        z.object({ id: certId.or(z.literal('')), certPem: z.string().includes('CERTIFICATE') }),
+      )
+      .max(MAX_CA_CERTIFICATES),
+    user: z
+      .array(
+        z.object({
+          id: certId.or(z.literal('')),
+          certPem: z.string().includes('CERTIFICATE'),
+          keyPem: z.string().includes('PRIVATE KEY'),
+        }),
+      )
+      .max(MAX_USER_CERTIFICATES),
+  }),
 });
 export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 
@@ -233,6 +257,7 @@ export function defaultConfig(
     display: { brightness: 80, language: 'en' },
     time: { ...DEFAULT_TIME },
     phone: { accounts: defaultSipAccounts() },
+    certStore: { ca: [], user: [] },
   };
 }
 

@@ -26,6 +26,8 @@ const LISTS = new Set([
   'DeviceDatabase.Directory.User.Access.Code',
   'DeviceDatabase.Switches.Switch',
   'DeviceDatabase.Phone.SipAccount',
+  'DeviceDatabase.CertStore.Ca',
+  'DeviceDatabase.CertStore.User',
 ]);
 
 const parser = new XMLParser({
@@ -147,6 +149,17 @@ export function configToXml(config: DeviceConfig): string {
           '@_RegistrarAddress': account.registrarAddress,
           '@_RegistrarPort': account.registrarPort,
           '@_AnswerMode': account.answerMode,
+        })),
+      },
+      CertStore: {
+        Ca: config.certStore.ca.map((entry) => ({
+          '@_Id': entry.id,
+          Certificate: entry.certPem,
+        })),
+        User: config.certStore.user.map((entry) => ({
+          '@_Id': entry.id,
+          Certificate: entry.certPem,
+          PrivateKey: entry.keyPem,
         })),
       },
     },
@@ -372,6 +385,18 @@ function readDatabase(root: Record<string, unknown>): Result<DeviceConfig> {
     display: { brightness: int(display.Brightness), language: str(display.Language) },
     time: readTime(db.Time),
     phone: readPhone(db.Phone),
+    certStore: {
+      ca: list(node(db.CertStore).Ca)
+        .map(node)
+        .map((entry) => ({ id: str(entry['@_Id']), certPem: str(entry.Certificate) })),
+      user: list(node(db.CertStore).User)
+        .map(node)
+        .map((entry) => ({
+          id: str(entry['@_Id']),
+          certPem: str(entry.Certificate),
+          keyPem: str(entry.PrivateKey),
+        })),
+    },
   };
 
   const parsed = deviceConfigSchema.safeParse(candidate);

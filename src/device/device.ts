@@ -2,6 +2,7 @@ import { AccessService } from './access.service.ts';
 import { ensurePrivateFolder } from './atomic-file.ts';
 import { AccountsService } from './accounts.service.ts';
 import { CameraService } from './camera.service.ts';
+import { CertificatesService } from './certificates.service.ts';
 import { ConfigStore } from './config.store.ts';
 import { DeviceEvents } from './device.events.ts';
 import { DirectoryService } from './directory.service.ts';
@@ -40,6 +41,7 @@ export class Device {
   readonly uploads: UploadStore;
   readonly time: TimeService;
   readonly phone: PhoneService;
+  readonly certificates: CertificatesService;
   #bootedAt = Date.now();
   #cloud: CloudLinkState = { state: 'disconnected', site: null };
 
@@ -61,6 +63,7 @@ export class Device {
     this.protectedStore = protectedStore;
     this.events = events;
     this.time = new TimeService(config);
+    this.certificates = new CertificatesService(config);
     this.accounts = new AccountsService(config);
     this.securityCode = new SecurityCodeService(identity, protectedStore, this.events);
     this.switches = new SwitchesService(config, this.events);

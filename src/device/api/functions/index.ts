@@ -1,6 +1,7 @@
 import { AUDIO_FUNCTIONS } from './audio.functions.ts';
 import { CALL_FUNCTIONS } from './call.functions.ts';
 import { CAMERA_FUNCTIONS } from './camera.functions.ts';
+import { CERT_FUNCTIONS } from './cert.functions.ts';
 import { CONFIG_FUNCTIONS } from './config.functions.ts';
 import { DIR_FUNCTIONS } from './dir.functions.ts';
 import { FIRMWARE_FUNCTIONS } from './firmware.functions.ts';
@@ -30,4 +31,5 @@ export const API_FUNCTIONS: Record<string, ApiFunction> = {
   ...LOG_FUNCTIONS,
   ...AUDIO_FUNCTIONS,
   ...DIR_FUNCTIONS,
+  ...CERT_FUNCTIONS,
 };
