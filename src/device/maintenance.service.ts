@@ -85,12 +85,14 @@ export interface BackupFile {
 /** Fresh factory configuration for this unit, with or without keeping network + certificate. */
 export function factoryConfig(
   identity: DeviceIdentity,
-  keep?: Pick<DeviceConfig, 'network' | 'certificate'>,
+  keep?: Pick<DeviceConfig, 'network' | 'certificate'> & Partial<Pick<DeviceConfig, 'certStore'>>,
 ): DeviceConfig {
   const certificate =
     keep?.certificate ?? generateSelfSignedCertificate(hostnameFor(identity.serialNumber));
   const config = defaultConfig(identity.model, identity.serialNumber, certificate);
   if (keep) config.network = structuredClone(keep.network);
+  // "Network Settings and Certificates": a reset without it keeps the uploaded ones (§5.20).
+  if (keep?.certStore) config.certStore = structuredClone(keep.certStore);
   return config;
 }
 
@@ -206,7 +208,13 @@ export class MaintenanceService {
     const current = this.config.current;
     const fresh = factoryConfig(
       this.identity,
-      options.network ? undefined : { network: current.network, certificate: current.certificate },
+      options.network
+        ? undefined
+        : {
+            network: current.network,
+            certificate: current.certificate,
+            certStore: current.certStore,
+          },
     );
     await this.config.update(
       options.network ? 'factory reset (with network and certificates)' : 'factory reset',

@@ -208,3 +208,18 @@ test('uploaded certificates are kept in config.xml, and an older config.xml with
   assert.ok(older.ok, older.ok ? '' : older.message);
   assert.deepEqual(older.value.certStore, { ca: [], user: [] });
 });
+
+test('a factory reset keeps uploaded certificates; one with network settings and certificates removes them', async (t) => {
+  const { upload, call, device } = await start(t);
+  await upload('/api/cert/ca?id=@kept', {
+    'blob-cert': generateSelfSignedCertificate('CA').certPem,
+  });
+  // The reset brings back the factory HTTP API (no accounts), so the rest is read directly.
+  assert.equal((await call('/api/config/factoryreset', { method: 'POST' })).body.success, true);
+  assert.deepEqual(
+    device.certificates.list('ca').map((c) => c.id),
+    ['@kept'],
+  );
+  await device.maintenance.factoryReset({ network: true });
+  assert.deepEqual(device.certificates.list('ca'), []);
+});
