@@ -345,7 +345,9 @@ function readDatabase(root: Record<string, unknown>): Result<DeviceConfig> {
           passwordHa1: str(account['@_PasswordHa1']),
           privileges: str(account['@_Privileges']).split(',').filter(Boolean),
           // Older files lack it: such an account answers MD5 Digest until its password is set.
-          passwordHa1Sha256: str(account['@_PasswordHa1Sha256']) || undefined,
+          ...(str(account['@_PasswordHa1Sha256'])
+            ? { passwordHa1Sha256: str(account['@_PasswordHa1Sha256']) }
+            : {}),
         })),
     },
     directory: {
