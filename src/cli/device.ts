@@ -19,8 +19,8 @@ Options:
                              (default: a "data" folder next to the identity file)
   --port N                   HTTP port (default 8081; 0 picks a free one)
   --host ADDR                address to listen on (default 127.0.0.1; 0.0.0.0 for all)
-  --https-port N|off         HTTPS port (default ${DEFAULT_HTTPS_PORT}; 0 when --port is 0; 0 picks a
-                             free one; off serves no HTTPS)
+  --https-port N|off         HTTPS port (default ${DEFAULT_HTTPS_PORT}, or a free one when it is taken
+                             or --port is 0; 0 picks a free one; off serves no HTTPS)
   --cloud URL                the cloud's base URL for the device link (MQTT over WebSocket
                              at URL/mqtt), e.g. http://127.0.0.1:8080
   --admin-password PW        set the administrator password at first start, so no forced
@@ -123,6 +123,7 @@ export const deviceCommand: Command = {
         adminPassword: values['admin-password'],
         apiAccounts,
         httpsPort: httpsPortOption(values['https-port'], port),
+        httpsPortIsDefault: values['https-port'] === undefined,
         logger: values.log ?? false,
       });
     } catch (error) {

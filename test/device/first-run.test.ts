@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { startDevice } from '../../src/device/device.server.ts';
 import {
   adminWithPassword,
   digestHeader,
@@ -161,4 +163,44 @@ test('with --api-account the banner lists the HTTP API over plain HTTP too, and 
     headers: { authorization: `Basic ${Buffer.from('integrator:api-pass-1').toString('base64')}` },
   });
   assert.equal(((await response.json()) as Envelope).success, true);
+});
+
+async function blockedPort(t: TestContext): Promise<number> {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  t.after(() => blocker.close());
+  return (blocker.address() as { port: number }).port;
+}
+
+test('when the default HTTPS port is taken the device serves HTTPS on a free port and says so', async (t) => {
+  const port = await blockedPort(t);
+  const dir = await tempDir(t);
+  const running = await startDevice({
+    identityFile: await writeIdentity(dir, makeIdentity()),
+    dataDir: join(dir, 'data'),
+    port: 0,
+    httpsPort: port,
+    httpsPortIsDefault: true,
+  });
+  t.after(() => running.close());
+  assert.ok(running.httpsUrl);
+  assert.notEqual(new URL(running.httpsUrl).port, String(port));
+  assert.match(running.notes.join('\n'), new RegExp(`Port ${port} was in use.*--https-port`));
+  assert.equal((await httpsGet(`${running.httpsUrl}/api/system/info`)).status, 401);
+});
+
+test('an --https-port that is taken stops the start with a message naming the option', async (t) => {
+  const port = await blockedPort(t);
+  const dir = await tempDir(t);
+  const identityFile = await writeIdentity(dir, makeIdentity());
+  const child = spawn(
+    process.execPath,
+    [BIN, 'device', '--identity', identityFile, '--port', '0', '--https-port', String(port)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number];
+  assert.equal(code, 1);
+  assert.match(stderr, new RegExp(`Port ${port} on 127.0.0.1 is already in use.*--https-port`));
 });
