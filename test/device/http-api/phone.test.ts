@@ -234,3 +234,29 @@ test('the SIP accounts are kept in config.xml, and an older config.xml without t
   assert.equal(older.value.phone.accounts.length, 2);
   assert.equal(older.value.phone.accounts[0]!.enabled, false);
 });
+
+test('a device started with a configured SIP account registers it after startup', async (t) => {
+  const first = await start(t);
+  await first.putBlob({ accounts: [REGISTERING] });
+  await first.close();
+  const again = await startTestDevice(t, {
+    identity: first.identity,
+    dataDir: first.dataDir,
+    apiAccounts: [{ username: USER, password: PASS }],
+  });
+  const subscribe = await fetch(`${again.url}/api/log/subscribe?include=-3600`, {
+    headers: { authorization: basic(USER, PASS) },
+  });
+  const { id } = ((await subscribe.json()) as { result: { id: number } }).result;
+  const pulled = await fetch(`${again.url}/api/log/pull?id=${id}`, {
+    headers: { authorization: basic(USER, PASS) },
+  });
+  const events = (
+    (await pulled.json()) as { result: { events: Array<{ event: string; params: unknown }> } }
+  ).result.events.map((e) => [e.event, e.params]);
+  assert.deepEqual(events.slice(0, 2), [
+    ['DeviceState', { state: 'startup' }],
+    ['RegistrationStateChanged', { sipAccount: 1, state: 'registered' }],
+  ]);
+  assert.equal(again.device.phone.status(1)[0]!.registered, true);
+});
