@@ -1,15 +1,17 @@
 import { dirname, join, resolve } from 'node:path';
 import { DeviceStartError } from '../device/identity.store.ts';
-import { startDevice } from '../device/device.server.ts';
+import { DEFAULT_HTTPS_PORT, startDevice, type RunningDevice } from '../device/device.server.ts';
 import { brokerUrlFor, DeviceLinkClient } from '../device/link/link.client.ts';
 import { intOption, parseCommandArgs, UsageError, type Command } from './command.ts';
 
 const usage = `Usage: latchkey device --identity FILE [--data DIR] [--port 8081] [--host 127.0.0.1]
-                       [--https-port N] [--cloud URL] [--admin-password PW]
+                       [--https-port 8443|off] [--cloud URL] [--admin-password PW]
                        [--api-account NAME:PASSWORD]… [--log]
 
-Runs one emulated intercom: the vendor HTTP API under /api/ and the web administration's
-JSON API under /admin/api/, both on --port.
+Runs one emulated intercom: its web interfaces (new at /, classic at /classic/) and the vendor
+HTTP API under /api/, over HTTP on --port and over HTTPS (the device's self-signed
+certificate) on --https-port. As on a real unit, the factory HTTP API answers HTTPS only, with
+Digest, once an HTTP API account exists.
 
 Options:
   --identity FILE            identity.json written by "latchkey mint" (required)
@@ -17,8 +19,8 @@ Options:
                              (default: a "data" folder next to the identity file)
   --port N                   HTTP port (default 8081; 0 picks a free one)
   --host ADDR                address to listen on (default 127.0.0.1; 0.0.0.0 for all)
-  --https-port N             also serve HTTPS with the device's self-signed certificate
-                             (the factory HTTP API services accept HTTPS only)
+  --https-port N|off         HTTPS port (default ${DEFAULT_HTTPS_PORT}, or a free one when it is taken
+                             or --port is 0; 0 picks a free one; off serves no HTTPS)
   --cloud URL                the cloud's base URL for the device link (MQTT over WebSocket
                              at URL/mqtt), e.g. http://127.0.0.1:8080
   --admin-password PW        set the administrator password at first start, so no forced
@@ -26,6 +28,47 @@ Options:
   --api-account NAME:PW      create an HTTP API account with every privilege; every service
                              then accepts Basic and Digest over plain HTTP (repeatable)
   --log                      log requests (method and path only) to stdout as JSON`;
+
+/** `--https-port`: a port, `off`, or (unset) the default: 8443, or a free one when --port is 0. */
+function httpsPortOption(value: string | undefined, port: number): number | undefined {
+  if (value === 'off') return undefined;
+  const fallback = port === 0 ? 0 : DEFAULT_HTTPS_PORT;
+  return intOption(value, 'https-port', fallback, { min: 0, max: 65535 });
+}
+
+/**
+ * What the banner prints: only addresses that answer. The HTTP API is listed over HTTP only
+ * when its System service allows HTTP (factory: HTTPS only, 2N HTTP API §3).
+ */
+export function bannerLines(running: RunningDevice): string[] {
+  const { device, url, httpsUrl } = running;
+  const system = device.config.current.httpApi.services.system;
+  const login = device.accounts.mustChangePassword
+    ? ' (user admin, factory password 2n; a new one is asked for at first login)'
+    : ' (user admin)';
+  const lines = [
+    `Device ${device.identity.serialNumber} (${device.identity.model}) is running at ${url}`,
+    `  Web interface:     ${url}/${login}`,
+    `  Classic interface: ${url}/classic/`,
+  ];
+  if (httpsUrl)
+    lines.push(`  HTTP API (HTTPS):  ${httpsUrl}/api/system/info (self-signed certificate)`);
+  if (system.enabled && system.connection === 'http')
+    lines.push(`  HTTP API (HTTP):   ${url}/api/system/info`);
+  if (device.config.current.httpApi.accounts.length === 0)
+    lines.push(
+      '  The HTTP API needs an account: add one in Services → HTTP API, or start with --api-account NAME:PASSWORD.',
+    );
+  if (system.connection === 'https')
+    lines.push(
+      '  Plain HTTP for the HTTP API: allow it per service in Services → HTTP API, or start with --api-account NAME:PASSWORD (every service then accepts HTTP).',
+    );
+  if (!httpsUrl && system.connection === 'https')
+    lines.push(
+      '  HTTPS is off (--https-port off): the HTTP API answers error 7 until HTTP is allowed.',
+    );
+  return lines;
+}
 
 function parseApiAccount(value: string): { username: string; password: string } {
   const colon = value.indexOf(':');
@@ -79,10 +122,8 @@ export const deviceCommand: Command = {
         host: values.host ?? '127.0.0.1',
         adminPassword: values['admin-password'],
         apiAccounts,
-        httpsPort:
-          values['https-port'] === undefined
-            ? undefined
-            : intOption(values['https-port'], 'https-port', 8443, { min: 0, max: 65535 }),
+        httpsPort: httpsPortOption(values['https-port'], port),
+        httpsPortIsDefault: values['https-port'] === undefined,
         logger: values.log ?? false,
       });
     } catch (error) {
@@ -93,14 +134,7 @@ export const deviceCommand: Command = {
       throw error;
     }
     const { device } = running;
-    console.log(
-      `Device ${device.identity.serialNumber} (${device.identity.model}) is running at ${running.url}`,
-    );
-    console.log(`  HTTP API:       ${running.url}/api/system/info`);
-    if (running.httpsUrl) console.log(`  HTTPS:          ${running.httpsUrl}/api/system/info`);
-    console.log(
-      `  Administration: ${running.url}/admin/api/ (user admin${device.accounts.mustChangePassword ? ', factory password 2n — change it at first login' : ''})`,
-    );
+    for (const line of bannerLines(running)) console.log(line);
     for (const note of running.notes) console.log(`  Note: ${note}`);
     let link: DeviceLinkClient | null = null;
     if (values.cloud) {
@@ -109,7 +143,7 @@ export const deviceCommand: Command = {
         log: (message) => console.error(`latchkey device: ${message}`),
       });
       link.start();
-      console.log(`  Cloud link:     ${brokerUrlFor(values.cloud)} (reconnects on its own)`);
+      console.log(`  Cloud link:        ${brokerUrlFor(values.cloud)} (reconnects on its own)`);
     }
     await new Promise<void>((done) => {
       process.once('SIGINT', done);

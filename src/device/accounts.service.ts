@@ -57,6 +57,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
 export const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
 export const apiPasswordHa1 = (username: string, password: string) =>
   md5(`${username}:${API_REALM}:${password}`);
+/** The SHA-256 HA1 of Digest with algorithm=SHA-256 (RFC 7616 §3.4.2). */
+export const apiPasswordHa1Sha256 = (username: string, password: string) =>
+  createHash('sha256').update(`${username}:${API_REALM}:${password}`, 'utf8').digest('hex');
 
 /**
  * The HTTP API password rule, the one place every adapter (vendor API, classic pages, admin
@@ -235,9 +238,8 @@ export class AccountsService {
   }
 
   apiAccounts(): Array<Omit<ApiAccount, 'passwordHa1'>> {
-    return this.config.current.httpApi.accounts.map(
-      ({ passwordHa1: _hidden, ...account }) => account,
-    );
+    // Field by field, so that no hash (MD5 or SHA-256) leaves the service.
+    return this.config.current.httpApi.accounts.map(withoutSecret);
   }
 
   findApiAccount(username: string): ApiAccount | undefined {
@@ -284,8 +286,10 @@ export class AccountsService {
           );
         }
         existing.username = input.username;
-        if (input.password !== undefined)
+        if (input.password !== undefined) {
           existing.passwordHa1 = apiPasswordHa1(input.username, input.password);
+          existing.passwordHa1Sha256 = apiPasswordHa1Sha256(input.username, input.password);
+        }
         if (input.enabled !== undefined) existing.enabled = input.enabled;
         if (input.privileges !== undefined) existing.privileges = [...new Set(input.privileges)];
         return;
@@ -308,6 +312,7 @@ export class AccountsService {
         enabled: input.enabled ?? true,
         username: input.username,
         passwordHa1: apiPasswordHa1(input.username, input.password),
+        passwordHa1Sha256: apiPasswordHa1Sha256(input.username, input.password),
         privileges: [...new Set(input.privileges ?? [])],
       });
       accounts.sort((a, b) => a.id - b.id);

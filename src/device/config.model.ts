@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_TIME } from './time.service.ts';
 
 /** The HTTP API services, as the vendor groups its functions (Services → HTTP API). */
 export const SERVICE_NAMES = [
@@ -60,6 +61,14 @@ export const apiAccountSchema = z.object({
   /** MD5(username:realm:password) — enough for Digest and Basic, never the password itself. */
   passwordHa1: z.string().regex(/^[0-9a-f]{32}$/),
   privileges: z.array(z.enum(PRIVILEGES)),
+  /**
+   * SHA-256(username:realm:password) for Digest with SHA-256 (RFC 7616); absent for an account
+   * saved before this existed, until its password is set again (it then answers MD5 only).
+   */
+  passwordHa1Sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 export type ApiAccount = z.infer<typeof apiAccountSchema>;
 
@@ -117,6 +126,40 @@ export const switchSchema = z.object({
   type: z.enum(['normal', 'security']),
 });
 export type SwitchSettings = z.infer<typeof switchSchema>;
+
+/** 2N HTTP API §5.6.3: the intercom's SIP accounts ("1 or 2"). */
+export const SIP_ACCOUNT_COUNT = 2;
+const port = z
+  .string()
+  .regex(/^$|^([1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/);
+const host = z
+  .string()
+  .regex(/^$|^[A-Za-z0-9](?:[A-Za-z0-9.:-]{0,252})$/, 'a host name or address');
+export const sipAccountSchema = z.object({
+  account: z.number().int().min(1).max(SIP_ACCOUNT_COUNT),
+  enabled: z.boolean(),
+  displayName: text(64),
+  sipNumber: z.string().regex(/^$|^[A-Za-z0-9.+*#_-]{1,64}$/, 'a SIP user part'),
+  domain: host,
+  domainPort: port,
+  authId: text(64),
+  /** Needed to register, so kept as given; never answered by the HTTP API (§5.6.3). */
+  password: text(64),
+  proxyAddress: host,
+  proxyPort: port,
+  registrationEnabled: z.boolean(),
+  registrarAddress: host,
+  registrarPort: port,
+  answerMode: z.string().regex(/^\d$/, 'a digit'),
+});
+export type SipAccount = z.infer<typeof sipAccountSchema>;
+
+/** 2N HTTP API §5.20: how many certificates each store keeps (the emulator's limits). */
+export const MAX_CA_CERTIFICATES = 32;
+export const MAX_USER_CERTIFICATES = 8;
+/** A user-defined certificate id is `@name` (§5.20; `#…` ids are the device's own). */
+export const CERT_ID = /^@[A-Za-z0-9._-]{1,32}$/;
+const certId = z.string().regex(CERT_ID);
 
 export const deviceConfigSchema = z.object({
   model: text(64).min(1),
@@ -176,6 +219,36 @@ export const deviceConfigSchema = z.object({
     brightness: z.number().int().min(0).max(100),
     language: z.string().regex(/^[a-z]{2}$/),
   }),
+  /** 2N HTTP API §5.1.5–§5.1.7: time source and time zone. */
+  time: z.object({
+    automatic: z.boolean(),
+    ntpServer: text(253),
+    zoneAutomatic: z.boolean(),
+    /** An IANA name from system/timezone/caps, or `custom` (then `customZone` applies). */
+    zone: text(64).min(1),
+    customZone: z.string().regex(/^$|^UTC[+-]\d{2}:\d{2}$/),
+  }),
+  /** 2N HTTP API §5.6.3: the SIP accounts, one entry per account. */
+  phone: z.object({
+    accounts: z.array(sipAccountSchema).length(SIP_ACCOUNT_COUNT),
+  }),
+  /** 2N HTTP API §5.20: uploaded CA and user certificates (the self-signed one is `certificate`). */
+  certStore: z.object({
+    ca: z
+      .array(
+        z.object({ id: certId.or(z.literal('')), certPem: z.string().includes('CERTIFICATE') }),
+      )
+      .max(MAX_CA_CERTIFICATES),
+    user: z
+      .array(
+        z.object({
+          id: certId.or(z.literal('')),
+          certPem: z.string().includes('CERTIFICATE'),
+          keyPem: z.string().includes('PRIVATE KEY'),
+        }),
+      )
+      .max(MAX_USER_CERTIFICATES),
+  }),
 });
 export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 
@@ -222,5 +295,28 @@ export function defaultConfig(
     })),
     audio: { speakerVolume: 7, microphoneSensitivity: 5 },
     display: { brightness: 80, language: 'en' },
+    time: { ...DEFAULT_TIME },
+    phone: { accounts: defaultSipAccounts() },
+    certStore: { ca: [], user: [] },
   };
+}
+
+/** Factory SIP accounts: configured nowhere, disabled, answer mode 1 (as §5.6.3 shows). */
+export function defaultSipAccounts(): SipAccount[] {
+  return Array.from({ length: SIP_ACCOUNT_COUNT }, (_, index) => ({
+    account: index + 1,
+    enabled: false,
+    displayName: '',
+    sipNumber: '',
+    domain: '',
+    domainPort: '',
+    authId: '',
+    password: '',
+    proxyAddress: '',
+    proxyPort: '',
+    registrationEnabled: false,
+    registrarAddress: '',
+    registrarPort: '',
+    answerMode: '1',
+  }));
 }

@@ -1,7 +1,9 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { fail, ok, type Result } from '../core/result.ts';
+import { DEFAULT_TIME } from './time.service.ts';
 import {
+  defaultSipAccounts,
   deviceConfigSchema,
   SERVICE_NAMES,
   type DeviceConfig,
@@ -25,6 +27,9 @@ const LISTS = new Set([
   'DeviceDatabase.Directory.User.Access.AccessPoint',
   'DeviceDatabase.Directory.Deleted',
   'DeviceDatabase.Switches.Switch',
+  'DeviceDatabase.Phone.SipAccount',
+  'DeviceDatabase.CertStore.Ca',
+  'DeviceDatabase.CertStore.User',
 ]);
 
 const parser = new XMLParser({
@@ -158,6 +163,9 @@ export function configToXml(config: DeviceConfig): string {
           '@_Name': account.username,
           '@_PasswordHa1': account.passwordHa1,
           '@_Privileges': account.privileges.join(','),
+          ...(account.passwordHa1Sha256
+            ? { '@_PasswordHa1Sha256': account.passwordHa1Sha256 }
+            : {}),
         })),
       },
       Directory: {
@@ -185,6 +193,42 @@ export function configToXml(config: DeviceConfig): string {
       Display: {
         Brightness: String(config.display.brightness),
         Language: config.display.language,
+      },
+      Time: {
+        '@_Automatic': flag(config.time.automatic),
+        '@_NtpServer': config.time.ntpServer,
+        '@_ZoneAutomatic': flag(config.time.zoneAutomatic),
+        '@_Zone': config.time.zone,
+        '@_CustomZone': config.time.customZone,
+      },
+      Phone: {
+        SipAccount: config.phone.accounts.map((account) => ({
+          '@_Id': String(account.account),
+          '@_Enabled': flag(account.enabled),
+          '@_DisplayName': account.displayName,
+          '@_SipNumber': account.sipNumber,
+          '@_Domain': account.domain,
+          '@_DomainPort': account.domainPort,
+          '@_AuthId': account.authId,
+          '@_Password': account.password,
+          '@_ProxyAddress': account.proxyAddress,
+          '@_ProxyPort': account.proxyPort,
+          '@_RegistrationEnabled': flag(account.registrationEnabled),
+          '@_RegistrarAddress': account.registrarAddress,
+          '@_RegistrarPort': account.registrarPort,
+          '@_AnswerMode': account.answerMode,
+        })),
+      },
+      CertStore: {
+        Ca: config.certStore.ca.map((entry) => ({
+          '@_Id': entry.id,
+          Certificate: entry.certPem,
+        })),
+        User: config.certStore.user.map((entry) => ({
+          '@_Id': entry.id,
+          Certificate: entry.certPem,
+          PrivateKey: entry.keyPem,
+        })),
       },
     },
   };
@@ -265,6 +309,44 @@ export function parseConfigXml(text: string): Result<DeviceConfig> {
   }
 }
 
+/** <Time>; a configuration written before it existed gets the factory time settings. */
+function readTime(value: unknown): DeviceConfig['time'] {
+  if (value === undefined) return { ...DEFAULT_TIME };
+  const time = node(value);
+  return {
+    automatic: bool(time['@_Automatic']),
+    ntpServer: str(time['@_NtpServer']),
+    zoneAutomatic: bool(time['@_ZoneAutomatic']),
+    zone: str(time['@_Zone']),
+    customZone: str(time['@_CustomZone']),
+  };
+}
+
+/** <Phone>; a configuration written before it existed gets the factory SIP accounts. */
+function readPhone(value: unknown): DeviceConfig['phone'] {
+  if (value === undefined) return { accounts: defaultSipAccounts() };
+  const accounts = list(node(value).SipAccount)
+    .map(node)
+    .map((account) => ({
+      account: int(account['@_Id']),
+      enabled: bool(account['@_Enabled']),
+      displayName: str(account['@_DisplayName']),
+      sipNumber: str(account['@_SipNumber']),
+      domain: str(account['@_Domain']),
+      domainPort: str(account['@_DomainPort']),
+      authId: str(account['@_AuthId']),
+      password: str(account['@_Password']),
+      proxyAddress: str(account['@_ProxyAddress']),
+      proxyPort: str(account['@_ProxyPort']),
+      registrationEnabled: bool(account['@_RegistrationEnabled']),
+      registrarAddress: str(account['@_RegistrarAddress']),
+      registrarPort: str(account['@_RegistrarPort']),
+      answerMode: str(account['@_AnswerMode']),
+    }))
+    .sort((a, b) => a.account - b.account);
+  return { accounts };
+}
+
 function readDatabase(root: Record<string, unknown>): Result<DeviceConfig> {
   if (!('DeviceDatabase' in root)) {
     return fail('This is not a device configuration: the <DeviceDatabase> element is missing.');
@@ -330,6 +412,10 @@ function readDatabase(root: Record<string, unknown>): Result<DeviceConfig> {
           username: str(account['@_Name']),
           passwordHa1: str(account['@_PasswordHa1']),
           privileges: str(account['@_Privileges']).split(',').filter(Boolean),
+          // Older files lack it: such an account answers MD5 Digest until its password is set.
+          ...(str(account['@_PasswordHa1Sha256'])
+            ? { passwordHa1Sha256: str(account['@_PasswordHa1Sha256']) }
+            : {}),
         })),
     },
     directory: {
@@ -361,6 +447,20 @@ function readDatabase(root: Record<string, unknown>): Result<DeviceConfig> {
       microphoneSensitivity: int(audio.MicrophoneSensitivity),
     },
     display: { brightness: int(display.Brightness), language: str(display.Language) },
+    time: readTime(db.Time),
+    phone: readPhone(db.Phone),
+    certStore: {
+      ca: list(node(db.CertStore).Ca)
+        .map(node)
+        .map((entry) => ({ id: str(entry['@_Id']), certPem: str(entry.Certificate) })),
+      user: list(node(db.CertStore).User)
+        .map(node)
+        .map((entry) => ({
+          id: str(entry['@_Id']),
+          certPem: str(entry.Certificate),
+          keyPem: str(entry.PrivateKey),
+        })),
+    },
   };
 
   const parsed = deviceConfigSchema.safeParse(candidate);
@@ -381,6 +481,9 @@ function readDatabase(root: Record<string, unknown>): Result<DeviceConfig> {
   }
   const ids = parsed.data.switches.map((sw) => sw.switch);
   if (new Set(ids).size !== ids.length) return fail('The configuration lists a switch twice.');
+  const sipIds = parsed.data.phone.accounts.map((account) => account.account);
+  if (new Set(sipIds).size !== sipIds.length)
+    return fail('The configuration lists a SIP account twice.');
   const accountIds = parsed.data.httpApi.accounts.map((account) => account.id);
   if (new Set(accountIds).size !== accountIds.length) {
     return fail('The configuration lists an HTTP API account twice.');

@@ -12,8 +12,16 @@ export interface StartDeviceOptions {
   dataDir: string;
   port?: number;
   host?: string;
-  /** Also serve HTTPS (the device's self-signed certificate) on this port; 0 picks a free one. */
+  /**
+   * Also serve HTTPS (the device's self-signed certificate) on this port; 0 picks a free one,
+   * undefined serves none. `latchkey device` passes DEFAULT_HTTPS_PORT unless told otherwise.
+   */
   httpsPort?: number;
+  /**
+   * When `httpsPort` is a default nobody asked for: if it is taken, serve HTTPS on a free port
+   * (and say so in `notes`) rather than refusing to start.
+   */
+  httpsPortIsDefault?: boolean;
   /** Sets the administrator password at first start (no forced change then). */
   adminPassword?: string;
   /** HTTP API accounts with every privilege, Basic and Digest, plain HTTP allowed. */
@@ -24,6 +32,9 @@ export interface StartDeviceOptions {
   preAuthBodyLimit?: number;
   logger?: boolean;
 }
+
+/** The HTTPS port of `latchkey device` when none is given (a real intercom serves 443). */
+export const DEFAULT_HTTPS_PORT = 8443;
 
 export interface RunningDevice {
   url: string;
@@ -36,6 +47,9 @@ export interface RunningDevice {
   close(): Promise<void>;
 }
 
+/** A port taken by another program (EADDRINUSE). */
+class PortInUseError extends DeviceStartError {}
+
 async function listen(
   app: FastifyInstance,
   port: number,
@@ -47,7 +61,7 @@ async function listen(
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
-      throw new DeviceStartError(
+      throw new PortInUseError(
         `Port ${port} on ${host} is already in use. Stop what uses it or choose another port with ${flag}.`,
       );
     }
@@ -119,22 +133,37 @@ export async function startDevice(options: StartDeviceOptions): Promise<RunningD
     let httpsUrl: string | null = null;
     if (options.httpsPort !== undefined) {
       const { keyPem, certPem } = device.config.current.certificate;
-      const secure = await buildDeviceApp(device, {
-        logger: options.logger ?? false,
-        digest,
-        preAuthBodyLimit: options.preAuthBodyLimit,
-        https: { key: keyPem, cert: certPem },
-      });
-      apps.push(secure);
-      const securePort = await listen(secure, options.httpsPort, host, '--https-port');
+      const serveHttps = async (httpsPort: number) => {
+        const app = await buildDeviceApp(device, {
+          logger: options.logger ?? false,
+          digest,
+          preAuthBodyLimit: options.preAuthBodyLimit,
+          https: { key: keyPem, cert: certPem },
+        });
+        apps.push(app);
+        const flag = '--https-port (or turn HTTPS off with --https-port off)';
+        return { app, port: await listen(app, httpsPort, host, flag) };
+      };
+      let served: { app: FastifyInstance; port: number };
+      try {
+        served = await serveHttps(options.httpsPort);
+      } catch (error) {
+        if (!(error instanceof PortInUseError) || !options.httpsPortIsDefault) throw error;
+        // Another device (or program) has the default port: a second device still starts.
+        served = await serveHttps(0);
+        notes.push(
+          `Port ${options.httpsPort} was in use, so HTTPS is served on ${served.port}; choose the port with --https-port.`,
+        );
+      }
+      const { app: secure, port: securePort } = served;
       httpsUrl = `https://${urlHost}:${securePort}`;
       // A factory reset with "Network Settings and Certificates" (or a restore) brings a new
       // certificate: serve it from the next connection on.
-      let served = certPem;
+      let servedPem = certPem;
       device.events.subscribe('config-changed', () => {
         const current = device.config.current.certificate;
-        if (current.certPem === served) return;
-        served = current.certPem;
+        if (current.certPem === servedPem) return;
+        servedPem = current.certPem;
         (secure.server as unknown as TlsServer).setSecureContext({
           key: current.keyPem,
           cert: current.certPem,

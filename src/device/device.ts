@@ -3,6 +3,7 @@ import { ensurePrivateFolder } from './atomic-file.ts';
 import { AccountsService } from './accounts.service.ts';
 import { CallsService, type Recorder } from './calls.service.ts';
 import { CameraService } from './camera.service.ts';
+import { CertificatesService } from './certificates.service.ts';
 import { ConfigStore } from './config.store.ts';
 import { DeviceEvents } from './device.events.ts';
 import { DirectoryService } from './directory.service.ts';
@@ -15,7 +16,9 @@ import { NetworkService } from './network.service.ts';
 import { ProtectedStore } from './protected.store.ts';
 import { SecurityCodeService } from './security-code.service.ts';
 import { SettingsService } from './settings.service.ts';
+import { PhoneService } from './phone.service.ts';
 import { SwitchesService } from './switches.service.ts';
+import { TimeService } from './time.service.ts';
 import { UploadStore } from './upload.store.ts';
 
 /** The cloud link as system/status reports it; the link client (a later issue) feeds it. */
@@ -44,8 +47,10 @@ export class Device {
   readonly uploads: UploadStore;
   readonly calls: CallsService;
   readonly frontPanel: FrontPanelService;
+  readonly time: TimeService;
+  readonly phone: PhoneService;
+  readonly certificates: CertificatesService;
   #bootedAt = Date.now();
-  #clockOffsetMs = 0;
   #cloud: CloudLinkState = { state: 'disconnected', site: null };
 
   readonly identity: DeviceIdentity;
@@ -65,6 +70,8 @@ export class Device {
     this.config = config;
     this.protectedStore = protectedStore;
     this.events = events;
+    this.time = new TimeService(config);
+    this.certificates = new CertificatesService(config);
     this.accounts = new AccountsService(config);
     this.securityCode = new SecurityCodeService(identity, protectedStore, this.events);
     this.switches = new SwitchesService(config, this.events);
@@ -101,6 +108,8 @@ export class Device {
       this.uploads,
     );
     this.eventLog.record('DeviceState', { state: 'startup' });
+    // After startup, as a real unit registers its SIP accounts once it is up.
+    this.phone = new PhoneService(config, this.events, this.eventLog, this);
   }
 
   static async open(options: { identityFile: string; dataDir: string }): Promise<Device> {
@@ -125,11 +134,16 @@ export class Device {
 
   /** The device clock in UNIX seconds (settable through /api/system/time). */
   utcTime(): number {
-    return Math.floor((Date.now() + this.#clockOffsetMs) / 1000);
+    return this.time.utcTime();
   }
 
   setUtcTime(seconds: number): void {
-    this.#clockOffsetMs = seconds * 1000 - Date.now();
+    this.time.setUtcTime(seconds);
+  }
+
+  /** Local time minus UTC in minutes, as the event log stamps it (2N HTTP API §5.10.3). */
+  tzShift(): number {
+    return this.time.tzShift();
   }
 
   get cloud(): CloudLinkState {
@@ -144,6 +158,7 @@ export class Device {
   close(): void {
     this.calls.reset();
     this.switches.close();
+    this.maintenance.close();
     this.eventLog.close();
     this.events.removeAllListeners();
   }

@@ -36,8 +36,11 @@ export class EventLogService {
   #subscriptions = new Map<number, Subscription>();
   #sweeper: NodeJS.Timeout;
 
-  private readonly clock: { upTime(): number; utcTime(): number };
-  constructor(events: DeviceEvents, clock: { upTime(): number; utcTime(): number }) {
+  private readonly clock: { upTime(): number; utcTime(): number; tzShift?(): number };
+  constructor(
+    events: DeviceEvents,
+    clock: { upTime(): number; utcTime(): number; tzShift?(): number },
+  ) {
     this.clock = clock;
     events.on('switch-changed', (e) =>
       this.record('SwitchStateChanged', { switch: e.switch, state: e.active }),
@@ -71,7 +74,8 @@ export class EventLogService {
   record<E extends EventType>(event: E, params: EventParams[E]): LogEvent {
     const entry: LogEvent = {
       id: this.#nextId++,
-      tzShift: 0,
+      // The device's time zone at the moment of the event (system/timezone).
+      tzShift: this.clock.tzShift?.() ?? 0,
       utcTime: this.clock.utcTime(),
       upTime: this.clock.upTime(),
       event,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { encryptBackup, readBackup } from './backup.crypto.ts';
 import { generateSelfSignedCertificate } from './certificate.ts';
 import { defaultConfig, hostnameFor, type DeviceConfig } from './config.model.ts';
@@ -56,6 +57,24 @@ export const FIRMWARE_UPLOAD: UploadLimit = {
 /** The name the uploaded firmware waits under until it is applied or rejected. */
 const PENDING_FIRMWARE = 'firmware-pending';
 
+/** 2N HTTP API §5.2.1: an uploaded image not applied within five minutes is discarded. */
+export const PENDING_FIRMWARE_TTL_MS = 5 * 60 * 1000;
+
+/** 2N HTTP API §5.2.1: the answer to an upload; `fileId` names it for apply/reject. */
+export interface FirmwareUpload {
+  fileId: string;
+  version: string;
+  downgrade: boolean;
+  note: string;
+}
+
+interface PendingFirmware {
+  fileId: string;
+  header: FirmwareHeader;
+  image: Upload;
+  expiry: NodeJS.Timeout;
+}
+
 export interface BackupFile {
   body: Buffer;
   filename: string;
@@ -66,12 +85,14 @@ export interface BackupFile {
 /** Fresh factory configuration for this unit, with or without keeping network + certificate. */
 export function factoryConfig(
   identity: DeviceIdentity,
-  keep?: Pick<DeviceConfig, 'network' | 'certificate'>,
+  keep?: Pick<DeviceConfig, 'network' | 'certificate'> & Partial<Pick<DeviceConfig, 'certStore'>>,
 ): DeviceConfig {
   const certificate =
     keep?.certificate ?? generateSelfSignedCertificate(hostnameFor(identity.serialNumber));
   const config = defaultConfig(identity.model, identity.serialNumber, certificate);
   if (keep) config.network = structuredClone(keep.network);
+  // "Network Settings and Certificates": a reset without it keeps the uploaded ones (§5.20).
+  if (keep?.certStore) config.certStore = structuredClone(keep.certStore);
   return config;
 }
 
@@ -80,7 +101,9 @@ export function factoryConfig(
  * upgrade. Each changes the configuration as a whole, atomically, or not at all.
  */
 export class MaintenanceService {
-  #pendingFirmware: { header: FirmwareHeader; image: Upload } | null = null;
+  #pendingFirmware: PendingFirmware | null = null;
+  /** How long an uploaded image waits for apply; tests shorten it. */
+  pendingFirmwareTtlMs = PENDING_FIRMWARE_TTL_MS;
 
   private readonly identity: DeviceIdentity;
   private readonly config: ConfigStore;
@@ -185,7 +208,13 @@ export class MaintenanceService {
     const current = this.config.current;
     const fresh = factoryConfig(
       this.identity,
-      options.network ? undefined : { network: current.network, certificate: current.certificate },
+      options.network
+        ? undefined
+        : {
+            network: current.network,
+            certificate: current.certificate,
+            certStore: current.certStore,
+          },
     );
     await this.config.update(
       options.network ? 'factory reset (with network and certificates)' : 'factory reset',
@@ -202,9 +231,10 @@ export class MaintenanceService {
 
   /**
    * Checks an uploaded image's header and keeps the file as the pending firmware (replacing an
-   * earlier one) until it is applied or rejected; a refused upload is deleted.
+   * earlier one) until it is applied, rejected or left alone for `pendingFirmwareTtlMs`; a
+   * refused upload is deleted.
    */
-  async uploadFirmware(upload: Upload): Promise<{ version: string; downgrade: boolean }> {
+  async uploadFirmware(upload: Upload): Promise<FirmwareUpload> {
     let header: FirmwareHeader;
     try {
       header = await this.#checkFirmware(upload);
@@ -212,11 +242,23 @@ export class MaintenanceService {
       await this.uploads.discard(upload);
       throw error;
     }
+    await this.#dropPending();
     const image = await this.uploads.keep(upload, PENDING_FIRMWARE);
-    this.#pendingFirmware = { header, image };
+    // §5.2.1: "a random identifier (8 HEX characters)".
+    const fileId = randomBytes(4).toString('hex');
+    const expiry = setTimeout(() => {
+      if (this.#pendingFirmware?.fileId === fileId) void this.#dropPending();
+    }, this.pendingFirmwareTtlMs);
+    expiry.unref();
+    this.#pendingFirmware = { fileId, header, image, expiry };
+    const downgrade = compareVersions(header.version, this.firmwareVersion) < 0;
     return {
+      fileId,
       version: header.version,
-      downgrade: compareVersions(header.version, this.firmwareVersion) < 0,
+      downgrade,
+      note: downgrade
+        ? `This image is older than the installed firmware ${this.firmwareVersion}; applying it downgrades the device.`
+        : '',
     };
   }
 
@@ -244,23 +286,66 @@ export class MaintenanceService {
     return header;
   }
 
-  async applyFirmware(): Promise<void> {
-    const pending = this.#pendingFirmware;
-    if (!pending)
-      throw new DeviceError(
-        15,
-        'No firmware is waiting to be applied; upload one with PUT /api/firmware first.',
-      );
+  /**
+   * Installs the pending image. `fileId` (the HTTP API's) must name it; the web interfaces,
+   * which upload and apply in one session, leave it out.
+   */
+  async applyFirmware(fileId?: FirmwareFileRef): Promise<void> {
+    const pending = this.#pending(fileId, 'apply');
     await this.protectedStore.update((s) => ({ ...s, firmwareVersion: pending.header.version }));
-    this.#pendingFirmware = null;
-    await this.uploads.discard(pending.image);
+    await this.#dropPending();
     this.restart('firmware upgrade');
   }
 
-  async rejectFirmware(): Promise<void> {
+  async rejectFirmware(fileId?: FirmwareFileRef): Promise<void> {
+    this.#pending(fileId, 'reject');
+    await this.#dropPending();
+  }
+
+  /** Stops timers; the pending image (in the uploads folder) is cleared at the next start. */
+  close(): void {
+    if (this.#pendingFirmware) clearTimeout(this.#pendingFirmware.expiry);
+  }
+
+  #pending(ref: FirmwareFileRef | undefined, verb: 'apply' | 'reject'): PendingFirmware {
     const pending = this.#pendingFirmware;
-    if (!pending) throw new DeviceError(15, 'No firmware is waiting; there is nothing to reject.');
+    if (ref !== undefined) {
+      // §5.2.2/§5.2.3: a malformed identifier is error 12, an unknown one error 14.
+      if (!/^[0-9a-fA-F]{8}$/.test(ref.value))
+        throw invalidParam(
+          ref.param,
+          `Give the ${ref.param} that PUT /api/firmware answered (8 hexadecimal characters).`,
+        );
+      if (!pending || pending.fileId !== ref.value.toLowerCase())
+        throw new DeviceError(
+          14,
+          `No uploaded firmware has ${ref.param} ${ref.value}; it was never uploaded, was replaced, rejected, or discarded after ${Math.round(this.pendingFirmwareTtlMs / 1000)} seconds. Upload it again with PUT /api/firmware.`,
+          ref.param,
+          'firmware-not-found',
+        );
+      return pending;
+    }
+    if (!pending)
+      throw new DeviceError(
+        15,
+        verb === 'apply'
+          ? 'No firmware is waiting to be applied; upload one with PUT /api/firmware first.'
+          : 'No firmware is waiting; there is nothing to reject.',
+      );
+    return pending;
+  }
+
+  async #dropPending(): Promise<void> {
+    const pending = this.#pendingFirmware;
+    if (!pending) return;
     this.#pendingFirmware = null;
+    clearTimeout(pending.expiry);
     await this.uploads.discard(pending.image);
   }
+}
+
+/** The firmware identifier a request gave, and under which parameter name (for errors). */
+export interface FirmwareFileRef {
+  value: string;
+  param: string;
 }

@@ -46,12 +46,16 @@ test('system/info answers the vendor envelope with the documented fields', async
   assert.deepEqual(body, {
     success: true,
     result: {
+      devType: '2-14-0-0',
       variant: '2N IP Verso',
+      variantId: 14,
+      customerId: 0,
       serialNumber: identity.serialNumber,
       macAddr: identity.macAddress.replace(/:/g, '-'),
       hwVersion: '570v1',
       swVersion: '2.40.0.45',
       buildType: 'release',
+      firmwarePackage: 'latchkey-emulator',
       deviceName: '2N IP Verso',
     },
   });
@@ -362,10 +366,13 @@ test('firmware upload checks model and version, apply switches swVersion and res
   const upload = (image: Buffer) => {
     const form = new FormData();
     form.append('blob-fw', new Blob([image]), 'fw.bin');
-    return call<{ version: string; downgrade: boolean }>(`${url}/api/firmware`, {
-      method: 'PUT',
-      body: form,
-    });
+    return call<{ fileId: string; version: string; downgrade: boolean; note: string }>(
+      `${url}/api/firmware`,
+      {
+        method: 'PUT',
+        body: form,
+      },
+    );
   };
   assert.equal(errorOf((await upload(Buffer.from('random bytes'))).body).code, 12);
   const foreign = errorOf(
@@ -373,26 +380,40 @@ test('firmware upload checks model and version, apply switches swVersion and res
   );
   assert.equal(foreign.code, 12);
   assert.match(foreign.hint!, /for a 2N IP Force/);
-  assert.equal(errorOf((await call(`${url}/api/firmware/apply`, { method: 'PUT' })).body).code, 15);
+  assert.equal(
+    errorOf((await call(`${url}/api/firmware/apply?fileid=00000000`, { method: 'PUT' })).body).code,
+    14,
+  );
 
   const accepted = await upload(makeFirmwareImage({ model: '2N IP Verso', version: '2.41.0.12' }));
-  assert.deepEqual(accepted.body, {
-    success: true,
-    result: { version: '2.41.0.12', downgrade: false },
+  assert.ok(accepted.body.success);
+  const { fileId } = accepted.body.result!;
+  assert.deepEqual(accepted.body.result, {
+    fileId,
+    version: '2.41.0.12',
+    downgrade: false,
+    note: '',
   });
-  assert.deepEqual((await call(`${url}/api/firmware/apply`, { method: 'PUT' })).body, {
-    success: true,
-  });
+  assert.deepEqual(
+    (await call(`${url}/api/firmware/apply?fileid=${fileId}`, { method: 'PUT' })).body,
+    { success: true },
+  );
   const info = await call<{ swVersion: string }>(`${url}/api/system/info`);
   assert.ok(info.body.success);
   assert.equal(info.body.result!.swVersion, '2.41.0.12');
   assert.deepEqual(restarted, ['2.41.0.12']);
 
   const older = await upload(makeFirmwareImage({ model: '2N IP Verso', version: '2.40.0.1' }));
-  assert.deepEqual(older.body, { success: true, result: { version: '2.40.0.1', downgrade: true } });
-  assert.deepEqual((await call(`${url}/api/firmware/reject`, { method: 'PUT' })).body, {
-    success: true,
-  });
+  assert.ok(older.body.success);
+  assert.equal(older.body.result!.downgrade, true);
+  assert.deepEqual(
+    (
+      await call(`${url}/api/firmware/reject?fileid=${older.body.result!.fileId}`, {
+        method: 'PUT',
+      })
+    ).body,
+    { success: true },
+  );
 });
 
 test('camera/snapshot returns a real JPEG of the requested size', async (t) => {

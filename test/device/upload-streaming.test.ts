@@ -100,22 +100,33 @@ test('authenticated 30 MiB firmware uploads are streamed to disk, not memory, an
   t.diagnostic(
     `device RSS before ${before} KiB, peak ${peak} KiB (+${peak - before} KiB) for sixteen parallel 30 MiB uploads`,
   );
+  const fileIds: string[] = [];
   for (const answer of answers) {
     assert.notEqual(answer, 'aborted');
-    assert.deepEqual(JSON.parse(answer === 'aborted' ? '{}' : answer.body), {
+    const body = JSON.parse(answer === 'aborted' ? '{}' : answer.body) as {
+      result: { fileId: string };
+    };
+    fileIds.push(body.result.fileId);
+    assert.deepEqual(body, {
       success: true,
-      result: { version: '2.41.0.12', downgrade: false },
+      result: { fileId: body.result.fileId, version: '2.41.0.12', downgrade: false, note: '' },
     });
   }
   // Buffered whole, sixteen uploads would need 480 MiB; what shows is socket chunks already
   // written to disk and not yet collected (V8 collects external memory in ~64 MiB steps).
   assert.ok(peak - before < (16 * 30 * 1024) / 3, `the device grew by ${peak - before} KiB`);
   assert.deepEqual(await device.temporaryFiles(), ['firmware-pending'], 'kept until applied');
-  const applied = await fetch(`${device.url}/api/firmware/apply`, {
-    method: 'POST',
-    headers: AUTH,
-  });
-  assert.deepEqual(await applied.json(), { success: true });
+  // Each upload replaced the one before (2N HTTP API §5.2.1): only one fileId still applies.
+  const outcomes: unknown[] = [];
+  for (const fileId of fileIds) {
+    const applied = await fetch(`${device.url}/api/firmware/apply?fileid=${fileId}`, {
+      method: 'POST',
+      headers: AUTH,
+    });
+    outcomes.push(await applied.json());
+    if ((outcomes.at(-1) as { success: boolean }).success) break;
+  }
+  assert.deepEqual(outcomes.at(-1), { success: true });
   const info = await fetch(`${device.url}/api/system/info`, { headers: AUTH });
   assert.equal(
     ((await info.json()) as { result: { swVersion: string } }).result.swVersion,
@@ -189,7 +200,8 @@ test('the admin API refuses a firmware over the cap with 413, stores nothing, th
   const valid = await putFirmware(device.url, 2 * MiB, undefined, target);
   assert.notEqual(valid, 'aborted');
   if (valid === 'aborted') return;
-  assert.deepEqual(JSON.parse(valid.body), { version: '2.41.0.12', downgrade: false });
+  const kept = JSON.parse(valid.body) as { fileId: string };
+  assert.deepEqual(kept, { fileId: kept.fileId, version: '2.41.0.12', downgrade: false, note: '' });
   assert.deepEqual(await device.temporaryFiles(), ['firmware-pending']);
   const rejected = await admin.request('POST', '/admin/api/firmware/reject');
   assert.equal(rejected.status, 204);

@@ -28,7 +28,7 @@ export function authenticate(
   const allowBasic = settings.auth === 'basic' || settings.auth === 'basic+digest';
   const allowDigest = settings.auth === 'digest' || settings.auth === 'basic+digest';
   const challenges = (stale = false) => [
-    ...(allowDigest ? [digest.challenge(stale)] : []),
+    ...(allowDigest ? digest.challenges(stale) : []),
     ...(allowBasic ? [`Basic realm="${API_REALM}"`] : []),
   ];
   const methods = [allowDigest && 'Digest', allowBasic && 'Basic'].filter(Boolean).join(' or ');
@@ -80,12 +80,10 @@ export function authenticate(
     }
     return { ok: true, account };
   }
-  const check = digest.verify(
-    header,
-    request.method,
-    request.url,
-    (name) => accounts.findApiAccount(name)?.passwordHa1,
-  );
+  const check = digest.verify(header, request.method, request.url, (name, algorithm) => {
+    const account = accounts.findApiAccount(name);
+    return algorithm === 'SHA-256' ? account?.passwordHa1Sha256 : account?.passwordHa1;
+  });
   if (!check.ok) {
     return refused(
       check.stale

@@ -109,7 +109,10 @@ export function registerHttpApi(
       const body = request.body;
       if (request.isMultipart()) {
         ({ fields, files } = await receiveMultipart(device.uploads, request, {
-          limitFor: (field) => (field === fn.upload?.field ? fn.upload.limit : undefined),
+          limitFor: (field) =>
+            field === fn.upload?.field || fn.upload?.alsoFields?.includes(field)
+              ? fn.upload.limit
+              : undefined,
         }));
       } else if (isBodyStream(body) && fn.upload) {
         files.set(fn.upload.field, await receiveBody(device.uploads, request, fn.upload.limit));

@@ -9,6 +9,11 @@ export const CONFIG_FUNCTIONS: Record<string, ApiFunction> = {
     service: 'system',
     privilege: 'system.control',
     upload: { field: 'blob-cfg', limit: RESTORE_UPLOAD },
+    manual: {
+      section: '5.3.1',
+      support: 'partial',
+      missing: "the file is this emulator's XML, not the vendor's configuration format",
+    },
     handle: async ({ device, params, request }) => {
       if (request.method === 'GET') {
         const file = await device.maintenance.backup();
@@ -33,6 +38,7 @@ export const CONFIG_FUNCTIONS: Record<string, ApiFunction> = {
     methods: ['PUT', 'POST'],
     service: 'system',
     privilege: 'system.control',
+    manual: { section: '5.3.2', support: 'full' },
     handle: async ({ device, params }) => {
       const section = params.oneOf('section', ['network'] as const);
       await device.maintenance.factoryReset({ network: section === 'network' });

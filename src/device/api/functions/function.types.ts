@@ -36,8 +36,11 @@ export interface ApiFunction {
   service: ServiceName;
   /** Privilege an account needs; none means any authenticated account may call it. */
   privilege?: Privilege;
-  /** The one file the function takes (multipart field or raw body), streamed to disk with its cap. */
-  upload?: { field: string; limit: UploadLimit };
+  /**
+   * The file the function takes (multipart field or raw body), streamed to disk with its cap;
+   * `alsoFields` are further multipart file fields with the same cap (a certificate's key).
+   */
+  upload?: { field: string; limit: UploadLimit; alsoFields?: string[] };
   manual?: ManualEntry;
   handle(ctx: ApiContext): Promise<ApiOutput> | ApiOutput;
 }

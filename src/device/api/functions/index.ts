@@ -2,6 +2,7 @@ import { ACCESSPOINT_FUNCTIONS } from './accesspoint.functions.ts';
 import { AUDIO_FUNCTIONS } from './audio.functions.ts';
 import { CALL_FUNCTIONS } from './call.functions.ts';
 import { CAMERA_FUNCTIONS } from './camera.functions.ts';
+import { CERT_FUNCTIONS } from './cert.functions.ts';
 import { CONFIG_FUNCTIONS } from './config.functions.ts';
 import { DIR_FUNCTIONS } from './dir.functions.ts';
 import { FIRMWARE_FUNCTIONS } from './firmware.functions.ts';
@@ -32,6 +33,7 @@ export const IMPLEMENTED_FUNCTIONS: Record<string, ApiFunction> = {
   ...AUDIO_FUNCTIONS,
   ...DIR_FUNCTIONS,
   ...ACCESSPOINT_FUNCTIONS,
+  ...CERT_FUNCTIONS,
 };
 
 /**

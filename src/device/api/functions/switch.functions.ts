@@ -4,18 +4,25 @@ import { SWITCH_ACTIONS } from '../../switches.service.ts';
 import type { Params } from '../params.ts';
 import { READ, result, type ApiFunction } from './function.types.ts';
 
+/** §5.4.3: a hold lasts 1 to 86 400 seconds when `timeout` is given, else until released. */
+export const MAX_HOLD_TIMEOUT = 86_400;
+
 /** 5.4 api/switch (2N HTTP API manual, chapter 5). */
 export const SWITCH_FUNCTIONS: Record<string, ApiFunction> = {
   'switch/caps': {
     methods: READ,
     service: 'switch',
     privilege: 'switch.monitor',
+    manual: { section: '5.4.1', support: 'full' },
     handle: ({ device, params }) => result({ switches: device.switches.caps(switchParam(params)) }),
   },
   'switch/status': {
     methods: READ,
     service: 'switch',
+    // §5.4.2 names Switch Control in the current manual, Monitoring in earlier ones and for
+    // caps; Monitoring is kept so that monitoring-only accounts still read the state.
     privilege: 'switch.monitor',
+    manual: { section: '5.4.2', support: 'full' },
     handle: ({ device, params }) =>
       result({ switches: device.switches.status(switchParam(params)) }),
   },
@@ -23,6 +30,7 @@ export const SWITCH_FUNCTIONS: Record<string, ApiFunction> = {
     methods: READ,
     service: 'switch',
     privilege: 'switch.control',
+    manual: { section: '5.4.3', support: 'full' },
     handle: ({ device, params }) => {
       const number = params.requiredInt(
         'switch',
@@ -31,12 +39,18 @@ export const SWITCH_FUNCTIONS: Record<string, ApiFunction> = {
       );
       const action = params.oneOf('action', SWITCH_ACTIONS);
       if (!action) throw missingParam('action', `Add action=${SWITCH_ACTIONS.join('|')}.`);
-      const timeout = params.int(
-        'timeout',
-        { min: 1, max: 86_400 },
-        'Use a hold timeout from 1 to 86400 seconds.',
-      );
-      device.switches.control(number, action, action === 'hold' ? timeout : undefined);
+      // §5.4.3: `timeout` is "used when action=hold". Integrations send it with every action
+      // (one request template for all); real firmware ignores it there, and so does this.
+      const timeout =
+        action === 'hold'
+          ? params.int(
+              'timeout',
+              { min: 1, max: MAX_HOLD_TIMEOUT },
+              `Use a hold timeout from 1 to ${MAX_HOLD_TIMEOUT} seconds, or leave it out to hold until release.`,
+            )
+          : undefined;
+      device.switches.control(number, action, timeout);
+      // §5.4.3 `response`: this text is answered instead of the JSON envelope.
       const response = params.string('response');
       if (response !== undefined)
         return {
