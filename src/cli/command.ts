@@ -44,3 +44,14 @@ export function intOption(
   }
   return parsed;
 }
+
+/** `--api-account NAME:PASSWORD` of the device commands (the password is never echoed back). */
+export function parseApiAccount(value: string): { username: string; password: string } {
+  const colon = value.indexOf(':');
+  if (colon <= 0 || colon === value.length - 1) {
+    throw new UsageError(
+      `--api-account must be NAME:PASSWORD (e.g. integrator:s3cret), got "${value.replace(/:.*/, ':…')}".`,
+    );
+  }
+  return { username: value.slice(0, colon), password: value.slice(colon + 1) };
+}

@@ -2,7 +2,13 @@ import { dirname, join, resolve } from 'node:path';
 import { DeviceStartError } from '../device/identity.store.ts';
 import { DEFAULT_HTTPS_PORT, startDevice, type RunningDevice } from '../device/device.server.ts';
 import { brokerUrlFor, DeviceLinkClient } from '../device/link/link.client.ts';
-import { intOption, parseCommandArgs, UsageError, type Command } from './command.ts';
+import {
+  intOption,
+  parseApiAccount,
+  parseCommandArgs,
+  UsageError,
+  type Command,
+} from './command.ts';
 
 const usage = `Usage: latchkey device --identity FILE [--data DIR] [--port 8081] [--host 127.0.0.1]
                        [--https-port 8443|off] [--cloud URL] [--admin-password PW]
@@ -68,16 +74,6 @@ export function bannerLines(running: RunningDevice): string[] {
       '  HTTPS is off (--https-port off): the HTTP API answers error 7 until HTTP is allowed.',
     );
   return lines;
-}
-
-function parseApiAccount(value: string): { username: string; password: string } {
-  const colon = value.indexOf(':');
-  if (colon <= 0 || colon === value.length - 1) {
-    throw new UsageError(
-      `--api-account must be NAME:PASSWORD (e.g. integrator:s3cret), got "${value.replace(/:.*/, ':…')}".`,
-    );
-  }
-  return { username: value.slice(0, colon), password: value.slice(colon + 1) };
 }
 
 export const deviceCommand: Command = {

@@ -1,10 +1,17 @@
 import { resolve } from 'node:path';
 import { findIdentityFiles, startFleet } from '../device/fleet.ts';
-import { intOption, parseCommandArgs, UsageError, type Command } from './command.ts';
+import {
+  intOption,
+  parseApiAccount,
+  parseCommandArgs,
+  UsageError,
+  type Command,
+} from './command.ts';
 import { ProgressBar } from './progress.ts';
 
 const usage = `Usage: latchkey fleet --identities DIR [--cloud URL] [--link-when-started N]
-                     [--http-ports FROM] [--host ADDR]
+                     [--http-ports FROM] [--host ADDR] [--admin-password PW]
+                     [--api-account NAME:PASSWORD]…
 
 Runs every device of DIR (the --out folder of "latchkey mint": DIR/<serial>/identity.json) as
 an emulated intercom in one process, each with its own state in DIR/<serial>/data, for demos
@@ -18,6 +25,12 @@ Options:
                      (a connect storm, as when a building's network comes back)
   --http-ports FROM  also serve each device's HTTP interfaces on FROM, FROM+1, …
   --host ADDR        address for the HTTP servers (default 127.0.0.1)
+  --admin-password PW
+                     every device's administrator password at first start, so that its
+                     web interfaces and front panel (/admin/api/front-panel) open at once
+  --api-account NAME:PW
+                     an HTTP API account with every privilege on every device; the
+                     services then accept Basic and Digest over plain HTTP (repeatable)
   -h, --help         show this help`;
 
 export const fleetCommand: Command = {
@@ -31,6 +44,8 @@ export const fleetCommand: Command = {
       'http-ports': { type: 'string' },
       host: { type: 'string' },
       'link-when-started': { type: 'string' },
+      'admin-password': { type: 'string' },
+      'api-account': { type: 'string', multiple: true },
     });
     if (!args.identities)
       throw new UsageError('--identities DIR is required (the --out folder of "latchkey mint").');
@@ -45,6 +60,7 @@ export const fleetCommand: Command = {
     if (linkWhenStarted !== undefined && !args.cloud) {
       throw new UsageError('--link-when-started needs --cloud URL: there is nothing to link to.');
     }
+    const apiAccounts = (args['api-account'] ?? []).map(parseApiAccount);
     const files = await findIdentityFiles(resolve(args.identities));
     if (httpPortFrom !== undefined && httpPortFrom + files.length - 1 > 65535) {
       throw new UsageError(
@@ -60,6 +76,8 @@ export const fleetCommand: Command = {
       httpPortFrom,
       host: args.host,
       linkWhenStarted,
+      adminPassword: args['admin-password'],
+      apiAccounts,
       onStarted: (count) => {
         starting.tick(count - lastStarted);
         lastStarted = count;

@@ -11,7 +11,7 @@ import {
   writeIdentity,
   type Envelope,
 } from '../device/helpers.ts';
-import { freePort } from '../helpers/processes.ts';
+import { freePort, spawnCli } from '../helpers/processes.ts';
 
 const ADMIN_PASSWORD = 'fleet-admin-pass';
 const USER = 'integrator';
@@ -85,4 +85,39 @@ test('latchkey fleet devices expose the front panel over their HTTP port, each i
   const panel = await admin.json<{ door: string }>('GET', '/admin/api/front-panel');
   assert.equal(panel.body.door, 'opened');
   assert.equal(first!.device.frontPanel.status().door, 'closed');
+});
+
+test("latchkey fleet --admin-password and --api-account open every device's panel and HTTP API at once", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'latchkey-fleet-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(join(dir, 'a'));
+  await writeIdentity(join(dir, 'a'), makeIdentity());
+  const port = await freePort();
+  const fleet = spawnCli([
+    'fleet',
+    '--identities',
+    dir,
+    '--http-ports',
+    String(port),
+    '--admin-password',
+    ADMIN_PASSWORD,
+    '--api-account',
+    `${USER}:${PASS}`,
+  ]);
+  t.after(() => fleet.stop());
+  const url = `http://127.0.0.1:${port}`;
+  await fleet.answering(`${url}/api/system/info`);
+  const admin = new AdminClient(url);
+  const login = await admin.login(ADMIN_PASSWORD);
+  assert.equal(login.status, 200);
+  const card = await admin.json<{ valid: boolean }>('POST', '/admin/api/front-panel/card', {
+    uid: 'ABCD1234',
+  });
+  assert.equal(card.status, 200);
+  assert.equal(card.body.valid, false);
+  const status = await fetch(`${url}/api/switch/status`, {
+    headers: { authorization: basic(USER, PASS) },
+  });
+  assert.equal(((await status.json()) as Envelope).success, true);
+  assert.doesNotMatch(fleet.output(), new RegExp(`${ADMIN_PASSWORD}|${PASS}`));
 });
