@@ -1,9 +1,20 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { test } from 'node:test';
+import type { IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { vendorCall, vendorError, VENDOR_USER, VENDOR_PASS } from './vendor.helpers.ts';
 import { apiPasswordHa1, apiPasswordHa1Sha256 } from '../../../src/device/accounts.service.ts';
 import { DigestAuthority } from '../../../src/device/api/auth.digest.ts';
-import { startTestDevice, type Envelope } from '../helpers.ts';
+import {
+  startTestDevice,
+  type Envelope,
+  adminWithPassword,
+  digestChallenge,
+  digestFetch,
+  digestHeader,
+} from '../helpers.ts';
 
 // 2N HTTP API §3 (services security) and §4 (accounts): Digest per RFC 7616, MD5 and SHA-256.
 
@@ -215,4 +226,175 @@ test('an expired nonce is answered stale=true on both challenges, for SHA-256 to
   assert.equal(late.ok, false);
   assert.equal((late as { stale: boolean }).stale, true);
   assert.ok(digest.challenges(true).every((c) => c.endsWith(', stale=true')));
+});
+
+test('Digest and Basic work where enabled and are refused where not', async (t) => {
+  const { url } = await startTestDevice(t, {
+    apiAccounts: [{ username: VENDOR_USER, password: VENDOR_PASS }],
+  });
+  const admin = await adminWithPassword(url);
+
+  assert.equal(
+    (
+      (await (
+        await digestFetch(`${url}/api/switch/caps`, VENDOR_USER, VENDOR_PASS)
+      ).json()) as Envelope
+    ).success,
+    true,
+  );
+  assert.equal((await vendorCall(`${url}/api/switch/caps`)).body.success, true);
+
+  await admin.request('PUT', '/admin/api/http-api/services/switch', { auth: 'digest' });
+  const basicRefused = await vendorCall(`${url}/api/switch/caps`);
+  assert.equal(basicRefused.status, 401);
+  assert.equal(vendorError(basicRefused.body).code, 8);
+  assert.equal(
+    (
+      (await (
+        await digestFetch(`${url}/api/switch/caps`, VENDOR_USER, VENDOR_PASS)
+      ).json()) as Envelope
+    ).success,
+    true,
+  );
+  const wrongPassword = await digestFetch(`${url}/api/switch/caps`, VENDOR_USER, 'not-it');
+  assert.equal(wrongPassword.status, 401);
+
+  await admin.request('PUT', '/admin/api/http-api/services/switch', { auth: 'basic' });
+  const challenge = await fetch(`${url}/api/switch/caps`);
+  assert.match(challenge.headers.get('www-authenticate') ?? '', /^Basic realm="HTTP API"$/);
+  const digestRefused = await fetch(`${url}/api/switch/caps`, {
+    headers: {
+      authorization:
+        'Digest username="integrator", realm="HTTP API", nonce="x", uri="/api/switch/caps", response="0"',
+    },
+  });
+  assert.equal(vendorError((await digestRefused.json()) as Envelope).code, 8);
+  assert.equal((await vendorCall(`${url}/api/switch/caps`)).body.success, true);
+
+  await admin.request('PUT', '/admin/api/http-api/services/switch', { auth: 'none' });
+  assert.equal(((await (await fetch(`${url}/api/switch/caps`)).json()) as Envelope).success, true);
+});
+
+test('a replayed Digest request (same nonce count) is refused', async (t) => {
+  const { url } = await startTestDevice(t, {
+    apiAccounts: [{ username: VENDOR_USER, password: VENDOR_PASS }],
+  });
+  const first = await fetch(`${url}/api/switch/status`);
+  const challenge = digestChallenge(first);
+  const header = (nc: number) =>
+    digestHeader(challenge, {
+      username: VENDOR_USER,
+      password: VENDOR_PASS,
+      method: 'GET',
+      uri: '/api/switch/status',
+      nc,
+      cnonce: 'abc',
+    });
+  assert.equal(
+    (await fetch(`${url}/api/switch/status`, { headers: { authorization: header(1) } })).status,
+    200,
+  );
+  const replay = await fetch(`${url}/api/switch/status`, { headers: { authorization: header(1) } });
+  assert.equal(replay.status, 401);
+  assert.match(vendorError((await replay.json()) as Envelope).hint!, /replay/);
+  assert.equal(
+    (await fetch(`${url}/api/switch/status`, { headers: { authorization: header(2) } })).status,
+    200,
+  );
+});
+
+test('a device with factory settings accepts only HTTPS for the HTTP API', async (t) => {
+  const { url } = await startTestDevice(t);
+  const reply = (await (await fetch(`${url}/api/system/info`)).json()) as Envelope;
+  const error = vendorError(reply);
+  assert.equal(error.code, 7);
+  assert.match(error.hint!, /HTTPS/);
+});
+
+test('over the HTTPS listener the factory HTTPS-only services answer, with the certificate a reset renews', async (t) => {
+  const { url, httpsUrl, device } = await startTestDevice(t, { httpsPort: 0 });
+  assert.ok(httpsUrl);
+  const admin = await adminWithPassword(url);
+  await admin.request('PUT', '/admin/api/http-api/accounts/1', {
+    username: VENDOR_USER,
+    password: VENDOR_PASS,
+    privileges: ['system.control'],
+  });
+  const get = (path: string, authorization?: string) =>
+    new Promise<{
+      status: number;
+      body: string;
+      headers: IncomingHttpHeaders;
+      cert: string;
+    }>((resolve, reject) => {
+      const request = httpsRequest(
+        `${httpsUrl}${path}`,
+        {
+          rejectUnauthorized: false,
+          agent: false,
+          headers: authorization ? { authorization } : {},
+        },
+        (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => {
+            const socket = response.socket as TLSSocket;
+            resolve({
+              status: response.statusCode!,
+              body,
+              headers: response.headers,
+              cert: socket.getPeerX509Certificate?.()?.fingerprint256 ?? '',
+            });
+          });
+        },
+      );
+      request.on('error', reject);
+      request.end();
+    });
+  const challenge = await get('/api/system/status');
+  assert.equal(challenge.status, 401);
+  const authorization = digestHeader(String(challenge.headers['www-authenticate']), {
+    username: VENDOR_USER,
+    password: VENDOR_PASS,
+    method: 'GET',
+    uri: '/api/system/status',
+  });
+  const answered = await get('/api/system/status', authorization);
+  assert.equal((JSON.parse(answered.body) as Envelope).success, true);
+  assert.equal(
+    new X509Certificate(device.config.current.certificate.certPem).fingerprint256,
+    answered.cert,
+  );
+
+  await admin.request('POST', '/admin/api/factory-reset', { networkSettingsAndCertificates: true });
+  const renewed = await get('/api/system/info');
+  assert.equal(
+    new X509Certificate(device.config.current.certificate.certPem).fingerprint256,
+    renewed.cert,
+  );
+  assert.notEqual(renewed.cert, answered.cert);
+});
+
+test('the device keeps at most five HTTP API accounts', async (t) => {
+  const { url } = await startTestDevice(t);
+  const admin = await adminWithPassword(url);
+  for (let id = 1; id <= 5; id++) {
+    const saved = await admin.json('PUT', `/admin/api/http-api/accounts/${id}`, {
+      username: `user${id}`,
+      password: 'api-pass-1',
+      privileges: [],
+    });
+    assert.equal(saved.status, 200);
+    assert.ok(
+      !JSON.stringify(saved.body).includes('passwordHa1'),
+      'the password hash is never shown',
+    );
+  }
+  const sixth = await admin.json<{ error: { message: string } }>(
+    'PUT',
+    '/admin/api/http-api/accounts/6',
+    { username: 'user6', password: 'api-pass-1' },
+  );
+  assert.equal(sixth.status, 413);
+  assert.match(sixth.body.error.message, /room for 5 HTTP API accounts/);
 });

@@ -2,6 +2,8 @@
 // request changes nothing. Attacks on the directory, access point and log functions.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { adminWithPassword, basic, startTestDevice, type Envelope } from '../helpers.ts';
+import { vendorCall, vendorError, VENDOR_PASS, VENDOR_USER } from './vendor.helpers.ts';
 import { apiDevice, errorOf, resultOf } from './api-dir.helpers.ts';
 
 const JANA = '01234567-89AB-CDEF-0123-456789ABCDEF';
@@ -78,5 +80,72 @@ test('per-entry errors of dir/* name the field, and the other entries of the req
   assert.deepEqual(
     device.config.current.directory.users.map((u) => u.name),
     ['Valid'],
+  );
+});
+
+test('error codes: unknown path 2, wrong method 3, disabled 4, HTTPS required 7, missing auth 9, privileges 10, parameters 11 and 12', async (t) => {
+  const { url } = await startTestDevice(t, {
+    apiAccounts: [{ username: VENDOR_USER, password: VENDOR_PASS }],
+  });
+  const admin = await adminWithPassword(url);
+
+  assert.equal(vendorError((await vendorCall(`${url}/api/system/nothing`)).body).code, 2);
+  const wrongMethod = await vendorCall(`${url}/api/system/info`, { method: 'DELETE' });
+  assert.equal(vendorError(wrongMethod.body).code, 3);
+  assert.match(wrongMethod.headers.get('allow') ?? '', /GET/);
+
+  assert.equal(
+    (await admin.request('PUT', '/admin/api/http-api/services/switch', { enabled: false })).status,
+    204,
+  );
+  const disabled = vendorError((await vendorCall(`${url}/api/switch/status`)).body);
+  assert.equal(disabled.code, 4);
+  assert.match(disabled.hint!, /enable it/);
+  await admin.request('PUT', '/admin/api/http-api/services/switch', {
+    enabled: true,
+    connection: 'https',
+  });
+  assert.equal(vendorError((await vendorCall(`${url}/api/switch/status`)).body).code, 7);
+  await admin.request('PUT', '/admin/api/http-api/services/switch', { connection: 'http' });
+
+  const anonymous = await fetch(`${url}/api/switch/status`);
+  assert.equal(anonymous.status, 401);
+  assert.match(
+    anonymous.headers.get('www-authenticate') ?? '',
+    /Digest realm="HTTP API".*qop="auth"/,
+  );
+  assert.equal(vendorError((await anonymous.json()) as Envelope).code, 9);
+
+  await admin.request('PUT', '/admin/api/http-api/accounts/2', {
+    username: 'watcher',
+    password: 'watch-pass',
+    privileges: ['switch.monitor'],
+  });
+  const watcher = { authorization: basic('watcher', 'watch-pass') };
+  assert.equal(
+    (await vendorCall(`${url}/api/switch/status`, { headers: watcher })).body.success,
+    true,
+  );
+  const denied = vendorError(
+    (await vendorCall(`${url}/api/switch/ctrl?switch=1&action=on`, { headers: watcher })).body,
+  );
+  assert.equal(denied.code, 10);
+  assert.match(denied.hint!, /switch\.control/);
+
+  assert.deepEqual(
+    {
+      code: vendorError((await vendorCall(`${url}/api/switch/ctrl?action=on`)).body).code,
+      param: vendorError((await vendorCall(`${url}/api/switch/ctrl?action=on`)).body).param,
+    },
+    { code: 11, param: 'switch' },
+  );
+  const invalid = vendorError((await vendorCall(`${url}/api/switch/ctrl?switch=9&action=on`)).body);
+  assert.deepEqual(
+    [invalid.code, invalid.param, invalid.description],
+    [12, 'switch', 'invalid parameter value'],
+  );
+  assert.equal(
+    vendorError((await vendorCall(`${url}/api/switch/ctrl?switch=1&action=explode`)).body).code,
+    12,
   );
 });

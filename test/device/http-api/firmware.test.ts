@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { vendorCall, vendorError, VENDOR_USER, VENDOR_PASS } from './vendor.helpers.ts';
 import { makeFirmwareImage } from '../../../src/device/firmware.format.ts';
 import { basic, startTestDevice, type Envelope } from '../helpers.ts';
 
@@ -162,4 +163,65 @@ test('attack: an image for another model or the installed version is refused wit
   const none = errorOf(await call(`${url}/api/firmware`, { method: 'PUT' }));
   assert.deepEqual([none.code, none.param], [11, 'blob-fw']);
   assert.deepEqual(await pendingFiles(dataDir), []);
+});
+
+test('firmware upload checks model and version, apply switches swVersion and restarts', async (t) => {
+  const { url, device } = await startTestDevice(t, {
+    apiAccounts: [{ username: VENDOR_USER, password: VENDOR_PASS }],
+  });
+  const restarted: string[] = [];
+  device.events.on('restarted', (e) => restarted.push(e.firmwareVersion));
+  const upload = (image: Buffer) => {
+    const form = new FormData();
+    form.append('blob-fw', new Blob([image]), 'fw.bin');
+    return vendorCall<{ fileId: string; version: string; downgrade: boolean; note: string }>(
+      `${url}/api/firmware`,
+      {
+        method: 'PUT',
+        body: form,
+      },
+    );
+  };
+  assert.equal(vendorError((await upload(Buffer.from('random bytes'))).body).code, 12);
+  const foreign = vendorError(
+    (await upload(makeFirmwareImage({ model: '2N IP Force', version: '2.41.0.1' }))).body,
+  );
+  assert.equal(foreign.code, 12);
+  assert.match(foreign.hint!, /for a 2N IP Force/);
+  assert.equal(
+    vendorError(
+      (await vendorCall(`${url}/api/firmware/apply?fileid=00000000`, { method: 'PUT' })).body,
+    ).code,
+    14,
+  );
+
+  const accepted = await upload(makeFirmwareImage({ model: '2N IP Verso', version: '2.41.0.12' }));
+  assert.ok(accepted.body.success);
+  const { fileId } = accepted.body.result!;
+  assert.deepEqual(accepted.body.result, {
+    fileId,
+    version: '2.41.0.12',
+    downgrade: false,
+    note: '',
+  });
+  assert.deepEqual(
+    (await vendorCall(`${url}/api/firmware/apply?fileid=${fileId}`, { method: 'PUT' })).body,
+    { success: true },
+  );
+  const info = await vendorCall<{ swVersion: string }>(`${url}/api/system/info`);
+  assert.ok(info.body.success);
+  assert.equal(info.body.result!.swVersion, '2.41.0.12');
+  assert.deepEqual(restarted, ['2.41.0.12']);
+
+  const older = await upload(makeFirmwareImage({ model: '2N IP Verso', version: '2.40.0.1' }));
+  assert.ok(older.body.success);
+  assert.equal(older.body.result!.downgrade, true);
+  assert.deepEqual(
+    (
+      await vendorCall(`${url}/api/firmware/reject?fileid=${older.body.result!.fileId}`, {
+        method: 'PUT',
+      })
+    ).body,
+    { success: true },
+  );
 });

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { basic } from '../helpers.ts';
+import { vendorCall, vendorError, VENDOR_USER, VENDOR_PASS } from './vendor.helpers.ts';
+import { basic, adminWithPassword, startTestDevice } from '../helpers.ts';
 import { apiDevice, errorOf, PASS, resultOf, USER } from './api-dir.helpers.ts';
 
-// 2N HTTP API §5.5 api/io and §5.8 api/camera, as integrations call them.
+// 2N HTTP API §5.5 api/io, as integrations call it.
 
 test('io/ctrl with response answers that text as text/plain and still sets the output (§5.5.3)', async (t) => {
   const { url, call } = await apiDevice(t);
@@ -40,14 +41,44 @@ test('io/ctrl refuses an input, an unknown port and a bad action with the param,
   assert.ok(status.ports.every((p) => p.state === 0));
 });
 
-test('camera/snapshot answers POST as well as GET (§5.8.2)', async (t) => {
-  const { url } = await apiDevice(t);
-  const response = await fetch(`${url}/api/camera/snapshot?width=320&height=240`, {
-    method: 'POST',
-    headers: { authorization: basic(USER, PASS) },
+test('io control and simulated inputs produce OutputChanged and InputChanged events', async (t) => {
+  const { url } = await startTestDevice(t, {
+    apiAccounts: [{ username: VENDOR_USER, password: VENDOR_PASS }],
   });
-  assert.equal(response.status, 200);
-  assert.equal(response.headers.get('content-type'), 'image/jpeg');
-  const jpeg = Buffer.from(await response.arrayBuffer());
-  assert.deepEqual([...jpeg.subarray(0, 2)], [0xff, 0xd8]);
+  const admin = await adminWithPassword(url);
+  const id = (
+    (await vendorCall<{ id: number }>(`${url}/api/log/subscribe?filter=InputChanged,OutputChanged`))
+      .body as { result: { id: number } }
+  ).result.id;
+  assert.deepEqual((await vendorCall(`${url}/api/io/ctrl?port=relay1&action=on`)).body, {
+    success: true,
+  });
+  assert.equal(
+    vendorError((await vendorCall(`${url}/api/io/ctrl?port=input1&action=on`)).body).code,
+    12,
+  );
+  assert.equal(
+    (await admin.request('POST', '/admin/api/simulate/input', { port: 'input1', active: true }))
+      .status,
+    204,
+  );
+  const status = await vendorCall<{ ports: Array<{ port: string; state: number }> }>(
+    `${url}/api/io/status`,
+  );
+  assert.ok(status.body.success);
+  assert.deepEqual(
+    status.body.result!.ports.filter((p) => p.state === 1).map((p) => p.port),
+    ['input1', 'relay1'],
+  );
+  const events = await vendorCall<{ events: Array<{ event: string; params: unknown }> }>(
+    `${url}/api/log/pull?id=${id}`,
+  );
+  assert.ok(events.body.success);
+  assert.deepEqual(
+    events.body.result!.events.map((e) => [e.event, e.params]),
+    [
+      ['OutputChanged', { port: 'relay1', state: true }],
+      ['InputChanged', { port: 'input1', state: true }],
+    ],
+  );
 });

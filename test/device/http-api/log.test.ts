@@ -1,8 +1,12 @@
 // 2N HTTP API §5.10 api/log: caps, subscribe (filter, include, privileges), pull, unsubscribe.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { vendorCall } from './vendor.helpers.ts';
+import { vendorError } from './vendor.helpers.ts';
+import { VENDOR_USER } from './vendor.helpers.ts';
+import { VENDOR_PASS } from './vendor.helpers.ts';
 import { EVENT_TYPES } from '../../../src/device/event.catalog.ts';
-import { basic, type Envelope } from '../helpers.ts';
+import { basic, type Envelope, adminWithPassword, startTestDevice } from '../helpers.ts';
 import { apiDevice, errorOf, resultOf } from './api-dir.helpers.ts';
 
 type Pulled = { events: Array<{ id: number; event: string; params: Record<string, unknown> }> };
@@ -161,4 +165,82 @@ test('log/pull and log/unsubscribe name a wrong or missing id', async (t) => {
   assert.equal(errorOf(await call(`log/pull?id=${id}&timeout=99999`)).param, 'timeout');
   resultOf(await call(`log/unsubscribe?id=${id}`));
   assert.equal(errorOf(await call(`log/pull?id=${id}`)).param, 'id');
+});
+
+test('Generate New, configuration changes and restarts appear in the event log without any code', async (t) => {
+  const { url, device } = await startTestDevice(t, {
+    apiAccounts: [{ username: VENDOR_USER, password: VENDOR_PASS }],
+  });
+  const admin = await adminWithPassword(url);
+  const subscribed = await vendorCall<{ id: number }>(
+    `${url}/api/log/subscribe?filter=SecurityCodeRegenerated,ConfigurationChanged,DeviceState`,
+  );
+  const id = (subscribed.body as { result: { id: number } }).result.id;
+  await admin.request('POST', '/admin/api/security-code/generate');
+  await admin.request('PUT', '/admin/api/switches/3', { enabled: true });
+  const pulled = await vendorCall<{
+    events: Array<{ event: string; params: Record<string, unknown> }>;
+  }>(`${url}/api/log/pull?id=${id}`);
+  assert.ok(pulled.body.success);
+  const events = pulled.body.result!.events;
+  assert.deepEqual(
+    events.map((e) => e.event),
+    ['SecurityCodeRegenerated', 'ConfigurationChanged'],
+  );
+  assert.deepEqual(events[0]!.params, { generation: 1 });
+  const code = device.securityCode.current().securityCode;
+  assert.ok(
+    !JSON.stringify(events).includes(code) &&
+      !JSON.stringify(events).includes(code.replace(/-/g, '')),
+  );
+
+  assert.deepEqual((await vendorCall(`${url}/api/system/restart`)).body, { success: true });
+  assert.equal(
+    vendorError((await vendorCall(`${url}/api/log/pull?id=${id}`)).body).code,
+    12,
+    'a restart drops subscriptions',
+  );
+  const after = await vendorCall<{ id: number }>(
+    `${url}/api/log/subscribe?include=all&filter=DeviceState`,
+  );
+  const all = await vendorCall<{ events: Array<{ params: unknown }> }>(
+    `${url}/api/log/pull?id=${(after.body as { result: { id: number } }).result.id}`,
+  );
+  assert.deepEqual(
+    (all.body as { result: { events: Array<{ params: unknown }> } }).result.events.map(
+      (e) => e.params,
+    ),
+    [{ state: 'startup' }, { state: 'startup' }],
+  );
+});
+
+test('log/pull delivers only the events the subscribing account may monitor', async (t) => {
+  const { url } = await startTestDevice(t, {
+    apiAccounts: [{ username: VENDOR_USER, password: VENDOR_PASS }],
+  });
+  const admin = await adminWithPassword(url);
+  await admin.request('PUT', '/admin/api/http-api/accounts/2', {
+    username: 'doors',
+    password: 'doors-pass',
+    privileges: ['io.monitor'],
+  });
+  const doors = { authorization: basic('doors', 'doors-pass') };
+  const subscribed = await vendorCall<{ id: number }>(`${url}/api/log/subscribe`, {
+    headers: doors,
+  });
+  const id = (subscribed.body as { result: { id: number } }).result.id;
+  await vendorCall(`${url}/api/switch/ctrl?switch=1&action=on`);
+  await admin.request('POST', '/admin/api/simulate/input', { port: 'input2', active: true });
+  const pulled = await vendorCall<{ events: Array<{ event: string }> }>(
+    `${url}/api/log/pull?id=${id}`,
+    {
+      headers: doors,
+    },
+  );
+  assert.deepEqual(
+    (pulled.body as { result: { events: Array<{ event: string }> } }).result.events.map(
+      (e) => e.event,
+    ),
+    ['InputChanged'],
+  );
 });

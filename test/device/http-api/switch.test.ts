@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { vendorCall, vendorError, VENDOR_USER, VENDOR_PASS } from './vendor.helpers.ts';
 import { basic, startTestDevice, type Envelope } from '../helpers.ts';
 
 // 2N HTTP API §5.4 api/switch: caps, status, ctrl.
@@ -149,4 +150,98 @@ test('attack: bad switch, action or hold timeout is refused with its param and n
   assert.deepEqual(await status(), { switch: 1, active: false, locked: false, held: false });
   const caps = errorOf((await call('/api/switch/caps?switch=9')).body);
   assert.deepEqual([caps.code, caps.param], [12, 'switch']);
+});
+
+test('switch control changes the switch status and log/pull returns the event', async (t) => {
+  const { url } = await startTestDevice(t, {
+    apiAccounts: [{ username: VENDOR_USER, password: VENDOR_PASS }],
+  });
+  const subscribed = await vendorCall<{ id: number }>(
+    `${url}/api/log/subscribe?include=new&filter=SwitchStateChanged`,
+  );
+  assert.ok(subscribed.body.success);
+  const id = subscribed.body.result!.id;
+
+  const empty = await vendorCall<{ events: unknown[] }>(`${url}/api/log/pull?id=${id}&timeout=0`);
+  assert.deepEqual(empty.body, { success: true, result: { events: [] } });
+
+  // A long poll waits for the event and returns as soon as it happens.
+  const pulling = vendorCall<{
+    events: Array<{
+      event: string;
+      params: Record<string, unknown>;
+      id: number;
+      utcTime: number;
+      upTime: number;
+      tzShift: number;
+    }>;
+  }>(`${url}/api/log/pull?id=${id}&timeout=20`);
+  const form = new URLSearchParams({ switch: '2', action: 'on' });
+  const on = await vendorCall(`${url}/api/switch/ctrl`, { method: 'POST', body: form });
+  assert.deepEqual(on.body, { success: true });
+  const pulled = await pulling;
+  assert.ok(pulled.body.success);
+  const [event] = pulled.body.result!.events;
+  assert.equal(event!.event, 'SwitchStateChanged');
+  assert.deepEqual(event!.params, { switch: 2, state: true });
+  assert.equal(typeof event!.utcTime, 'number');
+
+  const status = await vendorCall<{ switches: Array<{ switch: number; active: boolean }> }>(
+    `${url}/api/switch/status?switch=2`,
+  );
+  assert.deepEqual(status.body, {
+    success: true,
+    result: { switches: [{ switch: 2, active: true, locked: false, held: false }] },
+  });
+
+  const multipart = new FormData();
+  multipart.append('switch', '2');
+  multipart.append('action', 'off');
+  assert.deepEqual(
+    (await vendorCall(`${url}/api/switch/ctrl`, { method: 'POST', body: multipart })).body,
+    { success: true },
+  );
+  const next = await vendorCall<{ events: Array<{ params: Record<string, unknown> }> }>(
+    `${url}/api/log/pull?id=${id}`,
+  );
+  assert.ok(next.body.success);
+  assert.deepEqual(
+    next.body.result!.events.map((e) => e.params),
+    [{ switch: 2, state: false }],
+  );
+
+  assert.deepEqual((await vendorCall(`${url}/api/log/unsubscribe?id=${id}`)).body, {
+    success: true,
+  });
+  assert.equal(vendorError((await vendorCall(`${url}/api/log/pull?id=${id}`)).body).code, 12);
+});
+
+test('a locked switch cannot be turned on and a held one stays on until released', async (t) => {
+  const { url } = await startTestDevice(t, {
+    apiAccounts: [{ username: VENDOR_USER, password: VENDOR_PASS }],
+  });
+  const ctrl = (query: string) => vendorCall(`${url}/api/switch/ctrl?${query}`);
+  const status = async () =>
+    (
+      (
+        await vendorCall<{ switches: Array<{ active: boolean; locked: boolean; held: boolean }> }>(
+          `${url}/api/switch/status?switch=1`,
+        )
+      ).body as {
+        result: { switches: Array<{ active: boolean; locked: boolean; held: boolean }> };
+      }
+    ).result.switches[0];
+  await ctrl('switch=1&action=lock');
+  await ctrl('switch=1&action=on');
+  assert.deepEqual(await status(), { switch: 1, active: false, locked: true, held: false });
+  await ctrl('switch=1&action=unlock');
+  await ctrl('switch=1&action=hold');
+  await ctrl('switch=1&action=off');
+  assert.deepEqual(await status(), { switch: 1, active: true, locked: false, held: true });
+  await ctrl('switch=1&action=release');
+  assert.deepEqual(await status(), { switch: 1, active: false, locked: false, held: false });
+  assert.equal(
+    vendorError((await ctrl('switch=3&action=on')).body).hint!.includes('disabled'),
+    true,
+  );
 });
