@@ -47,3 +47,17 @@ export interface ApiFunction {
 
 export const result = (value?: unknown): ApiOutput => ({ kind: 'result', result: value });
 export const READ: Method[] = ['GET', 'POST'];
+
+/**
+ * The answer of a control function (switch/ctrl §5.4.3, io/ctrl §5.5.3): with `response`, that
+ * text (maybe empty) as text/plain instead of the JSON envelope, for devices that call URLs.
+ */
+export function controlAnswer(params: Params): ApiOutput {
+  const response = params.string('response');
+  if (response === undefined) return result();
+  return {
+    kind: 'file',
+    body: Buffer.from(response, 'utf8'),
+    contentType: 'text/plain; charset=utf-8',
+  };
+}

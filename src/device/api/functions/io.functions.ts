@@ -1,5 +1,5 @@
 import { missingParam } from '../../device.errors.ts';
-import { READ, result, type ApiFunction } from './function.types.ts';
+import { controlAnswer, READ, result, type ApiFunction } from './function.types.ts';
 
 /** 2N HTTP API §5.5 api/io: the logic inputs and outputs. */
 export const IO_FUNCTIONS: Record<string, ApiFunction> = {
@@ -27,15 +27,7 @@ export const IO_FUNCTIONS: Record<string, ApiFunction> = {
       const action = params.oneOf('action', ['on', 'off'] as const);
       if (!action) throw missingParam('action', 'Add action=on or action=off.');
       device.io.setOutput(port, action === 'on');
-      // §5.5.3: with `response`, the answer is that text (maybe empty) as text/plain, not JSON.
-      const response = params.string('response');
-      if (response !== undefined)
-        return {
-          kind: 'file',
-          body: Buffer.from(response, 'utf8'),
-          contentType: 'text/plain; charset=utf-8',
-        };
-      return result();
+      return controlAnswer(params);
     },
   },
 };

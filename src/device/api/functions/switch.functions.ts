@@ -2,7 +2,7 @@ import { SWITCH_COUNT } from '../../config.model.ts';
 import { missingParam } from '../../device.errors.ts';
 import { SWITCH_ACTIONS } from '../../switches.service.ts';
 import type { Params } from '../params.ts';
-import { READ, result, type ApiFunction } from './function.types.ts';
+import { controlAnswer, READ, result, type ApiFunction } from './function.types.ts';
 
 /** §5.4.3: a hold lasts 1 to 86 400 seconds when `timeout` is given, else until released. */
 export const MAX_HOLD_TIMEOUT = 86_400;
@@ -50,15 +50,7 @@ export const SWITCH_FUNCTIONS: Record<string, ApiFunction> = {
             )
           : undefined;
       device.switches.control(number, action, timeout);
-      // §5.4.3 `response`: this text is answered instead of the JSON envelope.
-      const response = params.string('response');
-      if (response !== undefined)
-        return {
-          kind: 'file',
-          body: Buffer.from(response, 'utf8'),
-          contentType: 'text/plain; charset=utf-8',
-        };
-      return result();
+      return controlAnswer(params);
     },
   },
 };
