@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { vendorCall, VENDOR_USER, VENDOR_PASS } from './vendor.helpers.ts';
 import { configToXml, parseConfigXml } from '../../../src/device/config.xml.ts';
 import { adminWithPassword, basic, startTestDevice, type Envelope } from '../helpers.ts';
 
@@ -212,33 +211,4 @@ test('the time settings are kept in config.xml, and an older config.xml without 
     zone: 'Etc/UTC',
     customZone: '',
   });
-});
-
-test('system/info answers the vendor envelope with the documented fields', async (t) => {
-  const { url, identity } = await startTestDevice(t, {
-    apiAccounts: [{ username: VENDOR_USER, password: VENDOR_PASS }],
-  });
-  const { status, body } = await vendorCall(`${url}/api/system/info`);
-  assert.equal(status, 200);
-  assert.deepEqual(body, {
-    success: true,
-    result: {
-      devType: '2-14-0-0',
-      variant: '2N IP Verso',
-      variantId: 14,
-      customerId: 0,
-      serialNumber: identity.serialNumber,
-      macAddr: identity.macAddress.replace(/:/g, '-'),
-      hwVersion: '570v1',
-      swVersion: '2.40.0.45',
-      buildType: 'release',
-      firmwarePackage: 'latchkey-emulator',
-      deviceName: '2N IP Verso',
-    },
-  });
-  const statusReply = await vendorCall<{ upTime: number; systemTime: number; cloud: unknown }>(
-    `${url}/api/system/status`,
-  );
-  assert.ok(statusReply.body.success);
-  assert.deepEqual(statusReply.body.result!.cloud, { state: 'disconnected', site: null });
 });
