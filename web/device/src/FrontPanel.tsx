@@ -108,13 +108,7 @@ export function FrontPanel() {
             onChange={(e) => setCode(e.target.value)}
           />
         </label>
-        <label>
-          Reader
-          <select value={codeAp} onChange={(e) => setCodeAp(e.target.value)}>
-            <option value="1">Entry (access point 1)</option>
-            <option value="2">Exit (access point 2)</option>
-          </select>
-        </label>
+        <ReaderSelect value={codeAp} onChange={setCodeAp} />
         <div className="actions">
           <button type="submit" className="primary">
             Enter code
@@ -140,13 +134,7 @@ export function FrontPanel() {
           Card id
           <input value={card} maxLength={32} onChange={(e) => setCard(e.target.value)} />
         </label>
-        <label>
-          Reader
-          <select value={cardAp} onChange={(e) => setCardAp(e.target.value)}>
-            <option value="1">Entry (access point 1)</option>
-            <option value="2">Exit (access point 2)</option>
-          </select>
-        </label>
+        <ReaderSelect value={cardAp} onChange={setCardAp} />
         <div className="actions">
           <button type="submit" className="primary">
             Present card
@@ -295,5 +283,18 @@ function Calls(props: {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** Which reader a code or card is presented at: access point 1 (entry) or 2 (exit). */
+function ReaderSelect({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+  return (
+    <label>
+      Reader
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="1">Entry (access point 1)</option>
+        <option value="2">Exit (access point 2)</option>
+      </select>
+    </label>
   );
 }
