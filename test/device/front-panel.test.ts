@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { FAILED_ATTEMPTS_LIMIT } from '../../src/device/front-panel.service.ts';
-import { AdminClient, basic, startTestDevice, type Envelope } from './helpers.ts';
+import { startPanelDevice, type LogEntry } from './panel.helpers.ts';
 
 // The emulator's front panel: each action, seen by an integration through log/subscribe +
 // log/pull (2N HTTP API §5.10.2, §5.10.4), raises the events of the manual's table (§5.10.1).
 
-const USER = 'integrator';
-const PASS = 'api-pass-1';
-const ADMIN_PASSWORD = 'installer-pass-1';
 const PANEL_EVENTS = [
   'KeyPressed',
   'KeyReleased',
@@ -25,32 +22,10 @@ const PANEL_EVENTS = [
   'AccessLimited',
 ].join(',');
 
-interface LogEntry {
-  event: string;
-  params: Record<string, unknown>;
-}
-
 async function start(t: TestContext) {
-  const running = await startTestDevice(t, {
-    apiAccounts: [{ username: USER, password: PASS }],
-    adminPassword: ADMIN_PASSWORD,
-  });
-  const admin = new AdminClient(running.url);
-  await admin.login(ADMIN_PASSWORD);
-  const api = async <T>(path: string) => {
-    const response = await fetch(`${running.url}/api/${path}`, {
-      headers: { authorization: basic(USER, PASS) },
-    });
-    const body = (await response.json()) as Envelope<T>;
-    assert.equal(body.success, true, JSON.stringify(body));
-    return (body as { result: T }).result;
-  };
-  const { id } = await api<{ id: number }>(`log/subscribe?include=new&filter=${PANEL_EVENTS}`);
-  const pull = async () =>
-    (await api<{ events: LogEntry[] }>(`log/pull?id=${id}&timeout=0`)).events.map((e) => ({
-      event: e.event,
-      params: e.params,
-    }));
+  const running = await startPanelDevice(t);
+  const { admin, api } = running;
+  const pull = await running.subscribe(PANEL_EVENTS);
   const [resident] = await running.device.directory.create(
     [
       {

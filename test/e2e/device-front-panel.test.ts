@@ -7,13 +7,13 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { launchBrowser, screenshot } from '../helpers/browser.ts';
 import { repoRoot } from '../helpers/processes.ts';
-import { basic, startTestDevice, type Envelope } from '../device/helpers.ts';
+import {
+  PANEL_ADMIN_PASSWORD as ADMIN_PASSWORD,
+  startPanelDevice,
+} from '../device/panel.helpers.ts';
 
 const exec = promisify(execFile);
 const TIMEOUT = 15_000;
-const ADMIN_PASSWORD = 'installer-pass-1';
-const USER = 'integrator';
-const PASS = 'api-pass-1';
 
 before(async () => {
   if (!existsSync(join(repoRoot, 'web', 'device', 'dist', 'index.html'))) {
@@ -23,28 +23,14 @@ before(async () => {
 
 /** A ready device with one resident (PIN 2468, a number to call) and an integration's log. */
 async function readyDevice(t: TestContext) {
-  const running = await startTestDevice(t, {
-    adminPassword: ADMIN_PASSWORD,
-    apiAccounts: [{ username: USER, password: PASS }],
-  });
+  const running = await startPanelDevice(t);
   await running.device.directory.create(
     [{ name: 'Jana Novak', callPos: [{ peer: 'sip:101@10.0.0.2' }], access: { pin: '2468' } }],
     false,
   );
-  const api = async <T>(path: string) => {
-    const response = await fetch(`${running.url}/api/${path}`, {
-      headers: { authorization: basic(USER, PASS) },
-    });
-    const body = (await response.json()) as Envelope<T>;
-    assert.equal(body.success, true, JSON.stringify(body));
-    return (body as { result: T }).result;
-  };
-  const { id } = await api<{ id: number }>('log/subscribe?include=new');
-  const events = async () =>
-    (await api<{ events: Array<{ event: string }> }>(`log/pull?id=${id}&timeout=0`)).events.map(
-      (e) => e.event,
-    );
-  return { ...running, api, events };
+  const pull = await running.subscribe();
+  const events = async () => (await pull()).map((e) => e.event);
+  return { ...running, events };
 }
 
 const PIN_EVENTS = [

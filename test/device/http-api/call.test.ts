@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { MAX_CALL_SESSIONS } from '../../../src/device/calls.service.ts';
-import { AdminClient, basic, startTestDevice, type Envelope } from '../helpers.ts';
+import { basic, type Envelope } from '../helpers.ts';
+import { startPanelDevice } from '../panel.helpers.ts';
 
 // 2N HTTP API §5.7 api/call, with the remote party played through the emulator's admin API.
-
-const USER = 'integrator';
-const PASS = 'api-pass-1';
-const ADMIN_PASSWORD = 'installer-pass-1';
 
 interface Session {
   session: number;
@@ -15,38 +12,13 @@ interface Session {
   state: string;
   calls: Array<{ id: number; peer: string; state: string }>;
 }
-interface LogEntry {
-  event: string;
-  params: Record<string, unknown>;
-}
 
 async function start(t: TestContext) {
-  const running = await startTestDevice(t, {
-    apiAccounts: [{ username: USER, password: PASS }],
-    adminPassword: ADMIN_PASSWORD,
-  });
-  const admin = new AdminClient(running.url);
-  await admin.login(ADMIN_PASSWORD);
-  const api = async <T = Record<string, unknown>>(path: string) => {
-    const response = await fetch(`${running.url}/api/${path}`, {
-      headers: { authorization: basic(USER, PASS) },
-    });
-    return (await response.json()) as Envelope<T>;
-  };
+  const device = await startPanelDevice(t);
   /** log/subscribe for the call events, then a pull that returns what happened since. */
-  const subscribe = async (filter = 'CallStateChanged,CallSessionStateChanged') => {
-    const sub = await api<{ id: number }>(`log/subscribe?include=new&filter=${filter}`);
-    assert.equal(sub.success, true);
-    const id = (sub as { result: { id: number } }).result.id;
-    return async () => {
-      const pulled = await api<{ events: LogEntry[] }>(`log/pull?id=${id}&timeout=0`);
-      return (pulled as { result: { events: LogEntry[] } }).result.events.map((e) => ({
-        event: e.event,
-        params: e.params,
-      }));
-    };
-  };
-  return { ...running, admin, api, subscribe };
+  const subscribe = (filter = 'CallStateChanged,CallSessionStateChanged') =>
+    device.subscribe(filter);
+  return { ...device, api: device.envelope, subscribe };
 }
 
 function ok<T>(body: Envelope<T>): T {
