@@ -17,7 +17,10 @@ const usage = `Usage: latchkey device --identity FILE [--data DIR] [--port 8081]
 Runs one emulated intercom: its web interfaces (new at /, classic at /classic/) and the vendor
 HTTP API under /api/, over HTTP on --port and over HTTPS (the device's self-signed
 certificate) on --https-port. As on a real unit, the factory HTTP API answers HTTPS only, with
-Digest, once an HTTP API account exists.
+Digest, once an HTTP API account exists. A front panel (new interface: Hardware → Front panel;
+classic: Home; JSON at /admin/api/front-panel) does what a person at the door does: call
+buttons, keypad codes, cards, the door contact and the tamper switch, each raising the events
+of the manual.
 
 Options:
   --identity FILE            identity.json written by "latchkey mint" (required)
