@@ -21,7 +21,7 @@ export const MAX_BODY_CHARS = 64 * 1024;
 /** user@host: no spaces, no angle brackets, commas or quotes that would change the header. */
 const ADDRESS = /^[^\s@<>,;"()[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 /** Control characters (CR and LF among them) would let a subject add headers of its own. */
-const CONTROL = /[\x00-\x1f\x7f]/;
+const CONTROL = /\p{Cc}/u;
 
 export interface EmailRequest {
   to: string;

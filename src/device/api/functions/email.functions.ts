@@ -32,7 +32,7 @@ export const EMAIL_FUNCTIONS: Record<string, ApiFunction> = {
       section: '5.12.1',
       support: 'partial',
       missing:
-        'no SMTP: the message is written as an .eml file to <data>/outbox/ (the last 100 are kept); timeSpan is checked but the pictures are taken at once',
+        "no SMTP: an .eml file in the data folder's outbox/ (last 100 kept); the pictures are taken at once",
     },
     handle: async ({ device, params }) => {
       const request = {

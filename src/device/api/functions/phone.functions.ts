@@ -75,7 +75,7 @@ export const PHONE_FUNCTIONS: Record<string, ApiFunction> = {
     manual: {
       section: '5.6.2',
       support: 'partial',
-      missing: `the emulator's own calls only (no doorbell or answered-elsewhere records, no devType), the last ${MAX_CALL_LOG}, kept until a restart`,
+      missing: `the emulator's own calls (no doorbell, answered-elsewhere or devType), the last ${MAX_CALL_LOG}, until a restart`,
     },
     handle: (ctx) => {
       if (ctx.request.method === 'DELETE') {
