@@ -14,6 +14,23 @@ export const MAX_CALL_SESSIONS = 4;
 /** Destinations one /api/call/dial may ring at once (a group call). */
 export const MAX_CALL_PEERS = 8;
 export const MAX_PEER_LENGTH = 256;
+/** Ended calls the call log keeps (2N HTTP API §5.6.2); the oldest go first beyond this. */
+export const MAX_CALL_LOG = 100;
+
+/** §5.6.2 callType, for the kinds of call this emulator makes (no doorbell, no other device). */
+export type CallLogType = 'incoming' | 'missed' | 'outgoing';
+
+/** One record of /api/phone/calllog (2N HTTP API §5.6.2), with the manual's field names. */
+export interface CallLogEntry {
+  id: number;
+  callType: CallLogType;
+  /** The called or calling party (SIP URI or number). */
+  name: string;
+  /** When the call began, ISO 8601 UTC to the second, as §5.6.2's example shows. */
+  date: string;
+  /** Seconds the call was connected; 0 for a call nobody answered. */
+  duration: number;
+}
 
 export interface CallView {
   id: number;
@@ -40,6 +57,9 @@ const MAX_LIMIT_SECONDS = 86_400;
 
 interface Session extends SessionView {
   timer?: NodeJS.Timeout;
+  /** Milliseconds: when the session was created, and when a call in it was answered. */
+  startedAt: number;
+  connectedAt?: number;
 }
 
 /** Records one event in the device's event log, with the parameters its catalog entry names. */
@@ -59,10 +79,15 @@ export class CallsService {
   #nextSession = 1;
   #nextCall = 1;
   #limits: CallLimits = { ...DEFAULT_CALL_LIMITS };
+  /** Ended calls, newest first (§5.6.2 orders them so). */
+  #log: CallLogEntry[] = [];
+  #nextLogId = 1;
 
   private readonly record: Recorder;
-  constructor(record: Recorder) {
+  private readonly now: () => number;
+  constructor(record: Recorder, now: () => number = Date.now) {
     this.record = record;
+    this.now = now;
   }
 
   get limits(): CallLimits {
@@ -144,10 +169,35 @@ export class CallsService {
     this.#end(this.#get(id), reason);
   }
 
-  /** A restart drops every call without a word, as a power cut would. */
+  /** §5.6.2 GET: the ended calls, newest first. */
+  callLog(): CallLogEntry[] {
+    return this.#log.map((entry) => ({ ...entry }));
+  }
+
+  /** §5.6.2 DELETE: one record by its `id`, or the whole log when no id is given. */
+  deleteCallLog(id?: number): void {
+    if (id === undefined) {
+      this.#log = [];
+      return;
+    }
+    const index = this.#log.findIndex((entry) => entry.id === id);
+    if (index < 0) {
+      throw invalidParam(
+        'id',
+        `The call log has no record ${id}; GET /api/phone/calllog lists the records.`,
+      );
+    }
+    this.#log.splice(index, 1);
+  }
+
+  /**
+   * A restart drops every call without a word, as a power cut would, and the call log with
+   * them: the emulator keeps it in memory only.
+   */
   reset(): void {
     for (const session of this.#sessions.values()) clearTimeout(session.timer);
     this.#sessions.clear();
+    this.#log = [];
   }
 
   #open(direction: CallDirection, state: SessionState): Session {
@@ -157,7 +207,13 @@ export class CallsService {
         `The intercom carries at most ${MAX_CALL_SESSIONS} calls at once; hang one up first (/api/call/hangup).`,
       );
     }
-    const session: Session = { session: this.#nextSession++, direction, state, calls: [] };
+    const session: Session = {
+      session: this.#nextSession++,
+      direction,
+      state,
+      calls: [],
+      startedAt: this.now(),
+    };
     this.#sessions.set(session.session, session);
     this.record('CallSessionStateChanged', { session: session.session, state });
     this.#arm(session, this.#limits.ringSeconds);
@@ -178,6 +234,7 @@ export class CallsService {
       this.#callEvent(session, other, 'terminated', 'normal');
     }
     session.calls = [answered];
+    session.connectedAt = this.now();
     this.#setState(session, 'connected');
     this.#arm(session, this.#limits.talkSeconds);
   }
@@ -187,6 +244,23 @@ export class CallsService {
     for (const call of session.calls) this.#callEvent(session, call, 'terminated', reason);
     this.#sessions.delete(session.session);
     this.record('CallSessionStateChanged', { session: session.session, state: 'terminated' });
+    this.#logEnded(session);
+  }
+
+  /** §5.6.2: an ended session becomes one call-log record (the answered party, or the first rung). */
+  #logEnded(session: Session): void {
+    const ended = this.now();
+    const connected = session.connectedAt !== undefined;
+    const callType: CallLogType =
+      session.direction === 'outgoing' ? 'outgoing' : connected ? 'incoming' : 'missed';
+    this.#log.unshift({
+      id: this.#nextLogId++,
+      callType,
+      name: session.calls[0]?.peer ?? '',
+      date: new Date(session.startedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      duration: connected ? Math.floor((ended - session.connectedAt!) / 1000) : 0,
+    });
+    this.#log.length = Math.min(this.#log.length, MAX_CALL_LOG);
   }
 
   #setState(session: Session, state: SessionState): void {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_TIME } from './time.service.ts';
+import { isHolidayDate, MAX_HOLIDAYS } from './holidays.service.ts';
 
 /** The HTTP API services, as the vendor groups its functions (Services → HTTP API). */
 export const SERVICE_NAMES = [
@@ -249,6 +250,12 @@ export const deviceConfigSchema = z.object({
       )
       .max(MAX_USER_CERTIFICATES),
   }),
+  /** 2N HTTP API §5.3.3: the bank holidays, DD/MM (every year) or DD/MM/YYYY (that year only). */
+  holidays: z.object({
+    dates: z
+      .array(z.string().refine(isHolidayDate, 'a date DD/MM or DD/MM/YYYY'))
+      .max(MAX_HOLIDAYS),
+  }),
 });
 export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 
@@ -298,6 +305,7 @@ export function defaultConfig(
     time: { ...DEFAULT_TIME },
     phone: { accounts: defaultSipAccounts() },
     certStore: { ca: [], user: [] },
+    holidays: { dates: [] },
   };
 }
 

@@ -12,7 +12,7 @@ import {
 
 /**
  * The configuration as the vendor's XML: `<DeviceDatabase Version="4" Model="…">` with one
- * section per area (Network, Certificates, Services, Users, Directory, Switches, Audio, Display).
+ * section per area (Network, Certificates, Services, Users, Directory, Switches, Audio, Display, …, Holidays).
  * This is what `GET /api/config` and the backup download return, and what a restore reads.
  */
 export const DATABASE_VERSION = '4';
@@ -30,6 +30,7 @@ const LISTS = new Set([
   'DeviceDatabase.Phone.SipAccount',
   'DeviceDatabase.CertStore.Ca',
   'DeviceDatabase.CertStore.User',
+  'DeviceDatabase.Holidays.Date',
 ]);
 
 const parser = new XMLParser({
@@ -230,6 +231,7 @@ export function configToXml(config: DeviceConfig): string {
           PrivateKey: entry.keyPem,
         })),
       },
+      Holidays: { Date: config.holidays.dates },
     },
   };
   return builder.build(tree) as string;
@@ -347,6 +349,11 @@ function readPhone(value: unknown): DeviceConfig['phone'] {
   return { accounts };
 }
 
+/** <Holidays>; a configuration written before it existed gets an empty calendar. */
+function readHolidays(value: unknown): DeviceConfig['holidays'] {
+  return { dates: list(node(value).Date).map(str) };
+}
+
 function readDatabase(root: Record<string, unknown>): Result<DeviceConfig> {
   if (!('DeviceDatabase' in root)) {
     return fail('This is not a device configuration: the <DeviceDatabase> element is missing.');
@@ -461,6 +468,7 @@ function readDatabase(root: Record<string, unknown>): Result<DeviceConfig> {
           keyPem: str(entry.PrivateKey),
         })),
     },
+    holidays: readHolidays(db.Holidays),
   };
 
   const parsed = deviceConfigSchema.safeParse(candidate);

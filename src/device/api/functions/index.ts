@@ -5,6 +5,7 @@ import { CAMERA_FUNCTIONS } from './camera.functions.ts';
 import { CERT_FUNCTIONS } from './cert.functions.ts';
 import { CONFIG_FUNCTIONS } from './config.functions.ts';
 import { DIR_FUNCTIONS } from './dir.functions.ts';
+import { EMAIL_FUNCTIONS } from './email.functions.ts';
 import { FIRMWARE_FUNCTIONS } from './firmware.functions.ts';
 import type { ApiFunction } from './function.types.ts';
 import { IO_FUNCTIONS } from './io.functions.ts';
@@ -31,6 +32,7 @@ export const IMPLEMENTED_FUNCTIONS: Record<string, ApiFunction> = {
   ...CAMERA_FUNCTIONS,
   ...LOG_FUNCTIONS,
   ...AUDIO_FUNCTIONS,
+  ...EMAIL_FUNCTIONS,
   ...DIR_FUNCTIONS,
   ...ACCESSPOINT_FUNCTIONS,
   ...CERT_FUNCTIONS,

@@ -1,3 +1,4 @@
+import { MAX_CALL_LOG } from '../../calls.service.ts';
 import { SIP_ACCOUNT_COUNT } from '../../config.model.ts';
 import { DeviceError, invalidParam } from '../../device.errors.ts';
 import type { UploadLimit } from '../../upload.store.ts';
@@ -39,14 +40,20 @@ async function jsonBody(ctx: ApiContext): Promise<unknown> {
   }
 }
 
-/** §5.6.3: GET needs Phone/Call Monitoring, PUT Phone/Call Control. */
-function requireControl({ account }: ApiContext): void {
+/**
+ * §5.6.2 and §5.6.3: reading needs Phone/Call Monitoring, changing (PUT of the SIP accounts,
+ * DELETE of call records) Phone/Call Control.
+ */
+function requireControl({ account }: ApiContext, what: string): void {
   if (account && !account.privileges.includes('phone.control'))
     throw new DeviceError(
       10,
-      `The account "${account.username}" lacks the phone.control privilege needed to change SIP accounts.`,
+      `The account "${account.username}" lacks the phone.control privilege needed to ${what}.`,
     );
 }
+
+/** Record ids only grow, so any id ever given fits a safe integer; the range just rejects junk. */
+const MAX_LOG_ID = Number.MAX_SAFE_INTEGER;
 
 /** 5.6 api/phone (2N HTTP API manual, chapter 5). */
 export const PHONE_FUNCTIONS: Record<string, ApiFunction> = {
@@ -61,6 +68,32 @@ export const PHONE_FUNCTIONS: Record<string, ApiFunction> = {
     },
     handle: (ctx) => result({ accounts: ctx.device.phone.status(accountParam(ctx)) }),
   },
+  'phone/calllog': {
+    methods: ['GET', 'POST', 'DELETE'],
+    service: 'phone',
+    privilege: 'phone.monitor',
+    manual: {
+      section: '5.6.2',
+      support: 'partial',
+      missing: `the emulator's own calls (no doorbell, answered-elsewhere or devType), the last ${MAX_CALL_LOG}, until a restart`,
+    },
+    handle: (ctx) => {
+      if (ctx.request.method === 'DELETE') {
+        requireControl(ctx, 'delete call records');
+        // An empty id is a mistake, not "all": only a DELETE without id clears the log.
+        if (ctx.params.string('id')?.trim() === '')
+          throw invalidParam('id', 'Give the id of a record, or leave id out to delete them all.');
+        const id = ctx.params.int(
+          'id',
+          { min: 1, max: MAX_LOG_ID },
+          'Give the id of a record from GET /api/phone/calllog, or no id to delete them all.',
+        );
+        ctx.device.calls.deleteCallLog(id);
+        return result();
+      }
+      return result({ callLog: ctx.device.calls.callLog() });
+    },
+  },
   'phone/config': {
     methods: ['GET', 'PUT'],
     service: 'phone',
@@ -73,7 +106,7 @@ export const PHONE_FUNCTIONS: Record<string, ApiFunction> = {
     },
     handle: async (ctx) => {
       if (ctx.request.method === 'PUT') {
-        requireControl(ctx);
+        requireControl(ctx, 'change SIP accounts');
         await ctx.device.phone.update(await jsonBody(ctx));
         return result();
       }
