@@ -7,7 +7,9 @@ import { CertificatesService } from './certificates.service.ts';
 import { ConfigStore } from './config.store.ts';
 import { DeviceEvents } from './device.events.ts';
 import { DirectoryService } from './directory.service.ts';
+import { EmailService } from './email.service.ts';
 import { EventLogService } from './event-log.service.ts';
+import { HolidaysService } from './holidays.service.ts';
 import { FrontPanelService } from './front-panel.service.ts';
 import { loadIdentity, type DeviceIdentity } from './identity.store.ts';
 import { IoService } from './io.service.ts';
@@ -50,6 +52,8 @@ export class Device {
   readonly time: TimeService;
   readonly phone: PhoneService;
   readonly certificates: CertificatesService;
+  readonly holidays: HolidaysService;
+  readonly email: EmailService;
   #bootedAt = Date.now();
   #cloud: CloudLinkState = { state: 'disconnected', site: null };
 
@@ -72,6 +76,8 @@ export class Device {
     this.events = events;
     this.time = new TimeService(config);
     this.certificates = new CertificatesService(config);
+    this.holidays = new HolidaysService(config);
+    this.email = new EmailService(dataDir, this.camera);
     this.accounts = new AccountsService(config);
     this.securityCode = new SecurityCodeService(identity, protectedStore, this.events);
     this.switches = new SwitchesService(config, this.events);

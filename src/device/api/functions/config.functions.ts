@@ -1,5 +1,4 @@
 import { DeviceError, invalidParam, missingParam } from '../../device.errors.ts';
-import { HolidaysService } from '../../holidays.service.ts';
 import { RESTORE_UPLOAD } from '../../maintenance.service.ts';
 import { readUpload, type UploadLimit } from '../../upload.store.ts';
 import { result, type ApiContext, type ApiFunction } from './function.types.ts';
@@ -78,7 +77,7 @@ export const CONFIG_FUNCTIONS: Record<string, ApiFunction> = {
         'the calendar is kept, backed up and shown; the emulator has no time profiles that use it',
     },
     handle: async (ctx) => {
-      const holidays = new HolidaysService(ctx.device.config);
+      const holidays = ctx.device.holidays;
       if (ctx.request.method === 'PUT') {
         await holidays.replace(await holidaysBody(ctx));
         return result();

@@ -1,6 +1,6 @@
 import { JPEG_RESOLUTIONS } from '../../camera.service.ts';
 import { invalidParam, missingParam } from '../../device.errors.ts';
-import { EmailService, MAX_PICTURES, MAX_TIME_SPAN } from '../../email.service.ts';
+import { MAX_PICTURES, MAX_TIME_SPAN } from '../../email.service.ts';
 import type { Params } from '../params.ts';
 import { READ, result, type ApiFunction } from './function.types.ts';
 
@@ -50,7 +50,7 @@ export const EMAIL_FUNCTIONS: Record<string, ApiFunction> = {
         ...pictureSize(params),
       };
       const { network, webServer } = device.config.current;
-      await new EmailService(device.dataDir, device.camera).send(request, {
+      await device.email.send(request, {
         deviceName: webServer.deviceName,
         hostname: network.hostname,
       });
