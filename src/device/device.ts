@@ -156,6 +156,7 @@ export class Device {
   }
 
   close(): void {
+    this.camera.stopPushes();
     this.calls.reset();
     this.switches.close();
     this.maintenance.close();
@@ -169,6 +170,7 @@ export class Device {
     this.io.reset();
     this.calls.reset();
     this.frontPanel.reset();
+    this.camera.stopPushes();
     this.access.reset();
     this.eventLog.dropSubscriptions();
     this.accounts.endAllSessions();

@@ -137,6 +137,9 @@ export function registerHttpApi(
         request,
         signal: abort.signal,
       });
+      if (output.kind === 'stream') {
+        return reply.code(200).type(output.contentType).send(output.body);
+      }
       if (output.kind === 'file') {
         if (output.filename)
           reply.header('Content-Disposition', `attachment; filename="${output.filename}"`);

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import type { ApiAccount, Privilege, ServiceName } from '../../config.model.ts';
 import type { Device } from '../../device.ts';
@@ -18,7 +19,9 @@ export interface ApiContext {
 
 export type ApiOutput =
   | { kind: 'result'; result?: unknown }
-  | { kind: 'file'; body: Buffer; contentType: string; filename?: string };
+  | { kind: 'file'; body: Buffer; contentType: string; filename?: string }
+  /** A body sent as it is produced, until the client closes (camera/snapshot's server push). */
+  | { kind: 'stream'; body: Readable; contentType: string };
 
 /**
  * How far the emulator follows the manual for one function; docs/http-api.md is generated
