@@ -37,8 +37,11 @@ export interface ManualEntry {
 export interface ApiFunction {
   methods: Method[];
   service: ServiceName;
-  /** Privilege an account needs; none means any authenticated account may call it. */
-  privilege?: Privilege;
+  /**
+   * Privilege an account needs; none means any authenticated account may call it. A list
+   * means any one of them, where manual versions name different groups for one function.
+   */
+  privilege?: Privilege | readonly Privilege[];
   /**
    * The file the function takes (multipart field or raw body), streamed to disk with its cap;
    * `alsoFields` are further multipart file fields with the same cap (a certificate's key).
