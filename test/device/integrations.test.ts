@@ -93,6 +93,24 @@ async function startDevice(t: TestContext) {
   return { ...running, httpsUrl: running.httpsUrl };
 }
 
+/**
+ * A device with the factory HTTP API services (HTTPS only, as shipped) and one account made in
+ * the administration with only the privileges the integration's setup guide asks for.
+ */
+async function startFactoryDevice(t: TestContext, privileges: string[]) {
+  const running = await startTestDevice(t, { httpsPort: 0, adminPassword: ADMIN_PASSWORD });
+  assert.ok(running.httpsUrl);
+  const admin = new AdminClient(running.url);
+  await admin.login(ADMIN_PASSWORD);
+  const created = await admin.request('PUT', '/admin/api/http-api/accounts/1', {
+    username: USER,
+    password: PASS,
+    privileges,
+  });
+  assert.ok(created.ok, `${created.status} ${await created.text()}`);
+  return { ...running, httpsUrl: running.httpsUrl };
+}
+
 const isString = (value: unknown) => typeof value === 'string';
 const isInt = (value: unknown) => Number.isInteger(value);
 const isBool = (value: unknown) => typeof value === 'boolean';
@@ -185,7 +203,15 @@ class Genka13Client {
 }
 
 test('genka13/py2n-intercom: HTTPS with Digest over the path without its query, every call', async (t) => {
-  const { httpsUrl } = await startDevice(t);
+  // Factory services, and an account with the camera and switch privileges it needs.
+  const { httpsUrl, url } = await startFactoryDevice(t, [
+    'camera.monitor',
+    'switch.monitor',
+    'switch.control',
+  ]);
+  // Plain HTTP stays refused (error 7), as on a new intercom; the library defaults to HTTPS.
+  const plain = parseEnvelope(await send(`${url}/api/system/info`));
+  assert.equal(plain.envelope.error?.code, 7);
   const client = new Genka13Client(httpsUrl);
 
   // async_get_device_info: GET /api/system/info, reads these as strings.
