@@ -383,7 +383,10 @@ class Py2nClient {
   }
 }
 
-/** The error codes py2n knows (py2n/exceptions.py ApiError). */
+/**
+ * The error codes of the manual's table (§2.3), which py2n's ApiError enum maps; any other code
+ * py2n reports as an unsupported device.
+ */
 const PY2N_ERROR_CODES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
 
 test('linusgke/py2n: Basic over HTTP, device update, switches, ports, log and directory', async (t) => {
@@ -479,7 +482,7 @@ test('linusgke/py2n: Basic over HTTP, device update, switches, ports, log and di
   // test_audio: audio/test.
   await py2n.result('/api/audio/test');
 
-  // A refused call answers an error code py2n can map (an unknown switch: code 12).
+  // A refused call answers a code py2n can map (an unknown switch: code 12, invalid parameter).
   const refused = await py2n.call('/api/switch/ctrl?switch=9&action=on');
   assert.equal(refused.envelope.success, false);
   assert.ok(PY2N_ERROR_CODES.includes(refused.envelope.error!.code));
@@ -557,7 +560,7 @@ test('SVD-NL/helios2n-hass: setup, lock and button entities, polling, as Home As
 // ---------------------------------------------------------------------------------------------
 
 test('mastalir1980/homebridge-2n-intercom: door unlock, snapshot and doorbell polling with Basic', async (t) => {
-  const { url, device } = await startDevice(t);
+  const { url, httpsUrl, device } = await startDevice(t);
   const axiosGet = (path: string) =>
     send(`${url}${path}`, {
       headers: { authorization: basic(USER, PASS), accept: 'application/json, text/plain, */*' },
@@ -573,6 +576,17 @@ test('mastalir1980/homebridge-2n-intercom: door unlock, snapshot and doorbell po
   assert.equal(snapshot.status, 200);
   assert.equal(snapshot.headers['content-type'], 'image/jpeg');
   assert.deepEqual([...snapshot.body.subarray(0, 2)], [0xff, 0xd8]);
+
+  // Its README's newer default, `protocol: https` with `verifySSL: false`: the same calls over
+  // the device's self-signed HTTPS.
+  const overHttps = await send(`${httpsUrl}/api/switch/ctrl?switch=1&action=trigger`, {
+    headers: { authorization: basic(USER, PASS) },
+  });
+  assert.equal(parseEnvelope(overHttps).envelope.success, true);
+  const httpsSnapshot = await send(`${httpsUrl}/api/camera/snapshot?width=640&height=480`, {
+    headers: { authorization: basic(USER, PASS) },
+  });
+  assert.equal(httpsSnapshot.headers['content-type'], 'image/jpeg');
 
   // The doorbell poll: GET call/status, whose `sessions` change when the button is pressed.
   const idle = parseEnvelope(await axiosGet('/api/call/status'));
