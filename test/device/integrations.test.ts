@@ -486,6 +486,7 @@ test('linusgke/py2n: Basic over HTTP, device update, switches, ports, log and di
   const refused = await py2n.call('/api/switch/ctrl?switch=9&action=on');
   assert.equal(refused.envelope.success, false);
   assert.ok(PY2N_ERROR_CODES.includes(refused.envelope.error!.code));
+  assert.equal(refused.envelope.error!.code, 12);
 
   // restart: system/restart, last (the device restarts).
   await py2n.result('/api/system/restart');
