@@ -10,6 +10,19 @@ export const JPEG_RESOLUTIONS = [
 
 /** The camera: a synthetic test picture (colour bars and a moving marker), as a real JPEG. */
 export class CameraService {
+  #pushes = new AbortController();
+
+  /** Aborts when the camera stops: pushed pictures (§5.8.2 fps) end with a restart or shutdown. */
+  get pushSignal(): AbortSignal {
+    return this.#pushes.signal;
+  }
+
+  /** Ends every picture push, as a restart drops the intercom's connections. */
+  stopPushes(): void {
+    this.#pushes.abort();
+    this.#pushes = new AbortController();
+  }
+
   caps() {
     return {
       jpegResolution: JPEG_RESOLUTIONS,

@@ -162,6 +162,7 @@ export class Device {
   }
 
   close(): void {
+    this.camera.stopPushes();
     this.calls.reset();
     this.switches.close();
     this.maintenance.close();
@@ -175,6 +176,7 @@ export class Device {
     this.io.reset();
     this.calls.reset();
     this.frontPanel.reset();
+    this.camera.stopPushes();
     this.access.reset();
     this.eventLog.dropSubscriptions();
     this.accounts.endAllSessions();

@@ -93,9 +93,11 @@ export function registerHttpApi(
       reply.header('Retry-After', String(auth.retryAfterSeconds));
       return sendError(reply, auth.code, { hint: auth.hint, status: 429 });
     }
-    if (fn.privilege && auth.account && !auth.account.privileges.includes(fn.privilege)) {
+    const anyOf = fn.privilege === undefined ? [] : [fn.privilege].flat();
+    const account = auth.account;
+    if (account && anyOf.length > 0 && !anyOf.some((p) => account.privileges.includes(p))) {
       return sendError(reply, 10, {
-        hint: `The account "${auth.account.username}" lacks the ${fn.privilege} privilege; grant it in Services → HTTP API → Account.`,
+        hint: `The account "${account.username}" lacks the ${anyOf.join(' or ')} privilege; grant it in Services → HTTP API → Account.`,
       });
     }
     const abort = new AbortController();
@@ -137,6 +139,9 @@ export function registerHttpApi(
         request,
         signal: abort.signal,
       });
+      if (output.kind === 'stream') {
+        return reply.code(200).type(output.contentType).send(output.body);
+      }
       if (output.kind === 'file') {
         if (output.filename)
           reply.header('Content-Disposition', `attachment; filename="${output.filename}"`);

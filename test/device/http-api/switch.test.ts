@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { vendorCall, vendorError, VENDOR_USER, VENDOR_PASS } from './vendor.helpers.ts';
-import { basic, startTestDevice, type Envelope } from '../helpers.ts';
+import { adminWithPassword, basic, startTestDevice, type Envelope } from '../helpers.ts';
 
 // 2N HTTP API §5.4 api/switch: caps, status, ctrl.
 
@@ -244,4 +244,38 @@ test('a locked switch cannot be turned on and a held one stays on until released
     vendorError((await ctrl('switch=3&action=on')).body).hint!.includes('disabled'),
     true,
   );
+});
+
+test('switch/status is read with Switch Control (current §5.4.2) as well as Switch Monitoring (earlier manuals)', async (t) => {
+  const { url } = await startTestDevice(t, { httpsPort: 0 });
+  const admin = await adminWithPassword(url);
+  await admin.request('PUT', '/admin/api/http-api/services/switch', {
+    connection: 'http',
+    auth: 'basic',
+  });
+  const accounts: Array<[string, string[]]> = [
+    ['control', ['switch.control']],
+    ['monitor', ['switch.monitor']],
+    ['other', ['io.control', 'io.monitor']],
+  ];
+  for (const [index, [username, privileges]] of accounts.entries()) {
+    const saved = await admin.request('PUT', `/admin/api/http-api/accounts/${index + 1}`, {
+      username,
+      password: PASS,
+      privileges,
+    });
+    assert.ok(saved.ok, await saved.text());
+  }
+  const read = async (username: string) =>
+    (await (
+      await fetch(`${url}/api/switch/status`, {
+        headers: { authorization: basic(username, PASS) },
+      })
+    ).json()) as Envelope;
+  assert.equal((await read('control')).success, true);
+  assert.equal((await read('monitor')).success, true);
+  // attack: an account with neither is refused with error 10, which names both privileges.
+  const refused = errorOf(await read('other'));
+  assert.equal(refused.code, 10);
+  assert.match(refused.hint!, /switch\.monitor or switch\.control/);
 });

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import type { ApiAccount, Privilege, ServiceName } from '../../config.model.ts';
 import type { Device } from '../../device.ts';
@@ -18,7 +19,9 @@ export interface ApiContext {
 
 export type ApiOutput =
   | { kind: 'result'; result?: unknown }
-  | { kind: 'file'; body: Buffer; contentType: string; filename?: string };
+  | { kind: 'file'; body: Buffer; contentType: string; filename?: string }
+  /** A body sent as it is produced, until the client closes (camera/snapshot's server push). */
+  | { kind: 'stream'; body: Readable; contentType: string };
 
 /**
  * How far the emulator follows the manual for one function; docs/http-api.md is generated
@@ -34,8 +37,11 @@ export interface ManualEntry {
 export interface ApiFunction {
   methods: Method[];
   service: ServiceName;
-  /** Privilege an account needs; none means any authenticated account may call it. */
-  privilege?: Privilege;
+  /**
+   * Privilege an account needs; none means any authenticated account may call it. A list
+   * means any one of them, where manual versions name different groups for one function.
+   */
+  privilege?: Privilege | readonly Privilege[];
   /**
    * The file the function takes (multipart field or raw body), streamed to disk with its cap;
    * `alsoFields` are further multipart file fields with the same cap (a certificate's key).

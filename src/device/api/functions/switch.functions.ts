@@ -19,9 +19,9 @@ export const SWITCH_FUNCTIONS: Record<string, ApiFunction> = {
   'switch/status': {
     methods: READ,
     service: 'switch',
-    // §5.4.2 names Switch Control in the current manual, Monitoring in earlier ones and for
-    // caps; Monitoring is kept so that monitoring-only accounts still read the state.
-    privilege: 'switch.monitor',
+    // §5.4.2 names Switch Control in the current manual, Monitoring in earlier ones (and for
+    // caps): either reads the state, so accounts set up after either version keep working.
+    privilege: ['switch.monitor', 'switch.control'],
     manual: { section: '5.4.2', support: 'full' },
     handle: ({ device, params }) =>
       result({ switches: device.switches.status(switchParam(params)) }),
