@@ -1,36 +1,14 @@
-import { DeviceError, invalidParam, missingParam } from '../../device.errors.ts';
+import { missingParam } from '../../device.errors.ts';
 import { RESTORE_UPLOAD } from '../../maintenance.service.ts';
-import { readUpload, type UploadLimit } from '../../upload.store.ts';
 import { result, type ApiContext, type ApiFunction } from './function.types.ts';
+import { jsonBlob, jsonBlobLimit, JSON_BLOB_FIELD } from './json-blob.ts';
 
-/** A full holiday calendar is a few kilobytes; 64 KiB is far more than any. */
-const HOLIDAYS_UPLOAD: UploadLimit = {
-  maxBytes: 64 * 1024,
-  tooBig: () =>
-    new DeviceError(
-      13,
-      'The holiday calendar is larger than 64 KiB; send only {"dates": [ … ]}.',
-      'blob-json',
-    ),
-};
-
-/**
- * §5.3.3 PUT: the JSON travels as `blob-json` (a multipart file or field); a plain
- * application/json body is read the same way, as integrations send both.
- */
+/** §5.3.3 PUT: the calendar as `blob-json` or a JSON body. */
 async function holidaysBody(ctx: ApiContext): Promise<unknown> {
-  const file = ctx.params.file('blob-json');
-  const text = file ? (await readUpload(file)).toString('utf8') : ctx.params.string('blob-json');
-  if (text === undefined) {
-    if (ctx.body === undefined || ctx.body === null || ctx.body === '')
-      throw missingParam('blob-json', 'Send the holidays as blob-json: {"dates": ["24/12"]}.');
-    return ctx.body;
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw invalidParam('blob-json', 'blob-json is not valid JSON; send {"dates": ["24/12"]}.');
-  }
+  const body = await jsonBlob(ctx, '{"dates": ["24/12"]}');
+  if (body === undefined)
+    throw missingParam('blob-json', 'Send the holidays as blob-json: {"dates": ["24/12"]}.');
+  return body;
 }
 
 /** 5.3 api/config (2N HTTP API manual, chapter 5). */
@@ -69,7 +47,7 @@ export const CONFIG_FUNCTIONS: Record<string, ApiFunction> = {
     methods: ['GET', 'PUT'],
     service: 'system',
     privilege: 'system.control',
-    upload: { field: 'blob-json', limit: HOLIDAYS_UPLOAD },
+    upload: { field: JSON_BLOB_FIELD, limit: jsonBlobLimit('The holiday calendar') },
     manual: {
       section: '5.3.3',
       support: 'partial',

@@ -1,21 +1,9 @@
 import { MAX_CALL_LOG } from '../../calls.service.ts';
 import { SIP_ACCOUNT_COUNT } from '../../config.model.ts';
 import { DeviceError, invalidParam } from '../../device.errors.ts';
-import type { UploadLimit } from '../../upload.store.ts';
-import { readUpload } from '../../upload.store.ts';
 import type { ApiContext } from './function.types.ts';
 import { READ, result, type ApiFunction } from './function.types.ts';
-
-/** A SIP configuration is a few hundred bytes; 64 KiB is far more than any. */
-const PHONE_CONFIG_UPLOAD: UploadLimit = {
-  maxBytes: 64 * 1024,
-  tooBig: () =>
-    new DeviceError(
-      13,
-      'The SIP configuration is larger than 64 KiB; send only the accounts.',
-      'blob-json',
-    ),
-};
+import { jsonBlob, jsonBlobLimit, JSON_BLOB_FIELD } from './json-blob.ts';
 
 function accountParam({ params }: ApiContext): number | undefined {
   return params.int(
@@ -23,21 +11,6 @@ function accountParam({ params }: ApiContext): number | undefined {
     { min: 1, max: SIP_ACCOUNT_COUNT },
     `Use a SIP account from 1 to ${SIP_ACCOUNT_COUNT}.`,
   );
-}
-
-/**
- * §5.6.3 PUT: the JSON travels as `blob-json` (a multipart file or field); a plain
- * application/json body is read the same way, as integrations send both.
- */
-async function jsonBody(ctx: ApiContext): Promise<unknown> {
-  const file = ctx.params.file('blob-json');
-  const text = file ? (await readUpload(file)).toString('utf8') : ctx.params.string('blob-json');
-  if (text === undefined) return ctx.body;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw invalidParam('blob-json', 'blob-json is not valid JSON; send {"accounts": [ … ]}.');
-  }
 }
 
 /**
@@ -98,7 +71,7 @@ export const PHONE_FUNCTIONS: Record<string, ApiFunction> = {
     methods: ['GET', 'PUT'],
     service: 'phone',
     privilege: 'phone.monitor',
-    upload: { field: 'blob-json', limit: PHONE_CONFIG_UPLOAD },
+    upload: { field: JSON_BLOB_FIELD, limit: jsonBlobLimit('The SIP configuration') },
     manual: {
       section: '5.6.3',
       support: 'partial',
@@ -107,7 +80,7 @@ export const PHONE_FUNCTIONS: Record<string, ApiFunction> = {
     handle: async (ctx) => {
       if (ctx.request.method === 'PUT') {
         requireControl(ctx, 'change SIP accounts');
-        await ctx.device.phone.update(await jsonBody(ctx));
+        await ctx.device.phone.update(await jsonBlob(ctx, '{"accounts": [ … ]}'));
         return result();
       }
       return result({ accounts: ctx.device.phone.accounts(accountParam(ctx)) });
