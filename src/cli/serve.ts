@@ -7,6 +7,8 @@ import {
 import { DEFAULT_PACKET_LIMIT_BYTES, MIN_PACKET_LIMIT_BYTES } from '../core/link.framing.ts';
 import { defaultLoginLimits, type LoginLimits } from '../cloud/services/login-throttle.service.ts';
 import { DEFAULT_STREAMS_PER_PERSON } from '../cloud/services/live-updates.service.ts';
+import { smtpUrlProblem } from '../cloud/mail/mailer.ts';
+import { publicUrlProblem } from '../cloud/services/portal-links.ts';
 import { intOption, parseCommandArgs, UsageError, type Command } from './command.ts';
 
 const usage = `Usage: latchkey serve [options]
@@ -56,6 +58,15 @@ Options:
   --event-streams-per-person N
                      Live-update streams (open portal tabs) one person may hold at once
                      (default 10); beyond, GET /api/events answers 429
+  --smtp URL         smtp://user:password@host:port (smtps:// for TLS from the start):
+                     send mail (password reset, device notices) through this server; without
+                     it every mail is written to <data>/outbox/<time>-<id>.eml (0600) and
+                     the startup log says so
+  --mail-from ADDR   The From of every mail, e.g. "Latchkey <latchkey@example.com>"
+                     (default latchkey@localhost)
+  --public-url URL   The portal's address as people reach it (https://latchkey.example.com),
+                     used for the links in mails; default this node's own http://host:port.
+                     Links never follow a request's Host header
   -h, --help         Show this help
 
 Environment:
@@ -64,6 +75,9 @@ Environment:
                        value of it, and a node with another key refuses to start (exit 1)
   LATCHKEY_BROKER_USERNAME, LATCHKEY_BROKER_PASSWORD
                        the broker login when --broker carries none
+  LATCHKEY_SMTP_URL    the SMTP server when --smtp is not given (keeps its password out of
+                       the process list)
+  LATCHKEY_PUBLIC_URL  the portal's address when --public-url is not given
 
 On SIGTERM or SIGINT the node stops accepting connections, finishes the requests in flight,
 then closes the device link and the database.`;
@@ -80,6 +94,8 @@ function loginLimitsFrom(args: Record<string, string | boolean | undefined>): Lo
     perPair: count('login-failures-per-account-address', d.perPair),
     perAccount: count('login-failures-per-account', d.perAccount),
     registrationsPerAddress: count('registrations-per-address', d.registrationsPerAddress),
+    resetsPerAccount: d.resetsPerAccount,
+    resetsPerAddress: d.resetsPerAddress,
   };
 }
 
@@ -105,7 +121,29 @@ export const serveCommand: Command = {
       'registrations-per-address': { type: 'string' },
       'secure-cookies': { type: 'boolean' },
       'event-streams-per-person': { type: 'string' },
+      smtp: { type: 'string' },
+      'mail-from': { type: 'string' },
+      'public-url': { type: 'string' },
     });
+    const smtpUrl = args.smtp ?? (process.env.LATCHKEY_SMTP_URL || undefined);
+    const smtpProblem = smtpUrl === undefined ? null : smtpUrlProblem(smtpUrl);
+    if (smtpProblem !== null) {
+      // The URL is not echoed: it may carry the SMTP password.
+      throw new UsageError(
+        `--smtp (or LATCHKEY_SMTP_URL) must be smtp://user:password@host:port or smtps://…: ${smtpProblem}.`,
+      );
+    }
+    const mailFrom = args['mail-from'];
+    if (mailFrom !== undefined && !/^[^\r\n<>]*<?[^\s@<>]+@[^\s@<>]+>?$/.test(mailFrom)) {
+      throw new UsageError(
+        `--mail-from must be an e-mail address, optionally with a name ("Latchkey <latchkey@example.com>"), got "${mailFrom}".`,
+      );
+    }
+    const publicUrl = args['public-url'] ?? (process.env.LATCHKEY_PUBLIC_URL || undefined);
+    const publicProblem = publicUrl === undefined ? null : publicUrlProblem(publicUrl);
+    if (publicProblem !== null) {
+      throw new UsageError(`--public-url must be the portal's http(s) address: ${publicProblem}.`);
+    }
     const embeddedOnly = [
       'mqtt-port',
       'mqtt-max-packet-bytes',
@@ -164,6 +202,9 @@ export const serveCommand: Command = {
         DEFAULT_STREAMS_PER_PERSON,
         { min: 1, max: 100_000 },
       ),
+      smtpUrl,
+      mailFrom,
+      publicUrl,
       logger: { level: process.env.LOG_LEVEL ?? 'info' },
     });
     const devicesLink =

@@ -7,6 +7,14 @@ import { startEmbeddedTransport, type EmbeddedLimits } from './link/embedded.tra
 import { LinkBridge } from './link/link.bridge.ts';
 import type { LinkTransport } from './link/link.transport.ts';
 import { tightenDataFolder } from './file-modes.ts';
+import {
+  createOutboxMailer,
+  createSmtpMailer,
+  DEFAULT_MAIL_FROM,
+  MailQueue,
+} from './mail/mailer.ts';
+import { join } from 'node:path';
+import { PortalLinks } from './services/portal-links.ts';
 import { checkMasterKey } from './secrets/key-check.ts';
 import { findMasterKey } from './secrets/master-key.ts';
 import { deriveKey, SecretBox } from './secrets/secret-box.ts';
@@ -48,6 +56,12 @@ export interface CloudOptions {
   secureCookies?: boolean;
   /** Live-update streams one person may hold open at once (default 10). */
   eventStreamsPerPerson?: number;
+  /** smtp://user:pass@host:port (or smtps://): send mail there; else to <data>/outbox. */
+  smtpUrl?: string | undefined;
+  /** The From of every mail (default "Latchkey <latchkey@localhost>"). */
+  mailFrom?: string | undefined;
+  /** The portal's address in mails; default the node's own URL (services/portal-links.ts). */
+  publicUrl?: string | undefined;
 }
 
 export interface RunningCloud {
@@ -56,6 +70,8 @@ export interface RunningCloud {
   store: Store;
   services: Services;
   events: CloudEventBus;
+  /** Outgoing mail; `mail.idle()` waits for the mails in flight. */
+  mail: MailQueue;
   link: LinkBridge;
   transport: LinkTransport;
   /** The MQTT/TCP port when --mqtt-port was given. */
@@ -77,6 +93,9 @@ export async function openCloud(
     | 'loginLimits'
     | 'sessionTtlMs'
     | 'eventStreamsPerPerson'
+    | 'smtpUrl'
+    | 'mailFrom'
+    | 'publicUrl'
   >,
 ) {
   const clock = options.clock ?? systemClock;
@@ -92,6 +111,13 @@ export async function openCloud(
     throw error;
   }
   const events = new CloudEventBus();
+  const from = options.mailFrom ?? DEFAULT_MAIL_FROM;
+  const mail = new MailQueue(
+    options.smtpUrl
+      ? createSmtpMailer(options.smtpUrl, from)
+      : createOutboxMailer(join(options.dataDir, 'outbox'), from),
+  );
+  const links = new PortalLinks(options.publicUrl);
   const services = createServices({
     store,
     clock,
@@ -102,14 +128,16 @@ export async function openCloud(
     claimLimits: options.claimLimits ?? defaultClaimLimits,
     loginLimits: { ...defaultLoginLimits, ...options.loginLimits },
     eventStreamsPerPerson: options.eventStreamsPerPerson ?? DEFAULT_STREAMS_PER_PERSON,
+    mail,
+    links,
   });
-  return { store, events, services };
+  return { store, events, services, mail, links };
 }
 
 /** Starts a cloud node: store, services, HTTP. `close()` stops it and closes the database. */
 export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
   const broker = options.brokerUrl === undefined ? null : brokerSettings(options.brokerUrl);
-  const { store, events, services } = await openCloud(options);
+  const { store, events, services, mail, links } = await openCloud(options);
   // Set once the link is up; /readyz reads it.
   let transport: (LinkTransport & { tcpPort?: number | null }) | null = null;
   const app = await build({
@@ -122,6 +150,10 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       broker: transport?.isReady() ?? false,
     }),
   });
+  // What failed is logged, never the mail itself: it may carry a reset link.
+  mail.onError = (error, to) =>
+    app.log.warn({ err: { message: (error as Error).message }, to }, 'mail not sent');
+  app.log.info(`mail: ${mail.mailer.description}`);
   let provisioning: { stop(): Promise<void> } | null = null;
   try {
     if (broker) {
@@ -191,6 +223,8 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (options.publicUrl === undefined) links.base = url;
   let closing: Promise<void> | null = null;
   const shutdown = async () => {
     if (broker) {
@@ -207,10 +241,13 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       await linkTransport.close();
       await app.close();
     }
+    // Mails already queued still leave (their recipients are looked up in the store).
+    await mail.close();
     await store.close();
   };
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
+    mail,
     app,
     store,
     services,

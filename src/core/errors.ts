@@ -75,6 +75,23 @@ export const errorCatalog = {
       'A password must have at least 10 characters and must not be a common password or contain the e-mail address.',
     hints: ['Choose a longer password, for example a few unrelated words.'],
   },
+  RESET_TOKEN_INVALID: {
+    status: 410,
+    message: 'This password reset link is no longer valid.',
+    cause:
+      'A password reset link works once, for one hour; this one was used already, has expired, or was never issued.',
+    hints: ['Ask for a new link with "Forgot password?" on the sign-in page.'],
+  },
+  TOO_MANY_RESET_REQUESTS: {
+    status: 429,
+    message: 'Too many password reset e-mails were asked for. Try again later.',
+    cause:
+      'Reset e-mails for one address, or from one network address, are limited to a few an hour.',
+    hints: [
+      'Look for the e-mail already sent, in the spam folder too.',
+      'Wait for the time given in the Retry-After header before asking again.',
+    ],
+  },
   SITE_NOT_FOUND: {
     status: 404,
     message: 'The site does not exist.',

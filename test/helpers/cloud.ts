@@ -111,6 +111,7 @@ export const TABLES: (keyof Database)[] = [
   'notifications',
   'audit_events',
   'attempt_failures',
+  'password_resets',
 ];
 
 /** Every row of every table, in a stable order, to compare before and after a request. */

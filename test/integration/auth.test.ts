@@ -229,7 +229,7 @@ for (const dialect of testDialects) {
         headers: { cookie: 'latchkey_session=forged-session-token' },
       });
       assertErrorBody(forged, 401, 'UNAUTHENTICATED');
-      assert.deepEqual(Object.values(await countRows(cloud)), Array(11).fill(0));
+      assert.ok(Object.values(await countRows(cloud)).every((n) => n === 0));
     });
 
     it('ends the session at logout; the old cookie no longer works', async (t) => {

@@ -11,6 +11,9 @@ const EXPECTED: Record<string, number[]> = {
   'POST /api/auth/register': [201, 400, 409, 429],
   'POST /api/auth/login': [200, 400, 401, 429],
   'POST /api/auth/logout': [204, 401, 403],
+  // Issue 16: password reset by e-mail (202 whether or not the address has an account).
+  'POST /api/auth/password-reset': [202, 400, 429],
+  'POST /api/auth/password-reset/{token}': [204, 400, 410],
   'GET /api/me': [200, 401],
   'POST /api/tokens': [201, 400, 401, 403],
   'GET /api/sites': [200, 400, 401],

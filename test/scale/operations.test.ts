@@ -102,6 +102,7 @@ describe('migrations from several nodes at once', () => {
           '0005_login_attempts',
           '0006_master_key_check',
           '0007_claims_per_serial_notice',
+          '0008_password_resets',
         ],
       );
       for (const store of stores) assert.equal(await store.ping(), true);

@@ -67,10 +67,35 @@ const CONTENT_SECURITY_POLICY = {
   },
 };
 
+/** Tokens that travel in a path (password reset links) are never written to a log. */
+export const redactPath = (url: string): string =>
+  url.replace(/^(\/api\/auth\/password-reset\/)[^/?#]*/, '$1[redacted]');
+
+/** Fastify's request log line, with the path's secrets redacted. */
+const requestSerializer = (request: {
+  method: string;
+  url: string;
+  hostname?: string;
+  ip?: string;
+  socket?: { remotePort?: number | undefined };
+}) => ({
+  method: request.method,
+  url: redactPath(request.url),
+  host: request.hostname,
+  remoteAddress: request.ip,
+  remotePort: request.socket?.remotePort,
+});
+
+function withRedaction(logger: boolean | object | undefined): boolean | object {
+  if (!logger) return false;
+  const base = logger === true ? {} : (logger as { serializers?: object });
+  return { ...base, serializers: { ...base.serializers, req: requestSerializer } };
+}
+
 /** Builds the cloud's HTTP application without listening (tests use it with inject or listen). */
 export async function build(options: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: withRedaction(options.logger),
     bodyLimit: BODY_LIMIT,
     // Hop 0 is the peer of the socket (the proxy); what it forwards is the client.
     trustProxy: options.trustProxy ? (_address: string, hop: number) => hop === 0 : false,

@@ -2,12 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { hash, verify, type Algorithm } from '@node-rs/argon2';
 import { LatchkeyError } from '../../core/errors.ts';
 import { checkAccountPassword } from '../../core/password.rules.ts';
+import type { MailQueue } from '../mail/mailer.ts';
+import { passwordResetMail } from '../mail/templates.ts';
 import { companiesRepo } from '../store/repos/companies.repo.ts';
+import { passwordResetsRepo } from '../store/repos/password-resets.repo.ts';
 import { credentialsRepo } from '../store/repos/sessions.repo.ts';
 import { usersRepo } from '../store/repos/users.repo.ts';
 import type { Store } from '../store/store.ts';
 import { iso, type Clock } from './clock.ts';
 import type { LoginThrottle } from './login-throttle.service.ts';
+import type { PortalLinks } from './portal-links.ts';
 import { csrfTokenFor, hashToken, newToken, safeEqual } from './tokens.ts';
 
 // OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, 1 lane.
@@ -25,6 +29,21 @@ export interface AuthServiceDeps {
   csrfKey: Buffer;
   sessionTtlMs: number;
   throttle: LoginThrottle;
+  mail: MailQueue;
+  links: PortalLinks;
+}
+
+/** How long a password reset link works (issue 16). */
+export const RESET_TOKEN_TTL_MS = 60 * 60_000;
+
+function checkPassword(password: string, email: string) {
+  const strength = checkAccountPassword(password, email);
+  if (!strength.ok) {
+    throw new LatchkeyError('PASSWORD_TOO_WEAK', {
+      cause: strength.message,
+      fields: [{ field: 'password', message: strength.message }],
+    });
+  }
 }
 
 export interface SessionGrant {
@@ -73,13 +92,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       address: string,
     ) {
       const email = input.email.trim().toLowerCase();
-      const strength = checkAccountPassword(input.password, email);
-      if (!strength.ok) {
-        throw new LatchkeyError('PASSWORD_TOO_WEAK', {
-          cause: strength.message,
-          fields: [{ field: 'password', message: strength.message }],
-        });
-      }
+      checkPassword(input.password, email);
       // Counted from here on, EMAIL_TAKEN too: it tells whether an address has an account.
       await deps.throttle.admitRegistration(address);
       if (await usersRepo(store.db).findByEmail(email)) throw new LatchkeyError('EMAIL_TAKEN');
@@ -130,6 +143,57 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (!user || !valid) throw new LatchkeyError('INVALID_CREDENTIALS');
       await deps.throttle.succeeded(email, address);
       return { user: publicUser(user), session: await openSession(user.id) };
+    },
+
+    /**
+     * Mails a reset link when the address has an account; answers the same either way (the
+     * route says 202), after the same throttle and the same lookup. The mail leaves in the
+     * background, so its sending does not tell either.
+     */
+    async requestPasswordReset(input: { email: string }, address: string): Promise<void> {
+      const email = input.email.trim().toLowerCase();
+      await deps.throttle.admitResetRequest(email, address);
+      const user = await usersRepo(store.db).findByEmail(email);
+      const token = newToken();
+      const now = clock.now();
+      const repo = passwordResetsRepo(store.db);
+      await repo.deleteExpired(iso(now));
+      if (!user) return;
+      await repo.insert({
+        token_hash: hashToken(token),
+        user_id: user.id,
+        created_at: iso(now),
+        expires_at: iso(new Date(now.getTime() + RESET_TOKEN_TTL_MS)),
+      });
+      deps.mail.send(
+        passwordResetMail({
+          to: user.email,
+          name: user.name,
+          link: deps.links.passwordReset(token),
+        }),
+      );
+    },
+
+    /**
+     * Sets a new password with a reset link's token: once, within the hour. Ends every session
+     * of the person and every other reset link. A weak password leaves the link usable.
+     */
+    async resetPassword(token: string, password: string): Promise<void> {
+      const tokenHash = hashToken(token);
+      const link = await passwordResetsRepo(store.db).findValid(tokenHash, iso(clock.now()));
+      const user = link && (await usersRepo(store.db).findById(link.user_id));
+      if (!link || !user) throw new LatchkeyError('RESET_TOKEN_INVALID');
+      checkPassword(password, user.email);
+      const passwordHash = await hash(password, ARGON2);
+      await store.transaction(async (trx) => {
+        // Checked again where it is used up: two uses at once, or the hour ending meanwhile.
+        if (!(await passwordResetsRepo(trx).consume(tokenHash, iso(clock.now())))) {
+          throw new LatchkeyError('RESET_TOKEN_INVALID');
+        }
+        await passwordResetsRepo(trx).deleteOf(user.id);
+        await usersRepo(trx).setPasswordHash(user.id, passwordHash);
+        await credentialsRepo(trx).deleteSessionsOf(user.id);
+      });
     },
 
     logout: (sessionToken: string) =>

@@ -4,6 +4,8 @@ import type { ClaimCommitter, ClaimTicket, ClaimView } from '../store/claim-comm
 import { serialScope } from '../store/repos/claims.repo.ts';
 import { planClaim, type ClaimRequest } from './claim.plan.ts';
 import { iso, type Clock } from './clock.ts';
+import type { NoticeMailer } from './notice-mail.service.ts';
+import type { NotificationsTable } from '../store/schema.ts';
 import type { CloudEventBus } from './events.ts';
 import { windowStart, type RateLimitPolicy, type Scope } from './rate-limit.ts';
 import { publicDevice } from './sites.service.ts';
@@ -15,6 +17,8 @@ export interface ClaimServiceDeps {
   deviceSecrets: SecretBox;
   limits: RateLimitPolicy;
   events: CloudEventBus;
+  /** Mails the committed notifications (a move tells the previous owner's members). */
+  notices: Pick<NoticeMailer, 'notify'>;
 }
 
 export type { ClaimRequest };
@@ -47,20 +51,26 @@ export function createClaimService(deps: ClaimServiceDeps) {
   };
 
   /** The claim-rules decision on a view, as the committer asks for it (claim.plan.ts). */
-  const planOn = (request: ClaimRequest, now: Date) => (view: ClaimView) =>
-    planClaim({
-      request,
-      site: view.site,
-      device: view.device,
-      // A limited claim is refused before its code is looked at: no secret is opened for it.
-      secret:
-        view.device && !view.limited
-          ? deps.deviceSecrets.open(view.device.secret_enc, view.device.serial_number)
-          : null,
-      limited: view.limited,
-      now: iso(now),
-      membersOf: view.membersOf,
-    });
+  const planOn =
+    (request: ClaimRequest, now: Date, planned: { rows: NotificationsTable[] }) =>
+    async (view: ClaimView) => {
+      const plan = await planClaim({
+        request,
+        site: view.site,
+        device: view.device,
+        // A limited claim is refused before its code is looked at: no secret is opened for it.
+        secret:
+          view.device && !view.limited
+            ? deps.deviceSecrets.open(view.device.secret_enc, view.device.serial_number)
+            : null,
+        limited: view.limited,
+        now: iso(now),
+        membersOf: view.membersOf,
+      });
+      // The committer may plan again on a newer read: the last plan is the one committed.
+      planned.rows = plan.writes.notifications;
+      return plan;
+    };
 
   return {
     /** Claims a device; throws a catalog error for every refusal of the claim-rules table. */
@@ -69,8 +79,10 @@ export function createClaimService(deps: ClaimServiceDeps) {
       const ticket = ticketOf(request, now);
       const read = await committer.read(ticket);
       if (!read) throw new LatchkeyError('SITE_NOT_FOUND');
-      const result = await committer.commit(ticket, read, planOn(request, now));
+      const planned = { rows: [] as NotificationsTable[] };
+      const result = await committer.commit(ticket, read, planOn(request, now, planned));
       if ('error' in result) throw result.error;
+      deps.notices.notify(planned.rows);
 
       deps.events.emit('ownership-changed', {
         serialNumber: request.serialNumber,

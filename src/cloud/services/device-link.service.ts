@@ -8,14 +8,15 @@ import { companiesRepo } from '../store/repos/companies.repo.ts';
 import { deviceReportsRepo } from '../store/repos/device-reports.repo.ts';
 import { devicesRepo } from '../store/repos/devices.repo.ts';
 import { notificationsRepo } from '../store/repos/notifications.repo.ts';
-import type { Executor } from '../store/schema.ts';
+import type { Executor, NotificationsTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { auditRow } from './audit.service.ts';
 import { iso, type Clock } from './clock.ts';
 import type { CloudEventBus } from './events.ts';
 import { notificationRows, type NotificationDraft } from './notifications.service.ts';
 import { safeEqual } from './tokens.ts';
-import { batchedTransactions } from '../store/write-batcher.ts';
+import { batchedTransactions, WriteBatcher } from '../store/write-batcher.ts';
+import type { NoticeMailer } from './notice-mail.service.ts';
 
 /** What the owning site reads when someone generated a new code on its device (issue 4). */
 function regeneratedNotification(
@@ -51,8 +52,11 @@ export function createDeviceLinkService(deps: {
   clock: Clock;
   events: CloudEventBus;
   deviceSecrets: SecretBox;
+  /** Mails the notifications once their transaction is committed. */
+  notices?: Pick<NoticeMailer, 'notify'>;
 }) {
   const { store, clock, events } = deps;
+  const notices = deps.notices ?? { notify: () => undefined };
   const devices = (db: Executor) => devicesRepo(db, store.dialect);
 
   /** Something a device said that its owner hears of (audit, and a notification if drafted). */
@@ -64,10 +68,13 @@ export function createDeviceLinkService(deps: {
   }
 
   /** Audits, and notifies every member of each owning company, in the caller's transaction. */
-  async function tellOwners(trx: Executor, reports: readonly OwnerReport[]) {
+  async function tellOwners(
+    trx: Executor,
+    reports: readonly OwnerReport[],
+  ): Promise<NotificationsTable[]> {
     const owners = await devices(trx).ownersOf(reports.map((r) => r.serial));
     const told = reports.filter((r) => owners.has(r.serial));
-    if (told.length === 0) return;
+    if (told.length === 0) return [];
     const members = await companiesRepo(trx).memberUserIdsOf([
       ...new Set(told.filter((r) => r.draft).map((r) => owners.get(r.serial)!.company_id)),
     ]);
@@ -99,6 +106,7 @@ export function createDeviceLinkService(deps: {
     });
     await auditRepo(trx).insertMany(audits);
     await notificationsRepo(trx).insertMany(notifications);
+    return notifications;
   }
 
   interface GenerationSeen {
@@ -117,7 +125,7 @@ export function createDeviceLinkService(deps: {
       }
     }
     const raised = await deviceReportsRepo(trx).raiseKnownGenerations([...newest.values()]);
-    await tellOwners(
+    return tellOwners(
       trx,
       raised.map((serial) => {
         const { generation, via } = newest.get(serial)!;
@@ -138,7 +146,12 @@ export function createDeviceLinkService(deps: {
   // that each raise and each tell the owner (issue 14). Who tells is decided by the UPDATE
   // that raises (raiseKnownGenerations): another node raising the same device at once waits
   // for the row and then finds nothing left to raise.
-  const generations = batchedTransactions(store, raiseGenerations);
+  // Mails leave once the batch is committed, never for a batch rolled back.
+  const raiseAndMail = async (items: GenerationSeen[]) =>
+    notices.notify(await store.transaction((trx) => raiseGenerations(trx, items)));
+  const generations = new WriteBatcher<GenerationSeen>(raiseAndMail, (item) =>
+    raiseAndMail([item]),
+  );
   const codeGenerationSeen = (serial: string, generation: number, via: string) =>
     generations.add({ serial, generation, via });
 
@@ -165,7 +178,8 @@ export function createDeviceLinkService(deps: {
   );
 
   /** One device event its owner hears of, in a transaction of its own. */
-  const tellOwner = (report: OwnerReport) => store.transaction((trx) => tellOwners(trx, [report]));
+  const tellOwner = async (report: OwnerReport) =>
+    notices.notify(await store.transaction((trx) => tellOwners(trx, [report])));
 
   return {
     /** MQTT login: username = serial, password = HMAC of the device secret (DESIGN.md "Link"). */

@@ -23,6 +23,10 @@ export interface LoginLimits {
   perAccount: ThrottlePolicy;
   /** Registrations (successful or not) from one address. */
   registrationsPerAddress: ThrottlePolicy;
+  /** Password reset mails asked for one e-mail address (known or not), from anywhere. */
+  resetsPerAccount: ThrottlePolicy;
+  /** Password reset mails asked for from one client address, whatever the e-mail address. */
+  resetsPerAddress: ThrottlePolicy;
 }
 
 const MINUTE = 60_000;
@@ -33,6 +37,8 @@ export const defaultLoginLimits: LoginLimits = {
   perPair: { max: 5, windowMs: 15 * MINUTE },
   perAccount: { max: 20, windowMs: 15 * MINUTE },
   registrationsPerAddress: { max: 30, windowMs: 60 * MINUTE },
+  resetsPerAccount: { max: 5, windowMs: 60 * MINUTE },
+  resetsPerAddress: { max: 30, windowMs: 60 * MINUTE },
 };
 
 export interface LoginThrottleDeps {
@@ -107,6 +113,31 @@ export function createLoginThrottle(deps: LoginThrottleDeps) {
     /** The right password: the pair's failures, this attempt's among them, are forgotten. */
     succeeded: (account: string, clientAddress: string) =>
       loginAttemptsRepo(store.db, store.dialect).clearPair(account, throttleKeyOf(clientAddress)),
+
+    /**
+     * Admits and records one password reset request for `account` (the normalised e-mail,
+     * whether or not it has an account: the answer must not tell) from `address`, or throws
+     * TOO_MANY_RESET_REQUESTS. Keeps a stranger from filling someone's mailbox.
+     */
+    async admitResetRequest(account: string, clientAddress: string): Promise<void> {
+      const address = throttleKeyOf(clientAddress);
+      await store.transaction(async (trx) => {
+        const repo = loginAttemptsRepo(trx, store.dialect);
+        await repo.lock({ address, account: `reset:${account}` });
+        const now = clock.now();
+        const until = Math.max(
+          await freeAt(trx, { kind: 'reset', account }, limits.resetsPerAccount, now),
+          await freeAt(trx, { kind: 'reset', address }, limits.resetsPerAddress, now),
+        );
+        if (until > now.getTime()) {
+          throw new LatchkeyError('TOO_MANY_RESET_REQUESTS', {
+            retryAfterSeconds: retryAfterSeconds(until, now),
+          });
+        }
+        await repo.record({ kind: 'reset', address, account, created_at: iso(now) });
+        await prune(trx, now);
+      });
+    },
 
     /** Admits and records one registration from `address`, or throws TOO_MANY_REGISTRATIONS. */
     async admitRegistration(clientAddress: string): Promise<void> {

@@ -1,3 +1,5 @@
+import type { MailQueue } from '../mail/mailer.ts';
+import { usersRepo } from '../store/repos/users.repo.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import type { Store } from '../store/store.ts';
 import { createAuditService } from './audit.service.ts';
@@ -8,7 +10,9 @@ import { createDeviceLinkService } from './device-link.service.ts';
 import type { CloudEventBus } from './events.ts';
 import { createLoginThrottle, type LoginLimits } from './login-throttle.service.ts';
 import { createLiveUpdatesService } from './live-updates.service.ts';
+import { createNoticeMailer } from './notice-mail.service.ts';
 import { createNotificationsService } from './notifications.service.ts';
+import type { PortalLinks } from './portal-links.ts';
 import type { RateLimitPolicy } from './rate-limit.ts';
 import { createRegistryService } from './registry.service.ts';
 import { createReleaseService } from './release.service.ts';
@@ -25,6 +29,10 @@ export interface ServiceDeps {
   loginLimits: LoginLimits;
   /** Live-update streams (GET /api/events) one person may hold open at once. */
   eventStreamsPerPerson: number;
+  /** Outgoing mail (SMTP or the outbox), sent in the background. */
+  mail: MailQueue;
+  /** The portal's address, for the links in mails. */
+  links: PortalLinks;
 }
 
 /**
@@ -33,6 +41,12 @@ export interface ServiceDeps {
  */
 export function createServices(deps: ServiceDeps) {
   const { store, clock, events } = deps;
+  const notices = createNoticeMailer({
+    findUsers: (ids) => usersRepo(store.db).findByIds(ids),
+    mail: deps.mail,
+    links: deps.links,
+    onError: (error) => deps.mail.onError(error, 'notice'),
+  });
   return {
     /** Live updates to the portal (GET /api/events). */
     liveUpdates: createLiveUpdatesService({
@@ -46,6 +60,8 @@ export function createServices(deps: ServiceDeps) {
       csrfKey: deps.csrfKey,
       sessionTtlMs: deps.sessionTtlMs,
       throttle: createLoginThrottle({ store, clock, limits: deps.loginLimits }),
+      mail: deps.mail,
+      links: deps.links,
     }),
     sites: createSitesService({ store, clock }),
     claims: createClaimService({
@@ -54,6 +70,7 @@ export function createServices(deps: ServiceDeps) {
       events,
       deviceSecrets: deps.deviceSecrets,
       limits: deps.claimLimits,
+      notices,
     }),
     releases: createReleaseService({ store, clock, events }),
     notifications: createNotificationsService({ store, clock }),
@@ -64,6 +81,7 @@ export function createServices(deps: ServiceDeps) {
       clock,
       events,
       deviceSecrets: deps.deviceSecrets,
+      notices,
     }),
   };
 }

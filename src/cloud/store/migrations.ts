@@ -211,6 +211,24 @@ const masterKeyCheck: Migration = {
   },
 };
 
+/** Password reset links (issue 16): the token's hash, whose it is, until when. */
+const passwordResets: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('password_resets')
+      .addColumn('token_hash', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('password_resets_user')
+      .on('password_resets')
+      .column('user_id')
+      .execute();
+  },
+};
+
 /** Migrations in order; names sort in the order they run. */
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -223,6 +241,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       '0006_master_key_check': masterKeyCheck,
       // The claim function again: limits per account and address only, the owner's notice.
       '0007_claims_per_serial_notice': claimFunction(dialect),
+      '0008_password_resets': passwordResets,
     }),
   };
 }

@@ -61,6 +61,14 @@ export interface SessionsTable {
   expires_at: string;
 }
 
+/** A password reset link (issue 16): only the token's hash; single use, valid one hour. */
+export interface PasswordResetsTable {
+  token_hash: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface ApiTokensTable {
   id: string;
   token_hash: string;
@@ -111,7 +119,7 @@ export interface AttemptFailuresTable {
  */
 export interface LoginAttemptsTable {
   id: Generated<number>;
-  kind: 'login' | 'register';
+  kind: 'login' | 'register' | 'reset';
   address: string;
   account: string | null;
   created_at: string;
@@ -153,6 +161,7 @@ export interface Database {
   broker_accounts: BrokerAccountsTable;
   login_attempts: LoginAttemptsTable;
   master_key_check: MasterKeyCheckTable;
+  password_resets: PasswordResetsTable;
 }
 
 /** A connection or an open transaction; repositories work on either. */

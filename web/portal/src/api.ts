@@ -162,6 +162,10 @@ export const api = {
   login: (input: { email: string; password: string }) =>
     request<{ user: User; csrfToken: string }>('POST', '/api/auth/login', input),
   logout: () => request<void>('POST', '/api/auth/logout'),
+  requestPasswordReset: (email: string) =>
+    request<{ status: string }>('POST', '/api/auth/password-reset', { email }),
+  resetPassword: (token: string, password: string) =>
+    request<void>('POST', `/api/auth/password-reset/${encodeURIComponent(token)}`, { password }),
   sites: (cursor?: string | null) => request<Page<Site>>('GET', `/api/sites?limit=200${q(cursor)}`),
   site: (id: string) => request<Site>('GET', `/api/sites/${encodeURIComponent(id)}`),
   createSite: (name: string) => request<Site>('POST', '/api/sites', { name }),

@@ -1,13 +1,21 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, setCsrfToken, setSessionExpiredHandler, type Me } from './api.ts';
-import { LoginPage, RegisterPage, rememberReturn } from './auth-pages.tsx';
+import {
+  ForgotPasswordPage,
+  LoginPage,
+  RegisterPage,
+  rememberReturn,
+  ResetPasswordPage,
+} from './auth-pages.tsx';
 import { Bell } from './bell.tsx';
 import { navigate, usePath } from './router.ts';
 import { SitePage } from './site-page.tsx';
 import { SitesPage } from './sites-page.tsx';
 import { ToastProvider } from './toasts.tsx';
 
-const PUBLIC = new Set(['/login', '/register']);
+const PUBLIC = new Set(['/login', '/register', '/forgot-password', '/reset-password']);
+/** Pages a signed-in person is sent on from (a reset link works signed in or not). */
+const SIGNED_OUT_ONLY = new Set(['/login', '/register', '/forgot-password']);
 
 export function App() {
   const path = usePath();
@@ -49,13 +57,17 @@ export function App() {
 
   useEffect(() => {
     // Signed in already: the sign-in and register pages lead to the sites.
-    if (me !== null && me !== 'loading' && PUBLIC.has(path)) navigate('/', { replace: true });
+    if (me !== null && me !== 'loading' && SIGNED_OUT_ONLY.has(path)) {
+      navigate('/', { replace: true });
+    }
   }, [me, path]);
 
   useEffect(() => {
     // Each page has its own title (the site page sets the site's name).
     if (path === '/login') document.title = 'Sign in — Latchkey';
     else if (path === '/register') document.title = 'Create an account — Latchkey';
+    else if (path === '/forgot-password') document.title = 'Reset your password — Latchkey';
+    else if (path === '/reset-password') document.title = 'Choose a new password — Latchkey';
     else if (path === '/') document.title = 'Sites — Latchkey';
   }, [path]);
 
@@ -70,7 +82,18 @@ export function App() {
   let page;
   if (me === 'loading') page = <p role="status">Loading…</p>;
   else if (path === '/register') page = <RegisterPage onSignedIn={signedIn} />;
-  else if (me === null || path === '/login') page = <LoginPage onSignedIn={signedIn} />;
+  else if (path === '/forgot-password') page = <ForgotPasswordPage />;
+  else if (path === '/reset-password') {
+    page = (
+      <ResetPasswordPage
+        onPasswordReset={() => {
+          // The reset ended every session, this browser's too.
+          setCsrfToken(null);
+          setMe(null);
+        }}
+      />
+    );
+  } else if (me === null || path === '/login') page = <LoginPage onSignedIn={signedIn} />;
   else {
     const site = /^\/sites\/([^/]+)$/.exec(path);
     page = site ? (

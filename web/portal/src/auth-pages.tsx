@@ -6,6 +6,7 @@ import { navigate } from './router.ts';
 const RETURN_KEY = 'latchkey.returnTo';
 const EXPIRED_KEY = 'latchkey.expired';
 const EMAIL_KEY = 'latchkey.email';
+const RESET_DONE_KEY = 'latchkey.passwordReset';
 
 /** Remembers where the person was when the session ended, to come back after signing in. */
 export function rememberReturn(path: string, expired: boolean, email?: string) {
@@ -68,6 +69,11 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   const expired = window.sessionStorage.getItem(EXPIRED_KEY) === '1';
+  const [resetDone] = useState(() => {
+    const done = window.sessionStorage.getItem(RESET_DONE_KEY) === '1';
+    window.sessionStorage.removeItem(RESET_DONE_KEY);
+    return done;
+  });
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -95,6 +101,12 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
           kept.
         </p>
       )}
+      {resetDone && (
+        <p className="notice" role="status">
+          Your password was changed and you were signed out everywhere. Sign in with the new
+          password.
+        </p>
+      )}
       <form onSubmit={submit} noValidate>
         <Field
           label="E-mail"
@@ -117,6 +129,9 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
           Sign in
         </button>
       </form>
+      <p>
+        <PageLink to="/forgot-password">Forgot password?</PageLink>
+      </p>
       <p>
         No account yet?{' '}
         <a
@@ -223,6 +238,144 @@ export function RegisterPage({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
           Sign in
         </a>
       </p>
+    </main>
+  );
+}
+
+/** A link to another portal page, without reloading. */
+function PageLink({ to, children }: { to: string; children: string }) {
+  return (
+    <a
+      href={to}
+      onClick={(event) => {
+        event.preventDefault();
+        navigate(to);
+      }}
+    >
+      {children}
+    </a>
+  );
+}
+
+/** "Forgot password?": asks for a reset link. The answer is the same for any address. */
+export function ForgotPasswordPage() {
+  const [email, setEmail] = useState(() => window.sessionStorage.getItem(EMAIL_KEY) ?? '');
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [sent, setSent] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.requestPasswordReset(email);
+      setSent(true);
+    } catch (caught) {
+      if (caught instanceof ApiError) setError(caught);
+      else throw caught;
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="auth">
+      <h1>Reset your password</h1>
+      {sent ? (
+        <p className="notice" role="status">
+          If {email} has a Latchkey account, a mail with a link to choose a new password is on its
+          way. The link works once, for one hour.
+        </p>
+      ) : (
+        <form onSubmit={submit} noValidate>
+          <p>Enter the e-mail address of your account; we will mail you a link.</p>
+          <Field
+            label="E-mail"
+            name="email"
+            type="email"
+            value={email}
+            onChange={setEmail}
+            autoComplete="username"
+            error={error?.field('email')}
+          />
+          <FormError error={error} />
+          <button type="submit" className="primary" disabled={busy}>
+            Send the link
+          </button>
+        </form>
+      )}
+      <p>
+        <PageLink to="/login">Back to sign in</PageLink>
+      </p>
+    </main>
+  );
+}
+
+/**
+ * The page a reset mail links to: /reset-password#TOKEN. The token is taken from the fragment
+ * (which no server receives) and removed from the address bar and the history at once.
+ */
+export function ResetPasswordPage({ onPasswordReset }: { onPasswordReset: () => void }) {
+  const [token] = useState(() => {
+    const fromHash = window.location.hash.slice(1);
+    if (fromHash) window.history.replaceState(null, '', window.location.pathname);
+    return fromHash;
+  });
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.resetPassword(token, password);
+      window.sessionStorage.setItem(RESET_DONE_KEY, '1');
+      onPasswordReset();
+      navigate('/login', { replace: true });
+    } catch (caught) {
+      if (caught instanceof ApiError) setError(caught);
+      else throw caught;
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const passwordError =
+    error?.code === 'PASSWORD_TOO_WEAK' ? error.body.message : error?.field('password');
+  return (
+    <main className="auth">
+      <h1>Choose a new password</h1>
+      {!token ? (
+        <p className="notice" role="status">
+          This page needs the link from the password reset mail. Ask for a new one with &quot;Forgot
+          password?&quot;.
+        </p>
+      ) : (
+        <form onSubmit={submit} noValidate>
+          <Field
+            label="New password"
+            name="password"
+            type="password"
+            value={password}
+            onChange={setPassword}
+            autoComplete="new-password"
+            help="At least 10 characters; a few words make a good password."
+            error={passwordError}
+          />
+          <FormError error={error?.code === 'PASSWORD_TOO_WEAK' ? null : error} />
+          <button type="submit" className="primary" disabled={busy}>
+            Set the new password
+          </button>
+        </form>
+      )}
+      {error?.code === 'RESET_TOKEN_INVALID' || !token ? (
+        <p>
+          <PageLink to="/forgot-password">Ask for a new link</PageLink>
+        </p>
+      ) : null}
     </main>
   );
 }

@@ -88,6 +88,49 @@ export function authRoutes(
     );
 
     app.post(
+      '/api/auth/password-reset',
+      {
+        config: { public: true },
+        schema: {
+          tags: ['auth'],
+          summary:
+            'Mail a password reset link (valid 1 h, single use) to the address if it has an account; answers 202 either way.',
+          body: z.strictObject({ email: z.string().max(254) }),
+          response: {
+            202: z.object({ status: z.literal('accepted') }),
+            ...errorResponses(400, 413, 415, 429),
+          },
+        },
+      },
+      async (request, reply) => {
+        await auth.requestPasswordReset(request.body, request.ip);
+        return reply.status(202).send({ status: 'accepted' });
+      },
+    );
+
+    app.post(
+      '/api/auth/password-reset/:token',
+      {
+        config: { public: true },
+        schema: {
+          tags: ['auth'],
+          summary:
+            'Set a new password with the token of a reset link; ends every session of the person. The token works once.',
+          params: z.strictObject({ token: z.string().min(1).max(100) }),
+          body: z.strictObject({ password: z.string().max(256) }),
+          response: {
+            204: z.null().describe('Password changed; sign in with it'),
+            ...errorResponses(400, 410, 413, 415),
+          },
+        },
+      },
+      async (request, reply) => {
+        await auth.resetPassword(request.params.token, request.body.password);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.post(
       '/api/auth/logout',
       {
         schema: {

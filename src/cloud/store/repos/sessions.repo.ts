@@ -8,6 +8,8 @@ export function credentialsRepo(db: Executor) {
       db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst(),
     deleteSession: (tokenHash: string) =>
       db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute(),
+    deleteSessionsOf: (userId: string) =>
+      db.deleteFrom('sessions').where('user_id', '=', userId).execute(),
     deleteExpiredSessions: (now: string) =>
       db.deleteFrom('sessions').where('expires_at', '<=', now).execute(),
     insertToken: (token: ApiTokensTable) => db.insertInto('api_tokens').values(token).execute(),

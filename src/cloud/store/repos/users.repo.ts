@@ -8,5 +8,11 @@ export function usersRepo(db: Executor) {
       db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst(),
     findById: (id: string) =>
       db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
+    findByIds: (ids: string[]) =>
+      ids.length === 0
+        ? Promise.resolve([])
+        : db.selectFrom('users').select(['id', 'email', 'name']).where('id', 'in', ids).execute(),
+    setPasswordHash: (id: string, passwordHash: string) =>
+      db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute(),
   };
 }

@@ -1,0 +1,42 @@
+/**
+ * The portal's address in mails: --public-url, else the node's own URL once it listens. Never
+ * the Host header of a request: a stranger asking a reset for someone else's address with
+ * `Host: evil.example` would otherwise get the victim a link that hands the token to them.
+ */
+export class PortalLinks {
+  #base: string;
+
+  constructor(base = 'http://localhost:8080') {
+    this.#base = base.replace(/\/+$/, '');
+  }
+
+  set base(value: string) {
+    this.#base = value.replace(/\/+$/, '');
+  }
+
+  get base(): string {
+    return this.#base;
+  }
+
+  site = (siteId: string): string => `${this.#base}/sites/${encodeURIComponent(siteId)}`;
+
+  /** The token goes in the fragment: browsers send it to no server, in no Referer. */
+  passwordReset = (token: string): string => `${this.#base}/reset-password#${token}`;
+}
+
+/** Why a --public-url cannot be used, or null (http(s), a host, no query or fragment). */
+export function publicUrlProblem(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'it is not a URL';
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return 'it must start with http:// or https://';
+  }
+  if (parsed.search || parsed.hash || parsed.username || parsed.password) {
+    return 'it must have no query, fragment or user';
+  }
+  return null;
+}
