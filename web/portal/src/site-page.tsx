@@ -333,9 +333,19 @@ export function SitePage(props: {
                     {entry.serialNumber ?? ''}
                   </td>
                   <td data-label="Result">
-                    {entry.outcome === 'success'
-                      ? 'Done'
-                      : `Refused${entry.errorCode ? ` (${entry.errorCode})` : ''}`}
+                    {entry.outcome === 'success' ? (
+                      'Done'
+                    ) : (
+                      <>
+                        Refused
+                        {entry.errorCode && (
+                          <>
+                            {' '}
+                            <span className="code">({entry.errorCode})</span>
+                          </>
+                        )}
+                      </>
+                    )}
                   </td>
                   <td data-label="From" className="code">
                     {entry.ip ?? ''}
