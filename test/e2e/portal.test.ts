@@ -391,4 +391,51 @@ describe('the cloud portal in a browser', () => {
       await screenshot(page, 'portal-signed-out');
     },
   );
+
+  itAtEachViewport(
+    'fits the window with the longest names the cloud accepts (no spaces to wrap at)',
+    async (t, viewport) => {
+      const dir = tempFolder(t);
+      const { url } = await startServeProcess(t, dir);
+      const [device] = await mintWithCli(dir, 1);
+      assert.ok(device);
+      const browser = await launchBrowser(t);
+      const page = await openPortalPage(browser, viewport);
+      // The limits of the API: names of 100 characters, an e-mail address of 254.
+      const name = 'Wolfeschlegelsteinhausenbergerdorff'.repeat(3).slice(0, 100);
+      const email = `${'x'.repeat(64)}@${'mail'.repeat(44)}x.example.com`;
+      assert.equal(email.length, 254);
+      const siteName = 'W'.repeat(100);
+
+      await page.goto(`${url}/register`);
+      await page.getByLabel('Your name').fill(name);
+      await page.getByLabel('E-mail').fill(email);
+      await page.getByLabel('Password').fill('correct horse battery staple');
+      await page.getByLabel('Company name (optional)').fill(name);
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByRole('heading', { name: 'Sites', level: 1 }).waitFor(WAIT);
+      await page.getByText(email).waitFor(WAIT);
+      await createSite(page, siteName);
+      await addDevice(page, device.serialNumber, device.securityCode);
+      await page
+        .getByRole('status')
+        .getByText(`The device ${device.serialNumber} was added to this site.`)
+        .waitFor(WAIT);
+      await deviceRow(page, device.serialNumber).getByText('Offline').waitFor(WAIT);
+      await page
+        .getByRole('table', { name: /Audit log/ })
+        .getByText(email)
+        .waitFor(WAIT);
+      await screenshot(page, 'portal-long-names-site');
+      await page.getByRole('button', { name: `Delete device ${device.serialNumber}` }).click();
+      await page
+        .getByRole('dialog', { name: `Delete device ${device.serialNumber}?` })
+        .waitFor(WAIT);
+      await screenshot(page, 'portal-long-names-dialog-delete');
+      await page.keyboard.press('Escape');
+      await page.getByRole('link', { name: 'Sites', exact: true }).click();
+      await page.getByRole('link', { name: siteName }).waitFor(WAIT);
+      await screenshot(page, 'portal-long-names-sites');
+    },
+  );
 });

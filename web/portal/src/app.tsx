@@ -127,7 +127,9 @@ export function App() {
               Sites
             </a>
             <Bell refreshKey={activity} onNews={() => setNews((n) => n + 1)} />
-            <span className="muted">{account.user.email}</span>
+            <span className="muted" title={account.user.email}>
+              {account.user.email}
+            </span>
             <button type="button" onClick={() => void logout()}>
               Sign out
             </button>
