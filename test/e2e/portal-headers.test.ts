@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser.ts';
+import {
+  assertFitsViewport,
+  itAtEachViewport,
+  launchBrowser,
+  openPortalPage,
+  screenshot,
+} from '../helpers/browser.ts';
 import { mintWithCli, startServeProcess } from '../helpers/cli-rig.ts';
 
 /** Generous: the suite runs two files at once on two cores. */
@@ -72,64 +78,74 @@ describe('the portal under its security headers', () => {
     }
   });
 
-  it('works fully under the policy without one violation, and does not render inside another site', async (t) => {
-    // Closed first (hooks run in order): the server's shutdown then waits for no open tab.
-    const browser = await launchBrowser(t);
-    const dir = tempFolder(t);
-    const { url } = await startServeProcess(t, dir);
-    const [device] = await mintWithCli(dir, 1);
-    assert.ok(device);
-    const page = await (await browser.newContext()).newPage();
-    const violations = await collectViolations(page);
+  itAtEachViewport(
+    'works fully under the policy without one violation, and does not render inside another site',
+    async (t, viewport) => {
+      // Closed first (hooks run in order): the server's shutdown then waits for no open tab.
+      const browser = await launchBrowser(t);
+      const dir = tempFolder(t);
+      const { url } = await startServeProcess(t, dir);
+      const [device] = await mintWithCli(dir, 1);
+      assert.ok(device);
+      const page = await openPortalPage(browser, viewport);
+      const violations = await collectViolations(page);
 
-    await page.goto(`${url}/register`);
-    await page.getByLabel('Your name').fill('Anna');
-    await page.getByLabel('E-mail').fill('anna@example.com');
-    await page.getByLabel('Password').fill('correct horse battery staple');
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.getByRole('heading', { name: 'Sites', level: 1 }).waitFor(WAIT);
-    await page.getByLabel('Site name').fill('Main Street 1');
-    await page.getByRole('button', { name: 'Create site' }).click();
-    await page.getByRole('heading', { name: 'Main Street 1', level: 1 }).waitFor(WAIT);
+      await page.goto(`${url}/register`);
+      await page.getByLabel('Your name').fill('Anna');
+      await page.getByLabel('E-mail').fill('anna@example.com');
+      await page.getByLabel('Password').fill('correct horse battery staple');
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByRole('heading', { name: 'Sites', level: 1 }).waitFor(WAIT);
+      await screenshot(page, 'portal-headers-sites');
+      await page.getByLabel('Site name').fill('Main Street 1');
+      await page.getByRole('button', { name: 'Create site' }).click();
+      await page.getByRole('heading', { name: 'Main Street 1', level: 1 }).waitFor(WAIT);
 
-    await page.getByRole('button', { name: 'Add device' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Add a device' });
-    await dialog.waitFor(WAIT);
-    await dialog.getByLabel('Serial number').fill(device.serialNumber);
-    await dialog.getByLabel('Security code').fill(device.securityCode);
-    await dialog.getByRole('button', { name: 'Add device' }).click();
-    await page
-      .getByRole('status')
-      .getByText(`The device ${device.serialNumber} was added to this site.`)
-      .waitFor(WAIT);
-    await page.getByRole('button', { name: `Delete device ${device.serialNumber}` }).click();
-    await page
-      .getByRole('dialog', { name: `Delete device ${device.serialNumber}?` })
-      .getByRole('button', { name: 'Delete device' })
-      .click();
-    await page
-      .getByRole('status')
-      .getByText(`The device ${device.serialNumber} was deleted from this site.`)
-      .waitFor(WAIT);
-    // A reload runs the portal from scratch (index.html, scripts, styles, the session).
-    await page.reload();
-    await page.getByRole('heading', { name: 'Main Street 1', level: 1 }).waitFor(WAIT);
-    assert.deepEqual(violations, []);
-    // The stylesheet applied (a style-src that refused it would leave the page unstyled).
-    const styled = await page.evaluate<number>('document.styleSheets.length');
-    assert.ok(styled > 0);
+      await page.getByRole('button', { name: 'Add device' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Add a device' });
+      await dialog.waitFor(WAIT);
+      await dialog.getByLabel('Serial number').fill(device.serialNumber);
+      await dialog.getByLabel('Security code').fill(device.securityCode);
+      await dialog.getByRole('button', { name: 'Add device' }).click();
+      await page
+        .getByRole('status')
+        .getByText(`The device ${device.serialNumber} was added to this site.`)
+        .waitFor(WAIT);
+      await screenshot(page, 'portal-headers-site');
+      await page.getByRole('button', { name: `Delete device ${device.serialNumber}` }).click();
+      await page
+        .getByRole('dialog', { name: `Delete device ${device.serialNumber}?` })
+        .getByRole('button', { name: 'Delete device' })
+        .click();
+      await page
+        .getByRole('status')
+        .getByText(`The device ${device.serialNumber} was deleted from this site.`)
+        .waitFor(WAIT);
+      // A reload runs the portal from scratch (index.html, scripts, styles, the session).
+      await page.reload();
+      await page.getByRole('heading', { name: 'Main Street 1', level: 1 }).waitFor(WAIT);
+      assert.deepEqual(violations, []);
+      // The stylesheet applied (a style-src that refused it would leave the page unstyled).
+      const styled = await page.evaluate<number>('document.styleSheets.length');
+      assert.ok(styled > 0);
+      await assertFitsViewport(page);
 
-    // The same signed-in browser visits a page of another origin that frames the portal.
-    const framing = await startFramingSite(t, url);
-    const blocked: string[] = [];
-    page.on('console', (message) => {
-      if (/frame-ancestors/.test(message.text())) blocked.push(message.text());
-    });
-    await page.goto(framing);
-    const victim = page.frames().find((frame) => frame !== page.mainFrame());
-    assert.ok(victim, 'the framing page has its iframe');
-    assert.equal(await victim.locator('#root').count(), 0, 'the portal did not load in the frame');
-    assert.doesNotMatch(await victim.content(), /Main Street 1|Sites/);
-    assert.ok(blocked.length > 0, 'Chromium reports the refused frame (frame-ancestors)');
-  });
+      // The same signed-in browser visits a page of another origin that frames the portal.
+      const framing = await startFramingSite(t, url);
+      const blocked: string[] = [];
+      page.on('console', (message) => {
+        if (/frame-ancestors/.test(message.text())) blocked.push(message.text());
+      });
+      await page.goto(framing);
+      const victim = page.frames().find((frame) => frame !== page.mainFrame());
+      assert.ok(victim, 'the framing page has its iframe');
+      assert.equal(
+        await victim.locator('#root').count(),
+        0,
+        'the portal did not load in the frame',
+      );
+      assert.doesNotMatch(await victim.content(), /Main Street 1|Sites/);
+      assert.ok(blocked.length > 0, 'Chromium reports the refused frame (frame-ancestors)');
+    },
+  );
 });

@@ -1,6 +1,7 @@
+import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
+import { it, type TestContext } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { repoRoot } from './processes.ts';
 
@@ -30,10 +31,124 @@ export async function launchBrowser(t: TestContext): Promise<Browser> {
   return browser;
 }
 
-/** Saves a full-page screenshot as `test-artifacts/screenshots/<name>.png`; returns its path. */
+/** A browser window size the portal must work at. */
+export interface Viewport {
+  name: string;
+  width: number;
+  height: number;
+}
+
+/** An installer's phone at the door (390 px) and an office screen (1280 px). */
+export const viewports: readonly Viewport[] = [
+  { name: 'phone', width: 390, height: 844 },
+  { name: 'desktop', width: 1280, height: 800 },
+];
+
+/** The viewport each portal page was opened at (names its screenshots). */
+const pageViewports = new WeakMap<Page, Viewport>();
+
+/**
+ * Declares the test once per viewport (`… at 390 px`, `… at 1280 px`): every browser test of
+ * the portal runs at phone and at desktop width.
+ */
+export function itAtEachViewport(
+  title: string,
+  body: (t: TestContext, viewport: Viewport) => Promise<void>,
+): void {
+  for (const viewport of viewports) {
+    it(`${title} at ${viewport.width} px`, (t) => body(t, viewport));
+  }
+}
+
+/**
+ * Records, in the page, every moment the document is wider than the window (a horizontal
+ * scroll bar), with the path and the elements that stick out. Injected by the browser, so the
+ * page's Content-Security-Policy does not govern it.
+ */
+const widthWatch = (width: number) => `(() => {
+  const overflows = [];
+  window.__latchkeyOverflows = overflows;
+  const check = () => {
+    const root = document.documentElement;
+    // While a document starts, Chromium may lay it out in a 1 px window: not the viewport.
+    if (!root || window.innerWidth !== ${width} || root.scrollWidth <= window.innerWidth) return;
+    const path = location.pathname;
+    if (overflows.some((o) => o.path === path && o.scrollWidth === root.scrollWidth)) return;
+    const culprits = [];
+    for (const el of document.body ? document.body.querySelectorAll('*') : []) {
+      const box = el.getBoundingClientRect();
+      if (box.right > window.innerWidth + 0.5 && culprits.length < 5) {
+        const cls = typeof el.className === 'string' && el.className ? '.' + el.className.split(' ').join('.') : '';
+        culprits.push(el.tagName.toLowerCase() + cls + ' right=' + Math.round(box.right) + ' "' + (el.textContent || '').trim().slice(0, 40) + '"');
+      }
+    }
+    overflows.push({ path, scrollWidth: root.scrollWidth, innerWidth: window.innerWidth, culprits });
+  };
+  const start = () => {
+    check();
+    new MutationObserver(check).observe(document.documentElement, {
+      subtree: true, childList: true, attributes: true, characterData: true,
+    });
+    window.addEventListener('resize', check);
+  };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();`;
+
+/**
+ * A new page (in its own browser context, so its own cookies) at `viewport`, watched for
+ * horizontal overflow on every page it visits; `assertFitsViewport` and `screenshot` check it.
+ */
+export async function openPortalPage(browser: Browser, viewport: Viewport): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: viewport.width, height: viewport.height },
+  });
+  await context.addInitScript({ content: widthWatch(viewport.width) });
+  const page = await context.newPage();
+  pageViewports.set(page, viewport);
+  return page;
+}
+
+interface Overflow {
+  path: string;
+  scrollWidth: number;
+  innerWidth: number;
+  culprits: string[];
+}
+
+/**
+ * Asserts that the page is no wider than the window now
+ * (`document.documentElement.scrollWidth <= innerWidth`) and was not on any page visited
+ * before in this document.
+ */
+export async function assertFitsViewport(page: Page): Promise<void> {
+  const state = await page.evaluate<{ now: Overflow | null; seen: Overflow[] }>(`(() => {
+    const root = document.documentElement;
+    const now = root.scrollWidth > window.innerWidth
+      ? { path: location.pathname, scrollWidth: root.scrollWidth, innerWidth: window.innerWidth, culprits: [] }
+      : null;
+    return { now, seen: window.__latchkeyOverflows || [] };
+  })()`);
+  const problems = [...state.seen, ...(state.now ? [state.now] : [])];
+  assert.deepEqual(
+    problems,
+    [],
+    `the page is wider than the window: ${problems
+      .map((p) => `${p.path} ${p.scrollWidth} > ${p.innerWidth} (${p.culprits.join('; ')})`)
+      .join(' | ')}`,
+  );
+}
+
+/**
+ * Saves a full-page screenshot as `test-artifacts/screenshots/<name>.png` (a portal page
+ * opened with `openPortalPage`: `<name>-<width>.png`, then asserts it fits the window);
+ * returns its path.
+ */
 export async function screenshot(page: Page, name: string): Promise<string> {
   await mkdir(screenshotsDir, { recursive: true });
-  const path = join(screenshotsDir, `${name}.png`);
+  const viewport = pageViewports.get(page);
+  const path = join(screenshotsDir, `${name}${viewport ? `-${viewport.width}` : ''}.png`);
   await page.screenshot({ path, fullPage: true });
+  if (viewport) await assertFitsViewport(page);
   return path;
 }

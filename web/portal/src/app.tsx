@@ -17,6 +17,13 @@ const PUBLIC = new Set(['/login', '/register', '/forgot-password', '/reset-passw
 /** Pages a signed-in person is sent on from (a reset link works signed in or not). */
 const SIGNED_OUT_ONLY = new Set(['/login', '/register', '/forgot-password']);
 
+/**
+ * The e-mail of the person signed in in this tab: a 401 then means their session really ended
+ * (expired, or closed elsewhere), also after a reload. A first visit never had one, so the
+ * sign-in page says nothing about an expired session.
+ */
+const SIGNED_IN_KEY = 'latchkey.signedIn';
+
 export function App() {
   const path = usePath();
   const [me, setMe] = useState<Me | null | 'loading'>('loading');
@@ -27,6 +34,7 @@ export function App() {
 
   const signedIn = useCallback((next: Me) => {
     setCsrfToken(next.csrfToken);
+    window.sessionStorage.setItem(SIGNED_IN_KEY, next.user.email);
     setMe(next);
   }, []);
 
@@ -36,7 +44,12 @@ export function App() {
       const here = window.location.pathname;
       if (PUBLIC.has(here)) return;
       const current = meRef.current;
-      rememberReturn(here, true, current && current !== 'loading' ? current.user.email : undefined);
+      const email =
+        current && current !== 'loading'
+          ? current.user.email
+          : (window.sessionStorage.getItem(SIGNED_IN_KEY) ?? undefined);
+      window.sessionStorage.removeItem(SIGNED_IN_KEY);
+      rememberReturn(here, email !== undefined, email);
       setCsrfToken(null);
       setMe(null);
       navigate('/login', { replace: true });
@@ -137,7 +150,9 @@ export function App() {
               Sites
             </a>
             <Bell refreshKey={activity} onNews={() => setNews((n) => n + 1)} />
-            <span className="muted">{account.user.email}</span>
+            <span className="muted" title={account.user.email}>
+              {account.user.email}
+            </span>
             <button type="button" onClick={() => void logout()}>
               Sign out
             </button>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { api, ApiError, type Notification } from './api.ts';
 import { formatDateTime } from './format.ts';
+import { NoBreak } from './no-break.tsx';
 
 /**
  * The bell: a button whose name says how many notifications are unread (device moved away,
@@ -86,10 +87,14 @@ export function Bell({ refreshKey, onNews }: { refreshKey: number; onNews: () =>
               {items.map((n) => (
                 <li key={n.id} className={n.readAt ? 'read' : 'unread'}>
                   <p>
-                    <strong>{n.title}</strong>
+                    <strong>
+                      <NoBreak text={n.title} />
+                    </strong>
                     {!n.readAt && <span className="visually-hidden"> (unread)</span>}
                   </p>
-                  <p>{n.body}</p>
+                  <p>
+                    <NoBreak text={n.body} />
+                  </p>
                   <p className="muted">{formatDateTime(n.createdAt)}</p>
                 </li>
               ))}

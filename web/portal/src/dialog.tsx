@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { NoBreak } from './no-break.tsx';
 
 /**
  * A modal dialog: labelled by its title, focus moves in on open (the first field, or the first
@@ -62,7 +63,9 @@ export function Dialog(props: {
         aria-labelledby={titleId}
         aria-describedby={props.description ? descriptionId : undefined}
       >
-        <h2 id={titleId}>{props.title}</h2>
+        <h2 id={titleId}>
+          <NoBreak text={props.title} />
+        </h2>
         {props.description && <div id={descriptionId}>{props.description}</div>}
         {props.children}
       </div>

@@ -50,7 +50,12 @@ export function SitePage(props: {
   const [addError, setAddError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   const [toDelete, setToDelete] = useState<Device | null>(null);
-  const { notify, notifyError } = useToasts();
+  const { notify, notifyError, clear } = useToasts();
+  const scopes = {
+    add: `add-device.${siteId}`,
+    remove: `delete-device.${siteId}`,
+    rename: `rename-site.${siteId}`,
+  };
 
   const loadDevices = useCallback(async () => {
     try {
@@ -112,6 +117,7 @@ export function SitePage(props: {
     event.preventDefault();
     setBusy(true);
     setAddError(null);
+    clear(scopes.add);
     const serialNumber = tidy(draft.serialNumber);
     const securityCode = tidy(draft.securityCode);
     try {
@@ -124,15 +130,20 @@ export function SitePage(props: {
               kind: 'success',
               title: `The device ${serial} was moved from another account to this site.`,
               cause: 'Its previous owner was notified; the device now belongs to this site.',
+              scope: scopes.add,
             }
-          : { kind: 'success', title: `The device ${serial} was added to this site.` },
+          : {
+              kind: 'success',
+              title: `The device ${serial} was added to this site.`,
+              scope: scopes.add,
+            },
       );
     } catch (caught) {
       if (!(caught instanceof ApiError)) throw caught;
       // The session ended: the fields stay in the draft and come back after signing in.
       if (caught.code === 'UNAUTHENTICATED') return;
       setAddError(caught);
-      notifyError(caught);
+      notifyError(caught, scopes.add);
     } finally {
       setBusy(false);
       void loadDevices();
@@ -151,10 +162,11 @@ export function SitePage(props: {
         kind: 'success',
         title: `The device ${serial} was deleted from this site.`,
         cause: 'It can now be added to another site or account.',
+        scope: scopes.remove,
       });
     } catch (caught) {
       if (!(caught instanceof ApiError)) throw caught;
-      if (caught.code !== 'UNAUTHENTICATED') notifyError(caught);
+      if (caught.code !== 'UNAUTHENTICATED') notifyError(caught, scopes.remove);
     } finally {
       setBusy(false);
       void loadDevices();
@@ -168,9 +180,10 @@ export function SitePage(props: {
     try {
       setSite(await api.renameSite(siteId, renaming));
       clearRenaming();
+      clear(scopes.rename);
     } catch (caught) {
       if (!(caught instanceof ApiError)) throw caught;
-      if (caught.code !== 'UNAUTHENTICATED') notifyError(caught);
+      if (caught.code !== 'UNAUTHENTICATED') notifyError(caught, scopes.rename);
     }
   }
 
@@ -230,7 +243,7 @@ export function SitePage(props: {
         ) : devices.length === 0 ? (
           <p>No devices in this site yet. Add one with its serial number and security code.</p>
         ) : (
-          <table>
+          <table className="stack">
             <caption className="visually-hidden">Devices of this site</caption>
             <thead>
               <tr>
@@ -247,10 +260,14 @@ export function SitePage(props: {
             <tbody aria-live="polite">
               {devices.map((device) => (
                 <tr key={device.serialNumber}>
-                  <th scope="row">{device.serialNumber}</th>
-                  <td>{device.model}</td>
-                  <td>{device.firmware ?? 'unknown'}</td>
-                  <td>
+                  <th scope="row" data-label="Serial number" className="code">
+                    {device.serialNumber}
+                  </th>
+                  <td data-label="Model">{device.model}</td>
+                  <td data-label="Firmware" className="nowrap">
+                    {device.firmware ?? 'unknown'}
+                  </td>
+                  <td data-label="Status">
                     <span
                       className={device.online ? 'dot online' : 'dot offline'}
                       aria-hidden="true"
@@ -267,10 +284,10 @@ export function SitePage(props: {
                       </time>
                     </span>
                   </td>
-                  <td>
+                  <td data-label="Added on" className="nowrap">
                     <time dateTime={device.addedAt}>{formatDate(device.addedAt)}</time>
                   </td>
-                  <td>
+                  <td className="row-actions">
                     <button
                       type="button"
                       className="danger"
@@ -292,7 +309,7 @@ export function SitePage(props: {
         {audit.length === 0 ? (
           <p>Nothing happened in this site yet.</p>
         ) : (
-          <table>
+          <table className="stack">
             <caption className="visually-hidden">Audit log of this site, newest first</caption>
             <thead>
               <tr>
@@ -307,18 +324,32 @@ export function SitePage(props: {
             <tbody>
               {audit.map((entry) => (
                 <tr key={entry.id}>
-                  <td>
+                  <td data-label="When">
                     <time dateTime={entry.createdAt}>{formatDateTime(entry.createdAt)}</time>
                   </td>
-                  <td>{entry.actor ?? 'the device'}</td>
-                  <td>{ACTIONS[entry.action] ?? entry.action}</td>
-                  <td className="nowrap">{entry.serialNumber ?? ''}</td>
-                  <td>
-                    {entry.outcome === 'success'
-                      ? 'Done'
-                      : `Refused${entry.errorCode ? ` (${entry.errorCode})` : ''}`}
+                  <td data-label="Who">{entry.actor ?? 'the device'}</td>
+                  <td data-label="What">{ACTIONS[entry.action] ?? entry.action}</td>
+                  <td data-label="Device" className="code">
+                    {entry.serialNumber ?? ''}
                   </td>
-                  <td>{entry.ip ?? ''}</td>
+                  <td data-label="Result">
+                    {entry.outcome === 'success' ? (
+                      'Done'
+                    ) : (
+                      <>
+                        Refused
+                        {entry.errorCode && (
+                          <>
+                            {' '}
+                            <span className="code">({entry.errorCode})</span>
+                          </>
+                        )}
+                      </>
+                    )}
+                  </td>
+                  <td data-label="From" className="code">
+                    {entry.ip ?? ''}
+                  </td>
                 </tr>
               ))}
             </tbody>

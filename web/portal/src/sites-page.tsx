@@ -11,7 +11,7 @@ export function SitesPage() {
   const [sites, setSites] = useState<Site[] | null>(null);
   const [name, setName, clearName] = useDraft('new-site', '');
   const [error, setError] = useState<ApiError | null>(null);
-  const { notifyError } = useToasts();
+  const { notifyError, clear } = useToasts();
 
   useEffect(() => {
     all((cursor) => api.sites(cursor)).then(setSites, (caught: unknown) => {
@@ -25,11 +25,12 @@ export function SitesPage() {
     try {
       const site = await api.createSite(name);
       clearName();
+      clear('create-site');
       navigate(`/sites/${site.id}`);
     } catch (caught) {
       if (!(caught instanceof ApiError)) throw caught;
       setError(caught);
-      if (caught.code !== 'VALIDATION_FAILED') notifyError(caught);
+      if (caught.code !== 'VALIDATION_FAILED') notifyError(caught, 'create-site');
     }
   }
 
@@ -42,7 +43,7 @@ export function SitesPage() {
       ) : sites.length === 0 ? (
         <p>You have no site yet. Create one below, then add your device to it.</p>
       ) : (
-        <table>
+        <table className="stack">
           <caption className="visually-hidden">Your sites</caption>
           <thead>
             <tr>
@@ -54,7 +55,7 @@ export function SitesPage() {
           <tbody>
             {sites.map((site) => (
               <tr key={site.id}>
-                <th scope="row">
+                <th scope="row" data-label="Site">
                   <a
                     href={`/sites/${site.id}`}
                     onClick={(event) => {
@@ -65,8 +66,10 @@ export function SitesPage() {
                     {site.name}
                   </a>
                 </th>
-                <td>{site.companyName}</td>
-                <td>{formatDate(site.createdAt)}</td>
+                <td data-label="Company">{site.companyName}</td>
+                <td data-label="Created on" className="nowrap">
+                  {formatDate(site.createdAt)}
+                </td>
               </tr>
             ))}
           </tbody>
