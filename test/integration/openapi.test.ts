@@ -13,6 +13,13 @@ const EXPECTED: Record<string, number[]> = {
   'POST /api/auth/logout': [204, 401, 403],
   'GET /api/me': [200, 401],
   'POST /api/tokens': [201, 400, 401, 403],
+  // The account (issue 16): name, password, sessions and tokens.
+  'PATCH /api/me': [200, 400, 401, 403],
+  'POST /api/me/password': [204, 400, 401, 403, 429],
+  'GET /api/sessions': [200, 401, 403],
+  'DELETE /api/sessions/{id}': [204, 400, 401, 403, 404],
+  'GET /api/tokens': [200, 401, 403],
+  'DELETE /api/tokens/{id}': [204, 400, 401, 403, 404],
   'GET /api/sites': [200, 400, 401],
   'POST /api/sites': [201, 400, 401, 403],
   'GET /api/sites/{siteId}': [200, 401, 404],

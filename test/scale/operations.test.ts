@@ -102,6 +102,7 @@ describe('migrations from several nodes at once', () => {
           '0005_login_attempts',
           '0006_master_key_check',
           '0007_claims_per_serial_notice',
+          '0009_sessions_and_token_scopes',
         ],
       );
       for (const store of stores) assert.equal(await store.ping(), true);

@@ -1,5 +1,9 @@
 import type { SecretBox } from '../secrets/secret-box.ts';
 import type { Store } from '../store/store.ts';
+import { companiesRepo } from '../store/repos/companies.repo.ts';
+import { credentialsRepo } from '../store/repos/sessions.repo.ts';
+import { usersRepo } from '../store/repos/users.repo.ts';
+import { createAccountService } from './account.service.ts';
 import { createAuditService } from './audit.service.ts';
 import { createAuthService } from './auth.service.ts';
 import { createClaimService } from './claim.service.ts';
@@ -33,6 +37,7 @@ export interface ServiceDeps {
  */
 export function createServices(deps: ServiceDeps) {
   const { store, clock, events } = deps;
+  const throttle = createLoginThrottle({ store, clock, limits: deps.loginLimits });
   return {
     /** Live updates to the portal (GET /api/events). */
     liveUpdates: createLiveUpdatesService({
@@ -45,7 +50,14 @@ export function createServices(deps: ServiceDeps) {
       clock,
       csrfKey: deps.csrfKey,
       sessionTtlMs: deps.sessionTtlMs,
-      throttle: createLoginThrottle({ store, clock, limits: deps.loginLimits }),
+      throttle,
+    }),
+    account: createAccountService({
+      users: usersRepo(store.db),
+      credentials: credentialsRepo(store.db),
+      companies: companiesRepo(store.db),
+      clock,
+      throttle,
     }),
     sites: createSitesService({ store, clock }),
     claims: createClaimService({

@@ -8,5 +8,11 @@ export function usersRepo(db: Executor) {
       db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst(),
     findById: (id: string) =>
       db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
+    rename: (id: string, name: string) =>
+      db.updateTable('users').set({ name }).where('id', '=', id).execute(),
+    setPasswordHash: (id: string, passwordHash: string) =>
+      db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute(),
   };
 }
+
+export type UsersRepo = ReturnType<typeof usersRepo>;
