@@ -53,8 +53,8 @@ for (const width of [1280, 390]) {
       await tokens.getByRole('row', { name: /monitoring/ }).waitFor(WAIT);
       await screenshot(page, `account-token-${width}`);
       if (width === 1280) {
-        const overflow = await page.evaluate(
-          () => document.documentElement.scrollWidth - window.innerWidth,
+        const overflow = await page.evaluate<number>(
+          'document.documentElement.scrollWidth - window.innerWidth',
         );
         assert.ok(overflow <= 0, `the page is ${overflow} px wider than the viewport`);
       }
