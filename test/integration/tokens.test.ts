@@ -92,6 +92,9 @@ for (const dialect of testDialects) {
       const site = await script.post('/api/sites', { name: 'From a script' });
       assert.equal(site.status, 201, site.text);
       assert.equal(site.body.companyId, anna.company.id);
+      // Signing out means nothing to a token: 204, and the token keeps working.
+      assert.equal((await script.post('/api/auth/logout')).status, 204);
+      assert.equal((await script.get('/api/sites')).status, 200);
     });
 
     it('refuses a revoked token with 401; another person’s token id is 404 and revokes nothing', async (t) => {
