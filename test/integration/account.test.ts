@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import { migrationProvider } from '../../src/cloud/store/migrations.ts';
+import { dialectFor, openStore } from '../../src/cloud/store/store.ts';
 import { snapshotTables, startTestCloud, TestClock } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
 import { registerAccount } from '../helpers/factories.ts';
@@ -255,6 +259,48 @@ for (const dialect of testDialects) {
       assert.ok(later! > first!, 'written again after a minute');
       const listed = await anna.client.get('/api/sessions');
       assert.equal(listed.body.items[0].lastUsedAt, later);
+    });
+  });
+}
+
+for (const dialect of testDialects) {
+  describe(`migration 0009 on a database of before (${dialect.name})`, () => {
+    it('keeps sessions and tokens working: a random session id, scope manage, the first company', async (t) => {
+      const database = await dialect.create();
+      t.after(() => database.drop());
+      const options = { dataDir: database.dataDir, databaseUrl: database.databaseUrl };
+      const old = dialectFor(options).createKysely();
+      const migrator = new Migrator({ db: old, provider: migrationProvider(dialectFor(options)) });
+      const migrated = await migrator.migrateTo('0007_claims_per_serial_notice');
+      assert.equal(migrated.error, undefined);
+      const now = new Date().toISOString();
+      const later = new Date(Date.now() + 3_600_000).toISOString();
+      await sql`insert into users (id, email, name, password_hash, created_at)
+        values ('u1', 'old@example.com', 'Old', 'x', ${now})`.execute(old);
+      await sql`insert into companies (id, name, created_at) values ('c1', 'First', ${now})`.execute(
+        old,
+      );
+      await sql`insert into memberships (user_id, company_id, role, created_at)
+        values ('u1', 'c1', 'admin', ${now})`.execute(old);
+      for (const hash of ['h1', 'h2']) {
+        await sql`insert into sessions (token_hash, user_id, created_at, expires_at)
+          values (${hash}, 'u1', ${now}, ${later})`.execute(old);
+      }
+      await sql`insert into api_tokens (id, token_hash, user_id, name, created_at, last_used_at)
+        values ('t1', 'th1', 'u1', 'old script', ${now}, null)`.execute(old);
+      await old.destroy();
+
+      const store = await openStore(options);
+      t.after(() => store.close());
+      const sessions = await store.db.selectFrom('sessions').selectAll().execute();
+      assert.equal(sessions.length, 2);
+      const ids = sessions.map((s) => s.id);
+      for (const id of ids) assert.match(id, /^[0-9a-f-]{36}$/);
+      assert.notEqual(ids[0], ids[1]);
+      const token = await store.db.selectFrom('api_tokens').selectAll().executeTakeFirstOrThrow();
+      assert.equal(token.scope, 'manage');
+      assert.equal(token.company_id, 'c1');
+      assert.equal(token.expires_at, null);
     });
   });
 }
