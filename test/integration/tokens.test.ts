@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { snapshotTables, startTestCloud, TestClock } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
-import { createSite, registerAccount, type Account } from '../helpers/factories.ts';
+import { createSite, mintDevices, registerAccount, type Account } from '../helpers/factories.ts';
 import { ApiClient, assertErrorBody } from '../helpers/http.ts';
 
 const HOUR = 3_600_000;
@@ -224,6 +224,68 @@ for (const dialect of testDialects) {
       // Leaving the company (members management is another part of issue 16: here directly).
       await cloud.store.db.deleteFrom('memberships').where('user_id', '=', anna.user.id).execute();
       assertErrorBody(await script.get('/api/sites'), 401, 'UNAUTHENTICATED');
+    });
+
+    it('sees only the company it was made for, like a site that does not exist', async (t) => {
+      const cloud = await startTestCloud(t, dialect);
+      const anna = await registerAccount(cloud);
+      // A second company of Anna's (joining one is another part of issue 16: here directly).
+      const now = new Date().toISOString();
+      await cloud.store.db
+        .insertInto('companies')
+        .values({ id: 'second-company', name: 'Second', created_at: now })
+        .execute();
+      await cloud.store.db
+        .insertInto('memberships')
+        .values({
+          user_id: anna.user.id,
+          company_id: 'second-company',
+          role: 'admin',
+          created_at: now,
+        })
+        .execute();
+      const first = await createSite(anna.client, 'First site');
+      const second = await anna.client.post('/api/sites', {
+        name: 'Second site',
+        companyId: 'second-company',
+      });
+      assert.equal(second.status, 201, second.text);
+      const [device] = await mintDevices(cloud, 1);
+      const { token } = await makeToken(
+        anna,
+        { name: 'first only' },
+        { 'x-company-id': anna.company.id },
+      );
+      const script = new ApiClient(cloud.url, { bearer: token });
+
+      assert.deepEqual(
+        (await script.get('/api/sites')).body.items.map((s: { id: string }) => s.id),
+        [first.id],
+      );
+      assert.equal((await script.get(`/api/sites/${first.id}`)).status, 200);
+      const before = await snapshotTables(cloud);
+      const other = second.body.id as string;
+      for (const attempt of [
+        () => script.get(`/api/sites/${other}`),
+        () => script.patch(`/api/sites/${other}`, { name: 'Renamed' }),
+        () => script.get(`/api/sites/${other}/devices`),
+        () => script.get(`/api/sites/${other}/audit`),
+        () =>
+          script.post(`/api/sites/${other}/devices`, {
+            serialNumber: device!.serialNumber,
+            securityCode: device!.securityCode,
+          }),
+        () => script.delete(`/api/sites/${other}/devices/${device!.serialNumber}`),
+      ]) {
+        assertErrorBody(await attempt(), 404, 'SITE_NOT_FOUND');
+      }
+      const elsewhere = await script.post('/api/sites', { name: 'x', companyId: 'second-company' });
+      assertErrorBody(elsewhere, 400, 'VALIDATION_FAILED');
+      assert.deepEqual(await snapshotTables(cloud), before, 'nothing changed');
+      const made = await script.post('/api/sites', { name: 'Made by the token' });
+      assert.equal(made.body.companyId, anna.company.id);
+      // The session still sees both companies.
+      assert.equal((await anna.client.get('/api/sites')).body.items.length, 3);
     });
 
     it('counts wrong bearer tokens toward the sign-in limit of the address', async (t) => {
