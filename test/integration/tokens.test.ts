@@ -2,8 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { snapshotTables, startTestCloud, TestClock } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
-import { createSite, mintDevices, registerAccount, type Account } from '../helpers/factories.ts';
+import {
+  claim,
+  createSite,
+  mintDevices,
+  registerAccount,
+  type Account,
+} from '../helpers/factories.ts';
 import { ApiClient, assertErrorBody } from '../helpers/http.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const HOUR = 3_600_000;
 
@@ -286,6 +293,84 @@ for (const dialect of testDialects) {
       assert.equal(made.body.companyId, anna.company.id);
       // The session still sees both companies.
       assert.equal((await anna.client.get('/api/sites')).body.items.length, 3);
+
+      // Notifications: only about the token's company, read marks only those.
+      const note = (id: string, siteId: string) => ({
+        id,
+        user_id: anna.user.id,
+        kind: 'test',
+        title: id,
+        body: id,
+        site_id: siteId,
+        serial_number: null,
+        created_at: now,
+        read_at: null,
+      });
+      await cloud.store.db
+        .insertInto('notifications')
+        .values([note('note-first', first.id), note('note-second', other)])
+        .execute();
+      const notes = await script.get('/api/notifications');
+      assert.deepEqual(
+        notes.body.items.map((n: { id: string }) => n.id),
+        ['note-first'],
+      );
+      assert.equal(notes.body.unreadCount, 1);
+      assert.equal((await script.post('/api/notifications/read', {})).status, 204);
+      const all = await anna.client.get('/api/notifications');
+      assert.equal(all.body.unreadCount, 1, "the other company's stays unread");
+      assert.equal(all.body.items.find((n: { id: string }) => n.id === 'note-second').readAt, null);
+    });
+
+    it('streams live updates of its own company only', async (t) => {
+      const cloud = await startTestCloud(t, dialect);
+      const anna = await registerAccount(cloud);
+      const now = new Date().toISOString();
+      await cloud.store.db
+        .insertInto('companies')
+        .values({ id: 'second-company', name: 'Second', created_at: now })
+        .execute();
+      await cloud.store.db
+        .insertInto('memberships')
+        .values({
+          user_id: anna.user.id,
+          company_id: 'second-company',
+          role: 'admin',
+          created_at: now,
+        })
+        .execute();
+      const first = await createSite(anna.client, 'First site');
+      const second = (
+        await anna.client.post('/api/sites', { name: 'Second site', companyId: 'second-company' })
+      ).body as { id: string };
+      const { token } = await makeToken(anna, { name: 'first only', scope: 'read' });
+      const controller = new AbortController();
+      t.after(() => controller.abort());
+      const response = await fetch(`${cloud.url}/api/events`, {
+        headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+        signal: controller.signal,
+      });
+      assert.equal(response.status, 200);
+      let text = '';
+      void (async () => {
+        try {
+          for await (const chunk of response.body!) text += Buffer.from(chunk).toString();
+        } catch {
+          // Aborted.
+        }
+      })();
+      const [a, b] = await mintDevices(cloud, 2);
+      assert.equal(
+        (await claim(anna.client, second.id, b!.serialNumber, b!.securityCode)).status,
+        201,
+      );
+      assert.equal(
+        (await claim(anna.client, first.id, a!.serialNumber, a!.securityCode)).status,
+        201,
+      );
+      await waitFor("the first site's update", () => text.includes(a!.serialNumber));
+      assert.ok(!text.includes(b!.serialNumber), "no update of the other company's device");
+      assert.ok(!text.includes(second.id));
     });
 
     it('counts wrong bearer tokens toward the sign-in limit of the address', async (t) => {
