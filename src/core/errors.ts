@@ -75,6 +75,12 @@ export const errorCatalog = {
       'API tokens cannot create or revoke tokens, list or end sessions, or change the password or the name.',
     hints: ['Sign in to the portal and do it on the Account page.'],
   },
+  TOO_MANY_TOKENS: {
+    status: 409,
+    message: 'You have too many API tokens.',
+    cause: 'One person may hold at most 100 API tokens at once.',
+    hints: ['Revoke the tokens you no longer use on the Account page, then create the new one.'],
+  },
   CURRENT_PASSWORD_WRONG: {
     status: 403,
     message: 'Your current password is not correct.',

@@ -12,7 +12,7 @@ const EXPECTED: Record<string, number[]> = {
   'POST /api/auth/login': [200, 400, 401, 429],
   'POST /api/auth/logout': [204, 401, 403],
   'GET /api/me': [200, 401],
-  'POST /api/tokens': [201, 400, 401, 403],
+  'POST /api/tokens': [201, 400, 401, 403, 409],
   // The account (issue 16): name, password, sessions and tokens.
   'PATCH /api/me': [200, 400, 401, 403],
   'POST /api/me/password': [204, 400, 401, 403, 429],

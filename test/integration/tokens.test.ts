@@ -373,6 +373,22 @@ for (const dialect of testDialects) {
       assert.ok(!text.includes(second.id));
     });
 
+    it('holds at most 100 tokens per person: the 101st is 409 and nothing is added', async (t) => {
+      const cloud = await startTestCloud(t, dialect);
+      const anna = await registerAccount(cloud);
+      const ben = await registerAccount(cloud);
+      for (let i = 0; i < 100; i++) await makeToken(anna, { name: `t${i}`, scope: 'read' });
+      const before = await snapshotTables(cloud);
+      const refused = await anna.client.post('/api/tokens', { name: 'one more' });
+      assertErrorBody(refused, 409, 'TOO_MANY_TOKENS');
+      assert.deepEqual(await snapshotTables(cloud), before, 'nothing changed');
+      // Per person: Ben is not affected, and revoking one makes room.
+      await makeToken(ben, { name: 'bens' });
+      const one = (await anna.client.get('/api/tokens')).body.items[0].id as string;
+      assert.equal((await anna.client.delete(`/api/tokens/${one}`)).status, 204);
+      await makeToken(anna, { name: 'after revoking one' });
+    });
+
     it('counts wrong bearer tokens toward the sign-in limit of the address', async (t) => {
       const cloud = await startTestCloud(t, dialect, { trustProxy: true });
       const anna = await registerAccount(cloud);

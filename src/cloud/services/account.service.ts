@@ -20,6 +20,9 @@ export interface AccountServiceDeps {
   throttle: LoginThrottle;
 }
 
+/** API tokens one person may hold at once (errors.ts TOO_MANY_TOKENS says the number). */
+export const MAX_TOKENS_PER_PERSON = 100;
+
 /** The one check of every use case here: a signed-in session, not an API token. */
 function requireSession(actor: Actor) {
   const credential = actor.credential;
@@ -104,6 +107,9 @@ export function createAccountService(deps: AccountServiceDeps) {
       companyId: string | undefined,
     ) {
       requireSession(actor);
+      if ((await credentials.countTokens(actor.userId)) >= MAX_TOKENS_PER_PERSON) {
+        throw new LatchkeyError('TOO_MANY_TOKENS');
+      }
       const memberships = await companies.listForUser(actor.userId);
       const company = companyId ? memberships.find((c) => c.id === companyId) : memberships[0];
       if (!company) {

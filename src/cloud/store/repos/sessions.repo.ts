@@ -71,6 +71,16 @@ export function credentialsRepo(db: Executor) {
         .orderBy('api_tokens.created_at', 'desc')
         .orderBy('api_tokens.id')
         .execute(),
+    countTokens: async (userId: string) =>
+      Number(
+        (
+          await db
+            .selectFrom('api_tokens')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('user_id', '=', userId)
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
     /** Revokes one of the person's tokens; 0 when the id is not one of theirs. */
     deleteTokenOf: async (userId: string, id: string) =>
       Number(
