@@ -194,17 +194,13 @@ export function createAuthService(deps: AuthServiceDeps) {
      */
     async resolveApiToken(token: string, address: string) {
       const repo = credentialsRepo(store.db);
-      const row = await repo.findToken(hashToken(token));
+      const row = await repo.findTokenWithUser(hashToken(token));
       const now = clock.now();
-      const valid = row !== undefined && (row.expires_at === null || row.expires_at > iso(now));
-      const user = valid ? await usersRepo(store.db).findById(row.user_id) : undefined;
-      const member =
-        user !== undefined &&
-        (row!.company_id === null ||
-          (await companiesRepo(store.db).listForUser(user.id)).some(
-            (c) => c.id === row!.company_id,
-          ));
-      if (!row || !user || !member) {
+      const valid =
+        row !== undefined &&
+        (row.expires_at === null || row.expires_at > iso(now)) &&
+        (row.company_id === null || row.member_of !== null);
+      if (!valid) {
         await deps.throttle.failedBearer(address);
         return null;
       }
@@ -217,7 +213,12 @@ export function createAuthService(deps: AuthServiceDeps) {
         await repo.touchToken(row.id, iso(now));
       }
       return {
-        user: publicUser(user),
+        user: publicUser({
+          id: row.user_id,
+          email: row.email,
+          name: row.name,
+          created_at: row.user_created_at,
+        }),
         token: {
           id: row.id,
           scope: (row.scope === 'read' ? 'read' : 'manage') as TokenScope,

@@ -52,6 +52,33 @@ export function credentialsRepo(db: Executor) {
         .selectAll()
         .where('token_hash', '=', tokenHash)
         .executeTakeFirst(),
+    /**
+     * A token with its person, and whether they are still a member of the token's company
+     * (`member_of` = the company id, or null): one indexed query per API request.
+     */
+    findTokenWithUser: (tokenHash: string) =>
+      db
+        .selectFrom('api_tokens')
+        .innerJoin('users', 'users.id', 'api_tokens.user_id')
+        .leftJoin('memberships', (join) =>
+          join
+            .onRef('memberships.user_id', '=', 'api_tokens.user_id')
+            .onRef('memberships.company_id', '=', 'api_tokens.company_id'),
+        )
+        .select([
+          'api_tokens.id',
+          'api_tokens.scope',
+          'api_tokens.company_id',
+          'api_tokens.expires_at',
+          'api_tokens.last_used_at',
+          'users.id as user_id',
+          'users.email',
+          'users.name',
+          'users.created_at as user_created_at',
+          'memberships.company_id as member_of',
+        ])
+        .where('api_tokens.token_hash', '=', tokenHash)
+        .executeTakeFirst(),
     /** The person's tokens with their company's name, newest first; never the hash. */
     listTokens: (userId: string) =>
       db
