@@ -46,12 +46,6 @@ export function credentialsRepo(db: Executor) {
         .where('token_hash', '=', tokenHash)
         .execute(),
     insertToken: (token: ApiTokensTable) => db.insertInto('api_tokens').values(token).execute(),
-    findToken: (tokenHash: string) =>
-      db
-        .selectFrom('api_tokens')
-        .selectAll()
-        .where('token_hash', '=', tokenHash)
-        .executeTakeFirst(),
     /**
      * A token with its person, and whether they are still a member of the token's company
      * (`member_of` = the company id, or null): one indexed query per API request.
