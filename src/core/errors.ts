@@ -62,6 +62,31 @@ export const errorCatalog = {
       'A request made with a session cookie must carry the X-CSRF-Token header with the token returned by register, login or GET /api/me.',
     hints: ['Reload the page, or send the X-CSRF-Token header.'],
   },
+  TOKEN_READ_ONLY: {
+    status: 403,
+    message: 'This API token may only read.',
+    cause: 'The request changes something, but the API token it carries has the scope "read".',
+    hints: ['Use a token with the scope "manage", or sign in to the portal.'],
+  },
+  SESSION_REQUIRED: {
+    status: 403,
+    message: 'This needs a signed-in session.',
+    cause:
+      'API tokens cannot create or revoke tokens, list or end sessions, or change the password or the name.',
+    hints: ['Sign in to the portal and do it on the Account page.'],
+  },
+  TOO_MANY_TOKENS: {
+    status: 409,
+    message: 'You have too many API tokens.',
+    cause: 'One person may hold at most 100 API tokens at once.',
+    hints: ['Revoke the tokens you no longer use on the Account page, then create the new one.'],
+  },
+  CURRENT_PASSWORD_WRONG: {
+    status: 403,
+    message: 'Your current password is not correct.',
+    cause: 'Changing the password needs the current one, and the one given does not match.',
+    hints: ['Type your current password again (passwords are case-sensitive).'],
+  },
   EMAIL_TAKEN: {
     status: 409,
     message: 'An account with this e-mail address already exists.',
@@ -103,6 +128,18 @@ export const errorCatalog = {
     message: 'The device is not in this site.',
     cause: 'No device with this serial number belongs to this site.',
     hints: ['List the devices of the site and check the serial number.'],
+  },
+  SESSION_NOT_FOUND: {
+    status: 404,
+    message: 'The session does not exist.',
+    cause: 'There is no session with this id among your sessions; it may have ended already.',
+    hints: ['List your sessions with GET /api/sessions and use one of their ids.'],
+  },
+  TOKEN_NOT_FOUND: {
+    status: 404,
+    message: 'The API token does not exist.',
+    cause: 'There is no token with this id among your tokens; it may have been revoked already.',
+    hints: ['List your tokens with GET /api/tokens and use one of their ids.'],
   },
   NOT_FOUND: {
     status: 404,

@@ -103,6 +103,7 @@ describe('migrations from several nodes at once', () => {
           '0006_master_key_check',
           '0007_claims_per_serial_notice',
           '0008_password_resets',
+          '0009_sessions_and_token_scopes',
         ],
       );
       for (const store of stores) assert.equal(await store.ping(), true);

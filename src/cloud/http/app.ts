@@ -18,6 +18,7 @@ import {
 } from './error-handler.ts';
 import { activityRoutes } from './routes/activity.routes.ts';
 import { installPortal } from './portal.static.ts';
+import { accountRoutes } from './routes/account.routes.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { devicesRoutes } from './routes/devices.routes.ts';
 import { eventsRoutes } from './routes/events.routes.ts';
@@ -143,6 +144,9 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
 
   const { services } = options;
   await app.register(authRoutes(services.auth, { secureCookies: options.secureCookies ?? false }));
+  await app.register(
+    accountRoutes(services.account, { secureCookies: options.secureCookies ?? false }),
+  );
   await app.register(sitesRoutes(services.sites));
   await app.register(
     devicesRoutes({ sites: services.sites, claims: services.claims, releases: services.releases }),

@@ -7,6 +7,10 @@ export const SESSION_COOKIE = 'latchkey_session';
 export const CSRF_HEADER = 'x-csrf-token';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** What a `read` token may do. */
+const READS = new Set(['GET', 'HEAD']);
+/** Ours are 46 characters; a longer "token" is not hashed and not counted as a guess. */
+const MAX_TOKEN_LENGTH = 200;
 
 export interface RequestAuth {
   actor: Actor;
@@ -42,11 +46,29 @@ export function installAuth(app: FastifyInstance, auth: AuthService): void {
     const header = request.headers.authorization;
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
-      const user = match ? await auth.resolveApiToken(match[1]!) : null;
-      if (!user)
+      // Only what looks like one of our tokens is looked up; anything else is refused as is.
+      const resolved =
+        match && match[1]!.length <= MAX_TOKEN_LENGTH
+          ? await auth.resolveApiToken(match[1]!, request.ip)
+          : null;
+      if (!resolved)
         throw new LatchkeyError('UNAUTHENTICATED', { cause: 'The API token is not valid.' });
+      // A read token reads: the one rule that holds for every route, so it is checked here.
+      if (resolved.token.scope === 'read' && !READS.has(request.method)) {
+        throw new LatchkeyError('TOKEN_READ_ONLY');
+      }
       request.auth = {
-        actor: { userId: user.id, email: user.email, ip: request.ip },
+        actor: {
+          userId: resolved.user.id,
+          email: resolved.user.email,
+          ip: request.ip,
+          credential: {
+            kind: 'token',
+            tokenId: resolved.token.id,
+            scope: resolved.token.scope,
+            companyId: resolved.token.companyId,
+          },
+        },
         via: 'bearer',
         sessionToken: null,
       };
@@ -54,8 +76,8 @@ export function installAuth(app: FastifyInstance, auth: AuthService): void {
     }
     const sessionToken = request.cookies[SESSION_COOKIE];
     if (!sessionToken) throw new LatchkeyError('UNAUTHENTICATED');
-    const user = await auth.resolveSession(sessionToken);
-    if (!user) {
+    const resolved = await auth.resolveSession(sessionToken);
+    if (!resolved) {
       throw new LatchkeyError('UNAUTHENTICATED', {
         cause: 'Your session has expired or was closed. Sign in again.',
       });
@@ -67,7 +89,16 @@ export function installAuth(app: FastifyInstance, auth: AuthService): void {
       }
     }
     request.auth = {
-      actor: { userId: user.id, email: user.email, ip: request.ip },
+      actor: {
+        userId: resolved.user.id,
+        email: resolved.user.email,
+        ip: request.ip,
+        credential: {
+          kind: 'session',
+          sessionId: resolved.session.id,
+          tokenHash: resolved.session.tokenHash,
+        },
+      },
       via: 'cookie',
       sessionToken,
     };

@@ -10,13 +10,14 @@ import { credentialsRepo } from '../store/repos/sessions.repo.ts';
 import { usersRepo } from '../store/repos/users.repo.ts';
 import type { Store } from '../store/store.ts';
 import { iso, type Clock } from './clock.ts';
+import type { TokenScope } from './actor.ts';
 import type { LoginThrottle } from './login-throttle.service.ts';
 import type { PortalLinks } from './portal-links.ts';
 import { csrfTokenFor, hashToken, newToken, safeEqual } from './tokens.ts';
 
 // OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, 1 lane.
 // (Algorithm is a const enum, which verbatimModuleSyntax cannot import as a value; 2 is Argon2id.)
-const ARGON2 = {
+export const ARGON2 = {
   algorithm: 2 as Algorithm.Argon2id,
   memoryCost: 19456,
   timeCost: 2,
@@ -46,6 +47,17 @@ function checkPassword(password: string, email: string) {
   }
 }
 
+/** Where a sign-in came from, recorded on its session (GET /api/sessions). */
+export interface ClientInfo {
+  address: string;
+  userAgent?: string | undefined;
+}
+
+/** Last use is written at most this often per session or token: not a write per request. */
+export const LAST_USE_RESOLUTION_MS = 60_000;
+
+const MAX_USER_AGENT = 256;
+
 export interface SessionGrant {
   sessionToken: string;
   csrfToken: string;
@@ -59,28 +71,37 @@ export interface PublicUser {
   createdAt: string;
 }
 
-const publicUser = (row: { id: string; email: string; name: string; created_at: string }) => ({
+export const publicUser = (row: {
+  id: string;
+  email: string;
+  name: string;
+  created_at: string;
+}) => ({
   id: row.id,
   email: row.email,
   name: row.name,
   createdAt: row.created_at,
 });
 
-/** Accounts, sessions and API tokens. */
+/** Registration, sign-in, and resolving sessions and API tokens (account.service.ts manages them). */
 export function createAuthService(deps: AuthServiceDeps) {
   const { store, clock } = deps;
   // Verifying against a real hash when the e-mail is unknown keeps login timing the same.
   const dummyHash = hash('not-a-real-password', ARGON2);
 
-  async function openSession(userId: string): Promise<SessionGrant> {
+  async function openSession(userId: string, client: ClientInfo): Promise<SessionGrant> {
     const sessionToken = newToken();
     const now = clock.now();
     const expiresAt = new Date(now.getTime() + deps.sessionTtlMs);
     await credentialsRepo(store.db).insertSession({
       token_hash: hashToken(sessionToken),
+      id: randomUUID(),
       user_id: userId,
       created_at: iso(now),
       expires_at: iso(expiresAt),
+      user_agent: client.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
+      address: client.address,
+      last_used_at: iso(now),
     });
     return { sessionToken, csrfToken: csrfTokenFor(deps.csrfKey, sessionToken), expiresAt };
   }
@@ -90,6 +111,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     async register(
       input: { email: string; password: string; name: string; companyName?: string },
       address: string,
+      userAgent?: string,
     ) {
       const email = input.email.trim().toLowerCase();
       checkPassword(input.password, email);
@@ -126,7 +148,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         if (store.dialect.isUniqueViolation(error)) throw new LatchkeyError('EMAIL_TAKEN');
         throw error;
       }
-      const session = await openSession(user.id);
+      const session = await openSession(user.id, { address, userAgent });
       return {
         user: publicUser(user),
         company: { id: company.id, name: company.name, role: 'admin' as const },
@@ -135,14 +157,17 @@ export function createAuthService(deps: AuthServiceDeps) {
     },
 
     /** Throttled per address, account and pair before the password is checked (issue 14). */
-    async login(input: { email: string; password: string }, address: string) {
+    async login(input: { email: string; password: string }, address: string, userAgent?: string) {
       const email = input.email.trim().toLowerCase();
       await deps.throttle.admitLogin(email, address);
       const user = await usersRepo(store.db).findByEmail(email);
       const valid = await verify(user?.password_hash ?? (await dummyHash), input.password);
       if (!user || !valid) throw new LatchkeyError('INVALID_CREDENTIALS');
       await deps.throttle.succeeded(email, address);
-      return { user: publicUser(user), session: await openSession(user.id) };
+      return {
+        user: publicUser(user),
+        session: await openSession(user.id, { address, userAgent }),
+      };
     },
 
     /**
@@ -199,52 +224,77 @@ export function createAuthService(deps: AuthServiceDeps) {
     logout: (sessionToken: string) =>
       credentialsRepo(store.db).deleteSession(hashToken(sessionToken)),
 
-    /** The person behind a session cookie, or null when it is unknown or expired. */
+    /**
+     * The person behind a session cookie and the session's id, or null when it is unknown or
+     * expired. The last use is written at most once a minute.
+     */
     async resolveSession(sessionToken: string) {
       const repo = credentialsRepo(store.db);
       const session = await repo.findSession(hashToken(sessionToken));
       if (!session) return null;
-      if (session.expires_at <= iso(clock.now())) {
+      const now = clock.now();
+      if (session.expires_at <= iso(now)) {
         await repo.deleteSession(session.token_hash);
         return null;
       }
+      if (
+        !session.last_used_at ||
+        now.getTime() - Date.parse(session.last_used_at) >= LAST_USE_RESOLUTION_MS
+      ) {
+        await repo.touchSession(session.token_hash, iso(now));
+      }
       const user = await usersRepo(store.db).findById(session.user_id);
-      return user ? publicUser(user) : null;
+      return user
+        ? { user: publicUser(user), session: { id: session.id, tokenHash: session.token_hash } }
+        : null;
     },
 
-    /** The person behind an API token, or null. */
-    async resolveApiToken(token: string) {
+    /**
+     * The person behind an API token and the token's scope and company, or null when it is
+     * unknown, expired, revoked, or its person has left its company. It is found by the SHA-256
+     * of what was presented: an index lookup on a hash, so no comparison of secrets leaks
+     * timing. A miss counts as a failed sign-in of the address (may throw
+     * TOO_MANY_LOGIN_ATTEMPTS).
+     */
+    async resolveApiToken(token: string, address: string) {
       const repo = credentialsRepo(store.db);
-      const row = await repo.findToken(hashToken(token));
-      if (!row) return null;
+      const row = await repo.findTokenWithUser(hashToken(token));
+      const now = clock.now();
+      const valid =
+        row !== undefined &&
+        (row.expires_at === null || row.expires_at > iso(now)) &&
+        (row.company_id === null || row.member_of !== null);
+      if (!valid) {
+        await deps.throttle.failedBearer(address);
+        return null;
+      }
       // "Last used" to the minute: a write on every request cost the benchmark's ceiling route
       // a third of its throughput (bench/NOTES.md).
-      const now = clock.now();
-      if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > 60_000) {
+      if (
+        !row.last_used_at ||
+        now.getTime() - Date.parse(row.last_used_at) >= LAST_USE_RESOLUTION_MS
+      ) {
         await repo.touchToken(row.id, iso(now));
       }
-      const user = await usersRepo(store.db).findById(row.user_id);
-      return user ? publicUser(user) : null;
+      return {
+        user: publicUser({
+          id: row.user_id,
+          email: row.email,
+          name: row.name,
+          created_at: row.user_created_at,
+        }),
+        token: {
+          id: row.id,
+          scope: (row.scope === 'read' ? 'read' : 'manage') as TokenScope,
+          companyId: row.company_id,
+        },
+      };
     },
 
     csrfTokenFor: (sessionToken: string) => csrfTokenFor(deps.csrfKey, sessionToken),
 
     checkCsrf: (sessionToken: string, presented: string | undefined) =>
       presented !== undefined && safeEqual(csrfTokenFor(deps.csrfKey, sessionToken), presented),
-
-    async createApiToken(userId: string, name: string) {
-      const token = newToken('lk_');
-      const row = {
-        id: randomUUID(),
-        token_hash: hashToken(token),
-        user_id: userId,
-        name,
-        created_at: iso(clock.now()),
-        last_used_at: null,
-      };
-      await credentialsRepo(store.db).insertToken(row);
-      return { id: row.id, name, token, createdAt: row.created_at };
-    },
 
     async me(userId: string) {
       const user = await usersRepo(store.db).findById(userId);

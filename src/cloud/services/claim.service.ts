@@ -2,6 +2,7 @@ import { LatchkeyError } from '../../core/errors.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import type { ClaimCommitter, ClaimTicket, ClaimView } from '../store/claim-committer.ts';
 import { serialScope } from '../store/repos/claims.repo.ts';
+import { credentialAllows } from './actor.ts';
 import { planClaim, type ClaimRequest } from './claim.plan.ts';
 import { iso, type Clock } from './clock.ts';
 import type { NoticeMailer } from './notice-mail.service.ts';
@@ -78,7 +79,10 @@ export function createClaimService(deps: ClaimServiceDeps) {
       const now = clock.now();
       const ticket = ticketOf(request, now);
       const read = await committer.read(ticket);
-      if (!read) throw new LatchkeyError('SITE_NOT_FOUND');
+      // A token sees only the company it was made for.
+      if (!read || !credentialAllows(request.actor, read.site.company_id)) {
+        throw new LatchkeyError('SITE_NOT_FOUND');
+      }
       const planned = { rows: [] as NotificationsTable[] };
       const result = await committer.commit(ticket, read, planOn(request, now, planned));
       if ('error' in result) throw result.error;

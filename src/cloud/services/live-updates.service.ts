@@ -71,6 +71,8 @@ export function createLiveUpdatesService(deps: {
     async subscribe(
       userId: string,
       send: (update: DeviceUpdate) => void,
+      /** Only this company's devices (an API token's), else all of the person's. */
+      onlyCompany: string | null = null,
     ): Promise<LiveSubscription> {
       const open = openPerPerson.get(userId) ?? 0;
       if (open >= deps.streamsPerPerson) {
@@ -81,7 +83,9 @@ export function createLiveUpdatesService(deps: {
       openPerPerson.set(userId, open + 1);
       let companyIds: string[];
       try {
-        companyIds = (await companiesRepo(store.db).listForUser(userId)).map((c) => c.id);
+        companyIds = (await companiesRepo(store.db).listForUser(userId))
+          .map((c) => c.id)
+          .filter((id) => onlyCompany === null || id === onlyCompany);
       } catch (error) {
         release(userId);
         throw error;

@@ -139,6 +139,28 @@ export function createLoginThrottle(deps: LoginThrottleDeps) {
       });
     },
 
+    /**
+     * A Bearer token that matched nothing (issue 16): recorded as a failed sign-in of the
+     * address, so guesses share the per-address limit with passwords. Throws
+     * TOO_MANY_LOGIN_ATTEMPTS once the address is over it (nothing more is recorded then).
+     */
+    async failedBearer(clientAddress: string): Promise<void> {
+      const address = throttleKeyOf(clientAddress);
+      await store.transaction(async (trx) => {
+        const repo = loginAttemptsRepo(trx, store.dialect);
+        await repo.lock({ address });
+        const now = clock.now();
+        const until = await freeAt(trx, { kind: 'login', address }, limits.perAddress, now);
+        if (until > now.getTime()) {
+          throw new LatchkeyError('TOO_MANY_LOGIN_ATTEMPTS', {
+            retryAfterSeconds: retryAfterSeconds(until, now),
+          });
+        }
+        await repo.record({ kind: 'login', address, account: null, created_at: iso(now) });
+        await prune(trx, now);
+      });
+    },
+
     /** Admits and records one registration from `address`, or throws TOO_MANY_REGISTRATIONS. */
     async admitRegistration(clientAddress: string): Promise<void> {
       const address = throttleKeyOf(clientAddress);

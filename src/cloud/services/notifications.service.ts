@@ -66,11 +66,22 @@ export function movedAwayNotification(
 /** A person's notifications. */
 export function createNotificationsService(deps: { store: Store; clock: Clock }) {
   return {
-    async list(userId: string, cursor: string | undefined, limit: number) {
+    /** `companyId`: only that company's (an API token's), else all of the person's. */
+    async list(
+      userId: string,
+      cursor: string | undefined,
+      limit: number,
+      companyId: string | null = null,
+    ) {
       const after = cursor === undefined ? null : decodeCursor(cursor, 2);
       if (cursor !== undefined && after === null) throw invalidCursor();
       const repo = notificationsRepo(deps.store.db);
-      const rows = await repo.listForUser(userId, after as [string, string] | null, limit);
+      const rows = await repo.listForUser(
+        userId,
+        after as [string, string] | null,
+        limit,
+        companyId,
+      );
       const page = toPage(
         rows,
         limit,
@@ -86,9 +97,9 @@ export function createNotificationsService(deps: { store: Store; clock: Clock })
           readAt: row.read_at,
         }),
       );
-      return { ...page, unreadCount: await repo.unreadCount(userId) };
+      return { ...page, unreadCount: await repo.unreadCount(userId, companyId) };
     },
-    markRead: (userId: string, ids: string[] | null) =>
-      notificationsRepo(deps.store.db).markRead(userId, ids, iso(deps.clock.now())),
+    markRead: (userId: string, ids: string[] | null, companyId: string | null = null) =>
+      notificationsRepo(deps.store.db).markRead(userId, ids, iso(deps.clock.now()), companyId),
   };
 }

@@ -4,7 +4,7 @@ import { auditRepo } from '../store/repos/audit.repo.ts';
 import { devicesRepo } from '../store/repos/devices.repo.ts';
 import { sitesRepo } from '../store/repos/sites.repo.ts';
 import type { Store } from '../store/store.ts';
-import type { Actor } from './actor.ts';
+import { credentialAllows, type Actor } from './actor.ts';
 import { auditRow } from './audit.service.ts';
 import { iso, type Clock } from './clock.ts';
 import type { CloudEventBus } from './events.ts';
@@ -15,7 +15,9 @@ export function createReleaseService(deps: { store: Store; clock: Clock; events:
   return {
     async release(actor: Actor, siteId: string, serialNumber: SerialNumber) {
       const site = await sitesRepo(store.db).findAccessible(siteId, actor.userId);
-      if (!site) throw new LatchkeyError('SITE_NOT_FOUND');
+      if (!site || !credentialAllows(actor, site.company_id)) {
+        throw new LatchkeyError('SITE_NOT_FOUND');
+      }
       const now = iso(deps.clock.now());
       await store.transaction(async (trx) => {
         const removed = await devicesRepo(trx, store.dialect).deleteOwnership(serialNumber, siteId);

@@ -1,7 +1,10 @@
 import type { MailQueue } from '../mail/mailer.ts';
-import { usersRepo } from '../store/repos/users.repo.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import type { Store } from '../store/store.ts';
+import { companiesRepo } from '../store/repos/companies.repo.ts';
+import { credentialsRepo } from '../store/repos/sessions.repo.ts';
+import { usersRepo } from '../store/repos/users.repo.ts';
+import { createAccountService } from './account.service.ts';
 import { createAuditService } from './audit.service.ts';
 import { createAuthService } from './auth.service.ts';
 import { createClaimService } from './claim.service.ts';
@@ -47,6 +50,7 @@ export function createServices(deps: ServiceDeps) {
     links: deps.links,
     onError: (error) => deps.mail.onError(error, 'notice'),
   });
+  const throttle = createLoginThrottle({ store, clock, limits: deps.loginLimits });
   return {
     /** Live updates to the portal (GET /api/events). */
     liveUpdates: createLiveUpdatesService({
@@ -59,9 +63,16 @@ export function createServices(deps: ServiceDeps) {
       clock,
       csrfKey: deps.csrfKey,
       sessionTtlMs: deps.sessionTtlMs,
-      throttle: createLoginThrottle({ store, clock, limits: deps.loginLimits }),
+      throttle,
       mail: deps.mail,
       links: deps.links,
+    }),
+    account: createAccountService({
+      users: usersRepo(store.db),
+      credentials: credentialsRepo(store.db),
+      companies: companiesRepo(store.db),
+      clock,
+      throttle,
     }),
     sites: createSitesService({ store, clock }),
     claims: createClaimService({

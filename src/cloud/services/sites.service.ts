@@ -5,7 +5,7 @@ import { companiesRepo } from '../store/repos/companies.repo.ts';
 import { devicesRepo } from '../store/repos/devices.repo.ts';
 import { sitesRepo } from '../store/repos/sites.repo.ts';
 import type { Store } from '../store/store.ts';
-import type { Actor } from './actor.ts';
+import { credentialAllows, tokenCompanyOf, type Actor } from './actor.ts';
 import { invalidCursor } from './audit.service.ts';
 import { iso, type Clock } from './clock.ts';
 
@@ -30,7 +30,10 @@ export function createSitesService(deps: { store: Store; clock: Clock }) {
   /** The site if the actor may see it; another tenant's site is "not found", never "forbidden". */
   async function requireSite(actor: Actor, siteId: string) {
     const site = await sitesRepo(store.db).findAccessible(siteId, actor.userId);
-    if (!site) throw new LatchkeyError('SITE_NOT_FOUND');
+    // A token sees only the company it was made for.
+    if (!site || !credentialAllows(actor, site.company_id)) {
+      throw new LatchkeyError('SITE_NOT_FOUND');
+    }
     return site;
   }
 
@@ -45,12 +48,15 @@ export function createSitesService(deps: { store: Store; clock: Clock }) {
         actor.userId,
         after as [string, string] | null,
         limit,
+        tokenCompanyOf(actor),
       );
       return toPage(rows, limit, (row) => [row.created_at, row.id], publicSite);
     },
 
     async create(actor: Actor, input: { name: string; companyId?: string | undefined }) {
-      const companies = await companiesRepo(store.db).listForUser(actor.userId);
+      const companies = (await companiesRepo(store.db).listForUser(actor.userId)).filter((c) =>
+        credentialAllows(actor, c.id),
+      );
       const company = input.companyId
         ? companies.find((c) => c.id === input.companyId)
         : companies[0];

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import type { StoreDialect } from './dialect.ts';
@@ -229,6 +230,40 @@ const passwordResets: Migration = {
   },
 };
 
+/**
+ * Sessions get a public id, the browser, the address and the last use; API tokens a scope, a
+ * company and an expiry (issue 16). Sessions and tokens from before keep working: each session
+ * gets a random id, each token the scope "manage" (what it could do) and its person's first
+ * company.
+ */
+const sessionsAndTokenScopes: Migration = {
+  async up(db: Kysely<unknown>) {
+    for (const column of ['id', 'user_agent', 'address', 'last_used_at']) {
+      await db.schema.alterTable('sessions').addColumn(column, 'text').execute();
+    }
+    const sessions = await sql<{
+      token_hash: string;
+    }>`select token_hash from sessions`.execute(db);
+    for (const row of sessions.rows) {
+      await sql`update sessions set id = ${randomUUID()} where token_hash = ${row.token_hash}`.execute(
+        db,
+      );
+    }
+    await db.schema.createIndex('sessions_id').unique().on('sessions').column('id').execute();
+    await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+    await db.schema
+      .alterTable('api_tokens')
+      .addColumn('scope', 'text', (c) => c.notNull().defaultTo('manage'))
+      .execute();
+    await db.schema.alterTable('api_tokens').addColumn('company_id', 'text').execute();
+    await db.schema.alterTable('api_tokens').addColumn('expires_at', 'text').execute();
+    await sql`update api_tokens set company_id = (
+      select m.company_id from memberships m join companies c on c.id = m.company_id
+      where m.user_id = api_tokens.user_id order by c.created_at limit 1)`.execute(db);
+    await db.schema.createIndex('api_tokens_user').on('api_tokens').column('user_id').execute();
+  },
+};
+
 /** Migrations in order; names sort in the order they run. */
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -242,6 +277,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       // The claim function again: limits per account and address only, the owner's notice.
       '0007_claims_per_serial_notice': claimFunction(dialect),
       '0008_password_resets': passwordResets,
+      '0009_sessions_and_token_scopes': sessionsAndTokenScopes,
     }),
   };
 }

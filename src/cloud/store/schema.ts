@@ -56,9 +56,17 @@ export interface OwnershipsTable {
 
 export interface SessionsTable {
   token_hash: string;
+  /** The public id (GET /api/sessions); never the token or its hash. */
+  id: string;
   user_id: string;
   created_at: string;
   expires_at: string;
+  /** The User-Agent header at sign-in, cut to 256 characters. */
+  user_agent: string | null;
+  /** The client address at sign-in. */
+  address: string | null;
+  /** To the minute (auth.service.ts resolveSession). */
+  last_used_at: string | null;
 }
 
 /** A password reset link (issue 16): only the token's hash; single use, valid one hour. */
@@ -76,6 +84,11 @@ export interface ApiTokensTable {
   name: string;
   created_at: string;
   last_used_at: string | null;
+  /** "read" (GET and HEAD only) or "manage". */
+  scope: string;
+  /** The company it was made in; null for tokens from before issue 16. */
+  company_id: string | null;
+  expires_at: string | null;
 }
 
 export interface NotificationsTable {

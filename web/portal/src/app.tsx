@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, setCsrfToken, setSessionExpiredHandler, type Me } from './api.ts';
+import { AccountPage } from './account-page.tsx';
 import {
   ForgotPasswordPage,
   LoginPage,
@@ -109,16 +110,19 @@ export function App() {
   } else if (me === null || path === '/login') page = <LoginPage onSignedIn={signedIn} />;
   else {
     const site = /^\/sites\/([^/]+)$/.exec(path);
-    page = site ? (
-      <SitePage
-        key={site[1]}
-        siteId={decodeURIComponent(site[1]!)}
-        refreshKey={news}
-        onActivity={() => setActivity((n) => n + 1)}
-      />
-    ) : (
-      <SitesPage />
-    );
+    page =
+      path === '/account' ? (
+        <AccountPage user={me.user} onRenamed={(user) => setMe({ ...me, user })} />
+      ) : site ? (
+        <SitePage
+          key={site[1]}
+          siteId={decodeURIComponent(site[1]!)}
+          refreshKey={news}
+          onActivity={() => setActivity((n) => n + 1)}
+        />
+      ) : (
+        <SitesPage />
+      );
   }
 
   const account = me !== 'loading' && me !== null ? me : null;
@@ -150,6 +154,15 @@ export function App() {
               Sites
             </a>
             <Bell refreshKey={activity} onNews={() => setNews((n) => n + 1)} />
+            <a
+              href="/account"
+              onClick={(event) => {
+                event.preventDefault();
+                navigate('/account');
+              }}
+            >
+              Account
+            </a>
             <span className="muted" title={account.user.email}>
               {account.user.email}
             </span>

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { createAuditService } from '../../services/audit.service.ts';
 import type { createNotificationsService } from '../../services/notifications.service.ts';
 import type { SitesService } from '../../services/sites.service.ts';
+import { tokenCompanyOf } from '../../services/actor.ts';
 import { actorOf } from '../auth.hooks.ts';
 import { errorResponses, PageQuery, SiteIdParams } from '../schemas.ts';
 
@@ -54,7 +55,12 @@ export function activityRoutes(deps: {
         },
       },
       async (request) =>
-        deps.notifications.list(actorOf(request).userId, request.query.cursor, request.query.limit),
+        deps.notifications.list(
+          actorOf(request).userId,
+          request.query.cursor,
+          request.query.limit,
+          tokenCompanyOf(actorOf(request)),
+        ),
     );
 
     app.post(
@@ -68,7 +74,11 @@ export function activityRoutes(deps: {
         },
       },
       async (request, reply) => {
-        await deps.notifications.markRead(actorOf(request).userId, request.body?.ids ?? null);
+        await deps.notifications.markRead(
+          actorOf(request).userId,
+          request.body?.ids ?? null,
+          tokenCompanyOf(actorOf(request)),
+        );
         return reply.status(204).send(null);
       },
     );

@@ -17,7 +17,7 @@ const SessionBody = z.object({
  * trusted proxy's X-Forwarded-Proto (Fastify reads it only with trustProxy), or always when the
  * operator says so (TLS ends somewhere this node cannot see).
  */
-function cookieIsSecure(request: FastifyRequest, secureCookies: boolean): boolean {
+export function cookieIsSecure(request: FastifyRequest, secureCookies: boolean): boolean {
   return secureCookies || request.protocol === 'https';
 }
 
@@ -36,7 +36,7 @@ function setSessionCookie(
   });
 }
 
-/** Register, login, logout, me, API tokens. */
+/** Register, login, logout, me (account.routes.ts: the account, sessions and API tokens). */
 export function authRoutes(
   auth: AuthService,
   options: { secureCookies: boolean },
@@ -59,7 +59,7 @@ export function authRoutes(
         },
       },
       async (request, reply) => {
-        const result = await auth.register(request.body, request.ip);
+        const result = await auth.register(request.body, request.ip, request.headers['user-agent']);
         setSessionCookie(request, reply, result.session, options.secureCookies);
         return reply.status(201).send({
           user: result.user,
@@ -81,7 +81,7 @@ export function authRoutes(
         },
       },
       async (request, reply) => {
-        const result = await auth.login(request.body, request.ip);
+        const result = await auth.login(request.body, request.ip, request.headers['user-agent']);
         setSessionCookie(request, reply, result.session, options.secureCookies);
         return { user: result.user, csrfToken: result.session.csrfToken };
       },
@@ -170,33 +170,6 @@ export function authRoutes(
         const me = await auth.me(actorOf(request).userId);
         const token = request.auth?.sessionToken;
         return { ...me, csrfToken: token ? auth.csrfTokenFor(token) : null };
-      },
-    );
-
-    app.post(
-      '/api/tokens',
-      {
-        schema: {
-          tags: ['auth'],
-          summary: 'Create an API token for scripts and the CLI (shown once).',
-          body: z.strictObject({ name: NameField.optional() }).nullish(),
-          response: {
-            201: z.object({
-              id: z.string(),
-              name: z.string(),
-              token: z.string(),
-              createdAt: z.string(),
-            }),
-            ...errorResponses(400, 401, 403),
-          },
-        },
-      },
-      async (request, reply) => {
-        const token = await auth.createApiToken(
-          actorOf(request).userId,
-          request.body?.name ?? 'API token',
-        );
-        return reply.status(201).send(token);
       },
     );
   };

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { LiveUpdatesService } from '../../services/live-updates.service.ts';
 import { actorOf } from '../auth.hooks.ts';
 import { errorResponses } from '../schemas.ts';
+import { tokenCompanyOf } from '../../services/actor.ts';
 
 /** A comment line this often keeps proxies and the browser from closing an idle stream. */
 const PING_MS = 15_000;
@@ -40,13 +41,17 @@ export function eventsRoutes(deps: { liveUpdates: LiveUpdatesService }): Fastify
         },
       },
       async (request, reply) => {
-        const { userId } = actorOf(request);
+        const actor = actorOf(request);
         const stream = reply.raw;
-        const subscription = await deps.liveUpdates.subscribe(userId, (update) => {
-          if (!stream.writableEnded) {
-            stream.write(`event: device\ndata: ${JSON.stringify(update)}\n\n`);
-          }
-        });
+        const subscription = await deps.liveUpdates.subscribe(
+          actor.userId,
+          (update) => {
+            if (!stream.writableEnded) {
+              stream.write(`event: device\ndata: ${JSON.stringify(update)}\n\n`);
+            }
+          },
+          tokenCompanyOf(actor),
+        );
         if (stream.destroyed) {
           // The client left while the stream was being opened.
           subscription.close();

@@ -29,8 +29,15 @@ export function sitesRepo(db: Executor) {
       (await findAccessible(db, siteId, userId)).rows[0],
     findById: (siteId: string) =>
       db.selectFrom('sites').selectAll().where('id', '=', siteId).executeTakeFirst(),
-    listAccessible: (userId: string, after: [string, string] | null, limit: number) => {
+    /** `companyId`: only that company's sites (an API token's), else all of the person's. */
+    listAccessible: (
+      userId: string,
+      after: [string, string] | null,
+      limit: number,
+      companyId: string | null = null,
+    ) => {
       let query = accessible(db, userId);
+      if (companyId !== null) query = query.where('sites.company_id', '=', companyId);
       if (after) {
         const [createdAt, id] = after;
         query = query.where((eb) =>

@@ -12,7 +12,11 @@ export function usersRepo(db: Executor) {
       ids.length === 0
         ? Promise.resolve([])
         : db.selectFrom('users').select(['id', 'email', 'name']).where('id', 'in', ids).execute(),
+    rename: (id: string, name: string) =>
+      db.updateTable('users').set({ name }).where('id', '=', id).execute(),
     setPasswordHash: (id: string, passwordHash: string) =>
       db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute(),
   };
 }
+
+export type UsersRepo = ReturnType<typeof usersRepo>;
