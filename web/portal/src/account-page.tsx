@@ -209,7 +209,7 @@ export function AccountPage({ user, onRenamed }: { user: User; onRenamed: (user:
         {sessions === null ? (
           <p role="status">Loading sessions…</p>
         ) : (
-          <table>
+          <table className="stack">
             <caption className="visually-hidden">Your sessions</caption>
             <thead>
               <tr>
@@ -225,14 +225,16 @@ export function AccountPage({ user, onRenamed }: { user: User; onRenamed: (user:
             <tbody>
               {sessions.map((session) => (
                 <tr key={session.id}>
-                  <th scope="row">
+                  <th scope="row" data-label="Browser">
                     {session.browser}
                     {session.current && <span className="muted"> (this session)</span>}
                   </th>
-                  <td className="nowrap">{session.address ?? ''}</td>
-                  <td>{formatDateTime(session.createdAt)}</td>
-                  <td>{formatDateTime(session.lastUsedAt)}</td>
-                  <td>
+                  <td data-label="Address" className="nowrap">
+                    {session.address ?? ''}
+                  </td>
+                  <td data-label="Signed in">{formatDateTime(session.createdAt)}</td>
+                  <td data-label="Last used">{formatDateTime(session.lastUsedAt)}</td>
+                  <td className="row-actions">
                     {!session.current && (
                       <button
                         type="button"
@@ -317,7 +319,7 @@ export function AccountPage({ user, onRenamed }: { user: User; onRenamed: (user:
         ) : tokens.length === 0 ? (
           <p>You have no API token.</p>
         ) : (
-          <table>
+          <table className="stack">
             <caption className="visually-hidden">Your API tokens</caption>
             <thead>
               <tr>
@@ -335,16 +337,20 @@ export function AccountPage({ user, onRenamed }: { user: User; onRenamed: (user:
             <tbody>
               {tokens.map((token) => (
                 <tr key={token.id}>
-                  <th scope="row">{token.name}</th>
-                  <td>{token.scope === 'read' ? 'Read only' : 'Manage'}</td>
-                  <td>{token.companyName ?? ''}</td>
-                  <td>{formatDateTime(token.createdAt)}</td>
-                  <td>
+                  <th scope="row" data-label="Name">
+                    {token.name}
+                  </th>
+                  <td data-label="Scope">{token.scope === 'read' ? 'Read only' : 'Manage'}</td>
+                  <td data-label="Company">{token.companyName ?? ''}</td>
+                  <td data-label="Created">{formatDateTime(token.createdAt)}</td>
+                  <td data-label="Expires">
                     {token.expiresAt ? formatDateTime(token.expiresAt) : 'Never'}
                     {token.expired && <span className="muted"> (expired)</span>}
                   </td>
-                  <td>{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : 'Never'}</td>
-                  <td>
+                  <td data-label="Last used">
+                    {token.lastUsedAt ? formatDateTime(token.lastUsedAt) : 'Never'}
+                  </td>
+                  <td className="row-actions">
                     <button type="button" className="danger" onClick={() => void revoke(token)}>
                       Revoke<span className="visually-hidden"> {token.name}</span>
                     </button>
