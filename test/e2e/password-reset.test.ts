@@ -83,7 +83,8 @@ for (const dialect of testDialects) {
         const again = await openPortalPage(browser, viewport);
         t.after(() => again.context().close());
         await again.goto(link);
-        await again.getByLabel('New password').fill('another long passphrase');
+        await again.getByRole('heading', { name: 'Choose a new password' }).waitFor(WAIT);
+        await again.getByLabel('New password').fill('another long passphrase', WAIT);
         await again.getByRole('button', { name: 'Set the new password' }).click();
         await again.getByText('This password reset link is no longer valid.').waitFor(WAIT);
         await again.getByRole('link', { name: 'Ask for a new link' }).waitFor(WAIT);

@@ -316,12 +316,22 @@ export function ForgotPasswordPage() {
  * The page a reset mail links to: /reset-password#TOKEN. The token is taken from the fragment
  * (which no server receives) and removed from the address bar and the history at once.
  */
+/** The reset link's token, once taken out of the address bar (kept for a remounted page). */
+let resetTokenFromLink = '';
+
+/** Takes the token from the link's fragment and removes it from the address bar. */
+function takeResetToken(): string {
+  const fromHash = window.location.hash.slice(1);
+  if (fromHash) {
+    resetTokenFromLink = fromHash;
+    window.history.replaceState(null, '', window.location.pathname);
+  }
+  return resetTokenFromLink;
+}
+
 export function ResetPasswordPage({ onPasswordReset }: { onPasswordReset: () => void }) {
-  const [token] = useState(() => {
-    const fromHash = window.location.hash.slice(1);
-    if (fromHash) window.history.replaceState(null, '', window.location.pathname);
-    return fromHash;
-  });
+  // Read once per link: a page mounted again after the fragment was removed still has it.
+  const [token] = useState(takeResetToken);
   const [password, setPassword] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
