@@ -15,7 +15,7 @@ const EXPECTED: Record<string, number[]> = {
   'POST /api/auth/password-reset': [202, 400, 429],
   'POST /api/auth/password-reset/{token}': [204, 400, 410],
   'GET /api/me': [200, 401],
-  'POST /api/tokens': [201, 400, 401, 403, 409],
+  'POST /api/tokens': [201, 400, 401, 403, 404, 409],
   // The account (issue 16): name, password, sessions and tokens.
   'PATCH /api/me': [200, 400, 401, 403],
   'POST /api/me/password': [204, 400, 401, 403, 429],

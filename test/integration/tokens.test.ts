@@ -221,7 +221,7 @@ for (const dialect of testDialects) {
         { name: 'x' },
         { headers: { 'x-company-id': ben.company.id } },
       );
-      assertErrorBody(foreign, 400, 'VALIDATION_FAILED');
+      assertErrorBody(foreign, 404, 'COMPANY_NOT_FOUND');
       assert.deepEqual(await snapshotTables(cloud), before, 'nothing changed');
       const own = await makeToken(anna, { name: 'x' }, { 'x-company-id': anna.company.id });
       assert.equal(own.companyId, anna.company.id);

@@ -29,7 +29,8 @@ export function companiesRepo(db: Executor) {
         .innerJoin('companies', 'companies.id', 'memberships.company_id')
         .select(['companies.id', 'companies.name', 'memberships.role'])
         .where('memberships.user_id', '=', userId)
-        .orderBy('companies.created_at')
+        .orderBy('memberships.created_at')
+        .orderBy('companies.id')
         .execute(),
     findById: (companyId: string) =>
       db.selectFrom('companies').selectAll().where('id', '=', companyId).executeTakeFirst(),

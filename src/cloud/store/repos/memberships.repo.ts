@@ -42,14 +42,14 @@ const companyStanding = prepared((db: Executor, companyId: string, userId: strin
 /** Who belongs to which company, with which role, and their grants on sites (issue 16). */
 export function membershipsRepo(db: Executor) {
   return {
-    /** The person's companies, oldest company first (the default current company). */
+    /** The person's companies, in the order they joined (the first is the default current one). */
     companiesOf: (userId: string) =>
       db
         .selectFrom('memberships')
         .innerJoin('companies', 'companies.id', 'memberships.company_id')
         .select(['companies.id', 'companies.name', 'memberships.role'])
         .where('memberships.user_id', '=', userId)
-        .orderBy('companies.created_at')
+        .orderBy('memberships.created_at')
         .orderBy('companies.id')
         .execute(),
     /** The person's role in the company, or undefined when they are not a member. */
