@@ -3,6 +3,7 @@ import type { SecretBox } from '../secrets/secret-box.ts';
 import type { Store } from '../store/store.ts';
 import { companiesRepo } from '../store/repos/companies.repo.ts';
 import { credentialsRepo } from '../store/repos/sessions.repo.ts';
+import { twoFactorRepo } from '../store/repos/two-factor.repo.ts';
 import { usersRepo } from '../store/repos/users.repo.ts';
 import { createAccountService } from './account.service.ts';
 import { createAuditService } from './audit.service.ts';
@@ -20,12 +21,15 @@ import type { RateLimitPolicy } from './rate-limit.ts';
 import { createRegistryService } from './registry.service.ts';
 import { createReleaseService } from './release.service.ts';
 import { createSitesService } from './sites.service.ts';
+import { createTwoFactorService } from './two-factor.service.ts';
 
 export interface ServiceDeps {
   store: Store;
   clock: Clock;
   events: CloudEventBus;
   deviceSecrets: SecretBox;
+  /** Seals the TOTP secrets of two-factor sign-in (its own key, derived from the master key). */
+  twoFactorSecrets: SecretBox;
   csrfKey: Buffer;
   sessionTtlMs: number;
   claimLimits: RateLimitPolicy;
@@ -51,6 +55,13 @@ export function createServices(deps: ServiceDeps) {
     onError: (error) => deps.mail.onError(error, 'notice'),
   });
   const throttle = createLoginThrottle({ store, clock, limits: deps.loginLimits });
+  const twoFactor = createTwoFactorService({
+    twoFactor: twoFactorRepo(store.db),
+    users: usersRepo(store.db),
+    secrets: deps.twoFactorSecrets,
+    clock,
+    throttle,
+  });
   return {
     /** Live updates to the portal (GET /api/events). */
     liveUpdates: createLiveUpdatesService({
@@ -66,7 +77,10 @@ export function createServices(deps: ServiceDeps) {
       throttle,
       mail: deps.mail,
       links: deps.links,
+      twoFactor,
     }),
+    /** Two-factor sign-in (TOTP); `hasTwoFactor` tells whether a person uses it. */
+    twoFactor,
     account: createAccountService({
       users: usersRepo(store.db),
       credentials: credentialsRepo(store.db),
