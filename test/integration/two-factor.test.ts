@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Writable } from 'node:stream';
 import { generate } from 'otplib';
 import { snapshotTables, startTestCloud, TestClock, type TestCloud } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
@@ -533,6 +534,76 @@ for (const dialect of testDialects) {
       );
       assert.equal(answer.status, 500, 'a swapped secret fails to open, it does not sign in');
       assert.equal(swapped.browser.session, undefined);
+    });
+
+    it('writes no secret, code, recovery code or challenge to the server log, even at trace level', async (t) => {
+      const lines: string[] = [];
+      const stream = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString('utf8'));
+          done();
+        },
+      });
+      const clock = new TestClock(Date.now());
+      const cloud = await startTestCloud(t, dialect, {
+        clock,
+        logger: { level: 'trace', stream },
+      });
+      const anna = await registerAccount(cloud);
+      const { secret, recoveryCodes } = await enableTwoFactor(clock, anna);
+      const used: string[] = [];
+      clock.advance(STEP_MS);
+      const first = await firstStep(cloud, anna);
+      used.push(await codeAt(clock, secret, 1));
+      assert.equal((await secondStep(first.browser, first.challenge, used.at(-1)!)).status, 200);
+      const second = await firstStep(cloud, anna);
+      assert.equal(
+        (await secondStep(second.browser, second.challenge, recoveryCodes[0]!)).status,
+        200,
+      );
+      // Refused answers are logged too: a replay, a bad body, a wrong password.
+      const third = await firstStep(cloud, anna);
+      assert.equal((await secondStep(third.browser, third.challenge, used.at(-1)!)).status, 401);
+      const bad = await third.browser.post('/api/auth/login/two-factor', {
+        challenge: third.challenge,
+        code: `${recoveryCodes[1]!}${'x'.repeat(40)}`,
+      });
+      assert.equal(bad.status, 400);
+      clock.advance(2 * STEP_MS);
+      used.push(await codeAt(clock, secret));
+      const renewed = await anna.client.post('/api/me/two-factor/recovery-codes', {
+        code: used.at(-1),
+      });
+      assert.equal(renewed.status, 200);
+      clock.advance(STEP_MS);
+      used.push(await codeAt(clock, secret));
+      assert.equal(
+        (
+          await anna.client.post('/api/me/two-factor/disable', {
+            password: anna.password,
+            code: used.at(-1),
+          })
+        ).status,
+        204,
+      );
+
+      const log = lines.join('');
+      assert.match(log, /incoming request/, 'the logger is really on');
+      assert.match(log, /\/api\/auth\/login\/two-factor/, 'the second steps were logged');
+      assert.ok(lines.length > 20, `only ${lines.length} log lines`);
+      const secrets = [
+        secret,
+        ...[...recoveryCodes, ...(renewed.body.recoveryCodes as string[])].flatMap((c) => [
+          c,
+          c.replace(/-/g, ''),
+        ]),
+        first.challenge,
+        second.challenge,
+        third.challenge,
+        // Six digits also occur in timestamps; a logged body would quote them.
+        ...used.map((code) => `"${code}"`),
+      ];
+      for (const value of secrets) assert.ok(!log.includes(value), `the log has ${value}`);
     });
 
     it('needs a session: API tokens are refused, and bad input is refused', async (t) => {
