@@ -100,8 +100,12 @@ for (const dialect of testDialects) {
     });
 
     it("changes a member's role and grants, and the member sees what they were given", async (t) => {
-      const { cloud, ada, mia, siteA, siteB, siteC } = await company(t, dialect);
+      const { cloud, companyId, ada, mia, siteA, siteB, siteC } = await company(t, dialect);
       assert.deepEqual(siteIds(await mia.client.get('/api/sites')), [siteA.id]);
+      const events: unknown[] = [];
+      const listener = (event: unknown) => events.push(event);
+      cloud.events.on('membership-changed', listener);
+      t.after(() => cloud.events.off('membership-changed', listener));
 
       const changed = await ada.client.patch(`/api/company/members/${mia.user.id}`, {
         role: 'member',
@@ -120,6 +124,7 @@ for (const dialect of testDialects) {
       assertErrorBody(await mia.client.get(`/api/sites/${siteA.id}`), 404, 'SITE_NOT_FOUND');
       const renamed = await mia.client.patch(`/api/sites/${siteB.id}`, { name: 'Site B2' });
       assert.equal(renamed.status, 200, renamed.text);
+      assert.deepEqual(events, [{ companyId, userId: mia.user.id }], 'live updates are told');
       const viewerRename = await mia.client.patch(`/api/sites/${siteC.id}`, { name: 'No' });
       assertErrorBody(viewerRename, 403, 'INSUFFICIENT_ROLE');
 
