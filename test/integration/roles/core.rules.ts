@@ -3,20 +3,13 @@ import { ApiClient } from '../../helpers/http.ts';
 import {
   companyAdmin,
   companyMember,
+  everyone,
   manageSite,
   readSite,
   withSuccess,
   type Role,
   type RouteRule,
 } from './role-rules.ts';
-
-const everyone = (status: number): Record<Role, number> => ({
-  admin: status,
-  siteAdmin: status,
-  viewer: status,
-  otherSite: status,
-  stranger: status,
-});
 
 /** A second session of the person, for requests that end one. */
 const freshSession = async (baseUrl: string, email: string, companyId?: string) => {

@@ -83,6 +83,15 @@ export const companyMember = {
   stranger: 404,
 } as const satisfies Record<Role, number>;
 
+/** The same answer for every role (the person's own account, public routes). */
+export const everyone = (status: number): Record<Role, number> => ({
+  admin: status,
+  siteAdmin: status,
+  viewer: status,
+  otherSite: status,
+  stranger: status,
+});
+
 /** Replaces 200 by `status` (201, 204) for routes answering another success. */
 export const withSuccess = (expect: Record<Role, number>, status: number): Record<Role, number> =>
   Object.fromEntries(

@@ -1,15 +1,7 @@
 import { generate } from 'otplib';
 import { DEFAULT_PASSWORD } from '../../helpers/factories.ts';
 import { ApiClient } from '../../helpers/http.ts';
-import type { Role, RouteRule } from './role-rules.ts';
-
-const everyone = (status: number): Record<Role, number> => ({
-  admin: status,
-  siteAdmin: status,
-  viewer: status,
-  otherSite: status,
-  stranger: status,
-});
+import { everyone, type Role, type RouteRule } from './role-rules.ts';
 
 /** Each person's unused recovery codes, from the enable and regenerate answers. */
 const recovery = new WeakMap<object, Map<Role, string[]>>();

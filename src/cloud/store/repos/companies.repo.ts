@@ -1,4 +1,5 @@
 import type { Insertable } from 'kysely';
+import { membershipsRepo } from './memberships.repo.ts';
 import type { CompaniesTable, Executor, MembershipsTable } from '../schema.ts';
 
 /** Companies and who belongs to them. */
@@ -23,15 +24,7 @@ export function companiesRepo(db: Executor) {
     insertMembership: (membership: MembershipsTable) =>
       db.insertInto('memberships').values(membership).execute(),
     /** The companies a person belongs to, with their role in each. */
-    listForUser: (userId: string) =>
-      db
-        .selectFrom('memberships')
-        .innerJoin('companies', 'companies.id', 'memberships.company_id')
-        .select(['companies.id', 'companies.name', 'memberships.role'])
-        .where('memberships.user_id', '=', userId)
-        .orderBy('memberships.created_at')
-        .orderBy('companies.id')
-        .execute(),
+    listForUser: (userId: string) => membershipsRepo(db).companiesOf(userId),
     findById: (companyId: string) =>
       db.selectFrom('companies').selectAll().where('id', '=', companyId).executeTakeFirst(),
     /** Company settings (issue 16): the name, whether two-factor sign-in is required. */

@@ -40,6 +40,20 @@ const companyStanding = prepared((db: Executor, companyId: string, userId: strin
     .where('memberships.user_id', '=', userId),
 );
 
+/** A company's members with their names. */
+const membersOf = (db: Executor, companyId: string) =>
+  db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select([
+      'users.id as user_id',
+      'users.email',
+      'users.name',
+      'memberships.role',
+      'memberships.created_at',
+    ])
+    .where('memberships.company_id', '=', companyId);
+
 /**
  * Who belongs to which company, with which role, and their grants on sites (issue 16).
  * `dialect` is needed only by `lockCompany` (the writes of the members service).
@@ -75,35 +89,10 @@ export function membershipsRepo(db: Executor, dialect?: Pick<StoreDialect, 'lock
 
     /** The company's members with their names, in the order they joined. */
     listMembers: (companyId: string) =>
-      db
-        .selectFrom('memberships')
-        .innerJoin('users', 'users.id', 'memberships.user_id')
-        .select([
-          'users.id as user_id',
-          'users.email',
-          'users.name',
-          'memberships.role',
-          'memberships.created_at',
-        ])
-        .where('memberships.company_id', '=', companyId)
-        .orderBy('memberships.created_at')
-        .orderBy('users.id')
-        .execute(),
+      membersOf(db, companyId).orderBy('memberships.created_at').orderBy('users.id').execute(),
     /** One member of the company with their name, or undefined. */
     findMember: (companyId: string, userId: string) =>
-      db
-        .selectFrom('memberships')
-        .innerJoin('users', 'users.id', 'memberships.user_id')
-        .select([
-          'users.id as user_id',
-          'users.email',
-          'users.name',
-          'memberships.role',
-          'memberships.created_at',
-        ])
-        .where('memberships.company_id', '=', companyId)
-        .where('memberships.user_id', '=', userId)
-        .executeTakeFirst(),
+      membersOf(db, companyId).where('memberships.user_id', '=', userId).executeTakeFirst(),
     /** The site grants in the company (of one member when `userId` is given), by site name. */
     listGrants: (companyId: string, userId?: string) => {
       let query = db

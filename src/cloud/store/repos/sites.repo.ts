@@ -1,10 +1,10 @@
 import { prepared } from '../prepared.query.ts';
 import type { Executor, SitesTable } from '../schema.ts';
 
-const accessible = (db: Executor, userId: string) =>
+/** Sites as the services show them: with their company's name. */
+const withCompany = (db: Executor) =>
   db
     .selectFrom('sites')
-    .innerJoin('memberships', 'memberships.company_id', 'sites.company_id')
     .innerJoin('companies', 'companies.id', 'sites.company_id')
     .select([
       'sites.id',
@@ -12,7 +12,11 @@ const accessible = (db: Executor, userId: string) =>
       'sites.company_id',
       'sites.created_at',
       'companies.name as company_name',
-    ])
+    ]);
+
+const accessible = (db: Executor, userId: string) =>
+  withCompany(db)
+    .innerJoin('memberships', 'memberships.company_id', 'sites.company_id')
     .where('memberships.user_id', '=', userId);
 
 // Every request about a site starts here (a claim too).
@@ -39,17 +43,7 @@ export function sitesRepo(db: Executor) {
       after: [string, string] | null,
       limit: number,
     ) => {
-      let query = db
-        .selectFrom('sites')
-        .innerJoin('companies', 'companies.id', 'sites.company_id')
-        .select([
-          'sites.id',
-          'sites.name',
-          'sites.company_id',
-          'sites.created_at',
-          'companies.name as company_name',
-        ])
-        .where('sites.company_id', '=', companyId);
+      let query = withCompany(db).where('sites.company_id', '=', companyId);
       if (grantedTo !== null) {
         query = query.where((eb) =>
           eb.exists(
