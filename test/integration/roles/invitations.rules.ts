@@ -2,16 +2,12 @@ import assert from 'node:assert/strict';
 import { DEFAULT_PASSWORD, uniqueEmail } from '../../helpers/factories.ts';
 import { ApiClient } from '../../helpers/http.ts';
 import {
-  ROLES,
   companyAdmin,
+  everyone,
   withSuccess,
-  type Role,
   type RoleFixture,
   type RouteRule,
 } from './role-rules.ts';
-
-const everyone = (status: number): Record<Role, number> =>
-  Object.fromEntries(ROLES.map((role) => [role, status])) as Record<Role, number>;
 
 /** A fresh invitation of the fixture's company, made by its admin: its id and its token. */
 async function invite(f: RoleFixture): Promise<{ id: string; token: string }> {
