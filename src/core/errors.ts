@@ -117,6 +117,33 @@ export const errorCatalog = {
       'Wait for the time given in the Retry-After header before asking again.',
     ],
   },
+  INSUFFICIENT_ROLE: {
+    status: 403,
+    message: 'Your role does not allow this.',
+    cause:
+      'You can see this company or site, but your role in it (viewer, site-admin or member) does not include this action.',
+    hints: ['Ask an admin of the company to give you a role that allows it.'],
+  },
+  TWO_FACTOR_REQUIRED: {
+    status: 403,
+    message: 'This company requires two-factor sign-in.',
+    cause:
+      'An admin of the company made two-factor sign-in required, and it is not set up on your account.',
+    hints: ['Set up two-factor sign-in on the Account page, then try again.'],
+  },
+  LAST_ADMIN: {
+    status: 409,
+    message: 'A company must keep at least one admin.',
+    cause: 'This change would leave the company without an admin.',
+    hints: ['Make another member an admin first.'],
+  },
+  COMPANY_NOT_FOUND: {
+    status: 404,
+    message: 'The company does not exist.',
+    cause:
+      'You are not a member of a company with this id (X-Company-Id), or your API token was made for another company.',
+    hints: ['GET /api/me lists your companies; send one of their ids in X-Company-Id.'],
+  },
   SITE_NOT_FOUND: {
     status: 404,
     message: 'The site does not exist.',

@@ -103,6 +103,8 @@ export const TABLES: (keyof Database)[] = [
   'users',
   'companies',
   'memberships',
+  'site_memberships',
+  'invitations',
   'sites',
   'devices',
   'ownerships',

@@ -89,3 +89,33 @@ export function claim(
 ) {
   return client.post(`/api/sites/${siteId}/devices`, { serialNumber, securityCode });
 }
+
+/**
+ * Makes `account` a member of `companyId` with `role` and, for a member, grants on sites: the
+ * rows an accepted invitation writes, straight into the database (fixtures for role tests).
+ */
+export async function joinCompany(
+  cloud: RunningCloud,
+  account: Pick<Account, 'user'>,
+  companyId: string,
+  role: 'admin' | 'member',
+  sites: { siteId: string; role: 'site-admin' | 'viewer' }[] = [],
+): Promise<void> {
+  const now = new Date().toISOString();
+  await cloud.store.db
+    .insertInto('memberships')
+    .values({ user_id: account.user.id, company_id: companyId, role, created_at: now })
+    .execute();
+  for (const site of sites) {
+    await cloud.store.db
+      .insertInto('site_memberships')
+      .values({
+        user_id: account.user.id,
+        site_id: site.siteId,
+        company_id: companyId,
+        role: site.role,
+        created_at: now,
+      })
+      .execute();
+  }
+}

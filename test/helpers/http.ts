@@ -42,6 +42,8 @@ export class ApiClient {
   /** The session cookie value, as the server set it. */
   session: string | undefined;
   csrfToken: string | undefined;
+  /** Sent as X-Company-Id on every request when set (the current company, issue 16). */
+  companyId: string | undefined;
 
   constructor(baseUrl: string, options: ApiClientOptions = {}) {
     this.baseUrl = baseUrl;
@@ -57,6 +59,7 @@ export class ApiClient {
     });
     copy.session = this.session;
     copy.csrfToken = this.csrfToken;
+    copy.companyId = this.companyId;
     return copy;
   }
 
@@ -81,6 +84,7 @@ export class ApiClient {
     }
     if (this.bearer !== undefined) headers.authorization = `Bearer ${this.bearer}`;
     if (this.session !== undefined) headers.cookie = `${SESSION_COOKIE}=${this.session}`;
+    if (this.companyId !== undefined) headers['x-company-id'] = this.companyId;
     const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(method);
     const csrf = options.csrf ?? true;
     if (unsafe && csrf !== false) {

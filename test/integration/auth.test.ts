@@ -226,6 +226,9 @@ for (const dialect of testDialects) {
         ['GET', '/api/notifications'],
         ['POST', '/api/notifications/read'],
         ['GET', `/api/sites/${site}/audit`],
+        ['GET', '/api/company'],
+        ['PATCH', '/api/company'],
+        ['GET', '/api/audit'],
       ];
       for (const [method, path] of routes) {
         const answer = await client.request(method, path, method === 'GET' ? {} : { json: {} });

@@ -15,7 +15,7 @@ const EXPECTED: Record<string, number[]> = {
   'POST /api/auth/password-reset': [202, 400, 429],
   'POST /api/auth/password-reset/{token}': [204, 400, 410],
   'GET /api/me': [200, 401],
-  'POST /api/tokens': [201, 400, 401, 403, 409],
+  'POST /api/tokens': [201, 400, 401, 403, 404, 409],
   // The account (issue 16): name, password, sessions and tokens.
   'PATCH /api/me': [200, 400, 401, 403],
   'POST /api/me/password': [204, 400, 401, 403, 429],
@@ -23,17 +23,21 @@ const EXPECTED: Record<string, number[]> = {
   'DELETE /api/sessions/{id}': [204, 400, 401, 403, 404],
   'GET /api/tokens': [200, 401, 403],
   'DELETE /api/tokens/{id}': [204, 400, 401, 403, 404],
-  'GET /api/sites': [200, 400, 401],
-  'POST /api/sites': [201, 400, 401, 403],
-  'GET /api/sites/{siteId}': [200, 401, 404],
+  'GET /api/sites': [200, 400, 401, 403, 404],
+  'POST /api/sites': [201, 400, 401, 403, 404],
+  'GET /api/sites/{siteId}': [200, 401, 403, 404],
   'PATCH /api/sites/{siteId}': [200, 400, 401, 403, 404],
-  'GET /api/sites/{siteId}/devices': [200, 400, 401, 404],
+  'GET /api/sites/{siteId}/devices': [200, 400, 401, 403, 404],
   // Every row of the claim-rules table.
   'POST /api/sites/{siteId}/devices': [201, 400, 401, 403, 404, 409, 413, 415, 422, 429],
   'DELETE /api/sites/{siteId}/devices/{serialNumber}': [204, 400, 401, 403, 404],
   'GET /api/notifications': [200, 400, 401],
   'POST /api/notifications/read': [204, 400, 401, 403],
-  'GET /api/sites/{siteId}/audit': [200, 400, 401, 404],
+  'GET /api/sites/{siteId}/audit': [200, 400, 401, 403, 404],
+  // Roles (issue 16): the current company, its settings and its audit log.
+  'GET /api/company': [200, 401, 403, 404],
+  'PATCH /api/company': [200, 400, 401, 403, 404],
+  'GET /api/audit': [200, 400, 401, 403, 404],
   // Live updates for the portal (Server-Sent Events).
   'GET /api/events': [200, 401],
 };

@@ -221,7 +221,7 @@ for (const dialect of testDialects) {
         { name: 'x' },
         { headers: { 'x-company-id': ben.company.id } },
       );
-      assertErrorBody(foreign, 400, 'VALIDATION_FAILED');
+      assertErrorBody(foreign, 404, 'COMPANY_NOT_FOUND');
       assert.deepEqual(await snapshotTables(cloud), before, 'nothing changed');
       const own = await makeToken(anna, { name: 'x' }, { 'x-company-id': anna.company.id });
       assert.equal(own.companyId, anna.company.id);
@@ -291,8 +291,15 @@ for (const dialect of testDialects) {
       assert.deepEqual(await snapshotTables(cloud), before, 'nothing changed');
       const made = await script.post('/api/sites', { name: 'Made by the token' });
       assert.equal(made.body.companyId, anna.company.id);
-      // The session still sees both companies.
-      assert.equal((await anna.client.get('/api/sites')).body.items.length, 3);
+      // The session sees both companies, one at a time (X-Company-Id; default: the first).
+      assert.equal((await anna.client.get('/api/sites')).body.items.length, 2);
+      const inSecond = await anna.client.get('/api/sites', {
+        headers: { 'x-company-id': 'second-company' },
+      });
+      assert.deepEqual(
+        inSecond.body.items.map((s: { id: string }) => s.id),
+        [other],
+      );
 
       // Notifications: only about the token's company, read marks only those.
       const note = (id: string, siteId: string) => ({

@@ -104,6 +104,7 @@ describe('migrations from several nodes at once', () => {
           '0007_claims_per_serial_notice',
           '0008_password_resets',
           '0009_sessions_and_token_scopes',
+          '0010_roles_and_invitations',
         ],
       );
       for (const store of stores) assert.equal(await store.ping(), true);

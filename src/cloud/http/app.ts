@@ -23,6 +23,7 @@ import { authRoutes } from './routes/auth.routes.ts';
 import { devicesRoutes } from './routes/devices.routes.ts';
 import { eventsRoutes } from './routes/events.routes.ts';
 import { sitesRoutes } from './routes/sites.routes.ts';
+import { companyRoutes } from './routes/company.routes.ts';
 
 export interface BuildOptions {
   services: Services;
@@ -151,9 +152,9 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   await app.register(
     devicesRoutes({ sites: services.sites, claims: services.claims, releases: services.releases }),
   );
+  await app.register(companyRoutes(services.company));
   await app.register(
     activityRoutes({
-      sites: services.sites,
       notifications: services.notifications,
       audit: services.audit,
     }),

@@ -9,6 +9,10 @@ export const CSRF_HEADER = 'x-csrf-token';
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** What a `read` token may do. */
 const READS = new Set(['GET', 'HEAD']);
+/** The header naming the company a request acts in (issue 16). */
+export const COMPANY_HEADER = 'x-company-id';
+/** Company ids are UUIDs; anything much longer names no company and is not looked up. */
+const MAX_COMPANY_ID_LENGTH = 100;
 /** Ours are 46 characters; a longer "token" is not hashed and not counted as a guess. */
 const MAX_TOKEN_LENGTH = 200;
 
@@ -32,6 +36,13 @@ declare module 'fastify' {
 export function actorOf(request: FastifyRequest): Actor {
   if (!request.auth) throw new LatchkeyError('UNAUTHENTICATED');
   return request.auth.actor;
+}
+
+/** X-Company-Id as sent; an oversized one becomes an id no company has (404, not looked up). */
+function companyOf(request: FastifyRequest): { companyId?: string } {
+  const value = request.headers[COMPANY_HEADER];
+  if (typeof value !== 'string' || value === '') return {};
+  return { companyId: value.length <= MAX_COMPANY_ID_LENGTH ? value : '-' };
 }
 
 /**
@@ -62,6 +73,7 @@ export function installAuth(app: FastifyInstance, auth: AuthService): void {
           userId: resolved.user.id,
           email: resolved.user.email,
           ip: request.ip,
+          ...companyOf(request),
           credential: {
             kind: 'token',
             tokenId: resolved.token.id,
@@ -93,6 +105,7 @@ export function installAuth(app: FastifyInstance, auth: AuthService): void {
         userId: resolved.user.id,
         email: resolved.user.email,
         ip: request.ip,
+        ...companyOf(request),
         credential: {
           kind: 'session',
           sessionId: resolved.session.id,

@@ -112,11 +112,8 @@ export function createAccountService(deps: AccountServiceDeps) {
       }
       const memberships = await companies.listForUser(actor.userId);
       const company = companyId ? memberships.find((c) => c.id === companyId) : memberships[0];
-      if (!company) {
-        throw new LatchkeyError('VALIDATION_FAILED', {
-          fields: [{ field: 'X-Company-Id', message: 'You are not a member of this company.' }],
-        });
-      }
+      // Like every company-scoped route: another company is "not found" (issue 16).
+      if (!company) throw new LatchkeyError('COMPANY_NOT_FOUND');
       const now = clock.now();
       let expiresAt: string | null = null;
       if (input.expiresAt !== undefined) {

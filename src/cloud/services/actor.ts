@@ -27,4 +27,6 @@ export interface Actor {
   ip: string;
   /** Absent for actors made outside an HTTP request. */
   credential?: Credential;
+  /** The company the request asks to act in (X-Company-Id); absent: the default one. */
+  companyId?: string;
 }

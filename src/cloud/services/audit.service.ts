@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorCode } from '../../core/errors.ts';
 import { decodeCursor, toPage } from '../store/cursor.ts';
-import { auditRepo } from '../store/repos/audit.repo.ts';
+import type { AuditRepo } from '../store/repos/audit.repo.ts';
 import type { AuditEventsTable } from '../store/schema.ts';
-import type { Store } from '../store/store.ts';
+import type { AccessService } from './access.service.ts';
 import type { Actor } from './actor.ts';
 import { LatchkeyError } from '../../core/errors.ts';
 
@@ -37,33 +37,42 @@ export function auditRow(entry: AuditEntry, now: string): AuditEventsTable {
   };
 }
 
-/** Reading a site's audit trail (the site's access is checked by the caller). */
-export function createAuditService(deps: { store: Store }) {
+const publicAuditEvent = (row: AuditEventsTable) => ({
+  id: row.id,
+  siteId: row.site_id,
+  action: row.action,
+  outcome: row.outcome,
+  errorCode: row.error_code,
+  serialNumber: row.serial_number,
+  actor: row.actor_email,
+  ip: row.ip,
+  detail: JSON.parse(row.detail) as Record<string, unknown>,
+  createdAt: row.created_at,
+});
+
+function pageAfter(cursor: string | undefined): [string, string] | null {
+  const after = cursor === undefined ? null : decodeCursor(cursor, 2);
+  if (cursor !== undefined && after === null) throw invalidCursor();
+  return after as [string, string] | null;
+}
+
+/** Reading audit trails: a site's (its site-admins) and the whole company's (its admins). */
+export function createAuditService(deps: {
+  access: AccessService;
+  audit: Pick<AuditRepo, 'listForSite' | 'listForCompany'>;
+}) {
   return {
-    async listForSite(siteId: string, cursor: string | undefined, limit: number) {
-      const after = cursor === undefined ? null : decodeCursor(cursor, 2);
-      if (cursor !== undefined && after === null) throw invalidCursor();
-      const rows = await auditRepo(deps.store.db).listForSite(
-        siteId,
-        after as [string, string] | null,
-        limit,
-      );
-      return toPage(
-        rows,
-        limit,
-        (row) => [row.created_at, row.id],
-        (row) => ({
-          id: row.id,
-          action: row.action,
-          outcome: row.outcome,
-          errorCode: row.error_code,
-          serialNumber: row.serial_number,
-          actor: row.actor_email,
-          ip: row.ip,
-          detail: JSON.parse(row.detail) as Record<string, unknown>,
-          createdAt: row.created_at,
-        }),
-      );
+    async listForSite(actor: Actor, siteId: string, cursor: string | undefined, limit: number) {
+      await deps.access.requireSite(actor, 'site:audit', siteId);
+      const rows = await deps.audit.listForSite(siteId, pageAfter(cursor), limit);
+      return toPage(rows, limit, (row) => [row.created_at, row.id], publicAuditEvent);
+    },
+
+    /** Company events (members, invitations, settings) and every site's, newest first. */
+    async listForCompany(actor: Actor, cursor: string | undefined, limit: number) {
+      const company = await deps.access.requireCompany(actor, 'company:admin');
+      const rows = await deps.audit.listForCompany(company.companyId, pageAfter(cursor), limit);
+      return toPage(rows, limit, (row) => [row.created_at, row.id], publicAuditEvent);
     },
   };
 }

@@ -300,7 +300,12 @@ export function createAuthService(deps: AuthServiceDeps) {
       const user = await usersRepo(store.db).findById(userId);
       if (!user) throw new LatchkeyError('UNAUTHENTICATED');
       const companies = await companiesRepo(store.db).listForUser(userId);
-      return { user: publicUser(user), companies };
+      return {
+        user: publicUser(user),
+        companies,
+        // Issue 16's shape; `companies` stays as DESIGN.md has it.
+        memberships: companies.map((c) => ({ companyId: c.id, companyName: c.name, role: c.role })),
+      };
     },
   };
 }

@@ -2,7 +2,7 @@ import { LatchkeyError } from '../../core/errors.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import type { ClaimCommitter, ClaimTicket, ClaimView } from '../store/claim-committer.ts';
 import { serialScope } from '../store/repos/claims.repo.ts';
-import { credentialAllows } from './actor.ts';
+import type { AccessService } from './access.service.ts';
 import { planClaim, type ClaimRequest } from './claim.plan.ts';
 import { iso, type Clock } from './clock.ts';
 import type { NoticeMailer } from './notice-mail.service.ts';
@@ -12,6 +12,7 @@ import { windowStart, type RateLimitPolicy, type Scope } from './rate-limit.ts';
 import { publicDevice } from './sites.service.ts';
 
 export interface ClaimServiceDeps {
+  access: AccessService;
   /** The store's claim committer (Store.claims), for its dialect. */
   committer: ClaimCommitter;
   clock: Clock;
@@ -78,11 +79,10 @@ export function createClaimService(deps: ClaimServiceDeps) {
     async claim(request: ClaimRequest) {
       const now = clock.now();
       const ticket = ticketOf(request, now);
+      await deps.access.requireSite(request.actor, 'site:manage', request.siteId);
       const read = await committer.read(ticket);
-      // A token sees only the company it was made for.
-      if (!read || !credentialAllows(request.actor, read.site.company_id)) {
-        throw new LatchkeyError('SITE_NOT_FOUND');
-      }
+      // The membership may have ended since the access check: the committer reads it again.
+      if (!read) throw new LatchkeyError('SITE_NOT_FOUND');
       const planned = { rows: [] as NotificationsTable[] };
       const result = await committer.commit(ticket, read, planOn(request, now, planned));
       if ('error' in result) throw result.error;

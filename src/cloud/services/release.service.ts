@@ -2,22 +2,24 @@ import { LatchkeyError } from '../../core/errors.ts';
 import type { SerialNumber } from '../../core/serial.rules.ts';
 import { auditRepo } from '../store/repos/audit.repo.ts';
 import { devicesRepo } from '../store/repos/devices.repo.ts';
-import { sitesRepo } from '../store/repos/sites.repo.ts';
 import type { Store } from '../store/store.ts';
-import { credentialAllows, type Actor } from './actor.ts';
+import type { AccessService } from './access.service.ts';
+import type { Actor } from './actor.ts';
 import { auditRow } from './audit.service.ts';
 import { iso, type Clock } from './clock.ts';
 import type { CloudEventBus } from './events.ts';
 
 /** Deleting a device from a site: it becomes unowned and can be added elsewhere. */
-export function createReleaseService(deps: { store: Store; clock: Clock; events: CloudEventBus }) {
+export function createReleaseService(deps: {
+  access: AccessService;
+  store: Store;
+  clock: Clock;
+  events: CloudEventBus;
+}) {
   const { store } = deps;
   return {
     async release(actor: Actor, siteId: string, serialNumber: SerialNumber) {
-      const site = await sitesRepo(store.db).findAccessible(siteId, actor.userId);
-      if (!site || !credentialAllows(actor, site.company_id)) {
-        throw new LatchkeyError('SITE_NOT_FOUND');
-      }
+      const { site } = await deps.access.requireSite(actor, 'site:manage', siteId);
       const now = iso(deps.clock.now());
       await store.transaction(async (trx) => {
         const removed = await devicesRepo(trx, store.dialect).deleteOwnership(serialNumber, siteId);

@@ -1,13 +1,19 @@
 import type { MailQueue } from '../mail/mailer.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import type { Store } from '../store/store.ts';
+import { auditRepo } from '../store/repos/audit.repo.ts';
 import { companiesRepo } from '../store/repos/companies.repo.ts';
+import { devicesRepo } from '../store/repos/devices.repo.ts';
+import { membershipsRepo } from '../store/repos/memberships.repo.ts';
+import { sitesRepo } from '../store/repos/sites.repo.ts';
 import { credentialsRepo } from '../store/repos/sessions.repo.ts';
 import { usersRepo } from '../store/repos/users.repo.ts';
+import { createAccessService } from './access.service.ts';
 import { createAccountService } from './account.service.ts';
 import { createAuditService } from './audit.service.ts';
 import { createAuthService } from './auth.service.ts';
 import { createClaimService } from './claim.service.ts';
+import { createCompanyService } from './company.service.ts';
 import type { Clock } from './clock.ts';
 import { createDeviceLinkService } from './device-link.service.ts';
 import type { CloudEventBus } from './events.ts';
@@ -51,7 +57,12 @@ export function createServices(deps: ServiceDeps) {
     onError: (error) => deps.mail.onError(error, 'notice'),
   });
   const throttle = createLoginThrottle({ store, clock, limits: deps.loginLimits });
+  // Until two-factor sign-in lands, nobody has a second factor.
+  const hasTwoFactor = async (_userId: string) => false;
+  const access = createAccessService({ memberships: membershipsRepo(store.db), hasTwoFactor });
   return {
+    access,
+    company: createCompanyService({ access, store, clock, hasTwoFactor }),
     /** Live updates to the portal (GET /api/events). */
     liveUpdates: createLiveUpdatesService({
       store,
@@ -74,8 +85,14 @@ export function createServices(deps: ServiceDeps) {
       clock,
       throttle,
     }),
-    sites: createSitesService({ store, clock }),
+    sites: createSitesService({
+      access,
+      sites: sitesRepo(store.db),
+      devices: devicesRepo(store.db, store.dialect),
+      clock,
+    }),
     claims: createClaimService({
+      access,
       committer: store.claims,
       clock,
       events,
@@ -83,9 +100,9 @@ export function createServices(deps: ServiceDeps) {
       limits: deps.claimLimits,
       notices,
     }),
-    releases: createReleaseService({ store, clock, events }),
+    releases: createReleaseService({ access, store, clock, events }),
     notifications: createNotificationsService({ store, clock }),
-    audit: createAuditService({ store }),
+    audit: createAuditService({ access, audit: auditRepo(store.db) }),
     registry: createRegistryService({ store, clock, deviceSecrets: deps.deviceSecrets }),
     deviceLink: createDeviceLinkService({
       store,

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { LatchkeyError } from '../../core/errors.ts';
 import { decodeCursor, toPage } from '../store/cursor.ts';
-import { companiesRepo } from '../store/repos/companies.repo.ts';
-import { devicesRepo } from '../store/repos/devices.repo.ts';
-import { sitesRepo } from '../store/repos/sites.repo.ts';
-import type { Store } from '../store/store.ts';
-import { credentialAllows, tokenCompanyOf, type Actor } from './actor.ts';
+import type { DevicesRepo } from '../store/repos/devices.repo.ts';
+import type { SitesRepo } from '../store/repos/sites.repo.ts';
+import type { AccessService } from './access.service.ts';
+import type { Actor } from './actor.ts';
 import { invalidCursor } from './audit.service.ts';
 import { iso, type Clock } from './clock.ts';
 
@@ -23,73 +22,73 @@ const publicSite = (row: {
   createdAt: row.created_at,
 });
 
-/** Sites and their device lists; every read goes through the person's memberships. */
-export function createSitesService(deps: { store: Store; clock: Clock }) {
-  const { store } = deps;
-
-  /** The site if the actor may see it; another tenant's site is "not found", never "forbidden". */
-  async function requireSite(actor: Actor, siteId: string) {
-    const site = await sitesRepo(store.db).findAccessible(siteId, actor.userId);
-    // A token sees only the company it was made for.
-    if (!site || !credentialAllows(actor, site.company_id)) {
-      throw new LatchkeyError('SITE_NOT_FOUND');
-    }
-    return site;
-  }
-
+/** Sites and their device lists; every use case starts with its access check. */
+export function createSitesService(deps: {
+  access: AccessService;
+  sites: Pick<SitesRepo, 'insert' | 'listVisible' | 'rename'>;
+  devices: Pick<DevicesRepo, 'listBySite'>;
+  clock: Clock;
+}) {
+  const { access } = deps;
   return {
     requireSite: async (actor: Actor, siteId: string) =>
-      publicSite(await requireSite(actor, siteId)),
+      publicSite((await access.requireSite(actor, 'site:read', siteId)).site),
 
+    /** The current company's sites that the person sees (all of them for an admin). */
     async list(actor: Actor, cursor: string | undefined, limit: number) {
+      const company = await access.requireCompany(actor, 'company:read');
       const after = cursor === undefined ? null : decodeCursor(cursor, 2);
       if (cursor !== undefined && after === null) throw invalidCursor();
-      const rows = await sitesRepo(store.db).listAccessible(
-        actor.userId,
+      const rows = await deps.sites.listVisible(
+        company.companyId,
+        company.role === 'admin' ? null : actor.userId,
         after as [string, string] | null,
         limit,
-        tokenCompanyOf(actor),
       );
       return toPage(rows, limit, (row) => [row.created_at, row.id], publicSite);
     },
 
+    /** A new site of the current company (or of `companyId`, one of the person's). */
     async create(actor: Actor, input: { name: string; companyId?: string | undefined }) {
-      const companies = (await companiesRepo(store.db).listForUser(actor.userId)).filter((c) =>
-        credentialAllows(actor, c.id),
-      );
-      const company = input.companyId
-        ? companies.find((c) => c.id === input.companyId)
-        : companies[0];
-      if (!company) {
-        throw new LatchkeyError('VALIDATION_FAILED', {
-          fields: [{ field: 'companyId', message: 'You are not a member of this company.' }],
+      const company = await access
+        .requireCompany(
+          input.companyId ? { ...actor, companyId: input.companyId } : actor,
+          'company:admin',
+        )
+        .catch((error: unknown) => {
+          // A company named in the body is a field of the request (as before issue 16).
+          if (
+            input.companyId &&
+            error instanceof LatchkeyError &&
+            error.code === 'COMPANY_NOT_FOUND'
+          ) {
+            throw new LatchkeyError('VALIDATION_FAILED', {
+              fields: [{ field: 'companyId', message: 'You are not a member of this company.' }],
+            });
+          }
+          throw error;
         });
-      }
       const site = {
         id: randomUUID(),
-        company_id: company.id,
+        company_id: company.companyId,
         name: input.name.trim(),
         created_at: iso(deps.clock.now()),
       };
-      await sitesRepo(store.db).insert(site);
-      return publicSite({ ...site, company_name: company.name });
+      await deps.sites.insert(site);
+      return publicSite({ ...site, company_name: company.companyName });
     },
 
     async rename(actor: Actor, siteId: string, name: string) {
-      const site = await requireSite(actor, siteId);
-      await sitesRepo(store.db).rename(siteId, name.trim());
+      const { site } = await access.requireSite(actor, 'site:manage', siteId);
+      await deps.sites.rename(siteId, name.trim());
       return publicSite({ ...site, name: name.trim() });
     },
 
     async listDevices(actor: Actor, siteId: string, cursor: string | undefined, limit: number) {
-      await requireSite(actor, siteId);
+      await access.requireSite(actor, 'site:read', siteId);
       const after = cursor === undefined ? null : decodeCursor(cursor, 1);
       if (cursor !== undefined && after === null) throw invalidCursor();
-      const rows = await devicesRepo(store.db, store.dialect).listBySite(
-        siteId,
-        after?.[0] ?? null,
-        limit,
-      );
+      const rows = await deps.devices.listBySite(siteId, after?.[0] ?? null, limit);
       return toPage(rows, limit, (row) => [row.serial_number], publicDevice);
     },
   };

@@ -264,6 +264,64 @@ const sessionsAndTokenScopes: Migration = {
   },
 };
 
+/**
+ * Roles (issue 16): a member's grants on sites, invitations to a company, and the company
+ * setting that requires two-factor sign-in. Existing memberships keep their role ("admin").
+ */
+const rolesAndInvitations: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('site_memberships')
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+      .addColumn('site_id', 'text', (c) => c.notNull().references('sites.id'))
+      .addColumn('company_id', 'text', (c) => c.notNull().references('companies.id'))
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('site_memberships_pk', ['user_id', 'site_id'])
+      .execute();
+    await db.schema
+      .createIndex('site_memberships_site')
+      .on('site_memberships')
+      .column('site_id')
+      .execute();
+    await db.schema
+      .createIndex('site_memberships_company_user')
+      .on('site_memberships')
+      .columns(['company_id', 'user_id'])
+      .execute();
+    await db.schema
+      .createTable('invitations')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('company_id', 'text', (c) => c.notNull().references('companies.id'))
+      .addColumn('email', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      // JSON [{siteId, role}]: the grants a member gets on accepting.
+      .addColumn('sites', 'text', (c) => c.notNull())
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('invited_by', 'text', (c) => c.notNull().references('users.id'))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addColumn('accepted_at', 'text')
+      .addColumn('accepted_by', 'text')
+      .addColumn('revoked_at', 'text')
+      .execute();
+    await db.schema
+      .createIndex('invitations_company')
+      .on('invitations')
+      .columns(['company_id', 'email'])
+      .execute();
+    await db.schema
+      .alterTable('companies')
+      .addColumn('require_two_factor', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema
+      .createIndex('memberships_company')
+      .on('memberships')
+      .column('company_id')
+      .execute();
+  },
+};
+
 /** Migrations in order; names sort in the order they run. */
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -278,6 +336,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       '0007_claims_per_serial_notice': claimFunction(dialect),
       '0008_password_resets': passwordResets,
       '0009_sessions_and_token_scopes': sessionsAndTokenScopes,
+      '0010_roles_and_invitations': rolesAndInvitations,
     }),
   };
 }

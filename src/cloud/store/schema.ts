@@ -15,6 +15,8 @@ export interface CompaniesTable {
   id: string;
   name: string;
   created_at: string;
+  /** 1: every member must sign in with a second factor (issue 16). */
+  require_two_factor: Generated<number>;
 }
 
 export interface MembershipsTable {
@@ -22,6 +24,32 @@ export interface MembershipsTable {
   company_id: string;
   role: 'admin' | 'member';
   created_at: string;
+}
+
+/** A company member's grant on one site (issue 16); admins need none, they see every site. */
+export interface SiteMembershipsTable {
+  user_id: string;
+  site_id: string;
+  company_id: string;
+  role: 'site-admin' | 'viewer';
+  created_at: string;
+}
+
+/** An invitation to a company: only the link token's hash; single use, valid 7 days. */
+export interface InvitationsTable {
+  id: string;
+  company_id: string;
+  email: string;
+  role: 'admin' | 'member';
+  /** JSON [{siteId, role}]. */
+  sites: string;
+  token_hash: string;
+  invited_by: string;
+  created_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+  accepted_by: string | null;
+  revoked_at: string | null;
 }
 
 export interface SitesTable {
@@ -163,6 +191,8 @@ export interface Database {
   users: UsersTable;
   companies: CompaniesTable;
   memberships: MembershipsTable;
+  site_memberships: SiteMembershipsTable;
+  invitations: InvitationsTable;
   sites: SitesTable;
   devices: DevicesTable;
   ownerships: OwnershipsTable;

@@ -162,7 +162,7 @@ export function accountRoutes(
             201: TokenSchema.extend({
               token: z.string().describe('The secret, shown this once'),
             }),
-            ...errorResponses(400, 401, 403, 409),
+            ...errorResponses(400, 401, 403, 404, 409),
           },
         },
       },

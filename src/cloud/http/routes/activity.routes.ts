@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { createAuditService } from '../../services/audit.service.ts';
 import type { createNotificationsService } from '../../services/notifications.service.ts';
-import type { SitesService } from '../../services/sites.service.ts';
 import { tokenCompanyOf } from '../../services/actor.ts';
 import { actorOf } from '../auth.hooks.ts';
 import { errorResponses, PageQuery, SiteIdParams } from '../schemas.ts';
@@ -20,6 +19,7 @@ const NotificationSchema = z.object({
 
 const AuditEventSchema = z.object({
   id: z.string(),
+  siteId: z.string().nullable(),
   action: z.string(),
   outcome: z.string(),
   errorCode: z.string().nullable(),
@@ -32,7 +32,6 @@ const AuditEventSchema = z.object({
 
 /** Notifications of the person and audit trails of sites. */
 export function activityRoutes(deps: {
-  sites: SitesService;
   notifications: ReturnType<typeof createNotificationsService>;
   audit: ReturnType<typeof createAuditService>;
 }): FastifyPluginAsyncZod {
@@ -93,14 +92,35 @@ export function activityRoutes(deps: {
           querystring: PageQuery,
           response: {
             200: z.object({ items: z.array(AuditEventSchema), nextCursor: z.string().nullable() }),
-            ...errorResponses(400, 401, 404),
+            ...errorResponses(400, 401, 403, 404),
           },
         },
       },
-      async (request) => {
-        const site = await deps.sites.requireSite(actorOf(request), request.params.siteId);
-        return deps.audit.listForSite(site.id, request.query.cursor, request.query.limit);
+      async (request) =>
+        deps.audit.listForSite(
+          actorOf(request),
+          request.params.siteId,
+          request.query.cursor,
+          request.query.limit,
+        ),
+    );
+
+    app.get(
+      '/api/audit',
+      {
+        schema: {
+          tags: ['company'],
+          summary:
+            "The company's audit log, newest first: members, invitations and settings, and every site's events (admins).",
+          querystring: PageQuery,
+          response: {
+            200: z.object({ items: z.array(AuditEventSchema), nextCursor: z.string().nullable() }),
+            ...errorResponses(400, 401, 403, 404),
+          },
+        },
       },
+      async (request) =>
+        deps.audit.listForCompany(actorOf(request), request.query.cursor, request.query.limit),
     );
   };
 }

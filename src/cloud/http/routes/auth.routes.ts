@@ -6,6 +6,11 @@ import { EmailField, errorResponses, NameField, UserSchema } from '../schemas.ts
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 const CompanySchema = z.object({ id: z.string(), name: z.string(), role: z.string() });
+const MembershipSchema = z.object({
+  companyId: z.string(),
+  companyName: z.string(),
+  role: z.enum(['admin', 'member']),
+});
 const SessionBody = z.object({
   user: UserSchema,
   company: CompanySchema.optional(),
@@ -160,6 +165,7 @@ export function authRoutes(
             200: z.object({
               user: UserSchema,
               companies: z.array(CompanySchema),
+              memberships: z.array(MembershipSchema),
               csrfToken: z.string().nullable(),
             }),
             ...errorResponses(401),

@@ -30,7 +30,7 @@ export function devicesRoutes(deps: {
           querystring: PageQuery,
           response: {
             200: z.object({ items: z.array(DeviceSchema), nextCursor: z.string().nullable() }),
-            ...errorResponses(400, 401, 404),
+            ...errorResponses(400, 401, 403, 404),
           },
         },
       },

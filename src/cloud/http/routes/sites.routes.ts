@@ -16,7 +16,7 @@ export function sitesRoutes(sites: SitesService): FastifyPluginAsyncZod {
           querystring: PageQuery,
           response: {
             200: z.object({ items: z.array(SiteSchema), nextCursor: z.string().nullable() }),
-            ...errorResponses(400, 401),
+            ...errorResponses(400, 401, 403, 404),
           },
         },
       },
@@ -30,7 +30,7 @@ export function sitesRoutes(sites: SitesService): FastifyPluginAsyncZod {
           tags: ['sites'],
           summary: 'Create a site (a house, a building) to add devices to.',
           body: z.strictObject({ name: NameField, companyId: z.string().max(100).optional() }),
-          response: { 201: SiteSchema, ...errorResponses(400, 401, 403, 413, 415) },
+          response: { 201: SiteSchema, ...errorResponses(400, 401, 403, 404, 413, 415) },
         },
       },
       async (request, reply) =>
@@ -44,7 +44,7 @@ export function sitesRoutes(sites: SitesService): FastifyPluginAsyncZod {
           tags: ['sites'],
           summary: 'One site.',
           params: SiteIdParams,
-          response: { 200: SiteSchema, ...errorResponses(401, 404) },
+          response: { 200: SiteSchema, ...errorResponses(401, 403, 404) },
         },
       },
       async (request) => sites.requireSite(actorOf(request), request.params.siteId),

@@ -16,5 +16,13 @@ export function auditRepo(db: Executor) {
         after,
         limit,
       ).execute(),
+    listForCompany: (companyId: string, after: [string, string] | null, limit: number) =>
+      newestFirst(
+        db.selectFrom('audit_events').selectAll().where('company_id', '=', companyId),
+        after,
+        limit,
+      ).execute(),
   };
 }
+
+export type AuditRepo = ReturnType<typeof auditRepo>;

@@ -1,3 +1,4 @@
+import type { Insertable } from 'kysely';
 import type { CompaniesTable, Executor, MembershipsTable } from '../schema.ts';
 
 /** Companies and who belongs to them. */
@@ -17,7 +18,8 @@ export function companiesRepo(db: Executor) {
   }
 
   return {
-    insert: (company: CompaniesTable) => db.insertInto('companies').values(company).execute(),
+    insert: (company: Insertable<CompaniesTable>) =>
+      db.insertInto('companies').values(company).execute(),
     insertMembership: (membership: MembershipsTable) =>
       db.insertInto('memberships').values(membership).execute(),
     /** The companies a person belongs to, with their role in each. */
@@ -27,8 +29,14 @@ export function companiesRepo(db: Executor) {
         .innerJoin('companies', 'companies.id', 'memberships.company_id')
         .select(['companies.id', 'companies.name', 'memberships.role'])
         .where('memberships.user_id', '=', userId)
-        .orderBy('companies.created_at')
+        .orderBy('memberships.created_at')
+        .orderBy('companies.id')
         .execute(),
+    findById: (companyId: string) =>
+      db.selectFrom('companies').selectAll().where('id', '=', companyId).executeTakeFirst(),
+    /** Company settings (issue 16): the name, whether two-factor sign-in is required. */
+    update: (companyId: string, changes: { name?: string; require_two_factor?: number }) =>
+      db.updateTable('companies').set(changes).where('id', '=', companyId).execute(),
     /** The members of one company. */
     memberUserIds: async (companyId: string) =>
       (await memberUserIdsOf([companyId])).get(companyId) ?? [],

@@ -158,3 +158,4 @@ export function devicesRepo(db: Executor, dialect: StoreDialect) {
       ),
   };
 }
+export type DevicesRepo = ReturnType<typeof devicesRepo>;

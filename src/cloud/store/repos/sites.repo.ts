@@ -29,15 +29,38 @@ export function sitesRepo(db: Executor) {
       (await findAccessible(db, siteId, userId)).rows[0],
     findById: (siteId: string) =>
       db.selectFrom('sites').selectAll().where('id', '=', siteId).executeTakeFirst(),
-    /** `companyId`: only that company's sites (an API token's), else all of the person's. */
-    listAccessible: (
-      userId: string,
+    /**
+     * One company's sites, oldest first; `grantedTo`: only those granted to that member (a
+     * member sees only their sites), null: all of them (an admin).
+     */
+    listVisible: (
+      companyId: string,
+      grantedTo: string | null,
       after: [string, string] | null,
       limit: number,
-      companyId: string | null = null,
     ) => {
-      let query = accessible(db, userId);
-      if (companyId !== null) query = query.where('sites.company_id', '=', companyId);
+      let query = db
+        .selectFrom('sites')
+        .innerJoin('companies', 'companies.id', 'sites.company_id')
+        .select([
+          'sites.id',
+          'sites.name',
+          'sites.company_id',
+          'sites.created_at',
+          'companies.name as company_name',
+        ])
+        .where('sites.company_id', '=', companyId);
+      if (grantedTo !== null) {
+        query = query.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('site_memberships')
+              .select('site_memberships.site_id')
+              .whereRef('site_memberships.site_id', '=', 'sites.id')
+              .where('site_memberships.user_id', '=', grantedTo),
+          ),
+        );
+      }
       if (after) {
         const [createdAt, id] = after;
         query = query.where((eb) =>
@@ -57,3 +80,4 @@ export function sitesRepo(db: Executor) {
       db.updateTable('sites').set({ name }).where('id', '=', siteId).execute(),
   };
 }
+export type SitesRepo = ReturnType<typeof sitesRepo>;
