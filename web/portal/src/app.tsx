@@ -188,7 +188,6 @@ export function App() {
     page = (
       <InvitationPage
         me={me}
-        onSignedIn={(next) => signedIn(next)}
         onJoined={(joined) =>
           void refreshMe(joined.companyId).then(() => navigate('/', { replace: true }))
         }

@@ -60,10 +60,10 @@ const ROLE_NAMES: Record<string, string> = { admin: 'administrator', member: 'me
  */
 export function InvitationPage(props: {
   me: Me | null;
-  onSignedIn: (me: Me) => void;
+  /** Joined (and, from the account form, signed in by the cookie): the app reads /api/me. */
   onJoined: (joined: { companyId: string; companyName: string }) => void;
 }) {
-  const { me, onSignedIn, onJoined } = props;
+  const { me, onJoined } = props;
   const [token] = useState(storedToken);
   const [offer, setOffer] = useState<InvitationOffer | null>(null);
   const [invalid, setInvalid] = useState<ApiError | null>(null);
@@ -94,7 +94,6 @@ export function InvitationPage(props: {
     try {
       const joined = await api.acceptInvitation(token, me ? undefined : { name, password });
       forgetToken();
-      if (!me) onSignedIn(await api.me());
       onJoined(joined);
     } catch (caught) {
       if (!(caught instanceof ApiError)) throw caught;
