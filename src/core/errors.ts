@@ -137,6 +137,12 @@ export const errorCatalog = {
     cause: 'This change would leave the company without an admin.',
     hints: ['Make another member an admin first.'],
   },
+  MEMBER_NOT_FOUND: {
+    status: 404,
+    message: 'The member does not exist.',
+    cause: 'Nobody with this user id is a member of the current company (X-Company-Id).',
+    hints: ['List the members with GET /api/company/members and use one of their user ids.'],
+  },
   COMPANY_NOT_FOUND: {
     status: 404,
     message: 'The company does not exist.',

@@ -229,6 +229,9 @@ for (const dialect of testDialects) {
         ['GET', '/api/company'],
         ['PATCH', '/api/company'],
         ['GET', '/api/audit'],
+        ['GET', '/api/company/members'],
+        ['PATCH', `/api/company/members/${site}`],
+        ['DELETE', `/api/company/members/${site}`],
       ];
       for (const [method, path] of routes) {
         const answer = await client.request(method, path, method === 'GET' ? {} : { json: {} });

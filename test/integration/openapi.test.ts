@@ -38,6 +38,10 @@ const EXPECTED: Record<string, number[]> = {
   'GET /api/company': [200, 401, 403, 404],
   'PATCH /api/company': [200, 400, 401, 403, 404],
   'GET /api/audit': [200, 400, 401, 403, 404],
+  // Members (issue 16): admins manage them; anyone may leave; a company keeps an admin.
+  'GET /api/company/members': [200, 401, 403, 404],
+  'PATCH /api/company/members/{userId}': [200, 400, 401, 403, 404, 409],
+  'DELETE /api/company/members/{userId}': [204, 400, 401, 403, 404, 409],
   // Live updates for the portal (Server-Sent Events).
   'GET /api/events': [200, 401],
 };

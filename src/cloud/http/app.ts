@@ -24,6 +24,7 @@ import { devicesRoutes } from './routes/devices.routes.ts';
 import { eventsRoutes } from './routes/events.routes.ts';
 import { sitesRoutes } from './routes/sites.routes.ts';
 import { companyRoutes } from './routes/company.routes.ts';
+import { membersRoutes } from './routes/members.routes.ts';
 
 export interface BuildOptions {
   services: Services;
@@ -153,6 +154,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     devicesRoutes({ sites: services.sites, claims: services.claims, releases: services.releases }),
   );
   await app.register(companyRoutes(services.company));
+  await app.register(membersRoutes(services.members));
   await app.register(
     activityRoutes({
       notifications: services.notifications,

@@ -6,6 +6,12 @@ export interface CloudEvents {
   'ownership-changed': [{ serialNumber: string; siteId: string | null; siteName: string | null }];
   /** A device's presence or reported state changed. */
   'device-updated': [{ serialNumber: string }];
+  /**
+   * A person's membership of a company changed after commit (issue 16): their role or site
+   * grants, or they were removed or left. Live updates re-check which of the company's
+   * events that person's open streams may still receive.
+   */
+  'membership-changed': [{ companyId: string; userId: string }];
 }
 
 /** A typed in-process event bus. */

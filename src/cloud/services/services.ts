@@ -19,6 +19,7 @@ import { createDeviceLinkService } from './device-link.service.ts';
 import type { CloudEventBus } from './events.ts';
 import { createLoginThrottle, type LoginLimits } from './login-throttle.service.ts';
 import { createLiveUpdatesService } from './live-updates.service.ts';
+import { createMembersService } from './members.service.ts';
 import { createNoticeMailer } from './notice-mail.service.ts';
 import { createNotificationsService } from './notifications.service.ts';
 import type { PortalLinks } from './portal-links.ts';
@@ -63,6 +64,7 @@ export function createServices(deps: ServiceDeps) {
   return {
     access,
     company: createCompanyService({ access, store, clock, hasTwoFactor }),
+    members: createMembersService({ access, store, clock, events }),
     /** Live updates to the portal (GET /api/events). */
     liveUpdates: createLiveUpdatesService({
       store,
