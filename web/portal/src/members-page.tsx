@@ -472,8 +472,8 @@ export function MembersPage(props: {
               value={role}
               onChange={(event) => setRole(event.target.value as CompanyRole)}
             >
-              <option value="member">Member — sees the sites given below</option>
-              <option value="admin">Admin — everything, members included</option>
+              <option value="member">Member (the sites below)</option>
+              <option value="admin">Admin (everything)</option>
             </select>
           </div>
           {role === 'member' && (
