@@ -10,7 +10,7 @@ import {
 } from '../helpers/browser.ts';
 import { startTestCloud } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
-import { createSite, registerAccount, uniqueEmail } from '../helpers/factories.ts';
+import { createSite, joinCompany, registerAccount, uniqueEmail } from '../helpers/factories.ts';
 import { linkIn, startTestSmtp } from '../helpers/smtp.ts';
 
 /** Generous: browser tests share two cores. */
@@ -196,6 +196,107 @@ for (const dialect of testDialects) {
         await bob.getByRole('heading', { name: 'The site does not exist.' }).waitFor(WAIT);
         await assertFitsViewport(bob);
         await shot(bob, '14-bob-site-a-gone');
+      },
+    );
+
+    itAtEachViewport(
+      'a viewer in two companies switches, sees no buttons, is promoted, then removed',
+      async (t, viewport) => {
+        const cloud = await startTestCloud(t, dialect);
+        const alice = await registerAccount(cloud, { name: 'Alice Admin' });
+        const siteA = await createSite(alice.client, 'Harbour Street 4');
+        await createSite(alice.client, 'Mill Lane 12');
+        const carol = await registerAccount(cloud, { name: 'Carol Viewer' });
+        await joinCompany(cloud, carol, alice.company.id, 'member', [
+          { siteId: siteA.id, role: 'viewer' },
+        ]);
+        const company = alice.company.name;
+        const browser = await launchBrowser(t);
+        const shot = (page: Page, step: string) =>
+          screenshot(page, `members-roles-${dialect.name}-${step}`);
+
+        // Carol starts in her own company (her first membership); the switcher offers Alice's.
+        const viewer = await openPortalPage(browser, viewport);
+        await signIn(viewer, cloud.url, carol.email, carol.password);
+        const switcher = viewer.getByLabel('Company', { exact: true });
+        await switcher.waitFor(WAIT);
+        assert.equal(await viewer.getByRole('link', { name: 'Harbour Street 4' }).count(), 0);
+        await assertFitsViewport(viewer);
+        await shot(viewer, '1-own-company');
+        await switcher.selectOption({ label: company });
+        await viewer.getByRole('link', { name: 'Harbour Street 4' }).waitFor(WAIT);
+        assert.equal(await viewer.getByRole('link', { name: 'Mill Lane 12' }).count(), 0);
+        assert.equal(await viewer.getByRole('heading', { name: 'Create a site' }).count(), 0);
+        assert.equal(await viewer.getByRole('link', { name: 'Members', exact: true }).count(), 0);
+        await assertFitsViewport(viewer);
+        await shot(viewer, '2-switched');
+        // The choice survives a reload.
+        await viewer.reload();
+        await viewer.getByRole('link', { name: 'Harbour Street 4' }).waitFor(WAIT);
+
+        // A viewer's site page: no rename, add or delete, no audit log.
+        await viewer.getByRole('link', { name: 'Harbour Street 4' }).click();
+        await viewer.getByText('You can view this site').waitFor(WAIT);
+        assert.equal(await viewer.getByRole('button', { name: 'Add device' }).count(), 0);
+        assert.equal(await viewer.getByRole('button', { name: 'Rename site' }).count(), 0);
+        assert.equal(await viewer.getByRole('heading', { name: 'Audit log' }).count(), 0);
+        await assertFitsViewport(viewer);
+        await shot(viewer, '3-viewer-site');
+
+        // Alice makes her site admin of the site in the edit dialog.
+        const admin = await openPortalPage(browser, viewport);
+        await signIn(admin, cloud.url, alice.email, alice.password);
+        await admin.getByRole('link', { name: 'Members', exact: true }).click();
+        const members = admin.getByRole('table', { name: `Members of ${company}` });
+        const carolRow = members.getByRole('row').filter({ hasText: carol.email });
+        await carolRow.getByText('Harbour Street 4 (Viewer)').waitFor(WAIT);
+        await carolRow.getByRole('button', { name: 'Edit Carol Viewer' }).click();
+        const edit = admin.getByRole('dialog', { name: 'Edit Carol Viewer' });
+        await edit.getByLabel('Role on Harbour Street 4').selectOption('site-admin');
+        await assertFitsViewport(admin);
+        await shot(admin, '4-edit-dialog');
+        await edit.getByRole('button', { name: 'Save' }).click();
+        await edit.waitFor({ state: 'detached', ...WAIT });
+        await carolRow.getByText('Harbour Street 4 (Site admin)').waitFor(WAIT);
+        await viewer.reload();
+        await viewer.getByRole('button', { name: 'Add device' }).waitFor(WAIT);
+        await viewer.getByRole('heading', { name: 'Audit log' }).waitFor(WAIT);
+        await shot(viewer, '5-site-admin');
+
+        // Alice cannot make herself a member: the company would have no admin.
+        await members
+          .getByRole('row')
+          .filter({ hasText: alice.email })
+          .getByRole('button', { name: 'Edit Alice Admin' })
+          .click();
+        const self = admin.getByRole('dialog', { name: 'Edit Alice Admin' });
+        await self.getByLabel('Company role').selectOption('member');
+        await self.getByRole('button', { name: 'Save' }).click();
+        await self
+          .getByRole('alert')
+          .getByText('A company must keep at least one admin.')
+          .waitFor(WAIT);
+        await assertFitsViewport(admin);
+        await shot(admin, '6-last-admin');
+        await self.getByRole('button', { name: 'Cancel' }).click();
+
+        // Removed: Carol's next action falls back to her own company; the site is gone.
+        await carolRow.getByRole('button', { name: 'Remove Carol Viewer' }).click();
+        await admin
+          .getByRole('dialog', { name: 'Remove Carol Viewer?' })
+          .getByRole('button', { name: 'Remove', exact: true })
+          .click();
+        await carolRow.waitFor({ state: 'detached', ...WAIT });
+        await viewer.getByRole('link', { name: 'Sites', exact: true }).click();
+        await viewer.getByRole('heading', { name: 'Sites', level: 1 }).waitFor(WAIT);
+        await viewer.getByRole('heading', { name: 'Create a site' }).waitFor(WAIT);
+        assert.equal(await viewer.getByRole('link', { name: 'Harbour Street 4' }).count(), 0);
+        assert.equal(await switcher.count(), 0, 'one membership left: no switcher');
+        await assertFitsViewport(viewer);
+        await shot(viewer, '7-removed');
+        await viewer.goto(`${cloud.url}/sites/${siteA.id}`);
+        await viewer.getByRole('heading', { name: 'The site does not exist.' }).waitFor(WAIT);
+        await shot(viewer, '8-site-gone');
       },
     );
   });
