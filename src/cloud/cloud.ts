@@ -123,6 +123,7 @@ export async function openCloud(
     clock,
     events,
     deviceSecrets: new SecretBox(masterKey, 'device-secret'),
+    twoFactorSecrets: new SecretBox(masterKey, 'two-factor-secret'),
     csrfKey: deriveKey(masterKey, 'csrf'),
     sessionTtlMs: options.sessionTtlMs ?? 12 * 60 * 60_000,
     claimLimits: options.claimLimits ?? defaultClaimLimits,

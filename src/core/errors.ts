@@ -72,7 +72,7 @@ export const errorCatalog = {
     status: 403,
     message: 'This needs a signed-in session.',
     cause:
-      'API tokens cannot create or revoke tokens, list or end sessions, or change the password or the name.',
+      'API tokens cannot create or revoke tokens, list or end sessions, change the password or the name, or change two-factor sign-in.',
     hints: ['Sign in to the portal and do it on the Account page.'],
   },
   TOO_MANY_TOKENS: {
@@ -86,6 +86,44 @@ export const errorCatalog = {
     message: 'Your current password is not correct.',
     cause: 'Changing the password needs the current one, and the one given does not match.',
     hints: ['Type your current password again (passwords are case-sensitive).'],
+  },
+  TWO_FACTOR_CODE_WRONG: {
+    status: 401,
+    message: 'The code is not correct.',
+    cause:
+      'The code does not match your authenticator app, was used already, or is a recovery code that was used already. A code from the app is valid for about 30 seconds and works once.',
+    hints: [
+      'Type the 6-digit code your authenticator app shows now, or wait for the next one if you just used this one.',
+      'Check that the clock of your phone is set automatically.',
+      'Lost your phone? Use one of your recovery codes instead.',
+    ],
+  },
+  TWO_FACTOR_CHALLENGE_INVALID: {
+    status: 401,
+    message: 'This sign-in has expired. Sign in again.',
+    cause:
+      'The second step of a sign-in must be finished within 5 minutes and with at most 5 codes; this one has expired, had too many wrong codes, or was finished already.',
+    hints: ['Sign in again with your e-mail address and password, then type a fresh code.'],
+  },
+  TWO_FACTOR_ALREADY_ENABLED: {
+    status: 409,
+    message: 'Two-factor sign-in is already on.',
+    cause: 'Your account already asks for a code from an authenticator app when you sign in.',
+    hints: ['To move to another app or phone, turn two-factor sign-in off and set it up again.'],
+  },
+  TWO_FACTOR_NOT_ENABLED: {
+    status: 409,
+    message: 'Two-factor sign-in is not on.',
+    cause: 'Your account does not ask for a code when you sign in, so there is nothing to change.',
+    hints: ['Set up two-factor sign-in on the Account page first.'],
+  },
+  TWO_FACTOR_SETUP_NOT_STARTED: {
+    status: 409,
+    message: 'Start the setup of two-factor sign-in first.',
+    cause: 'A code can only confirm a setup that was started, and none is pending.',
+    hints: [
+      'Start the setup again (POST /api/me/two-factor/setup), scan the new QR code, then type its code.',
+    ],
   },
   EMAIL_TAKEN: {
     status: 409,

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, type TestContext } from 'node:test';
-import { promisify } from 'node:util';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
   assertFitsViewport,
@@ -14,9 +12,7 @@ import {
   screenshot,
 } from '../helpers/browser.ts';
 import { mintWithCli, startDeviceProcess, startServeProcess } from '../helpers/cli-rig.ts';
-import { repoRoot } from '../helpers/processes.ts';
-
-const exec = promisify(execFile);
+import { buildPortal } from '../helpers/portal-build.ts';
 
 /** Generous: the suite runs two files at once on two cores. */
 const WAIT = { timeout: 15_000 };
@@ -90,21 +86,9 @@ const sloppySerial = (serial: string) => serial.replace(/-/g, ' ');
 const sloppyCode = (code: string) => code.replace(/-/g, '').toLowerCase();
 
 describe('the cloud portal in a browser', () => {
-  // The portal as `npm ci` builds it (prepare), built again so that the test sees the sources.
-  before(async () => {
-    await exec(
-      process.execPath,
-      [
-        join(repoRoot, 'node_modules/vite/bin/vite.js'),
-        'build',
-        '--config',
-        'web/portal/vite.config.ts',
-        '--logLevel',
-        'warn',
-      ],
-      { cwd: repoRoot },
-    );
-  });
+  // The portal as `npm ci` builds it (prepare), built again so that the test sees the sources;
+  // never in place, since other test files serve web/portal/dist meanwhile (buildPortal).
+  before(() => buildPortal());
 
   itAtEachViewport(
     'adds, refuses, deletes and moves a device as the article describes, with live state',

@@ -95,9 +95,36 @@ const widthWatch = (width: number) => `(() => {
   else start();
 })();`;
 
+/** What went wrong loading each portal page, for `whatPageShows`. */
+const pageTrouble = new WeakMap<Page, string[]>();
+
 /**
- * A new page (in its own browser context, so its own cookies) at `viewport`, watched for
- * horizontal overflow on every page it visits; `assertFitsViewport` and `screenshot` check it.
+ * Records what keeps a page from appearing: the document or one of its files answered an
+ * error (the API's 401s are answers, not trouble), a request failed, or the script threw.
+ */
+function watchTrouble(page: Page): void {
+  const trouble: string[] = [];
+  pageTrouble.set(page, trouble);
+  const where = (url: string) => new URL(url).pathname;
+  page.on('response', (response) => {
+    const path = where(response.url());
+    if (response.status() >= 400 && !path.startsWith('/api/') && path !== '/favicon.ico') {
+      trouble.push(`${response.status()} ${response.request().method()} ${path}`);
+    }
+  });
+  page.on('requestfailed', (request) => {
+    const error = request.failure()?.errorText ?? 'failed';
+    // Leaving a page aborts its open requests (the live-updates stream): not trouble.
+    if (error !== 'net::ERR_ABORTED')
+      trouble.push(`${error} ${request.method()} ${where(request.url())}`);
+  });
+  page.on('pageerror', (error) => trouble.push(`uncaught ${error.name}: ${error.message}`));
+}
+
+/**
+ * A new page (in its own browser context, so its own cookies and cache, as on another device)
+ * at `viewport`, watched for horizontal overflow on every page it visits (`assertFitsViewport`
+ * and `screenshot` check it) and for what kept a page from loading (`whatPageShows` says it).
  */
 export async function openPortalPage(browser: Browser, viewport: Viewport): Promise<Page> {
   const context = await browser.newContext({
@@ -106,7 +133,24 @@ export async function openPortalPage(browser: Browser, viewport: Viewport): Prom
   await context.addInitScript({ content: widthWatch(viewport.width) });
   const page = await context.newPage();
   pageViewports.set(page, viewport);
+  watchTrouble(page);
   return page;
+}
+
+/**
+ * The address, the start of the text a page shows and what went wrong loading it: for the
+ * message of a wait that timed out (`.catch(async (e) => { throw new Error(await
+ * whatPageShows(page), { cause: e }) })`).
+ */
+export async function whatPageShows(page: Page): Promise<string> {
+  const text = await page
+    .locator('body')
+    .innerText({ timeout: 2_000 })
+    .catch((error: unknown) => `(no text: ${String(error)})`);
+  const trouble = pageTrouble.get(page) ?? [];
+  return `${page.url()} shows: ${text.slice(0, 300).replace(/\s+/g, ' ')}${
+    trouble.length ? ` | loading it: ${trouble.join('; ')}` : ''
+  }`;
 }
 
 interface Overflow {

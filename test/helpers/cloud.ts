@@ -114,6 +114,9 @@ export const TABLES: (keyof Database)[] = [
   'audit_events',
   'attempt_failures',
   'password_resets',
+  'two_factor',
+  'recovery_codes',
+  'two_factor_challenges',
 ];
 
 /** Every row of every table, in a stable order, to compare before and after a request. */

@@ -11,6 +11,8 @@ const EXPECTED: Record<string, number[]> = {
   'POST /api/auth/register': [201, 400, 409, 429],
   'POST /api/auth/login': [200, 400, 401, 429],
   'POST /api/auth/logout': [204, 401, 403],
+  // Two-factor sign-in (issue 16): the second step of a sign-in.
+  'POST /api/auth/login/two-factor': [200, 400, 401, 429],
   // Issue 16: password reset by e-mail (202 whether or not the address has an account).
   'POST /api/auth/password-reset': [202, 400, 429],
   'POST /api/auth/password-reset/{token}': [204, 400, 410],
@@ -19,6 +21,11 @@ const EXPECTED: Record<string, number[]> = {
   // The account (issue 16): name, password, sessions and tokens.
   'PATCH /api/me': [200, 400, 401, 403],
   'POST /api/me/password': [204, 400, 401, 403, 429],
+  'GET /api/me/two-factor': [200, 401, 403],
+  'POST /api/me/two-factor/setup': [200, 401, 403, 409],
+  'POST /api/me/two-factor/enable': [200, 400, 401, 403, 409],
+  'POST /api/me/two-factor/disable': [204, 400, 401, 403, 409, 429],
+  'POST /api/me/two-factor/recovery-codes': [200, 400, 401, 403, 409, 429],
   'GET /api/sessions': [200, 401, 403],
   'DELETE /api/sessions/{id}': [204, 400, 401, 403, 404],
   'GET /api/tokens': [200, 401, 403],

@@ -5,10 +5,17 @@ import { testDialects } from '../helpers/databases.ts';
 import { ApiClient, type ApiResponse } from '../helpers/http.ts';
 import { accountRules, activityRules, ownCompany, siteRules } from './roles/core.rules.ts';
 import { memberRules } from './roles/members.rules.ts';
+import { twoFactorRules } from './roles/two-factor.rules.ts';
 import { buildRoleFixture, ROLES, type Role, type RouteRule } from './roles/role-rules.ts';
 
 /** Every route's rule (issue 16): a route of /openapi.json without one fails the test. */
-const RULES: RouteRule[] = [...accountRules, ...siteRules, ...activityRules, ...memberRules];
+const RULES: RouteRule[] = [
+  ...accountRules,
+  ...siteRules,
+  ...activityRules,
+  ...twoFactorRules,
+  ...memberRules,
+];
 
 /** What a refusal must say: invisible is "not found", visible but not allowed is the role. */
 const NOT_FOUND = new Set(['SITE_NOT_FOUND', 'COMPANY_NOT_FOUND']);

@@ -24,6 +24,7 @@ import { devicesRoutes } from './routes/devices.routes.ts';
 import { eventsRoutes } from './routes/events.routes.ts';
 import { sitesRoutes } from './routes/sites.routes.ts';
 import { companyRoutes } from './routes/company.routes.ts';
+import { twoFactorRoutes } from './routes/two-factor.routes.ts';
 import { membersRoutes } from './routes/members.routes.ts';
 
 export interface BuildOptions {
@@ -149,6 +150,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   await app.register(
     accountRoutes(services.account, { secureCookies: options.secureCookies ?? false }),
   );
+  await app.register(twoFactorRoutes(services.twoFactor));
   await app.register(sitesRoutes(services.sites));
   await app.register(
     devicesRoutes({ sites: services.sites, claims: services.claims, releases: services.releases }),

@@ -13,6 +13,7 @@ import { iso, type Clock } from './clock.ts';
 import type { TokenScope } from './actor.ts';
 import type { LoginThrottle } from './login-throttle.service.ts';
 import type { PortalLinks } from './portal-links.ts';
+import type { TwoFactorService } from './two-factor.service.ts';
 import { csrfTokenFor, hashToken, newToken, safeEqual } from './tokens.ts';
 
 // OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, 1 lane.
@@ -32,6 +33,8 @@ export interface AuthServiceDeps {
   throttle: LoginThrottle;
   mail: MailQueue;
   links: PortalLinks;
+  /** The second step of a sign-in for people who use two-factor sign-in. */
+  twoFactor: Pick<TwoFactorService, 'hasTwoFactor' | 'startChallenge' | 'completeChallenge'>;
 }
 
 /** How long a password reset link works (issue 16). */
@@ -163,7 +166,29 @@ export function createAuthService(deps: AuthServiceDeps) {
       const user = await usersRepo(store.db).findByEmail(email);
       const valid = await verify(user?.password_hash ?? (await dummyHash), input.password);
       if (!user || !valid) throw new LatchkeyError('INVALID_CREDENTIALS');
+      if (await deps.twoFactor.hasTwoFactor(user.id)) {
+        // No session yet. The attempt stays counted in the throttle until the code is right,
+        // so signing in again with the password cannot clear the count of wrong codes.
+        return {
+          twoFactorRequired: true as const,
+          challenge: await deps.twoFactor.startChallenge(user.id),
+        };
+      }
       await deps.throttle.succeeded(email, address);
+      return {
+        twoFactorRequired: false as const,
+        user: publicUser(user),
+        session: await openSession(user.id, { address, userAgent }),
+      };
+    },
+
+    /** The second step of a sign-in: the challenge of the first step and a code. */
+    async completeTwoFactorLogin(
+      input: { challenge: string; code: string },
+      address: string,
+      userAgent?: string,
+    ) {
+      const user = await deps.twoFactor.completeChallenge(input.challenge, input.code, address);
       return {
         user: publicUser(user),
         session: await openSession(user.id, { address, userAgent }),

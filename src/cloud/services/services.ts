@@ -7,6 +7,7 @@ import { devicesRepo } from '../store/repos/devices.repo.ts';
 import { membershipsRepo } from '../store/repos/memberships.repo.ts';
 import { sitesRepo } from '../store/repos/sites.repo.ts';
 import { credentialsRepo } from '../store/repos/sessions.repo.ts';
+import { twoFactorRepo } from '../store/repos/two-factor.repo.ts';
 import { usersRepo } from '../store/repos/users.repo.ts';
 import { createAccessService } from './access.service.ts';
 import { createAccountService } from './account.service.ts';
@@ -27,12 +28,15 @@ import type { RateLimitPolicy } from './rate-limit.ts';
 import { createRegistryService } from './registry.service.ts';
 import { createReleaseService } from './release.service.ts';
 import { createSitesService } from './sites.service.ts';
+import { createTwoFactorService } from './two-factor.service.ts';
 
 export interface ServiceDeps {
   store: Store;
   clock: Clock;
   events: CloudEventBus;
   deviceSecrets: SecretBox;
+  /** Seals the TOTP secrets of two-factor sign-in (its own key, derived from the master key). */
+  twoFactorSecrets: SecretBox;
   csrfKey: Buffer;
   sessionTtlMs: number;
   claimLimits: RateLimitPolicy;
@@ -58,8 +62,15 @@ export function createServices(deps: ServiceDeps) {
     onError: (error) => deps.mail.onError(error, 'notice'),
   });
   const throttle = createLoginThrottle({ store, clock, limits: deps.loginLimits });
-  // Until two-factor sign-in lands, nobody has a second factor.
-  const hasTwoFactor = async (_userId: string) => false;
+  const twoFactor = createTwoFactorService({
+    twoFactor: twoFactorRepo(store.db),
+    users: usersRepo(store.db),
+    secrets: deps.twoFactorSecrets,
+    clock,
+    throttle,
+  });
+  // A company may require a second factor of everyone (issue 16): the access check asks.
+  const hasTwoFactor = (userId: string) => twoFactor.hasTwoFactor(userId);
   const access = createAccessService({ memberships: membershipsRepo(store.db), hasTwoFactor });
   return {
     access,
@@ -79,7 +90,10 @@ export function createServices(deps: ServiceDeps) {
       throttle,
       mail: deps.mail,
       links: deps.links,
+      twoFactor,
     }),
+    /** Two-factor sign-in (TOTP); `hasTwoFactor` tells whether a person uses it. */
+    twoFactor,
     account: createAccountService({
       users: usersRepo(store.db),
       credentials: credentialsRepo(store.db),

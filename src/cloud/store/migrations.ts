@@ -322,6 +322,52 @@ const rolesAndInvitations: Migration = {
   },
 };
 
+/**
+ * Two-factor sign-in with TOTP (issue 16; RFC 6238). One row per person who started a setup:
+ * the secret sealed with the master key (never in plaintext), the pending one during setup, when
+ * it was enabled, and the last time step used (replay, RFC 6238 §5.2). Kept out of `users`, whose
+ * row is read on every request. Recovery codes and sign-in challenges: only their hashes.
+ */
+const twoFactor: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('two_factor')
+      .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id'))
+      .addColumn('secret_enc', 'text')
+      .addColumn('pending_secret_enc', 'text')
+      .addColumn('enabled_at', 'text')
+      .addColumn('last_used_step', 'integer')
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('recovery_codes')
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+      .addColumn('code_hash', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('used_at', 'text')
+      .addPrimaryKeyConstraint('recovery_codes_pk', ['user_id', 'code_hash'])
+      .execute();
+    await db.schema
+      .createTable('two_factor_challenges')
+      .addColumn('token_hash', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('two_factor_challenges_user')
+      .on('two_factor_challenges')
+      .column('user_id')
+      .execute();
+    await db.schema
+      .createIndex('two_factor_challenges_expires')
+      .on('two_factor_challenges')
+      .column('expires_at')
+      .execute();
+  },
+};
+
 /** Migrations in order; names sort in the order they run. */
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -337,6 +383,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       '0008_password_resets': passwordResets,
       '0009_sessions_and_token_scopes': sessionsAndTokenScopes,
       '0010_roles_and_invitations': rolesAndInvitations,
+      '0011_two_factor': twoFactor,
     }),
   };
 }

@@ -105,6 +105,40 @@ export interface PasswordResetsTable {
   expires_at: string;
 }
 
+/**
+ * Two-factor sign-in of one person (issue 16, RFC 6238). Secrets are sealed with the master key
+ * (secrets/secret-box.ts, bound to the user id); enabled when `enabled_at` is set.
+ */
+export interface TwoFactorTable {
+  user_id: string;
+  /** The secret in use, sealed; null until enabled. */
+  secret_enc: string | null;
+  /** The secret of a setup not confirmed with a code yet, sealed. */
+  pending_secret_enc: string | null;
+  enabled_at: string | null;
+  /** The last time step a code was accepted for: older and equal steps are refused (§5.2). */
+  last_used_step: number | null;
+  updated_at: string;
+}
+
+/** One recovery code: only its SHA-256; used once. */
+export interface RecoveryCodesTable {
+  user_id: string;
+  code_hash: string;
+  created_at: string;
+  used_at: string | null;
+}
+
+/** A sign-in waiting for its second factor: only the challenge's hash; 5 minutes, 5 attempts. */
+export interface TwoFactorChallengesTable {
+  token_hash: string;
+  user_id: string;
+  /** Codes tried so far (counted before each check). */
+  attempts: number;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface ApiTokensTable {
   id: string;
   token_hash: string;
@@ -205,6 +239,9 @@ export interface Database {
   login_attempts: LoginAttemptsTable;
   master_key_check: MasterKeyCheckTable;
   password_resets: PasswordResetsTable;
+  two_factor: TwoFactorTable;
+  recovery_codes: RecoveryCodesTable;
+  two_factor_challenges: TwoFactorChallengesTable;
 }
 
 /** A connection or an open transaction; repositories work on either. */

@@ -3,6 +3,7 @@ import { ApiError, request, type Page, type User } from './api.ts';
 import { formatDateTime } from './format.ts';
 import { FieldMessage, FormError } from './form-error.tsx';
 import { useToasts } from './toasts.tsx';
+import { TwoFactorSection } from './two-factor-section.tsx';
 
 interface Session {
   id: string;
@@ -203,6 +204,8 @@ export function AccountPage({ user, onRenamed }: { user: User; onRenamed: (user:
           <button type="submit">Change password</button>
         </form>
       </section>
+
+      <TwoFactorSection />
 
       <section aria-labelledby="sessions-title">
         <h2 id="sessions-title">Sessions</h2>

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError, type Me } from './api.ts';
+import { api, ApiError, request, type Me, type User } from './api.ts';
 import { FieldMessage, FormError } from './form-error.tsx';
 import { navigate } from './router.ts';
 
@@ -33,6 +33,7 @@ function Field(props: {
   error?: string | undefined;
   help?: string;
   required?: boolean;
+  inputMode?: 'numeric' | 'text';
 }) {
   const id = `field-${props.name}`;
   const describedBy = [props.help ? `${id}-help` : '', props.error ? `${id}-error` : '']
@@ -48,6 +49,7 @@ function Field(props: {
         value={props.value}
         autoComplete={props.autoComplete}
         required={props.required ?? true}
+        inputMode={props.inputMode}
         aria-invalid={props.error ? true : undefined}
         aria-describedby={describedBy || undefined}
         onChange={(event) => props.onChange(event.target.value)}
@@ -62,12 +64,19 @@ function Field(props: {
   );
 }
 
+/** The first step's answer: signed in, or (two-factor sign-in on) a challenge for the code. */
+type LoginAnswer =
+  | { user: User; csrfToken: string; twoFactorRequired?: undefined }
+  | { twoFactorRequired: true; challenge: string };
+
 export function LoginPage({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
   // After a session expiry the e-mail is filled in already.
   const [email, setEmail] = useState(() => window.sessionStorage.getItem(EMAIL_KEY) ?? '');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
+  // The second step (two-factor sign-in): the challenge of the first; never stored anywhere.
+  const [challenge, setChallenge] = useState<string | null>(null);
   const expired = window.sessionStorage.getItem(EXPIRED_KEY) === '1';
   const [resetDone] = useState(() => {
     const done = window.sessionStorage.getItem(RESET_DONE_KEY) === '1';
@@ -75,21 +84,43 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
     return done;
   });
 
+  async function signedIn() {
+    const me = await api.me();
+    onSignedIn(me);
+    navigate(returnPath(), { replace: true });
+  }
+
   async function submit(event: FormEvent) {
     event.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      await api.login({ email, password });
-      const me = await api.me();
-      onSignedIn(me);
-      navigate(returnPath(), { replace: true });
+      const answer = await request<LoginAnswer>('POST', '/api/auth/login', { email, password });
+      if (answer.twoFactorRequired) {
+        setPassword('');
+        setChallenge(answer.challenge);
+        return;
+      }
+      await signedIn();
     } catch (caught) {
       if (caught instanceof ApiError) setError(caught);
       else throw caught;
     } finally {
       setBusy(false);
     }
+  }
+
+  if (challenge !== null) {
+    return (
+      <SecondStep
+        challenge={challenge}
+        onSignedIn={signedIn}
+        onRestart={(reason) => {
+          setChallenge(null);
+          setError(reason);
+        }}
+      />
+    );
   }
 
   return (
@@ -143,6 +174,80 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
         >
           Create an account
         </a>
+      </p>
+    </main>
+  );
+}
+
+/**
+ * The second step of a sign-in with two-factor sign-in on: a code from the authenticator app,
+ * or a recovery code. A dead challenge (5 minutes, 5 codes) goes back to the first step.
+ */
+function SecondStep(props: {
+  challenge: string;
+  onSignedIn: () => Promise<void>;
+  onRestart: (reason: ApiError | null) => void;
+}) {
+  const [code, setCode] = useState('');
+  const [recovery, setRecovery] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await request('POST', '/api/auth/login/two-factor', { challenge: props.challenge, code });
+      await props.onSignedIn();
+    } catch (caught) {
+      if (!(caught instanceof ApiError)) throw caught;
+      if (caught.code === 'TWO_FACTOR_CHALLENGE_INVALID') props.onRestart(caught);
+      else setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="auth">
+      <h1>Sign in to Latchkey</h1>
+      <form onSubmit={submit} noValidate aria-label="Two-factor sign-in">
+        <p>
+          {recovery
+            ? 'Enter one of your recovery codes. Each works once.'
+            : 'Enter the 6-digit code from your authenticator app.'}
+        </p>
+        <Field
+          label={recovery ? 'Recovery code' : 'Code'}
+          name="code"
+          value={code}
+          onChange={setCode}
+          autoComplete="one-time-code"
+          inputMode={recovery ? 'text' : 'numeric'}
+        />
+        <FormError error={error} />
+        <button type="submit" className="primary" disabled={busy}>
+          Continue
+        </button>
+      </form>
+      <p>
+        <button
+          type="button"
+          className="link"
+          onClick={() => {
+            setRecovery(!recovery);
+            setCode('');
+            setError(null);
+          }}
+        >
+          {recovery ? 'Use the code from the app' : 'Use a recovery code'}
+        </button>
+      </p>
+      <p>
+        <button type="button" className="link" onClick={() => props.onRestart(null)}>
+          Back to sign in
+        </button>
       </p>
     </main>
   );

@@ -16,6 +16,11 @@ const SessionBody = z.object({
   company: CompanySchema.optional(),
   csrfToken: z.string(),
 });
+/** The first step's answer for a person with two-factor sign-in (no session yet). */
+const TwoFactorRequiredBody = z.object({
+  twoFactorRequired: z.literal(true),
+  challenge: z.string().describe('Valid 5 minutes, for at most 5 codes'),
+});
 
 /**
  * Secure (RFC 6265 §4.1.2.5) when the browser reached us over HTTPS: directly, or through the
@@ -80,13 +85,46 @@ export function authRoutes(
         config: { public: true },
         schema: {
           tags: ['auth'],
-          summary: 'Sign in; sets the session cookie.',
+          summary:
+            'Sign in; sets the session cookie. With two-factor sign-in on, answers a challenge instead and sets no cookie: finish with POST /api/auth/login/two-factor.',
           body: z.strictObject({ email: z.string().max(254), password: z.string().max(256) }),
-          response: { 200: SessionBody, ...errorResponses(400, 401, 413, 415, 429) },
+          response: {
+            200: z.union([SessionBody, TwoFactorRequiredBody]),
+            ...errorResponses(400, 401, 413, 415, 429),
+          },
         },
       },
       async (request, reply) => {
         const result = await auth.login(request.body, request.ip, request.headers['user-agent']);
+        if (result.twoFactorRequired) {
+          return { twoFactorRequired: true as const, challenge: result.challenge };
+        }
+        setSessionCookie(request, reply, result.session, options.secureCookies);
+        return { user: result.user, csrfToken: result.session.csrfToken };
+      },
+    );
+
+    app.post(
+      '/api/auth/login/two-factor',
+      {
+        config: { public: true },
+        schema: {
+          tags: ['auth'],
+          summary:
+            'The second step of a sign-in with two-factor sign-in on: the challenge and a 6-digit code from the authenticator app (or a recovery code); sets the session cookie.',
+          body: z.strictObject({
+            challenge: z.string().min(1).max(100),
+            code: z.string().max(32),
+          }),
+          response: { 200: SessionBody, ...errorResponses(400, 401, 413, 415, 429) },
+        },
+      },
+      async (request, reply) => {
+        const result = await auth.completeTwoFactorLogin(
+          request.body,
+          request.ip,
+          request.headers['user-agent'],
+        );
         setSessionCookie(request, reply, result.session, options.secureCookies);
         return { user: result.user, csrfToken: result.session.csrfToken };
       },
