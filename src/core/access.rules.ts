@@ -15,7 +15,9 @@ export type CompanyAction =
   /** Lists of the company (its sites as the person sees them, notifications). */
   | 'company:read'
   /** Members, invitations, the company audit, company settings, new sites. */
-  | 'company:admin';
+  | 'company:admin'
+  /** Leaving the company: any member, even one a required second factor keeps out. */
+  | 'company:leave';
 
 export type SiteAction =
   /** The site, its devices. */
@@ -43,10 +45,13 @@ const SITE_ROLE_ALLOWS: Record<SiteRole, readonly SiteAction[]> = {
 export const seesSite = (grant: Grant): boolean =>
   grant.companyRole === 'admin' || grant.siteRole !== null;
 
+/** Whether the action needs the second factor a company may require (leaving gives nothing away). */
+export const needsRequiredSecondFactor = (action: Action): boolean => action !== 'company:leave';
+
 /** Whether the grant allows the action (visibility is asked first, with `seesSite`). */
 export function allows(grant: Grant, action: Action): boolean {
   if (grant.companyRole === 'admin') return true;
-  if (action === 'company:read') return true;
+  if (action === 'company:read' || action === 'company:leave') return true;
   if (action === 'company:admin') return false;
   return grant.siteRole !== null && SITE_ROLE_ALLOWS[grant.siteRole].includes(action);
 }

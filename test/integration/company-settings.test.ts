@@ -81,6 +81,23 @@ for (const dialect of testDialects) {
       assert.equal((await bob.client.get(`/api/sites/${site.id}`)).status, 200);
     });
 
+    it('lets a member without a second factor leave a company that requires one', async (t) => {
+      const cloud = await startTestCloud(t, dialect);
+      const ada = await registerAccount(cloud);
+      const bob = await registerAccount(cloud);
+      await joinCompany(cloud, bob, ada.company.id, 'member');
+      bob.client.companyId = ada.company.id;
+      await enableTwoFactor(ada);
+      assert.equal(
+        (await ada.client.patch('/api/company', { requireTwoFactor: true })).status,
+        200,
+      );
+      assertErrorBody(await bob.client.get('/api/company'), 403, 'TWO_FACTOR_REQUIRED');
+      const left = await bob.client.delete(`/api/company/members/${bob.user.id}`);
+      assert.equal(left.status, 204, left.text);
+      assertErrorBody(await bob.client.get('/api/company'), 404, 'COMPANY_NOT_FOUND');
+    });
+
     it('answers 404 for a company one is not in, and for an oversized X-Company-Id', async (t) => {
       const cloud = await startTestCloud(t, dialect);
       const ada = await registerAccount(cloud);

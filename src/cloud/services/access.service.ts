@@ -1,5 +1,6 @@
 import {
   allows,
+  needsRequiredSecondFactor,
   seesSite,
   type CompanyAction,
   type CompanyRole,
@@ -71,7 +72,9 @@ export function createAccessService(deps: AccessDeps) {
           ? await memberships.companyStanding(companyId, actor.userId)
           : undefined;
       if (!standing) throw new LatchkeyError('COMPANY_NOT_FOUND');
-      await requireSecondFactor(standing.require_two_factor, actor);
+      if (needsRequiredSecondFactor(action)) {
+        await requireSecondFactor(standing.require_two_factor, actor);
+      }
       check({ companyRole: standing.role, siteRole: null }, action);
       return { companyId: standing.id, companyName: standing.name, role: standing.role };
     },

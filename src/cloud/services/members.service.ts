@@ -166,7 +166,7 @@ export function createMembersService(deps: {
       const leaving = userId === actor.userId;
       const company = await access.requireCompany(
         actor,
-        leaving ? 'company:read' : 'company:admin',
+        leaving ? 'company:leave' : 'company:admin',
       );
       const { companyId } = company;
       await store.transaction(async (trx) => {
