@@ -181,6 +181,31 @@ export const errorCatalog = {
     cause: 'Nobody with this user id is a member of the current company (X-Company-Id).',
     hints: ['List the members with GET /api/company/members and use one of their user ids.'],
   },
+  INVITATION_NOT_FOUND: {
+    status: 404,
+    message: 'The invitation does not exist.',
+    cause: 'The current company (X-Company-Id) has no pending invitation with this id.',
+    hints: ['List the pending invitations with GET /api/company/invitations.'],
+  },
+  INVITATION_INVALID: {
+    status: 410,
+    message: 'This invitation link is no longer valid.',
+    cause:
+      'An invitation link works once, for seven days; this one was used already, has expired, was withdrawn or replaced by a newer one, or was never issued.',
+    hints: ['Ask an admin of the company to invite you again.'],
+  },
+  ALREADY_MEMBER: {
+    status: 409,
+    message: 'This person is already a member of the company.',
+    cause: 'The account is a member of the company already; an invitation would add nothing.',
+    hints: ["Change the member's role or sites on the Members page instead."],
+  },
+  TOO_MANY_INVITATIONS: {
+    status: 409,
+    message: 'The company has too many pending invitations.',
+    cause: 'A company may have at most 50 invitations waiting for an answer at once.',
+    hints: ['Withdraw invitations nobody will accept (DELETE /api/company/invitations/{id}).'],
+  },
   COMPANY_NOT_FOUND: {
     status: 404,
     message: 'The company does not exist.',

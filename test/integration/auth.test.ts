@@ -237,6 +237,10 @@ for (const dialect of testDialects) {
         ['GET', '/api/company/members'],
         ['PATCH', `/api/company/members/${site}`],
         ['DELETE', `/api/company/members/${site}`],
+        ['POST', '/api/company/invitations'],
+        ['GET', '/api/company/invitations'],
+        ['POST', `/api/company/invitations/${site}/resend`],
+        ['DELETE', `/api/company/invitations/${site}`],
       ];
       for (const [method, path] of routes) {
         const answer = await client.request(method, path, method === 'GET' ? {} : { json: {} });

@@ -49,6 +49,13 @@ const EXPECTED: Record<string, number[]> = {
   'GET /api/company/members': [200, 401, 403, 404],
   'PATCH /api/company/members/{userId}': [200, 400, 401, 403, 404, 409],
   'DELETE /api/company/members/{userId}': [204, 400, 401, 403, 404, 409],
+  // Issue 16: invitations (admins), and the link's public routes.
+  'POST /api/company/invitations': [201, 400, 401, 403, 404, 409],
+  'GET /api/company/invitations': [200, 401, 403, 404],
+  'POST /api/company/invitations/{id}/resend': [200, 400, 401, 403, 404],
+  'DELETE /api/company/invitations/{id}': [204, 400, 401, 403, 404],
+  'GET /api/invitations/{token}': [200, 400, 410, 429],
+  'POST /api/invitations/{token}/accept': [200, 400, 403, 409, 410, 429],
   // Live updates for the portal (Server-Sent Events).
   'GET /api/events': [200, 401],
 };

@@ -26,6 +26,7 @@ import { sitesRoutes } from './routes/sites.routes.ts';
 import { companyRoutes } from './routes/company.routes.ts';
 import { twoFactorRoutes } from './routes/two-factor.routes.ts';
 import { membersRoutes } from './routes/members.routes.ts';
+import { invitationsRoutes } from './routes/invitations.routes.ts';
 
 export interface BuildOptions {
   services: Services;
@@ -71,9 +72,11 @@ const CONTENT_SECURITY_POLICY = {
   },
 };
 
-/** Tokens that travel in a path (password reset links) are never written to a log. */
+/** Tokens that travel in a path (password reset and invitation links) are never logged. */
 export const redactPath = (url: string): string =>
-  url.replace(/^(\/api\/auth\/password-reset\/)[^/?#]*/, '$1[redacted]');
+  url
+    .replace(/^(\/api\/auth\/password-reset\/)[^/?#]*/, '$1[redacted]')
+    .replace(/^(\/api\/invitations\/)[^/?#]*/, '$1[redacted]');
 
 /** Fastify's request log line, with the path's secrets redacted. */
 const requestSerializer = (request: {
@@ -157,6 +160,11 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   );
   await app.register(companyRoutes(services.company));
   await app.register(membersRoutes(services.members));
+  await app.register(
+    invitationsRoutes(services.invitations, services.auth, {
+      secureCookies: options.secureCookies ?? false,
+    }),
+  );
   await app.register(
     activityRoutes({
       notifications: services.notifications,

@@ -82,3 +82,29 @@ export function notificationMail(input: {
     footer: `${FOOTER} Every member of your company receives the notices of its devices.`,
   });
 }
+
+/**
+ * An invitation to join a company; `link` carries the token (never logged). The recipient may
+ * have no account yet, so the footer does not say they have one.
+ */
+export function invitationMail(input: {
+  to: string;
+  companyName: string;
+  invitedBy: string;
+  role: string;
+  link: string;
+}): MailMessage {
+  return render({
+    to: input.to,
+    subject: `Join ${input.companyName} on Latchkey`,
+    greeting: 'Hello,',
+    paragraphs: [
+      `${input.invitedBy} invites you to join ${input.companyName} on Latchkey as ${input.role === 'admin' ? 'an admin' : 'a member'}.`,
+      'The link below works once, for seven days. With no Latchkey account yet, you choose your name and a password there; with one, sign in first.',
+      'If you did not expect this, ignore this mail: nothing happens unless you open the link and accept.',
+    ],
+    action: { label: 'Accept the invitation', url: input.link },
+    footer:
+      'You receive this mail because an admin of a Latchkey company entered your address. Latchkey never asks for your password by mail.',
+  });
+}

@@ -109,27 +109,42 @@ export function createAuthService(deps: AuthServiceDeps) {
     return { sessionToken, csrfToken: csrfTokenFor(deps.csrfKey, sessionToken), expiresAt };
   }
 
+  /**
+   * Registration's checks and password hash, the row not yet written: the password rules, the
+   * per-address registration limit, and EMAIL_TAKEN (the unique index decides again on insert).
+   * Shared with accepting an invitation, which writes the row in its own transaction.
+   */
+  async function newAccount(
+    input: { email: string; password: string; name: string },
+    address: string,
+  ) {
+    const email = input.email.trim().toLowerCase();
+    checkPassword(input.password, email);
+    // Counted from here on, EMAIL_TAKEN too: it tells whether an address has an account.
+    await deps.throttle.admitRegistration(address);
+    if (await usersRepo(store.db).findByEmail(email)) throw new LatchkeyError('EMAIL_TAKEN');
+    const passwordHash = await hash(input.password, ARGON2);
+    return {
+      id: randomUUID(),
+      email,
+      name: input.name.trim(),
+      password_hash: passwordHash,
+      created_at: iso(clock.now()),
+    };
+  }
+
   return {
+    newAccount,
+    openSession,
+
     /** `address` is the client's (trust-proxy aware); registrations are limited per address. */
     async register(
       input: { email: string; password: string; name: string; companyName?: string },
       address: string,
       userAgent?: string,
     ) {
-      const email = input.email.trim().toLowerCase();
-      checkPassword(input.password, email);
-      // Counted from here on, EMAIL_TAKEN too: it tells whether an address has an account.
-      await deps.throttle.admitRegistration(address);
-      if (await usersRepo(store.db).findByEmail(email)) throw new LatchkeyError('EMAIL_TAKEN');
-      const passwordHash = await hash(input.password, ARGON2);
-      const now = iso(clock.now());
-      const user = {
-        id: randomUUID(),
-        email,
-        name: input.name.trim(),
-        password_hash: passwordHash,
-        created_at: now,
-      };
+      const user = await newAccount(input, address);
+      const now = user.created_at;
       const company = {
         id: randomUUID(),
         name: input.companyName?.trim() || `${user.name}'s company`,

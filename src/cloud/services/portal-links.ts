@@ -22,6 +22,9 @@ export class PortalLinks {
 
   /** The token goes in the fragment: browsers send it to no server, in no Referer. */
   passwordReset = (token: string): string => `${this.#base}/reset-password#${token}`;
+
+  /** The portal's accept page of an invitation; the token in the fragment, as above. */
+  invitation = (token: string): string => `${this.#base}/invitations#${token}`;
 }
 
 /** Why a --public-url cannot be used, or null (http(s), a host, no query or fragment). */

@@ -21,6 +21,7 @@ import type { CloudEventBus } from './events.ts';
 import { createLoginThrottle, type LoginLimits } from './login-throttle.service.ts';
 import { createLiveUpdatesService } from './live-updates.service.ts';
 import { createMembersService } from './members.service.ts';
+import { createInvitationsService } from './invitations.service.ts';
 import { createNoticeMailer } from './notice-mail.service.ts';
 import { createNotificationsService } from './notifications.service.ts';
 import type { PortalLinks } from './portal-links.ts';
@@ -72,8 +73,28 @@ export function createServices(deps: ServiceDeps) {
   // A company may require a second factor of everyone (issue 16): the access check asks.
   const hasTwoFactor = (userId: string) => twoFactor.hasTwoFactor(userId);
   const access = createAccessService({ memberships: membershipsRepo(store.db), hasTwoFactor });
+  const auth = createAuthService({
+    store,
+    clock,
+    csrfKey: deps.csrfKey,
+    sessionTtlMs: deps.sessionTtlMs,
+    throttle,
+    mail: deps.mail,
+    links: deps.links,
+    twoFactor,
+  });
   return {
     access,
+    invitations: createInvitationsService({
+      access,
+      store,
+      clock,
+      events,
+      mail: deps.mail,
+      links: deps.links,
+      throttle,
+      accounts: auth,
+    }),
     company: createCompanyService({ access, store, clock, hasTwoFactor }),
     members: createMembersService({ access, store, clock, events }),
     /** Live updates to the portal (GET /api/events). */
@@ -82,16 +103,7 @@ export function createServices(deps: ServiceDeps) {
       events,
       streamsPerPerson: deps.eventStreamsPerPerson,
     }),
-    auth: createAuthService({
-      store,
-      clock,
-      csrfKey: deps.csrfKey,
-      sessionTtlMs: deps.sessionTtlMs,
-      throttle,
-      mail: deps.mail,
-      links: deps.links,
-      twoFactor,
-    }),
+    auth,
     /** Two-factor sign-in (TOTP); `hasTwoFactor` tells whether a person uses it. */
     twoFactor,
     account: createAccountService({

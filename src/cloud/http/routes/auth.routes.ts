@@ -31,7 +31,7 @@ export function cookieIsSecure(request: FastifyRequest, secureCookies: boolean):
   return secureCookies || request.protocol === 'https';
 }
 
-function setSessionCookie(
+export function setSessionCookie(
   request: FastifyRequest,
   reply: FastifyReply,
   grant: SessionGrant,
