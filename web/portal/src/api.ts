@@ -35,10 +35,70 @@ export interface Company {
   name: string;
   role: string;
 }
+/** A company the person belongs to, with their role in it (issue 16). */
+export interface Membership {
+  companyId: string;
+  companyName: string;
+  role: CompanyRole;
+}
+export type CompanyRole = 'admin' | 'member';
+export type SiteRole = 'site-admin' | 'viewer';
 export interface Me {
   user: User;
   companies: Company[];
+  /** Oldest first; absent from a cloud before issue 16 (then `companies` says the same). */
+  memberships?: Membership[];
   csrfToken: string | null;
+}
+/** GET /api/company: the current company. */
+export interface CompanyInfo {
+  id: string;
+  name: string;
+  role: CompanyRole;
+  requireTwoFactor: boolean;
+}
+export interface SiteGrant {
+  siteId: string;
+  siteName?: string;
+  role: SiteRole;
+}
+export interface Member {
+  userId: string;
+  email: string;
+  name: string;
+  role: CompanyRole;
+  sites: SiteGrant[];
+  joinedAt: string;
+}
+export interface Invitation {
+  id: string;
+  email: string;
+  role: CompanyRole;
+  sites: SiteGrant[];
+  invitedBy: string | null;
+  createdAt: string;
+  expiresAt: string;
+}
+/** The answer of creating or resending an invitation: the only place its link is shown. */
+export interface SentInvitation {
+  id: string;
+  email: string;
+  role: CompanyRole;
+  sites: SiteGrant[];
+  expiresAt: string;
+  link: string;
+}
+/** GET /api/invitations/:token: what the link offers. */
+export interface InvitationOffer {
+  companyName: string;
+  email: string;
+  role: CompanyRole;
+  invitedBy: string | null;
+  expiresAt: string;
+  accountExists: boolean;
+}
+export interface NotificationSettings {
+  mail: Record<string, boolean>;
 }
 export interface Site {
   id: string;
@@ -46,6 +106,8 @@ export interface Site {
   companyId: string;
   companyName: string;
   createdAt: string;
+  /** The person's role on the site, when the cloud says it (else inferred, see site-page). */
+  role?: SiteRole | 'admin';
 }
 export interface Device {
   serialNumber: string;
@@ -75,6 +137,8 @@ export interface AuditEvent {
   ip: string | null;
   detail: Record<string, unknown>;
   createdAt: string;
+  /** Company audit (GET /api/audit): the site an event is about, if any. */
+  siteId?: string | null;
 }
 export interface Page<T> {
   items: T[];
@@ -83,10 +147,34 @@ export interface Page<T> {
 
 let csrfToken: string | null = null;
 let onSessionExpired: (() => void) | null = null;
+let companyId: string | null = null;
+let onCompanyGone: (() => void) | null = null;
 
 export function setCsrfToken(token: string | null) {
   csrfToken = token;
 }
+
+/** The current company, sent as X-Company-Id with every request (null: the cloud's default). */
+export function setCompanyId(id: string | null) {
+  companyId = id;
+}
+
+/**
+ * Called when the current company answers 404 COMPANY_NOT_FOUND: the person was removed from
+ * it (or left it in another tab), so the portal reloads their memberships.
+ */
+export function setCompanyGoneHandler(handler: (() => void) | null) {
+  onCompanyGone = handler;
+}
+
+/**
+ * Requests that are about the person, not a company: sign-in, who am I, and invitation links
+ * (which name their company themselves). A stale company id must never break them.
+ */
+const companyFree = (method: string, path: string) =>
+  path.startsWith('/api/auth/') ||
+  path.startsWith('/api/invitations/') ||
+  (method === 'GET' && path === '/api/me');
 
 /** Called when an API call answers 401 UNAUTHENTICATED (the session expired or was closed). */
 export function setSessionExpiredHandler(handler: (() => void) | null) {
@@ -104,6 +192,8 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  const sentCompany = companyFree(method, path) ? null : companyId;
+  if (sentCompany) headers['X-Company-Id'] = sentCompany;
   let response: Response;
   try {
     response = await fetch(path, {
@@ -144,6 +234,10 @@ export async function request<T>(method: string, path: string, body?: unknown): 
     }
     const apiError = new ApiError(response.status, error);
     if (error.code === 'UNAUTHENTICATED' && !path.startsWith('/api/auth/')) onSessionExpired?.();
+    // Only when a company was named: without one there is nothing else to fall back to.
+    if (error.code === 'COMPANY_NOT_FOUND' && sentCompany && sentCompany === companyId) {
+      onCompanyGone?.();
+    }
     throw apiError;
   }
   return data as T;
@@ -193,7 +287,56 @@ export const api = {
     request<void>('POST', '/api/notifications/read', ids ? { ids } : {}),
   audit: (siteId: string) =>
     request<Page<AuditEvent>>('GET', `/api/sites/${encodeURIComponent(siteId)}/audit?limit=100`),
+  markOneRead: (id: string) =>
+    request<void>('POST', `/api/notifications/${encodeURIComponent(id)}/read`),
+  notificationSettings: () => request<NotificationSettings>('GET', '/api/me/notification-settings'),
+  saveNotificationSettings: (settings: NotificationSettings) =>
+    request<NotificationSettings>('PUT', '/api/me/notification-settings', settings),
+  company: () => request<CompanyInfo>('GET', '/api/company'),
+  members: () => request<{ items: Member[] }>('GET', '/api/company/members'),
+  updateMember: (userId: string, input: { role: CompanyRole; sites: SiteGrant[] }) =>
+    request<Member>('PATCH', `/api/company/members/${encodeURIComponent(userId)}`, {
+      role: input.role,
+      sites: input.sites.map(({ siteId, role }) => ({ siteId, role })),
+    }),
+  removeMember: (userId: string) =>
+    request<void>('DELETE', `/api/company/members/${encodeURIComponent(userId)}`),
+  invitations: () => request<{ items: Invitation[] }>('GET', '/api/company/invitations'),
+  invite: (input: { email: string; role: CompanyRole; sites: SiteGrant[] }) =>
+    request<SentInvitation>('POST', '/api/company/invitations', {
+      email: input.email,
+      role: input.role,
+      ...(input.role === 'member'
+        ? { sites: input.sites.map(({ siteId, role }) => ({ siteId, role })) }
+        : {}),
+    }),
+  resendInvitation: (id: string) =>
+    request<SentInvitation>('POST', `/api/company/invitations/${encodeURIComponent(id)}/resend`),
+  revokeInvitation: (id: string) =>
+    request<void>('DELETE', `/api/company/invitations/${encodeURIComponent(id)}`),
+  invitation: (token: string) =>
+    request<InvitationOffer>('GET', `/api/invitations/${encodeURIComponent(token)}`),
+  acceptInvitation: (token: string, account?: { name: string; password: string }) =>
+    request<{ companyId: string; companyName: string; role: CompanyRole }>(
+      'POST',
+      `/api/invitations/${encodeURIComponent(token)}/accept`,
+      account ?? {},
+    ),
+  companyAudit: (cursor?: string | null) =>
+    request<Page<AuditEvent>>('GET', `/api/audit?limit=100${q(cursor)}`),
 };
+
+/** The person's memberships, oldest first (from `companies` on a cloud before issue 16). */
+export function membershipsOf(me: Me): Membership[] {
+  return (
+    me.memberships ??
+    me.companies.map((c) => ({
+      companyId: c.id,
+      companyName: c.name,
+      role: c.role === 'admin' ? 'admin' : 'member',
+    }))
+  );
+}
 
 /** All pages of a list. */
 export async function all<T>(load: (cursor: string | null) => Promise<Page<T>>): Promise<T[]> {

@@ -1,5 +1,15 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError, setCsrfToken, setSessionExpiredHandler, type Me } from './api.ts';
+import {
+  api,
+  ApiError,
+  membershipsOf,
+  setCompanyGoneHandler,
+  setCompanyId,
+  setCsrfToken,
+  setSessionExpiredHandler,
+  type Me,
+  type Membership,
+} from './api.ts';
 import { AccountPage } from './account-page.tsx';
 import {
   ForgotPasswordPage,
@@ -9,12 +19,22 @@ import {
   ResetPasswordPage,
 } from './auth-pages.tsx';
 import { Bell } from './bell.tsx';
+import { CompanySwitcher } from './company-switcher.tsx';
+import { InvitationPage, takeInvitationToken } from './invitation-page.tsx';
+import { MembersPage } from './members-page.tsx';
 import { navigate, usePath } from './router.ts';
 import { SitePage } from './site-page.tsx';
 import { SitesPage } from './sites-page.tsx';
 import { ToastProvider } from './toasts.tsx';
 
-const PUBLIC = new Set(['/login', '/register', '/forgot-password', '/reset-password']);
+/** Pages shown without a session (an invitation link works signed in or not, like a reset). */
+const PUBLIC = new Set([
+  '/login',
+  '/register',
+  '/forgot-password',
+  '/reset-password',
+  '/invitations',
+]);
 /** Pages a signed-in person is sent on from (a reset link works signed in or not). */
 const SIGNED_OUT_ONLY = new Set(['/login', '/register', '/forgot-password']);
 
@@ -25,19 +45,73 @@ const SIGNED_OUT_ONLY = new Set(['/login', '/register', '/forgot-password']);
  */
 const SIGNED_IN_KEY = 'latchkey.signedIn';
 
+/** The company chosen last by this person in this browser (localStorage: survives tabs). */
+const companyKey = (userId: string) => `latchkey.company.${userId}`;
+
+/** The chosen company if the person is still in it, else their first (oldest) membership. */
+function chooseCompany(me: Me, wanted?: string | null): Membership | null {
+  const memberships = membershipsOf(me);
+  let stored: string | null = null;
+  try {
+    stored = wanted ?? window.localStorage.getItem(companyKey(me.user.id));
+  } catch {
+    stored = wanted ?? null;
+  }
+  return memberships.find((m) => m.companyId === stored) ?? memberships[0] ?? null;
+}
+
+function storeCompany(userId: string, companyId: string | null) {
+  try {
+    if (companyId) window.localStorage.setItem(companyKey(userId), companyId);
+    else window.localStorage.removeItem(companyKey(userId));
+  } catch {
+    // Storage disabled: the choice lasts until the page is reloaded.
+  }
+}
+
 export function App() {
+  // Before anything can navigate: an invitation link's token leaves the address bar at once and
+  // is kept for the page (also across signing in), so that no session check can drop it.
+  useState(takeInvitationToken);
   const path = usePath();
   const [me, setMe] = useState<Me | null | 'loading'>('loading');
+  const [company, setCompany] = useState<Membership | null>(null);
   const [activity, setActivity] = useState(0);
   const [news, setNews] = useState(0);
   const meRef = useRef(me);
   meRef.current = me;
 
-  const signedIn = useCallback((next: Me) => {
+  const signedIn = useCallback((next: Me, wantedCompany?: string | null) => {
     setCsrfToken(next.csrfToken);
     window.sessionStorage.setItem(SIGNED_IN_KEY, next.user.email);
+    const chosen = chooseCompany(next, wantedCompany);
+    setCompanyId(chosen?.companyId ?? null);
+    storeCompany(next.user.id, chosen?.companyId ?? null);
+    setCompany(chosen);
     setMe(next);
   }, []);
+
+  /** Memberships changed (joined, left, removed, role changed): read them again. */
+  const refreshMe = useCallback(
+    (wantedCompany?: string | null) =>
+      api.me().then(
+        (next) => signedIn(next, wantedCompany),
+        (error: unknown) => {
+          if (!(error instanceof ApiError)) throw error;
+        },
+      ),
+    [signedIn],
+  );
+
+  function switchCompany(companyId: string) {
+    if (me === null || me === 'loading') return;
+    const chosen = membershipsOf(me).find((m) => m.companyId === companyId) ?? null;
+    setCompanyId(chosen?.companyId ?? null);
+    storeCompany(me.user.id, chosen?.companyId ?? null);
+    setCompany(chosen);
+    // A site page is of the company it was opened in: the lists of the new one instead.
+    if (path.startsWith('/sites/')) navigate('/');
+  }
 
   useEffect(() => {
     // Any API call that finds the session gone sends the person to sign in, and back after.
@@ -55,12 +129,20 @@ export function App() {
       setMe(null);
       navigate('/login', { replace: true });
     });
-    api.me().then(signedIn, (error: unknown) => {
-      if (!(error instanceof ApiError)) throw error;
-      setMe(null);
-    });
-    return () => setSessionExpiredHandler(null);
-  }, [signedIn]);
+    // Removed from the current company while the portal was open: its next call says so.
+    setCompanyGoneHandler(() => void refreshMe());
+    api.me().then(
+      (next) => signedIn(next),
+      (error: unknown) => {
+        if (!(error instanceof ApiError)) throw error;
+        setMe(null);
+      },
+    );
+    return () => {
+      setSessionExpiredHandler(null);
+      setCompanyGoneHandler(null);
+    };
+  }, [signedIn, refreshMe]);
 
   useEffect(() => {
     if (me === null && !PUBLIC.has(path)) {
@@ -83,19 +165,35 @@ export function App() {
     else if (path === '/forgot-password') document.title = 'Reset your password — Latchkey';
     else if (path === '/reset-password') document.title = 'Choose a new password — Latchkey';
     else if (path === '/') document.title = 'Sites — Latchkey';
+    else if (path === '/members') document.title = 'Members — Latchkey';
+    else if (path === '/invitations') document.title = 'Invitation — Latchkey';
   }, [path]);
 
   async function logout() {
     await api.logout().catch(() => undefined);
     setCsrfToken(null);
+    setCompanyId(null);
+    setCompany(null);
     setMe(null);
     window.sessionStorage.clear();
     navigate('/login', { replace: true });
   }
 
+  const isAdmin = company?.role === 'admin';
+  // Switching the company mounts the pages again, so that each loads the lists of the new one.
+  const companyKeyed = company?.companyId ?? 'none';
   let page;
   if (me === 'loading') page = <p role="status">Loading…</p>;
-  else if (path === '/register') page = <RegisterPage onSignedIn={signedIn} />;
+  else if (path === '/invitations') {
+    page = (
+      <InvitationPage
+        me={me}
+        onJoined={(joined) =>
+          void refreshMe(joined.companyId).then(() => navigate('/', { replace: true }))
+        }
+      />
+    );
+  } else if (path === '/register') page = <RegisterPage onSignedIn={signedIn} />;
   else if (path === '/forgot-password') page = <ForgotPasswordPage />;
   else if (path === '/reset-password') {
     page = (
@@ -117,11 +215,21 @@ export function App() {
         <SitePage
           key={site[1]}
           siteId={decodeURIComponent(site[1]!)}
+          memberships={membershipsOf(me)}
           refreshKey={news}
           onActivity={() => setActivity((n) => n + 1)}
         />
+      ) : company === null ? (
+        <NoCompany />
+      ) : path === '/members' && isAdmin ? (
+        <MembersPage
+          key={companyKeyed}
+          me={me.user}
+          companyName={company.companyName}
+          onMembershipChanged={() => void refreshMe()}
+        />
       ) : (
-        <SitesPage />
+        <SitesPage key={companyKeyed} canCreate={isAdmin} />
       );
   }
 
@@ -153,7 +261,19 @@ export function App() {
             >
               Sites
             </a>
-            <Bell refreshKey={activity} onNews={() => setNews((n) => n + 1)} />
+            {isAdmin && (
+              <a
+                href="/members"
+                aria-current={path === '/members' ? 'page' : undefined}
+                onClick={(event) => {
+                  event.preventDefault();
+                  navigate('/members');
+                }}
+              >
+                Members
+              </a>
+            )}
+            <Bell key={companyKeyed} refreshKey={activity} onNews={() => setNews((n) => n + 1)} />
             <a
               href="/account"
               onClick={(event) => {
@@ -163,6 +283,11 @@ export function App() {
             >
               Account
             </a>
+            <CompanySwitcher
+              memberships={membershipsOf(account)}
+              current={company?.companyId ?? null}
+              onSwitch={switchCompany}
+            />
             <span className="muted" title={account.user.email}>
               {account.user.email}
             </span>
@@ -174,5 +299,19 @@ export function App() {
       </header>
       <div id="content">{page}</div>
     </ToastProvider>
+  );
+}
+
+/** Signed in, but in no company (removed from the last one, or left it). */
+function NoCompany() {
+  return (
+    <main>
+      <h1>You are not in any company</h1>
+      <p>
+        You are no longer a member of a company, so there are no sites to show. If you were removed
+        by mistake, ask a company administrator to invite you again, and open the link of the new
+        invitation.
+      </p>
+    </main>
   );
 }

@@ -36,6 +36,12 @@ export function Bell({ refreshKey, onNews }: { refreshKey: number; onNews: () =>
     return () => window.clearInterval(timer);
   }, [load, refreshKey]);
 
+  async function markOneRead(id: string) {
+    // Already read, or no longer the person's: the list shows it as the cloud has it.
+    await api.markOneRead(id).catch(() => undefined);
+    await load();
+  }
+
   async function markAllRead() {
     await api.markRead().catch(() => undefined);
     await load();
@@ -95,7 +101,20 @@ export function Bell({ refreshKey, onNews }: { refreshKey: number; onNews: () =>
                   <p>
                     <NoBreak text={n.body} />
                   </p>
-                  <p className="muted">{formatDateTime(n.createdAt)}</p>
+                  <div className="bell-item-foot">
+                    <p className="muted">{formatDateTime(n.createdAt)}</p>
+                    {!n.readAt && (
+                      <button
+                        type="button"
+                        className="link"
+                        // A name, not hidden text: the title is in the item already.
+                        aria-label={`Mark read: ${n.title}`}
+                        onClick={() => void markOneRead(n.id)}
+                      >
+                        Mark read
+                      </button>
+                    )}
+                  </div>
                 </li>
               ))}
             </ul>

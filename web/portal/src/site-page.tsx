@@ -1,5 +1,13 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { all, api, ApiError, type AuditEvent, type Device, type Site } from './api.ts';
+import {
+  all,
+  api,
+  ApiError,
+  type AuditEvent,
+  type Device,
+  type Membership,
+  type Site,
+} from './api.ts';
 import { Dialog } from './dialog.tsx';
 import { useDraft } from './drafts.ts';
 import { FieldMessage } from './form-error.tsx';
@@ -29,15 +37,24 @@ const tidy = (value: string) => value.trim().replace(/\s+/g, ' ');
 /** One site: its devices, live, adding and deleting them, renaming the site, its audit log. */
 export function SitePage(props: {
   siteId: string;
+  /** The person's companies with their roles: what the site page may offer (issue 16). */
+  memberships: Membership[];
   /** Changes when a new notification arrived (a device may have left the site). */
   refreshKey: number;
   onActivity: () => void;
 }) {
-  const { siteId, refreshKey, onActivity } = props;
+  const { siteId, refreshKey, onActivity, memberships } = props;
   const [site, setSite] = useState<Site | null>(null);
   const [missing, setMissing] = useState<ApiError | null>(null);
   const [devices, setDevices] = useState<Device[] | null>(null);
   const [audit, setAudit] = useState<AuditEvent[]>([]);
+  /**
+   * Whether the person may manage this site. The cloud decides (site:manage); the page only
+   * hides what would be refused. A company admin may; a member's site role comes with the site
+   * when the cloud says it, else from the audit log, which needs the same role (site:audit is
+   * admin and site-admin, like site:manage): a viewer's is refused with INSUFFICIENT_ROLE.
+   */
+  const [auditAllowed, setAuditAllowed] = useState<boolean | null>(null);
   const [draft, setDraft, clearDraft] = useDraft<AddDraft>(`add-device.${siteId}`, {
     open: false,
     serialNumber: '',
@@ -67,8 +84,10 @@ export function SitePage(props: {
   const loadAudit = useCallback(async () => {
     try {
       setAudit((await api.audit(siteId)).items);
+      setAuditAllowed(true);
     } catch (caught) {
       if (!(caught instanceof ApiError)) throw caught;
+      if (caught.code === 'INSUFFICIENT_ROLE') setAuditAllowed(false);
     }
   }, [siteId]);
 
@@ -196,13 +215,24 @@ export function SitePage(props: {
     );
   }
 
+  const companyRole = site
+    ? memberships.find((m) => m.companyId === site.companyId)?.role
+    : undefined;
+  const canManage =
+    site !== null &&
+    (site.role !== undefined
+      ? site.role !== 'viewer'
+      : companyRole === 'admin' || auditAllowed === true);
   const serialError = addError?.field('serialNumber');
   const codeError = addError?.field('securityCode');
   return (
     <main>
       <h1>{site ? site.name : 'Site'}</h1>
       {site && <p className="muted">Company: {site.companyName}</p>}
-      {renaming === null ? (
+      {site && !canManage && auditAllowed === false && (
+        <p className="notice">You can view this site; changing it needs the site-admin role.</p>
+      )}
+      {!canManage ? null : renaming === null ? (
         <button type="button" onClick={() => setRenaming(site?.name ?? '')}>
           Rename site
         </button>
@@ -227,16 +257,18 @@ export function SitePage(props: {
       <section aria-labelledby="devices-title">
         <div className="section-head">
           <h2 id="devices-title">Devices</h2>
-          <button
-            type="button"
-            className="primary"
-            onClick={() => {
-              setAddError(null);
-              setDraft({ ...draft, open: true });
-            }}
-          >
-            Add device
-          </button>
+          {canManage && (
+            <button
+              type="button"
+              className="primary"
+              onClick={() => {
+                setAddError(null);
+                setDraft({ ...draft, open: true });
+              }}
+            >
+              Add device
+            </button>
+          )}
         </div>
         {devices === null ? (
           <p role="status">Loading devices…</p>
@@ -288,68 +320,17 @@ export function SitePage(props: {
                     <time dateTime={device.addedAt}>{formatDate(device.addedAt)}</time>
                   </td>
                   <td className="row-actions">
-                    <button
-                      type="button"
-                      className="danger"
-                      aria-label={`Delete device ${device.serialNumber}`}
-                      onClick={() => setToDelete(device)}
-                    >
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </section>
-
-      <section aria-labelledby="audit-title">
-        <h2 id="audit-title">Audit log</h2>
-        {audit.length === 0 ? (
-          <p>Nothing happened in this site yet.</p>
-        ) : (
-          <table className="stack">
-            <caption className="visually-hidden">Audit log of this site, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">Device</th>
-                <th scope="col">Result</th>
-                <th scope="col">From</th>
-              </tr>
-            </thead>
-            <tbody>
-              {audit.map((entry) => (
-                <tr key={entry.id}>
-                  <td data-label="When">
-                    <time dateTime={entry.createdAt}>{formatDateTime(entry.createdAt)}</time>
-                  </td>
-                  <td data-label="Who">{entry.actor ?? 'the device'}</td>
-                  <td data-label="What">{ACTIONS[entry.action] ?? entry.action}</td>
-                  <td data-label="Device" className="code">
-                    {entry.serialNumber ?? ''}
-                  </td>
-                  <td data-label="Result">
-                    {entry.outcome === 'success' ? (
-                      'Done'
-                    ) : (
-                      <>
-                        Refused
-                        {entry.errorCode && (
-                          <>
-                            {' '}
-                            <span className="code">({entry.errorCode})</span>
-                          </>
-                        )}
-                      </>
+                    {canManage && (
+                      <button
+                        type="button"
+                        className="danger"
+                        aria-label={`Delete device ${device.serialNumber}`}
+                        onClick={() => setToDelete(device)}
+                      >
+                        Delete
+                      </button>
                     )}
                   </td>
-                  <td data-label="From" className="code">
-                    {entry.ip ?? ''}
-                  </td>
                 </tr>
               ))}
             </tbody>
@@ -357,7 +338,62 @@ export function SitePage(props: {
         )}
       </section>
 
-      {draft.open && (
+      {auditAllowed !== false && (
+        <section aria-labelledby="audit-title">
+          <h2 id="audit-title">Audit log</h2>
+          {audit.length === 0 ? (
+            <p>Nothing happened in this site yet.</p>
+          ) : (
+            <table className="stack">
+              <caption className="visually-hidden">Audit log of this site, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Who</th>
+                  <th scope="col">What</th>
+                  <th scope="col">Device</th>
+                  <th scope="col">Result</th>
+                  <th scope="col">From</th>
+                </tr>
+              </thead>
+              <tbody>
+                {audit.map((entry) => (
+                  <tr key={entry.id}>
+                    <td data-label="When">
+                      <time dateTime={entry.createdAt}>{formatDateTime(entry.createdAt)}</time>
+                    </td>
+                    <td data-label="Who">{entry.actor ?? 'the device'}</td>
+                    <td data-label="What">{ACTIONS[entry.action] ?? entry.action}</td>
+                    <td data-label="Device" className="code">
+                      {entry.serialNumber ?? ''}
+                    </td>
+                    <td data-label="Result">
+                      {entry.outcome === 'success' ? (
+                        'Done'
+                      ) : (
+                        <>
+                          Refused
+                          {entry.errorCode && (
+                            <>
+                              {' '}
+                              <span className="code">({entry.errorCode})</span>
+                            </>
+                          )}
+                        </>
+                      )}
+                    </td>
+                    <td data-label="From" className="code">
+                      {entry.ip ?? ''}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      )}
+
+      {draft.open && canManage && (
         <Dialog
           title="Add a device"
           description={

@@ -6,8 +6,11 @@ import { FieldMessage } from './form-error.tsx';
 import { navigate } from './router.ts';
 import { useToasts } from './toasts.tsx';
 
-/** The sites of the person's companies (company admins see all of them), and a new one. */
-export function SitesPage() {
+/**
+ * The sites of the current company the person can see (an admin: all of them; a member: those
+ * given to them), and, for admins, a new one.
+ */
+export function SitesPage({ canCreate }: { canCreate: boolean }) {
   const [sites, setSites] = useState<Site[] | null>(null);
   const [name, setName, clearName] = useDraft('new-site', '');
   const [error, setError] = useState<ApiError | null>(null);
@@ -41,7 +44,11 @@ export function SitesPage() {
       {sites === null ? (
         <p role="status">Loading sites…</p>
       ) : sites.length === 0 ? (
-        <p>You have no site yet. Create one below, then add your device to it.</p>
+        <p>
+          {canCreate
+            ? 'You have no site yet. Create one below, then add your device to it.'
+            : 'No site was given to you in this company yet. Ask a company administrator.'}
+        </p>
       ) : (
         <table className="stack">
           <caption className="visually-hidden">Your sites</caption>
@@ -75,26 +82,28 @@ export function SitesPage() {
           </tbody>
         </table>
       )}
-      <section aria-labelledby="new-site-title" className="card">
-        <h2 id="new-site-title">Create a site</h2>
-        <p>Register your device in your own new site.</p>
-        <form onSubmit={create} noValidate>
-          <div className="field">
-            <label htmlFor="new-site-name">Site name</label>
-            <input
-              id="new-site-name"
-              value={name}
-              maxLength={100}
-              required
-              aria-invalid={error?.field('name') ? true : undefined}
-              aria-describedby={error?.field('name') ? 'new-site-name-error' : undefined}
-              onChange={(event) => setName(event.target.value)}
-            />
-            <FieldMessage id="new-site-name-error" message={error?.field('name')} />
-          </div>
-          <button type="submit">Create site</button>
-        </form>
-      </section>
+      {canCreate && (
+        <section aria-labelledby="new-site-title" className="card">
+          <h2 id="new-site-title">Create a site</h2>
+          <p>Register your device in your own new site.</p>
+          <form onSubmit={create} noValidate>
+            <div className="field">
+              <label htmlFor="new-site-name">Site name</label>
+              <input
+                id="new-site-name"
+                value={name}
+                maxLength={100}
+                required
+                aria-invalid={error?.field('name') ? true : undefined}
+                aria-describedby={error?.field('name') ? 'new-site-name-error' : undefined}
+                onChange={(event) => setName(event.target.value)}
+              />
+              <FieldMessage id="new-site-name-error" message={error?.field('name')} />
+            </div>
+            <button type="submit">Create site</button>
+          </form>
+        </section>
+      )}
     </main>
   );
 }
