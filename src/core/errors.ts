@@ -181,6 +181,12 @@ export const errorCatalog = {
     cause: 'Nobody with this user id is a member of the current company (X-Company-Id).',
     hints: ['List the members with GET /api/company/members and use one of their user ids.'],
   },
+  NOTIFICATION_NOT_FOUND: {
+    status: 404,
+    message: 'The notification does not exist.',
+    cause: 'No notification with this id was sent to you (each person has their own copy).',
+    hints: ['List your notifications with GET /api/notifications and use one of their ids.'],
+  },
   COMPANY_NOT_FOUND: {
     status: 404,
     message: 'The company does not exist.',

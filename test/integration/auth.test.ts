@@ -230,6 +230,7 @@ for (const dialect of testDialects) {
         ['DELETE', `/api/sites/${site}/devices/54-0562-0293`],
         ['GET', '/api/notifications'],
         ['POST', '/api/notifications/read'],
+        ['POST', '/api/notifications/x/read'],
         ['GET', `/api/sites/${site}/audit`],
         ['GET', '/api/company'],
         ['PATCH', '/api/company'],

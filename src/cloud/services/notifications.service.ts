@@ -3,7 +3,10 @@ import { decodeCursor, toPage } from '../store/cursor.ts';
 import { notificationsRepo } from '../store/repos/notifications.repo.ts';
 import type { NotificationsTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
+import type { AccessService } from './access.service.ts';
+import type { Actor } from './actor.ts';
 import { invalidCursor } from './audit.service.ts';
+import { LatchkeyError } from '../../core/errors.ts';
 import { iso, type Clock } from './clock.ts';
 
 export type NotificationKind =
@@ -63,21 +66,23 @@ export function movedAwayNotification(
   };
 }
 
-/** A person's notifications. */
-export function createNotificationsService(deps: { store: Store; clock: Clock }) {
+/**
+ * A person's notifications in the current company (X-Company-Id, contract.md): one row per
+ * recipient, so reading one is that person's business only (issue 16).
+ */
+export function createNotificationsService(deps: {
+  store: Store;
+  clock: Clock;
+  access: AccessService;
+}) {
   return {
-    /** `companyId`: only that company's (an API token's), else all of the person's. */
-    async list(
-      userId: string,
-      cursor: string | undefined,
-      limit: number,
-      companyId: string | null = null,
-    ) {
+    async list(actor: Actor, cursor: string | undefined, limit: number) {
+      const { companyId } = await deps.access.requireCompany(actor, 'company:read');
       const after = cursor === undefined ? null : decodeCursor(cursor, 2);
       if (cursor !== undefined && after === null) throw invalidCursor();
       const repo = notificationsRepo(deps.store.db);
       const rows = await repo.listForUser(
-        userId,
+        actor.userId,
         after as [string, string] | null,
         limit,
         companyId,
@@ -97,9 +102,25 @@ export function createNotificationsService(deps: { store: Store; clock: Clock })
           readAt: row.read_at,
         }),
       );
-      return { ...page, unreadCount: await repo.unreadCount(userId, companyId) };
+      return { ...page, unreadCount: await repo.unreadCount(actor.userId, companyId) };
     },
-    markRead: (userId: string, ids: string[] | null, companyId: string | null = null) =>
-      notificationsRepo(deps.store.db).markRead(userId, ids, iso(deps.clock.now()), companyId),
+    async markRead(actor: Actor, ids: string[] | null) {
+      const { companyId } = await deps.access.requireCompany(actor, 'company:read');
+      await notificationsRepo(deps.store.db).markRead(
+        actor.userId,
+        ids,
+        iso(deps.clock.now()),
+        companyId,
+      );
+    },
+    /** One of the person's own notifications, in any company (history stays theirs). */
+    async markOneRead(actor: Actor, id: string) {
+      const found = await notificationsRepo(deps.store.db).markOneRead(
+        actor.userId,
+        id,
+        iso(deps.clock.now()),
+      );
+      if (!found) throw new LatchkeyError('NOTIFICATION_NOT_FOUND');
+    },
   };
 }

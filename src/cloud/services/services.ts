@@ -117,7 +117,7 @@ export function createServices(deps: ServiceDeps) {
       notices,
     }),
     releases: createReleaseService({ access, store, clock, events }),
-    notifications: createNotificationsService({ store, clock }),
+    notifications: createNotificationsService({ store, clock, access }),
     audit: createAuditService({ access, audit: auditRepo(store.db) }),
     registry: createRegistryService({ store, clock, deviceSecrets: deps.deviceSecrets }),
     deviceLink: createDeviceLinkService({
