@@ -231,6 +231,8 @@ for (const dialect of testDialects) {
         ['GET', '/api/notifications'],
         ['POST', '/api/notifications/read'],
         ['POST', '/api/notifications/x/read'],
+        ['GET', '/api/me/notification-settings'],
+        ['PUT', '/api/me/notification-settings'],
         ['GET', `/api/sites/${site}/audit`],
         ['GET', '/api/company'],
         ['PATCH', '/api/company'],

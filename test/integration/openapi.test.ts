@@ -41,6 +41,8 @@ const EXPECTED: Record<string, number[]> = {
   'GET /api/notifications': [200, 400, 401, 404],
   'POST /api/notifications/read': [204, 400, 401, 403, 404],
   'POST /api/notifications/{id}/read': [204, 401, 403, 404],
+  'GET /api/me/notification-settings': [200, 401],
+  'PUT /api/me/notification-settings': [200, 400, 401, 403],
   'GET /api/sites/{siteId}/audit': [200, 400, 401, 403, 404],
   // Roles (issue 16): the current company, its settings and its audit log.
   'GET /api/company': [200, 401, 403, 404],

@@ -5,6 +5,7 @@ import { testDialects } from '../helpers/databases.ts';
 import { ApiClient, type ApiResponse } from '../helpers/http.ts';
 import { accountRules, activityRules, ownCompany, siteRules } from './roles/core.rules.ts';
 import { memberRules } from './roles/members.rules.ts';
+import { notificationRules } from './roles/notifications.rules.ts';
 import { twoFactorRules } from './roles/two-factor.rules.ts';
 import { buildRoleFixture, ROLES, type Role, type RouteRule } from './roles/role-rules.ts';
 
@@ -15,6 +16,7 @@ const RULES: RouteRule[] = [
   ...activityRules,
   ...twoFactorRules,
   ...memberRules,
+  ...notificationRules,
 ];
 
 /** What a refusal must say: invisible is "not found", visible but not allowed is the role. */

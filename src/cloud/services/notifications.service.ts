@@ -9,8 +9,13 @@ import { invalidCursor } from './audit.service.ts';
 import { LatchkeyError } from '../../core/errors.ts';
 import { iso, type Clock } from './clock.ts';
 
-export type NotificationKind =
-  'device-moved-away' | 'code-regenerated' | 'factory-reset' | 'claim-failures';
+export const NOTIFICATION_KINDS = [
+  'device-moved-away',
+  'code-regenerated',
+  'factory-reset',
+  'claim-failures',
+] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export interface NotificationDraft {
   kind: NotificationKind;
@@ -112,6 +117,26 @@ export function createNotificationsService(deps: {
         iso(deps.clock.now()),
         companyId,
       );
+    },
+    /** Whether the person is mailed for each kind (contract.md; no choice made: mailed). */
+    async mailSettings(actor: Actor) {
+      const off = (await notificationsRepo(deps.store.db).mailOffOf([actor.userId])).get(
+        actor.userId,
+      );
+      return {
+        mail: Object.fromEntries(
+          NOTIFICATION_KINDS.map((kind) => [kind, !off?.has(kind)]),
+        ) as Record<NotificationKind, boolean>,
+      };
+    },
+    /**
+     * Sets the kinds given, keeps the others. Needs a session like the rest of the account
+     * (PATCH /api/me): a leaked token cannot silence the mails that would reveal it.
+     */
+    async setMailSettings(actor: Actor, mail: Partial<Record<NotificationKind, boolean>>) {
+      if (actor.credential?.kind !== 'session') throw new LatchkeyError('SESSION_REQUIRED');
+      await notificationsRepo(deps.store.db).setMail(actor.userId, mail);
+      return this.mailSettings(actor);
     },
     /** One of the person's own notifications, in any company (history stays theirs). */
     async markOneRead(actor: Actor, id: string) {

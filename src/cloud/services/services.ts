@@ -23,6 +23,7 @@ import { createLiveUpdatesService } from './live-updates.service.ts';
 import { createMembersService } from './members.service.ts';
 import { createNoticeMailer } from './notice-mail.service.ts';
 import { createNotificationsService } from './notifications.service.ts';
+import { notificationsRepo } from '../store/repos/notifications.repo.ts';
 import type { PortalLinks } from './portal-links.ts';
 import type { RateLimitPolicy } from './rate-limit.ts';
 import { createRegistryService } from './registry.service.ts';
@@ -57,6 +58,7 @@ export function createServices(deps: ServiceDeps) {
   const { store, clock, events } = deps;
   const notices = createNoticeMailer({
     findUsers: (ids) => usersRepo(store.db).findByIds(ids),
+    mailOff: (ids) => notificationsRepo(store.db).mailOffOf(ids),
     mail: deps.mail,
     links: deps.links,
     onError: (error) => deps.mail.onError(error, 'notice'),

@@ -1,7 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { createAuditService } from '../../services/audit.service.ts';
-import type { createNotificationsService } from '../../services/notifications.service.ts';
+import {
+  NOTIFICATION_KINDS,
+  type createNotificationsService,
+  type NotificationKind,
+} from '../../services/notifications.service.ts';
 import { actorOf } from '../auth.hooks.ts';
 import { errorResponses, PageQuery, SiteIdParams } from '../schemas.ts';
 
@@ -70,6 +74,44 @@ export function activityRoutes(deps: {
         await deps.notifications.markRead(actorOf(request), request.body?.ids ?? null);
         return reply.status(204).send(null);
       },
+    );
+
+    const MailSettings = z.object({
+      mail: z.object(
+        Object.fromEntries(NOTIFICATION_KINDS.map((kind) => [kind, z.boolean()])) as Record<
+          NotificationKind,
+          z.ZodBoolean
+        >,
+      ),
+    });
+    app.get(
+      '/api/me/notification-settings',
+      {
+        schema: {
+          tags: ['notifications'],
+          summary: 'Which kinds of notification you also get by e-mail.',
+          response: { 200: MailSettings, ...errorResponses(401) },
+        },
+      },
+      async (request) => deps.notifications.mailSettings(actorOf(request)),
+    );
+    app.put(
+      '/api/me/notification-settings',
+      {
+        schema: {
+          tags: ['notifications'],
+          summary: 'Choose which kinds of notification you also get by e-mail (a session only).',
+          body: z.strictObject({
+            mail: z.strictObject(
+              Object.fromEntries(
+                NOTIFICATION_KINDS.map((kind) => [kind, z.boolean().optional()]),
+              ) as Record<NotificationKind, z.ZodOptional<z.ZodBoolean>>,
+            ),
+          }),
+          response: { 200: MailSettings, ...errorResponses(400, 401, 403) },
+        },
+      },
+      async (request) => deps.notifications.setMailSettings(actorOf(request), request.body.mail),
     );
 
     app.post(

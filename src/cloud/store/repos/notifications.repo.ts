@@ -91,6 +91,36 @@ export function notificationsRepo(db: Executor) {
           ).executeTakeFirstOrThrow()
         ).n,
       ),
+    /** The kinds each of `userIds` chose not to be mailed (no row: mailed). */
+    mailOffOf: async (userIds: readonly string[]) => {
+      const off = new Map<string, Set<string>>();
+      if (userIds.length === 0) return off;
+      const rows = await db
+        .selectFrom('notification_settings')
+        .select(['user_id', 'kind'])
+        .where('user_id', 'in', userIds)
+        .where('mail', '=', 0)
+        .execute();
+      for (const row of rows)
+        off.set(row.user_id, (off.get(row.user_id) ?? new Set()).add(row.kind));
+      return off;
+    },
+    /** Sets whether the person is mailed for each kind given. */
+    setMail: async (userId: string, mail: Record<string, boolean>) => {
+      const rows = Object.entries(mail).map(([kind, on]) => ({
+        user_id: userId,
+        kind,
+        mail: on ? 1 : 0,
+      }));
+      if (rows.length === 0) return;
+      await db
+        .insertInto('notification_settings')
+        .values(rows)
+        .onConflict((oc) =>
+          oc.columns(['user_id', 'kind']).doUpdateSet((eb) => ({ mail: eb.ref('excluded.mail') })),
+        )
+        .execute();
+    },
     /** Marks one of the person's notifications read; false when it is not theirs. */
     markOneRead: async (userId: string, id: string, now: string) => {
       const own = await db
