@@ -53,7 +53,7 @@ const EXPECTED: Record<string, number[]> = {
   'PATCH /api/company/members/{userId}': [200, 400, 401, 403, 404, 409],
   'DELETE /api/company/members/{userId}': [204, 400, 401, 403, 404, 409],
   // Live updates for the portal (Server-Sent Events).
-  'GET /api/events': [200, 401],
+  'GET /api/events': [200, 401, 404],
 };
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];

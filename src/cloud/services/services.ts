@@ -83,6 +83,7 @@ export function createServices(deps: ServiceDeps) {
       store,
       events,
       streamsPerPerson: deps.eventStreamsPerPerson,
+      access,
     }),
     auth: createAuthService({
       store,

@@ -234,6 +234,7 @@ export const activityRules: RouteRule[] = [
         body: text ? JSON.parse(text) : undefined,
       };
     },
-    expect: everyone(200),
+    // In the current company (X-Company-Id): a stranger asking ours gets 404.
+    expect: companyMember,
   },
 ];
