@@ -206,6 +206,12 @@ export const errorCatalog = {
     cause: 'A company may have at most 50 invitations waiting for an answer at once.',
     hints: ['Withdraw invitations nobody will accept (DELETE /api/company/invitations/{id}).'],
   },
+  NOTIFICATION_NOT_FOUND: {
+    status: 404,
+    message: 'The notification does not exist.',
+    cause: 'No notification with this id was sent to you (each person has their own copy).',
+    hints: ['List your notifications with GET /api/notifications and use one of their ids.'],
+  },
   COMPANY_NOT_FOUND: {
     status: 404,
     message: 'The company does not exist.',

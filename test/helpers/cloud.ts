@@ -117,6 +117,7 @@ export const TABLES: (keyof Database)[] = [
   'two_factor',
   'recovery_codes',
   'two_factor_challenges',
+  'notification_settings',
 ];
 
 /** Every row of every table, in a stable order, to compare before and after a request. */

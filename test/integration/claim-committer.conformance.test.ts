@@ -61,14 +61,14 @@ const NOTHING: ClaimWrites = {
 
 /**
  * A planner that takes the device for the ticket's site when nobody owns it and nothing is
- * limited, and otherwise writes nothing; it keeps every view it was asked to plan on, with the
- * members of the target site's company.
+ * limited, and otherwise writes nothing; it keeps every view it was asked to plan on, with who
+ * is told about the target site (its company's admins and site-admins).
  */
 function takeIfFree(ticket: ClaimTicket) {
   const views: (ClaimView & { members: string[] })[] = [];
   const plan: ClaimPlanner<'taken' | 'owned' | 'limited'> = async (view) => {
     // Members are read where the plan is made (in SQLite's transaction, which ends after it).
-    views.push({ ...view, members: await view.membersOf(view.site.company_id) });
+    views.push({ ...view, members: await view.recipientsOf(view.site.id) });
     if (view.limited) return { result: 'limited', writes: NOTHING };
     if (view.device?.owner) return { result: 'owned', writes: NOTHING };
     return {

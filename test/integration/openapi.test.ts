@@ -38,8 +38,11 @@ const EXPECTED: Record<string, number[]> = {
   // Every row of the claim-rules table.
   'POST /api/sites/{siteId}/devices': [201, 400, 401, 403, 404, 409, 413, 415, 422, 429],
   'DELETE /api/sites/{siteId}/devices/{serialNumber}': [204, 400, 401, 403, 404],
-  'GET /api/notifications': [200, 400, 401],
-  'POST /api/notifications/read': [204, 400, 401, 403],
+  'GET /api/notifications': [200, 400, 401, 404],
+  'POST /api/notifications/read': [204, 400, 401, 403, 404],
+  'POST /api/notifications/{id}/read': [204, 401, 403, 404],
+  'GET /api/me/notification-settings': [200, 401],
+  'PUT /api/me/notification-settings': [200, 400, 401, 403],
   'GET /api/sites/{siteId}/audit': [200, 400, 401, 403, 404],
   // Roles (issue 16): the current company, its settings and its audit log.
   'GET /api/company': [200, 401, 403, 404],
@@ -57,7 +60,7 @@ const EXPECTED: Record<string, number[]> = {
   'GET /api/invitations/{token}': [200, 400, 410, 429],
   'POST /api/invitations/{token}/accept': [200, 400, 403, 409, 410, 429],
   // Live updates for the portal (Server-Sent Events).
-  'GET /api/events': [200, 401],
+  'GET /api/events': [200, 401, 404],
 };
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];

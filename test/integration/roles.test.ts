@@ -6,6 +6,7 @@ import { ApiClient, type ApiResponse } from '../helpers/http.ts';
 import { accountRules, activityRules, ownCompany, siteRules } from './roles/core.rules.ts';
 import { memberRules } from './roles/members.rules.ts';
 import { invitationRules } from './roles/invitations.rules.ts';
+import { notificationRules } from './roles/notifications.rules.ts';
 import { twoFactorRules } from './roles/two-factor.rules.ts';
 import { buildRoleFixture, ROLES, type Role, type RouteRule } from './roles/role-rules.ts';
 
@@ -17,6 +18,7 @@ const RULES: RouteRule[] = [
   ...twoFactorRules,
   ...memberRules,
   ...invitationRules,
+  ...notificationRules,
 ];
 
 /** What a refusal must say: invisible is "not found", visible but not allowed is the role. */

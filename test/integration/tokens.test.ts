@@ -324,7 +324,10 @@ for (const dialect of testDialects) {
       );
       assert.equal(notes.body.unreadCount, 1);
       assert.equal((await script.post('/api/notifications/read', {})).status, 204);
-      const all = await anna.client.get('/api/notifications');
+      // The session lists one company at a time too (issue 16): the second one's stays unread.
+      const all = await anna.client.get('/api/notifications', {
+        headers: { 'x-company-id': 'second-company' },
+      });
       assert.equal(all.body.unreadCount, 1, "the other company's stays unread");
       assert.equal(all.body.items.find((n: { id: string }) => n.id === 'note-second').readAt, null);
     });

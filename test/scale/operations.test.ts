@@ -106,6 +106,7 @@ describe('migrations from several nodes at once', () => {
           '0009_sessions_and_token_scopes',
           '0010_roles_and_invitations',
           '0011_two_factor',
+          '0012_notification_settings',
         ],
       );
       for (const store of stores) assert.equal(await store.ping(), true);

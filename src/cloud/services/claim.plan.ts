@@ -44,8 +44,8 @@ export interface ClaimInput {
   /** TOO_MANY_ATTEMPTS when a rate-limit scope was found full, else null. */
   limited: LatchkeyError | null;
   now: string;
-  /** The members of a company; asked for a move and for a wrong code on an owned device. */
-  membersOf: (companyId: string) => Promise<string[]>;
+  /** Who is told about a site (notifications.repo recipientsOf); asked for a move and for a wrong code on an owned device. */
+  recipientsOf: (siteId: string) => Promise<string[]>;
 }
 
 /** What the owner reads when strangers keep presenting wrong codes for their device. */
@@ -93,7 +93,7 @@ async function refusal(input: ClaimInput, error: LatchkeyError) {
         ? {
             siteId: owner.site_id,
             rows: notificationRows(
-              await input.membersOf(owner.company_id),
+              await input.recipientsOf(owner.site_id),
               failedAttemptsNotification(request.serialNumber, {
                 id: owner.site_id,
                 name: owner.site_name,
@@ -139,7 +139,7 @@ async function moveRecords(
     ),
   ];
   const notifications = notificationRows(
-    await input.membersOf(previous.company_id),
+    await input.recipientsOf(previous.site_id),
     movedAwayNotification(
       request.serialNumber,
       { id: previous.site_id, name: previous.site_name },

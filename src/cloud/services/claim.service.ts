@@ -67,7 +67,7 @@ export function createClaimService(deps: ClaimServiceDeps) {
             : null,
         limited: view.limited,
         now: iso(now),
-        membersOf: view.membersOf,
+        recipientsOf: view.recipientsOf,
       });
       // The committer may plan again on a newer read: the last plan is the one committed.
       planned.rows = plan.writes.notifications;

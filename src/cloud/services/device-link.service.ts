@@ -4,7 +4,6 @@ import type { SerialNumber } from '../../core/serial.rules.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import { auditRepo } from '../store/repos/audit.repo.ts';
 import { brokerAccountsRepo } from '../store/repos/broker-accounts.repo.ts';
-import { companiesRepo } from '../store/repos/companies.repo.ts';
 import { deviceReportsRepo } from '../store/repos/device-reports.repo.ts';
 import { devicesRepo } from '../store/repos/devices.repo.ts';
 import { notificationsRepo } from '../store/repos/notifications.repo.ts';
@@ -67,7 +66,7 @@ export function createDeviceLinkService(deps: {
     detail: Record<string, unknown>;
   }
 
-  /** Audits, and notifies every member of each owning company, in the caller's transaction. */
+  /** Audits, and notifies who is told about each owning site (recipientsOf), in the caller's transaction. */
   async function tellOwners(
     trx: Executor,
     reports: readonly OwnerReport[],
@@ -75,8 +74,8 @@ export function createDeviceLinkService(deps: {
     const owners = await devices(trx).ownersOf(reports.map((r) => r.serial));
     const told = reports.filter((r) => owners.has(r.serial));
     if (told.length === 0) return [];
-    const members = await companiesRepo(trx).memberUserIdsOf([
-      ...new Set(told.filter((r) => r.draft).map((r) => owners.get(r.serial)!.company_id)),
+    const recipients = await notificationsRepo(trx).recipientsOfSites([
+      ...new Set(told.filter((r) => r.draft).map((r) => owners.get(r.serial)!.site_id)),
     ]);
     const now = iso(clock.now());
     const audits = told.map((r) => {
@@ -98,7 +97,7 @@ export function createDeviceLinkService(deps: {
       const owner = owners.get(r.serial)!;
       return r.draft
         ? notificationRows(
-            members.get(owner.company_id) ?? [],
+            recipients.get(owner.site_id) ?? [],
             r.draft({ id: owner.site_id, name: owner.site_name }),
             now,
           )

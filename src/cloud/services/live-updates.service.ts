@@ -1,7 +1,9 @@
 import { LatchkeyError } from '../../core/errors.ts';
-import { companiesRepo } from '../store/repos/companies.repo.ts';
 import { devicesRepo } from '../store/repos/devices.repo.ts';
+import { viewsOf, type CompanyView } from '../store/repos/visibility.repo.ts';
 import type { Store } from '../store/store.ts';
+import type { AccessService } from './access.service.ts';
+import { tokenCompanyOf, type Actor } from './actor.ts';
 import type { CloudEventBus } from './events.ts';
 
 /** What a stream is told about a device of one of its person's sites. */
@@ -16,6 +18,11 @@ export interface LiveSubscription {
 }
 
 interface Subscriber {
+  userId: string;
+  /** The companies this stream follows: all of the person's, or the one it was opened in. */
+  only: string | null;
+  /** What the person may see in each followed company (re-read on 'membership-changed'). */
+  views: Map<string, CompanyView>;
   send(update: DeviceUpdate): void;
 }
 
@@ -25,32 +32,73 @@ export const DEFAULT_STREAMS_PER_PERSON = 10;
 /**
  * Live updates for the portal's streams (GET /api/events). Each event costs one statement,
  * whatever the number of open streams: its device's site and company are looked up once, then
- * the update goes in memory to the streams of that company's members only (a tenant never
- * learns another's serial numbers). A stream reads its person's companies once, when it opens.
+ * the update goes in memory to the streams of that company's people who see that site (an
+ * admin, or anyone with a grant on it, viewers included: `site:read`; a tenant never learns
+ * another's serial numbers). A stream reads its person's views when it opens and again when
+ * their membership changes ('membership-changed', issue 16), never per event.
  */
 export function createLiveUpdatesService(deps: {
   store: Store;
   events: CloudEventBus;
   streamsPerPerson: number;
+  access: AccessService;
 }) {
   const { store } = deps;
   const byCompany = new Map<string, Set<Subscriber>>();
+  const byPerson = new Map<string, Set<Subscriber>>();
   const openPerPerson = new Map<string, number>();
   let reportError: (error: unknown) => void = () => {};
+
+  const follow = (subscriber: Subscriber, companyId: string) => {
+    let subscribers = byCompany.get(companyId);
+    if (!subscribers) byCompany.set(companyId, (subscribers = new Set()));
+    subscribers.add(subscriber);
+  };
+  const unfollow = (subscriber: Subscriber, companyId: string) => {
+    const subscribers = byCompany.get(companyId);
+    subscribers?.delete(subscriber);
+    if (subscribers?.size === 0) byCompany.delete(companyId);
+  };
 
   const deliver = async ({ serialNumber }: { serialNumber: string }) => {
     const owner = await devicesRepo(store.db, store.dialect).ownerOf(serialNumber);
     if (!owner) return;
     for (const subscriber of byCompany.get(owner.company_id) ?? []) {
-      subscriber.send({ serialNumber, siteId: owner.site_id });
+      const view = subscriber.views.get(owner.company_id);
+      if (view && (view.all || view.siteIds.has(owner.site_id))) {
+        subscriber.send({ serialNumber, siteId: owner.site_id });
+      }
     }
   };
   const onEvent = (event: { serialNumber: string }) => {
     deliver(event).catch((error: unknown) => reportError(error));
   };
+
+  /** The person's role or grants in a company changed, or they left it: re-read their view. */
+  const reread = async ({ companyId, userId }: { companyId: string; userId: string }) => {
+    const subscribers = [...(byPerson.get(userId) ?? [])].filter(
+      (s) => s.only === null || s.only === companyId,
+    );
+    if (subscribers.length === 0) return;
+    // Stop at once, before the read: a removed member gets nothing more of that company.
+    for (const subscriber of subscribers) {
+      subscriber.views.delete(companyId);
+      unfollow(subscriber, companyId);
+    }
+    const view = (await viewsOf(store.db, userId, [companyId])).get(companyId);
+    if (!view) return;
+    for (const subscriber of subscribers) {
+      if (!byPerson.get(userId)?.has(subscriber)) continue; // closed meanwhile
+      subscriber.views.set(companyId, view);
+      follow(subscriber, companyId);
+    }
+  };
   // One listener on the bus for all streams (no listener-limit warnings with many tabs).
   deps.events.on('device-updated', onEvent);
   deps.events.on('ownership-changed', onEvent);
+  deps.events.on('membership-changed', (event) => {
+    reread(event).catch((error: unknown) => reportError(error));
+  });
 
   const release = (userId: string) => {
     const left = (openPerPerson.get(userId) ?? 1) - 1;
@@ -66,14 +114,13 @@ export function createLiveUpdatesService(deps: {
     /**
      * Opens a stream for the person; throws TOO_MANY_STREAMS when they hold the maximum
      * already. The slot is taken before the first await, so streams opened together cannot
-     * all pass the check.
+     * all pass the check. A stream asked for one company (X-Company-Id or ?companyId=, as an
+     * EventSource cannot send headers) follows that company only, after the access check
+     * (404 COMPANY_NOT_FOUND for a company the person is not in); a token follows its own
+     * company; otherwise a stream follows every company of the person.
      */
-    async subscribe(
-      userId: string,
-      send: (update: DeviceUpdate) => void,
-      /** Only this company's devices (an API token's), else all of the person's. */
-      onlyCompany: string | null = null,
-    ): Promise<LiveSubscription> {
+    async subscribe(actor: Actor, send: (update: DeviceUpdate) => void): Promise<LiveSubscription> {
+      const { userId } = actor;
       const open = openPerPerson.get(userId) ?? 0;
       if (open >= deps.streamsPerPerson) {
         throw new LatchkeyError('TOO_MANY_STREAMS', {
@@ -81,32 +128,32 @@ export function createLiveUpdatesService(deps: {
         });
       }
       openPerPerson.set(userId, open + 1);
-      let companyIds: string[];
+      let subscriber: Subscriber;
       try {
-        companyIds = (await companiesRepo(store.db).listForUser(userId))
-          .map((c) => c.id)
-          .filter((id) => onlyCompany === null || id === onlyCompany);
+        const only =
+          actor.companyId !== undefined
+            ? (await deps.access.requireCompany(actor, 'company:read')).companyId
+            : tokenCompanyOf(actor);
+        const views = await viewsOf(store.db, userId, only === null ? null : [only]);
+        subscriber = { userId, only, views, send };
       } catch (error) {
         release(userId);
         throw error;
       }
-      const subscriber: Subscriber = { send };
-      for (const companyId of companyIds) {
-        let subscribers = byCompany.get(companyId);
-        if (!subscribers) byCompany.set(companyId, (subscribers = new Set()));
-        subscribers.add(subscriber);
-      }
+      for (const companyId of subscriber.views.keys()) follow(subscriber, companyId);
+      let mine = byPerson.get(userId);
+      if (!mine) byPerson.set(userId, (mine = new Set()));
+      mine.add(subscriber);
       let closed = false;
       return {
         close() {
           if (closed) return;
           closed = true;
           release(userId);
-          for (const companyId of companyIds) {
-            const subscribers = byCompany.get(companyId);
-            subscribers?.delete(subscriber);
-            if (subscribers?.size === 0) byCompany.delete(companyId);
-          }
+          for (const companyId of subscriber.views.keys()) unfollow(subscriber, companyId);
+          const person = byPerson.get(userId);
+          person?.delete(subscriber);
+          if (person?.size === 0) byPerson.delete(userId);
         },
       };
     },

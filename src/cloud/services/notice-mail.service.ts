@@ -1,18 +1,13 @@
 import { notificationMail } from '../mail/templates.ts';
 import type { MailQueue } from '../mail/mailer.ts';
 import type { NotificationsTable } from '../store/schema.ts';
-import type { NotificationKind } from './notifications.service.ts';
 import type { PortalLinks } from './portal-links.ts';
-
-/** The kinds that also come by e-mail (issue 16); per-person settings come later. */
-export const MAILED_KINDS: ReadonlySet<NotificationKind> = new Set([
-  'device-moved-away',
-  'code-regenerated',
-]);
 
 export interface NoticeMailDeps {
   /** Who each user id is (the users repository's lookup). */
   findUsers: (ids: string[]) => Promise<{ id: string; email: string; name: string }[]>;
+  /** The kinds each person turned mail off for (notifications.repo mailOffOf). */
+  mailOff: (ids: string[]) => Promise<Map<string, Set<string>>>;
   mail: MailQueue;
   links: PortalLinks;
   onError: (error: unknown) => void;
@@ -20,15 +15,18 @@ export interface NoticeMailDeps {
 
 /**
  * Mails notifications once they are committed, one mail per row: the rows are already one per
- * recipient (today every member of the company; with roles, whoever can see the site).
+ * recipient (the site's company admins and site-admins, notifications.repo recipientsOf), and
+ * a recipient is mailed unless they turned that kind off (GET/PUT /api/me/notification-settings;
+ * every kind is mailed by default, issue 16).
  */
 export function createNoticeMailer(deps: NoticeMailDeps) {
   async function mailRows(rows: readonly NotificationsTable[]) {
-    const mailed = rows.filter((row) => MAILED_KINDS.has(row.kind as NotificationKind));
+    if (rows.length === 0) return;
+    const ids = [...new Set(rows.map((row) => row.user_id))];
+    const off = await deps.mailOff(ids);
+    const mailed = rows.filter((row) => !off.get(row.user_id)?.has(row.kind));
     if (mailed.length === 0) return;
-    const users = new Map(
-      (await deps.findUsers([...new Set(mailed.map((row) => row.user_id))])).map((u) => [u.id, u]),
-    );
+    const users = new Map((await deps.findUsers(ids)).map((u) => [u.id, u]));
     for (const row of mailed) {
       const user = users.get(row.user_id);
       if (!user) continue;

@@ -3,11 +3,19 @@ import { decodeCursor, toPage } from '../store/cursor.ts';
 import { notificationsRepo } from '../store/repos/notifications.repo.ts';
 import type { NotificationsTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
+import type { AccessService } from './access.service.ts';
+import type { Actor } from './actor.ts';
 import { invalidCursor } from './audit.service.ts';
+import { LatchkeyError } from '../../core/errors.ts';
 import { iso, type Clock } from './clock.ts';
 
-export type NotificationKind =
-  'device-moved-away' | 'code-regenerated' | 'factory-reset' | 'claim-failures';
+export const NOTIFICATION_KINDS = [
+  'device-moved-away',
+  'code-regenerated',
+  'factory-reset',
+  'claim-failures',
+] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export interface NotificationDraft {
   kind: NotificationKind;
@@ -63,21 +71,23 @@ export function movedAwayNotification(
   };
 }
 
-/** A person's notifications. */
-export function createNotificationsService(deps: { store: Store; clock: Clock }) {
+/**
+ * A person's notifications in the current company (X-Company-Id, contract.md): one row per
+ * recipient, so reading one is that person's business only (issue 16).
+ */
+export function createNotificationsService(deps: {
+  store: Store;
+  clock: Clock;
+  access: AccessService;
+}) {
   return {
-    /** `companyId`: only that company's (an API token's), else all of the person's. */
-    async list(
-      userId: string,
-      cursor: string | undefined,
-      limit: number,
-      companyId: string | null = null,
-    ) {
+    async list(actor: Actor, cursor: string | undefined, limit: number) {
+      const { companyId } = await deps.access.requireCompany(actor, 'company:read');
       const after = cursor === undefined ? null : decodeCursor(cursor, 2);
       if (cursor !== undefined && after === null) throw invalidCursor();
       const repo = notificationsRepo(deps.store.db);
       const rows = await repo.listForUser(
-        userId,
+        actor.userId,
         after as [string, string] | null,
         limit,
         companyId,
@@ -97,9 +107,45 @@ export function createNotificationsService(deps: { store: Store; clock: Clock })
           readAt: row.read_at,
         }),
       );
-      return { ...page, unreadCount: await repo.unreadCount(userId, companyId) };
+      return { ...page, unreadCount: await repo.unreadCount(actor.userId, companyId) };
     },
-    markRead: (userId: string, ids: string[] | null, companyId: string | null = null) =>
-      notificationsRepo(deps.store.db).markRead(userId, ids, iso(deps.clock.now()), companyId),
+    async markRead(actor: Actor, ids: string[] | null) {
+      const { companyId } = await deps.access.requireCompany(actor, 'company:read');
+      await notificationsRepo(deps.store.db).markRead(
+        actor.userId,
+        ids,
+        iso(deps.clock.now()),
+        companyId,
+      );
+    },
+    /** Whether the person is mailed for each kind (contract.md; no choice made: mailed). */
+    async mailSettings(actor: Actor) {
+      const off = (await notificationsRepo(deps.store.db).mailOffOf([actor.userId])).get(
+        actor.userId,
+      );
+      return {
+        mail: Object.fromEntries(
+          NOTIFICATION_KINDS.map((kind) => [kind, !off?.has(kind)]),
+        ) as Record<NotificationKind, boolean>,
+      };
+    },
+    /**
+     * Sets the kinds given, keeps the others. Needs a session like the rest of the account
+     * (PATCH /api/me): a leaked token cannot silence the mails that would reveal it.
+     */
+    async setMailSettings(actor: Actor, mail: Partial<Record<NotificationKind, boolean>>) {
+      if (actor.credential?.kind !== 'session') throw new LatchkeyError('SESSION_REQUIRED');
+      await notificationsRepo(deps.store.db).setMail(actor.userId, mail);
+      return this.mailSettings(actor);
+    },
+    /** One of the person's own notifications, in any company (history stays theirs). */
+    async markOneRead(actor: Actor, id: string) {
+      const found = await notificationsRepo(deps.store.db).markOneRead(
+        actor.userId,
+        id,
+        iso(deps.clock.now()),
+      );
+      if (!found) throw new LatchkeyError('NOTIFICATION_NOT_FOUND');
+    },
   };
 }

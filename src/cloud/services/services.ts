@@ -24,6 +24,7 @@ import { createMembersService } from './members.service.ts';
 import { createInvitationsService } from './invitations.service.ts';
 import { createNoticeMailer } from './notice-mail.service.ts';
 import { createNotificationsService } from './notifications.service.ts';
+import { notificationsRepo } from '../store/repos/notifications.repo.ts';
 import type { PortalLinks } from './portal-links.ts';
 import type { RateLimitPolicy } from './rate-limit.ts';
 import { createRegistryService } from './registry.service.ts';
@@ -58,6 +59,7 @@ export function createServices(deps: ServiceDeps) {
   const { store, clock, events } = deps;
   const notices = createNoticeMailer({
     findUsers: (ids) => usersRepo(store.db).findByIds(ids),
+    mailOff: (ids) => notificationsRepo(store.db).mailOffOf(ids),
     mail: deps.mail,
     links: deps.links,
     onError: (error) => deps.mail.onError(error, 'notice'),
@@ -102,6 +104,7 @@ export function createServices(deps: ServiceDeps) {
       store,
       events,
       streamsPerPerson: deps.eventStreamsPerPerson,
+      access,
     }),
     auth,
     /** Two-factor sign-in (TOTP); `hasTwoFactor` tells whether a person uses it. */
@@ -129,7 +132,7 @@ export function createServices(deps: ServiceDeps) {
       notices,
     }),
     releases: createReleaseService({ access, store, clock, events }),
-    notifications: createNotificationsService({ store, clock }),
+    notifications: createNotificationsService({ store, clock, access }),
     audit: createAuditService({ access, audit: auditRepo(store.db) }),
     registry: createRegistryService({ store, clock, deviceSecrets: deps.deviceSecrets }),
     deviceLink: createDeviceLinkService({

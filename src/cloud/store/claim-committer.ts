@@ -39,8 +39,8 @@ export interface ClaimView {
   device: ClaimDevice | undefined;
   /** TOO_MANY_ATTEMPTS when a rate-limit scope was found full, else null. */
   limited: LatchkeyError | null;
-  /** The members of a company, read where the plan is made: call it only while planning. */
-  membersOf: (companyId: string) => Promise<string[]>;
+  /** Who is told about a site, read where the plan is made: call it only while planning. */
+  recipientsOf: (siteId: string) => Promise<string[]>;
 }
 
 /** Decides a claim on a view (claim.plan.ts); the committer may call it again on a fresher one. */

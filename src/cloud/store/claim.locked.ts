@@ -4,7 +4,6 @@ import type { ClaimPlanner, ClaimSite, ClaimTicket } from './claim-committer.ts'
 import { attemptsRepo } from './repos/attempts.repo.ts';
 import { auditRepo } from './repos/audit.repo.ts';
 import { claimsRepo, type ClaimWrites } from './repos/claims.repo.ts';
-import { companiesRepo } from './repos/companies.repo.ts';
 import { devicesRepo } from './repos/devices.repo.ts';
 import { notificationsRepo } from './repos/notifications.repo.ts';
 import type { Executor } from './schema.ts';
@@ -87,7 +86,7 @@ export async function claimUnderLocks<R>(
     site,
     device,
     limited,
-    membersOf: (id) => companiesRepo(trx).memberUserIds(id),
+    recipientsOf: (siteId) => notificationsRepo(trx).recipientsOf(siteId),
   });
   await writeClaim(trx, dialect, ticket, writes);
   return result;

@@ -368,6 +368,24 @@ const twoFactor: Migration = {
   },
 };
 
+/**
+ * Per-person mail settings of notifications (issue 16): a row only where the person chose;
+ * without one a kind is mailed. Recipients themselves are asked in notifications.repo.ts
+ * (recipientsOf); the PostgreSQL claim function inserts notice rows prepared from it, so it
+ * needs no new definition here.
+ */
+const notificationSettings: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('notification_settings')
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('mail', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('notification_settings_pk', ['user_id', 'kind'])
+      .execute();
+  },
+};
+
 /** Migrations in order; names sort in the order they run. */
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -384,6 +402,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       '0009_sessions_and_token_scopes': sessionsAndTokenScopes,
       '0010_roles_and_invitations': rolesAndInvitations,
       '0011_two_factor': twoFactor,
+      '0012_notification_settings': notificationSettings,
     }),
   };
 }

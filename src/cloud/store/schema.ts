@@ -35,6 +35,13 @@ export interface SiteMembershipsTable {
   created_at: string;
 }
 
+/** Whether a person gets mail for a kind of notification (issue 16); no row: mailed. */
+export interface NotificationSettingsTable {
+  user_id: string;
+  kind: string;
+  mail: number;
+}
+
 /** An invitation to a company: only the link token's hash; single use, valid 7 days. */
 export interface InvitationsTable {
   id: string;
@@ -242,6 +249,7 @@ export interface Database {
   two_factor: TwoFactorTable;
   recovery_codes: RecoveryCodesTable;
   two_factor_challenges: TwoFactorChallengesTable;
+  notification_settings: NotificationSettingsTable;
 }
 
 /** A connection or an open transaction; repositories work on either. */

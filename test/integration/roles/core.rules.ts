@@ -203,13 +203,14 @@ export const siteRules: RouteRule[] = [
 export const activityRules: RouteRule[] = [
   {
     route: 'GET /api/notifications',
+    // The current company's notifications (X-Company-Id): a stranger asking ours gets 404.
     send: (_f, _role, client) => client.get('/api/notifications'),
-    expect: everyone(200),
+    expect: companyMember,
   },
   {
     route: 'POST /api/notifications/read',
     send: (_f, _role, client) => client.post('/api/notifications/read', {}),
-    expect: everyone(204),
+    expect: withSuccess(companyMember, 204),
   },
   {
     route: 'GET /api/events',
@@ -233,6 +234,7 @@ export const activityRules: RouteRule[] = [
         body: text ? JSON.parse(text) : undefined,
       };
     },
-    expect: everyone(200),
+    // In the current company (X-Company-Id): a stranger asking ours gets 404.
+    expect: companyMember,
   },
 ];

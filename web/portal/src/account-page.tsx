@@ -4,6 +4,7 @@ import { formatDateTime } from './format.ts';
 import { FieldMessage, FormError } from './form-error.tsx';
 import { useToasts } from './toasts.tsx';
 import { TwoFactorSection } from './two-factor-section.tsx';
+import { NotificationSettings } from './notification-settings.tsx';
 
 interface Session {
   id: string;
@@ -206,6 +207,7 @@ export function AccountPage({ user, onRenamed }: { user: User; onRenamed: (user:
       </section>
 
       <TwoFactorSection />
+      <NotificationSettings />
 
       <section aria-labelledby="sessions-title">
         <h2 id="sessions-title">Sessions</h2>

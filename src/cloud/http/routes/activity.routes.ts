@@ -1,8 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { createAuditService } from '../../services/audit.service.ts';
-import type { createNotificationsService } from '../../services/notifications.service.ts';
-import { tokenCompanyOf } from '../../services/actor.ts';
+import {
+  NOTIFICATION_KINDS,
+  type createNotificationsService,
+  type NotificationKind,
+} from '../../services/notifications.service.ts';
 import { actorOf } from '../auth.hooks.ts';
 import { errorResponses, PageQuery, SiteIdParams } from '../schemas.ts';
 
@@ -49,17 +52,12 @@ export function activityRoutes(deps: {
               nextCursor: z.string().nullable(),
               unreadCount: z.number().int(),
             }),
-            ...errorResponses(400, 401),
+            ...errorResponses(400, 401, 404),
           },
         },
       },
       async (request) =>
-        deps.notifications.list(
-          actorOf(request).userId,
-          request.query.cursor,
-          request.query.limit,
-          tokenCompanyOf(actorOf(request)),
-        ),
+        deps.notifications.list(actorOf(request), request.query.cursor, request.query.limit),
     );
 
     app.post(
@@ -69,15 +67,65 @@ export function activityRoutes(deps: {
           tags: ['notifications'],
           summary: 'Mark notifications read: the given ids, or all when ids is omitted.',
           body: z.strictObject({ ids: z.array(z.string().max(100)).max(500).optional() }).nullish(),
-          response: { 204: z.null().describe('Marked'), ...errorResponses(400, 401, 403) },
+          response: { 204: z.null().describe('Marked'), ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request, reply) => {
-        await deps.notifications.markRead(
-          actorOf(request).userId,
-          request.body?.ids ?? null,
-          tokenCompanyOf(actorOf(request)),
-        );
+        await deps.notifications.markRead(actorOf(request), request.body?.ids ?? null);
+        return reply.status(204).send(null);
+      },
+    );
+
+    const MailSettings = z.object({
+      mail: z.object(
+        Object.fromEntries(NOTIFICATION_KINDS.map((kind) => [kind, z.boolean()])) as Record<
+          NotificationKind,
+          z.ZodBoolean
+        >,
+      ),
+    });
+    app.get(
+      '/api/me/notification-settings',
+      {
+        schema: {
+          tags: ['notifications'],
+          summary: 'Which kinds of notification you also get by e-mail.',
+          response: { 200: MailSettings, ...errorResponses(401) },
+        },
+      },
+      async (request) => deps.notifications.mailSettings(actorOf(request)),
+    );
+    app.put(
+      '/api/me/notification-settings',
+      {
+        schema: {
+          tags: ['notifications'],
+          summary: 'Choose which kinds of notification you also get by e-mail (a session only).',
+          body: z.strictObject({
+            mail: z.strictObject(
+              Object.fromEntries(
+                NOTIFICATION_KINDS.map((kind) => [kind, z.boolean().optional()]),
+              ) as Record<NotificationKind, z.ZodOptional<z.ZodBoolean>>,
+            ),
+          }),
+          response: { 200: MailSettings, ...errorResponses(400, 401, 403) },
+        },
+      },
+      async (request) => deps.notifications.setMailSettings(actorOf(request), request.body.mail),
+    );
+
+    app.post(
+      '/api/notifications/:id/read',
+      {
+        schema: {
+          tags: ['notifications'],
+          summary: 'Mark one of your notifications read (your copy only).',
+          params: z.object({ id: z.string().max(100) }),
+          response: { 204: z.null().describe('Marked'), ...errorResponses(401, 403, 404) },
+        },
+      },
+      async (request, reply) => {
+        await deps.notifications.markOneRead(actorOf(request), request.params.id);
         return reply.status(204).send(null);
       },
     );

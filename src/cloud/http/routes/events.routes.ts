@@ -4,7 +4,6 @@ import { z } from 'zod';
 import type { LiveUpdatesService } from '../../services/live-updates.service.ts';
 import { actorOf } from '../auth.hooks.ts';
 import { errorResponses } from '../schemas.ts';
-import { tokenCompanyOf } from '../../services/actor.ts';
 
 /** A comment line this often keeps proxies and the browser from closing an idle stream. */
 const PING_MS = 15_000;
@@ -33,24 +32,31 @@ export function eventsRoutes(deps: { liveUpdates: LiveUpdatesService }): Fastify
           tags: ['events'],
           summary: 'Live updates of your devices as Server-Sent Events (text/event-stream).',
           description:
-            'Sends `event: device` with `{"serialNumber", "siteId"}` when a device of one of your sites comes online, goes offline, reports a new state or changes owner; a comment line every 15 s keeps the stream open. One person may hold a limited number of streams at once (429 TOO_MANY_STREAMS beyond).',
+            'Sends `event: device` with `{"serialNumber", "siteId"}` when a device of a site you see (in the current company when X-Company-Id or companyId is given, else in all of yours) comes online, goes offline, reports a new state or changes owner; a comment line every 15 s keeps the stream open. One person may hold a limited number of streams at once (429 TOO_MANY_STREAMS beyond).',
+          querystring: z.object({
+            companyId: z
+              .string()
+              .max(100)
+              .optional()
+              .describe('Only this company (as X-Company-Id, which an EventSource cannot send).'),
+          }),
           response: {
             200: z.string().describe('A text/event-stream that stays open.'),
-            ...errorResponses(401, 429),
+            ...errorResponses(401, 404, 429),
           },
         },
       },
       async (request, reply) => {
         const actor = actorOf(request);
+        const asked = request.query.companyId ?? actor.companyId;
         const stream = reply.raw;
         const subscription = await deps.liveUpdates.subscribe(
-          actor.userId,
+          asked === undefined ? actor : { ...actor, companyId: asked },
           (update) => {
             if (!stream.writableEnded) {
               stream.write(`event: device\ndata: ${JSON.stringify(update)}\n\n`);
             }
           },
-          tokenCompanyOf(actor),
         );
         if (stream.destroyed) {
           // The client left while the stream was being opened.

@@ -6,7 +6,7 @@ import type {
 } from '../../claim-committer.ts';
 import { claimUnderLocks } from '../../claim.locked.ts';
 import { claimsRepo, type CommitStatus, type DecidedClaim } from '../../repos/claims.repo.ts';
-import { companiesRepo } from '../../repos/companies.repo.ts';
+import { notificationsRepo } from '../../repos/notifications.repo.ts';
 import type { Store } from '../../store.ts';
 import { WriteBatcher } from '../../write-batcher.ts';
 
@@ -34,7 +34,7 @@ export function postgresClaimCommitter(
     async (decided) => (await claims.commitDecided([decided]))[0]!,
     64,
   );
-  const membersOf = (companyId: string) => companiesRepo(store.db).memberUserIds(companyId);
+  const recipientsOf = (siteId: string) => notificationsRepo(store.db).recipientsOf(siteId);
 
   return {
     async read(ticket) {
@@ -52,7 +52,7 @@ export function postgresClaimCommitter(
           site: read.site,
           device,
           limited: null,
-          membersOf,
+          recipientsOf,
         });
         const status = await committer.add({
           expected: { serialNumber: ticket.serialNumber, device },
