@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import { itAtEachViewport, launchBrowser, openPortalPage, screenshot } from '../helpers/browser.ts';
+import {
+  itAtEachViewport,
+  launchBrowser,
+  openPortalPage,
+  screenshot,
+  signInInPortal,
+} from '../helpers/browser.ts';
 import { startTestCloud } from '../helpers/cloud.ts';
 import { sqliteTestDialect } from '../helpers/databases.ts';
 import { createSite, registerAccount } from '../helpers/factories.ts';
@@ -20,11 +26,7 @@ describe('the Account page', () => {
       // A second session of Anna's, to sign out from the page.
       const page = await openPortalPage(browser, viewport);
 
-      await page.goto(`${cloud.url}/login`);
-      await page.getByLabel('E-mail').fill(anna.email);
-      await page.getByLabel('Password').fill(anna.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('heading', { name: 'Sites', level: 1 }).waitFor(WAIT);
+      await signInInPortal(page, cloud.url, anna);
       await page
         .getByRole('navigation', { name: 'Account' })
         .getByRole('link', { name: 'Account' })

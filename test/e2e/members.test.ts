@@ -7,6 +7,7 @@ import {
   launchBrowser,
   openPortalPage,
   screenshot,
+  signInInPortal,
 } from '../helpers/browser.ts';
 import { startTestCloud } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
@@ -21,14 +22,6 @@ const BOB_PASSWORD = 'a doorbell for every flat';
 async function explain(page: Page, error: unknown): Promise<never> {
   const shown = (await page.locator('body').innerText()).slice(0, 400);
   throw new Error(`${page.url()} shows: ${shown}`, { cause: error });
-}
-
-async function signIn(page: Page, url: string, email: string, password: string) {
-  await page.goto(`${url}/login`);
-  await page.getByLabel('E-mail').fill(email, WAIT);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Sites', level: 1 }).waitFor(WAIT);
 }
 
 for (const dialect of testDialects) {
@@ -49,7 +42,7 @@ for (const dialect of testDialects) {
           screenshot(page, `members-${dialect.name}-${step}`);
 
         // Alice, a company admin, opens the Members page from the header.
-        await signIn(admin, cloud.url, alice.email, alice.password);
+        await signInInPortal(admin, cloud.url, alice);
         await admin.getByRole('link', { name: 'Harbour Street 4' }).waitFor(WAIT);
         await admin.getByRole('link', { name: 'Members', exact: true }).click();
         await admin.getByRole('heading', { name: 'Members', level: 1 }).waitFor(WAIT);
@@ -217,7 +210,7 @@ for (const dialect of testDialects) {
 
         // Carol starts in her own company (her first membership); the switcher offers Alice's.
         const viewer = await openPortalPage(browser, viewport);
-        await signIn(viewer, cloud.url, carol.email, carol.password);
+        await signInInPortal(viewer, cloud.url, carol);
         const switcher = viewer.getByLabel('Company', { exact: true });
         await switcher.waitFor(WAIT);
         assert.equal(await viewer.getByRole('link', { name: 'Harbour Street 4' }).count(), 0);
@@ -245,7 +238,7 @@ for (const dialect of testDialects) {
 
         // Alice makes her site admin of the site in the edit dialog.
         const admin = await openPortalPage(browser, viewport);
-        await signIn(admin, cloud.url, alice.email, alice.password);
+        await signInInPortal(admin, cloud.url, alice);
         await admin.getByRole('link', { name: 'Members', exact: true }).click();
         const members = admin.getByRole('table', { name: `Members of ${company}` });
         const carolRow = members.getByRole('row').filter({ hasText: carol.email });

@@ -6,6 +6,7 @@ import {
   launchBrowser,
   openPortalPage,
   screenshot,
+  signInInPortal,
 } from '../helpers/browser.ts';
 import { startTestCloud } from '../helpers/cloud.ts';
 import { sqliteTestDialect } from '../helpers/databases.ts';
@@ -37,11 +38,7 @@ describe('notifications in the portal', () => {
       await cloud.store.db.insertInto('notifications').values(rows).execute();
 
       const page = await openPortalPage(browser, viewport);
-      await page.goto(`${cloud.url}/login`);
-      await page.getByLabel('E-mail').fill(anna.email);
-      await page.getByLabel('Password').fill(anna.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('heading', { name: 'Sites', level: 1 }).waitFor(WAIT);
+      await signInInPortal(page, cloud.url, anna);
 
       await page.getByRole('button', { name: 'Notifications, 2 unread' }).click();
       await page.getByRole('button', { name: /Mark read: Device 54-0562-0293/ }).click();

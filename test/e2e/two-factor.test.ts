@@ -7,6 +7,7 @@ import {
   launchBrowser,
   openPortalPage,
   screenshot,
+  signInInPortal,
 } from '../helpers/browser.ts';
 import { startTestCloud, TestClock } from '../helpers/cloud.ts';
 import { sqliteTestDialect } from '../helpers/databases.ts';
@@ -31,11 +32,7 @@ describe('two-factor sign-in in the portal', () => {
       const anna = await registerAccount(cloud, { name: 'Anna' });
       const page = await openPortalPage(browser, viewport);
 
-      await page.goto(`${cloud.url}/login`);
-      await page.getByLabel('E-mail').fill(anna.email);
-      await page.getByLabel('Password').fill(anna.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('heading', { name: 'Sites', level: 1 }).waitFor(WAIT);
+      await signInInPortal(page, cloud.url, anna);
       await page
         .getByRole('navigation', { name: 'Account' })
         .getByRole('link', { name: 'Account' })

@@ -196,3 +196,20 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   if (viewport) await assertFitsViewport(page);
   return path;
 }
+
+/**
+ * Signs in on the portal's sign-in page as a person would, and waits for the sites page.
+ * Generous wait: browser tests share two cores.
+ */
+export async function signInInPortal(
+  page: Page,
+  url: string,
+  person: { email: string; password: string },
+): Promise<void> {
+  const wait = { timeout: 15_000 };
+  await page.goto(`${url}/login`);
+  await page.getByLabel('E-mail').fill(person.email, wait);
+  await page.getByLabel('Password').fill(person.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Sites', level: 1 }).waitFor(wait);
+}
