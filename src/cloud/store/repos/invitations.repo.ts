@@ -1,4 +1,8 @@
+import type { Updateable, UpdateResult } from 'kysely';
 import type { Executor, InvitationsTable } from '../schema.ts';
+
+/** Whether a conditional update changed the one row it was aimed at. */
+const changedOne = (result: UpdateResult) => Number(result.numUpdatedRows) === 1;
 
 /** Invitations to join a company (issue 16); only the SHA-256 of each token is stored. */
 export function invitationsRepo(db: Executor) {
@@ -6,6 +10,14 @@ export function invitationsRepo(db: Executor) {
   const pending = (now: string) =>
     db
       .selectFrom('invitations')
+      .where('accepted_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now);
+  /** An update of the invitations still pending at `now`: a used link never changes again. */
+  const updatePending = (changes: Updateable<InvitationsTable>, now: string) =>
+    db
+      .updateTable('invitations')
+      .set(changes)
       .where('accepted_at', 'is', null)
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now);
@@ -54,66 +66,40 @@ export function invitationsRepo(db: Executor) {
 
     /** Withdraws the pending invitations of `email` to the company (a new one replaces them). */
     revokePendingFor: async (companyId: string, email: string, now: string) => {
-      const result = await pending(now)
+      const result = await updatePending({ revoked_at: now }, now)
         .where('company_id', '=', companyId)
         .where('email', '=', email)
-        .select('id')
-        .execute();
-      if (result.length === 0) return 0;
-      await db
-        .updateTable('invitations')
-        .set({ revoked_at: now })
-        .where(
-          'id',
-          'in',
-          result.map((r) => r.id),
-        )
-        .execute();
-      return result.length;
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
     },
 
     /** Withdraws one invitation: true when it was still pending. */
-    revoke: async (companyId: string, id: string, now: string) => {
-      const result = await db
-        .updateTable('invitations')
-        .set({ revoked_at: now })
-        .where('company_id', '=', companyId)
-        .where('id', '=', id)
-        .where('accepted_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', now)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    },
+    revoke: async (companyId: string, id: string, now: string) =>
+      changedOne(
+        await updatePending({ revoked_at: now }, now)
+          .where('company_id', '=', companyId)
+          .where('id', '=', id)
+          .executeTakeFirst(),
+      ),
 
     /** A new token and expiry for a pending invitation (resend): the old token stops working. */
-    renew: async (id: string, tokenHash: string, expiresAt: string, now: string) => {
-      const result = await db
-        .updateTable('invitations')
-        .set({ token_hash: tokenHash, expires_at: expiresAt })
-        .where('id', '=', id)
-        .where('accepted_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', now)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    },
+    renew: async (id: string, tokenHash: string, expiresAt: string, now: string) =>
+      changedOne(
+        await updatePending({ token_hash: tokenHash, expires_at: expiresAt }, now)
+          .where('id', '=', id)
+          .executeTakeFirst(),
+      ),
 
     /**
      * Uses the invitation up: true for the one caller whose update changed the row (a second
      * accept at the same moment waits for the row, then finds it accepted and changes nothing).
      */
-    consume: async (tokenHash: string, userId: string, now: string) => {
-      const result = await db
-        .updateTable('invitations')
-        .set({ accepted_at: now, accepted_by: userId })
-        .where('token_hash', '=', tokenHash)
-        .where('accepted_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', now)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    },
+    consume: async (tokenHash: string, userId: string, now: string) =>
+      changedOne(
+        await updatePending({ accepted_at: now, accepted_by: userId }, now)
+          .where('token_hash', '=', tokenHash)
+          .executeTakeFirst(),
+      ),
   };
 }
 
