@@ -64,3 +64,14 @@ export function keepsAnAdmin(
 ): boolean {
   return admins.some((id) => id !== userId) || newRole === 'admin';
 }
+
+/** What a person sees of one company: every site (an admin), or the sites granted to them. */
+export type CompanyView = { all: true } | { all: false; siteIds: ReadonlySet<string> };
+
+/** The view of a person with `role` and grants on `grantedSiteIds` (any site role reads). */
+export const companyView = (role: CompanyRole, grantedSiteIds: Iterable<string>): CompanyView =>
+  role === 'admin' ? { all: true } : { all: false, siteIds: new Set(grantedSiteIds) };
+
+/** Whether the view shows the site: `seesSite` for a view read once (live updates). */
+export const viewShows = (view: CompanyView, siteId: string): boolean =>
+  view.all || view.siteIds.has(siteId);

@@ -62,8 +62,6 @@ export function createAccessService(deps: AccessDeps) {
   }
 
   return {
-    currentCompanyId,
-
     /** The current company, if the person is a member and their role allows `action`. */
     async requireCompany(actor: Actor, action: CompanyAction): Promise<CompanyAccess> {
       const companyId = await currentCompanyId(actor);

@@ -1,6 +1,7 @@
 import { LatchkeyError } from '../../core/errors.ts';
 import { devicesRepo } from '../store/repos/devices.repo.ts';
-import { viewsOf, type CompanyView } from '../store/repos/visibility.repo.ts';
+import { companyView, viewShows, type CompanyView } from '../../core/access.rules.ts';
+import { standingsOf } from '../store/repos/visibility.repo.ts';
 import type { Store } from '../store/store.ts';
 import type { AccessService } from './access.service.ts';
 import { tokenCompanyOf, type Actor } from './actor.ts';
@@ -60,12 +61,21 @@ export function createLiveUpdatesService(deps: {
     if (subscribers?.size === 0) byCompany.delete(companyId);
   };
 
+  /** The person's view of each company, from their standings there (core's rule). */
+  const viewsOf = async (userId: string, companyIds: readonly string[] | null) => {
+    const views = new Map<string, CompanyView>();
+    for (const [companyId, standing] of await standingsOf(store.db, userId, companyIds)) {
+      views.set(companyId, companyView(standing.role, standing.siteIds));
+    }
+    return views;
+  };
+
   const deliver = async ({ serialNumber }: { serialNumber: string }) => {
     const owner = await devicesRepo(store.db, store.dialect).ownerOf(serialNumber);
     if (!owner) return;
     for (const subscriber of byCompany.get(owner.company_id) ?? []) {
       const view = subscriber.views.get(owner.company_id);
-      if (view && (view.all || view.siteIds.has(owner.site_id))) {
+      if (view && viewShows(view, owner.site_id)) {
         subscriber.send({ serialNumber, siteId: owner.site_id });
       }
     }
@@ -85,8 +95,9 @@ export function createLiveUpdatesService(deps: {
       subscriber.views.delete(companyId);
       unfollow(subscriber, companyId);
     }
-    const view = (await viewsOf(store.db, userId, [companyId])).get(companyId);
-    if (!view) return;
+    const standing = (await standingsOf(store.db, userId, [companyId])).get(companyId);
+    if (!standing) return;
+    const view = companyView(standing.role, standing.siteIds);
     for (const subscriber of subscribers) {
       if (!byPerson.get(userId)?.has(subscriber)) continue; // closed meanwhile
       subscriber.views.set(companyId, view);
@@ -134,7 +145,7 @@ export function createLiveUpdatesService(deps: {
           actor.companyId !== undefined
             ? (await deps.access.requireCompany(actor, 'company:read')).companyId
             : tokenCompanyOf(actor);
-        const views = await viewsOf(store.db, userId, only === null ? null : [only]);
+        const views = await viewsOf(userId, only === null ? null : [only]);
         subscriber = { userId, only, views, send };
       } catch (error) {
         release(userId);

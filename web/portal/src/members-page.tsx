@@ -1,3 +1,4 @@
+import { AUDIT_ACTIONS } from './audit-actions.ts';
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import {
   all,
@@ -22,25 +23,6 @@ const COMPANY_ROLES: Record<CompanyRole, string> = { admin: 'Admin', member: 'Me
 const SITE_ROLES: Record<SiteRole, string> = { 'site-admin': 'Site admin', viewer: 'Viewer' };
 
 /** Company audit actions (GET /api/audit), beside the site actions of the site page. */
-const AUDIT_ACTIONS: Record<string, string> = {
-  'member.invited': 'Invited someone',
-  'member.joined': 'Joined the company',
-  'member.role-changed': 'Changed a role',
-  'member.removed': 'Removed a member',
-  'member.left': 'Left the company',
-  'invitation.revoked': 'Revoked an invitation',
-  'invitation.resent': 'Resent an invitation',
-  'company.settings-changed': 'Changed the company settings',
-  'site.created': 'Created a site',
-  'site.renamed': 'Renamed a site',
-  'device.claim': 'Tried to add a device',
-  'device.added': 'Added a device',
-  'device.moved-in': 'Moved a device in from another account',
-  'device.moved-away': 'A device was moved to another account',
-  'device.deleted': 'Deleted a device',
-  'device.code-regenerated': 'A new security code was generated on the device',
-  'device.factory-reset': 'The device was reset to factory defaults',
-};
 
 /** The detail of an audit event in a few words (whom it was about, which role). */
 function describeDetail(entry: AuditEvent, siteNames: Map<string, string>): string {

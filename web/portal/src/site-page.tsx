@@ -1,3 +1,4 @@
+import { AUDIT_ACTIONS } from './audit-actions.ts';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import {
   all,
@@ -20,16 +21,6 @@ interface AddDraft {
   serialNumber: string;
   securityCode: string;
 }
-
-const ACTIONS: Record<string, string> = {
-  'device.claim': 'Tried to add a device',
-  'device.added': 'Added a device',
-  'device.moved-in': 'Moved a device in from another account',
-  'device.moved-away': 'A device was moved to another account',
-  'device.deleted': 'Deleted a device',
-  'device.code-regenerated': 'A new security code was generated on the device',
-  'device.factory-reset': 'The device was reset to factory defaults',
-};
 
 /** What people type: spaces around, any case; the cloud accepts dashes, spaces and dots. */
 const tidy = (value: string) => value.trim().replace(/\s+/g, ' ');
@@ -363,7 +354,7 @@ export function SitePage(props: {
                       <time dateTime={entry.createdAt}>{formatDateTime(entry.createdAt)}</time>
                     </td>
                     <td data-label="Who">{entry.actor ?? 'the device'}</td>
-                    <td data-label="What">{ACTIONS[entry.action] ?? entry.action}</td>
+                    <td data-label="What">{AUDIT_ACTIONS[entry.action] ?? entry.action}</td>
                     <td data-label="Device" className="code">
                       {entry.serialNumber ?? ''}
                     </td>

@@ -1,32 +1,33 @@
+import type { CompanyRole } from '../../../core/access.rules.ts';
 import type { Executor } from '../schema.ts';
 
-/**
- * What a person may see in each of their companies (issue 16, access.rules.ts `site:read`):
- * every site where they are an admin, else the sites they hold any grant on (viewers too).
- */
-export type CompanyView = { all: true } | { all: false; siteIds: Set<string> };
+/** A person's role in one company and the sites granted to them there (raw; the rule is core's). */
+export interface CompanyStanding {
+  role: CompanyRole;
+  siteIds: string[];
+}
 
-/** The person's view of each of their companies (`companyIds`: only these; null: all). */
-export async function viewsOf(
+/**
+ * The person's standing in each of their companies (`companyIds`: only these; null: all), in
+ * two statements whatever the number of companies: for the live-update streams, which read
+ * it once when they open and again when the membership changes.
+ */
+export async function standingsOf(
   db: Executor,
   userId: string,
   companyIds: readonly string[] | null = null,
-): Promise<Map<string, CompanyView>> {
-  const views = new Map<string, CompanyView>();
-  if (companyIds !== null && companyIds.length === 0) return views;
+): Promise<Map<string, CompanyStanding>> {
+  const standings = new Map<string, CompanyStanding>();
+  if (companyIds !== null && companyIds.length === 0) return standings;
   let memberships = db
     .selectFrom('memberships')
     .select(['company_id', 'role'])
     .where('user_id', '=', userId);
   if (companyIds !== null) memberships = memberships.where('company_id', 'in', companyIds);
   const members = await memberships.execute();
+  for (const m of members) standings.set(m.company_id, { role: m.role, siteIds: [] });
+  // Admins need no grants (core/access.rules.ts): only members' are read.
   const granted = members.filter((m) => m.role !== 'admin').map((m) => m.company_id);
-  for (const m of members) {
-    views.set(
-      m.company_id,
-      m.role === 'admin' ? { all: true } : { all: false, siteIds: new Set() },
-    );
-  }
   if (granted.length > 0) {
     const grants = await db
       .selectFrom('site_memberships')
@@ -34,10 +35,7 @@ export async function viewsOf(
       .where('user_id', '=', userId)
       .where('company_id', 'in', granted)
       .execute();
-    for (const g of grants) {
-      const view = views.get(g.company_id);
-      if (view && !view.all) view.siteIds.add(g.site_id);
-    }
+    for (const g of grants) standings.get(g.company_id)?.siteIds.push(g.site_id);
   }
-  return views;
+  return standings;
 }
