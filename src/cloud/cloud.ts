@@ -5,6 +5,7 @@ import { provisionPendingDevices, startProvisioningLoop } from './link/broker.pr
 import { brokerSettings, prepareBroker, startBrokerTransport } from './link/broker.transport.ts';
 import { startEmbeddedTransport, type EmbeddedLimits } from './link/embedded.transport.ts';
 import { LinkBridge } from './link/link.bridge.ts';
+import { DeviceCommands } from './services/device-commands.ts';
 import type { LinkTransport } from './link/link.transport.ts';
 import { tightenDataFolder } from './file-modes.ts';
 import {
@@ -118,12 +119,16 @@ export async function openCloud(
       : createOutboxMailer(join(options.dataDir, 'outbox'), from),
   );
   const links = new PortalLinks(options.publicUrl);
+  const commands = new DeviceCommands();
   const services = createServices({
+    commands,
     store,
     clock,
     events,
     deviceSecrets: new SecretBox(masterKey, 'device-secret'),
     twoFactorSecrets: new SecretBox(masterKey, 'two-factor-secret'),
+    residentSecrets: new SecretBox(masterKey, 'resident-credentials'),
+    credentialLookupKey: deriveKey(masterKey, 'resident-credential-lookup'),
     csrfKey: deriveKey(masterKey, 'csrf'),
     sessionTtlMs: options.sessionTtlMs ?? 12 * 60 * 60_000,
     claimLimits: options.claimLimits ?? defaultClaimLimits,
@@ -132,13 +137,13 @@ export async function openCloud(
     mail,
     links,
   });
-  return { store, events, services, mail, links };
+  return { store, events, services, mail, links, commands };
 }
 
 /** Starts a cloud node: store, services, HTTP. `close()` stops it and closes the database. */
 export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
   const broker = options.brokerUrl === undefined ? null : brokerSettings(options.brokerUrl);
-  const { store, events, services, mail, links } = await openCloud(options);
+  const { store, events, services, mail, links, commands } = await openCloud(options);
   // Set once the link is up; /readyz reads it.
   let transport: (LinkTransport & { tcpPort?: number | null }) | null = null;
   const app = await build({
@@ -206,6 +211,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     broker ? 1500 : null,
   );
   const linkTransport = transport;
+  commands.attach(link);
   try {
     await app.listen({ port: options.port ?? 8080, host: options.host ?? '127.0.0.1' });
   } catch (error) {
@@ -232,12 +238,14 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       // Graceful: stop accepting and finish the requests in flight first (Fastify close()),
       // while the link and the database still work for them; then the link, then the store.
       await app.close();
+      commands.attach(null);
       link.close();
       await provisioning?.stop();
       await linkTransport.close();
     } else {
       // The embedded broker's device sockets ride on the HTTP server, which waits for them:
       // end them first. Requests in flight still finish in app.close().
+      commands.attach(null);
       link.close();
       await linkTransport.close();
       await app.close();

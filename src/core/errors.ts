@@ -231,6 +231,80 @@ export const errorCatalog = {
     cause: 'No device with this serial number belongs to this site.',
     hints: ['List the devices of the site and check the serial number.'],
   },
+  APARTMENT_NOT_FOUND: {
+    status: 404,
+    message: 'The apartment does not exist.',
+    cause: 'This site has no apartment with this id.',
+    hints: ['List the apartments of the site with GET /api/sites/{siteId}/apartments.'],
+  },
+  APARTMENT_NAME_TAKEN: {
+    status: 409,
+    message: 'An apartment with this number or name already exists in the site.',
+    cause:
+      'Each apartment of a site needs its own number or name, so that residents and the access log can tell them apart.',
+    hints: ['Choose another number or name, or edit the existing apartment.'],
+  },
+  APARTMENT_HAS_RESIDENTS: {
+    status: 409,
+    message: 'The apartment still has residents.',
+    cause:
+      'Deleting an apartment would leave its residents without one, and their PINs and cards on the intercoms.',
+    hints: [
+      'Move its residents to another apartment or remove them first, then delete the apartment.',
+    ],
+  },
+  FAMILY_HOME_HAS_ONE_APARTMENT: {
+    status: 409,
+    message: 'A family home has exactly one apartment.',
+    cause:
+      'The site was created as a family home, which the cloud made with its one apartment; it cannot have another or none.',
+    hints: ['Rename the apartment instead, or create the site as an apartment building.'],
+  },
+  RESIDENT_NOT_FOUND: {
+    status: 404,
+    message: 'The resident does not exist.',
+    cause: 'This site has no resident with this id.',
+    hints: ['List the residents of the site with GET /api/sites/{siteId}/residents.'],
+  },
+  CREDENTIAL_TAKEN: {
+    status: 409,
+    message: 'This PIN or card already belongs to another resident of the site.',
+    cause:
+      'At the door an intercom must know whose PIN or card it is, so each PIN and card is used by one resident of a site only.',
+    hints: ['Choose another PIN, or check the card id; the error names the field.'],
+  },
+  IMPORT_HAS_ERRORS: {
+    status: 422,
+    message: 'The file has rows with errors, so nothing was imported.',
+    cause:
+      'An import is applied whole or not at all; the rows listed in the answer need fixing first.',
+    hints: [
+      'Fix the rows named in the answer (or try the file with ?dryRun=true to see every error), then import it again.',
+    ],
+  },
+  DEVICE_OFFLINE: {
+    status: 409,
+    message: 'The device is offline.',
+    cause: 'The device has no link to the cloud now, so it cannot be told to do anything.',
+    hints: [
+      'Check the power and the network of the device; the action can be sent once it is online again.',
+    ],
+  },
+  DEVICE_DID_NOT_ANSWER: {
+    status: 504,
+    message: 'The device did not answer in time.',
+    cause:
+      'The command was sent over the device link, but no answer came back before the time limit.',
+    hints: ['Try again; if it keeps happening, check the network of the device.'],
+  },
+  DEVICE_REFUSED: {
+    status: 502,
+    message: 'The device refused the command.',
+    cause: 'The device answered, but could not do what was asked; its reason is in the answer.',
+    hints: [
+      'Read the reason the device gave, fix it on the device or in the request, and try again.',
+    ],
+  },
   SESSION_NOT_FOUND: {
     status: 404,
     message: 'The session does not exist.',

@@ -50,19 +50,54 @@ export interface DeviceStateMessage {
   firmware: string;
   codeGeneration: number;
   uptime: number;
+  /**
+   * Issue 17: the cloud-managed directory the device holds (the site it was provisioned for,
+   * null for none, and the version it last applied, 0 for none), so a reconnect converges.
+   */
+  directory?: { siteId: string | null; version: number };
+}
+
+/** How a person at the door identified themselves (issue 17), as the access log shows it. */
+export const ACCESS_CREDENTIALS = ['pin', 'card', 'code', 'remote'] as const;
+export type AccessCredential = (typeof ACCESS_CREDENTIALS)[number];
+
+/**
+ * Device → cloud (issue 17): one decision at the door. `uuid` is the directory entry the
+ * credential belongs to (a cloud-managed entry's uuid is its resident's id), absent when the
+ * credential matched no entry; `switch` is the switch opened, or the one asked for.
+ */
+export interface AccessEventMessage {
+  type: 'access';
+  at: string;
+  granted: boolean;
+  credential: AccessCredential;
+  accessPoint: number | null;
+  switch: number | null;
+  uuid?: string;
+  name?: string;
+  reason?: string;
 }
 
 export type DeviceEventMessage =
   | { type: 'code-regenerated'; generation: number }
   | { type: 'factory-reset'; network: boolean }
   | { type: 'config-restored' }
-  | { type: 'restarted'; reason: string };
+  | { type: 'restarted'; reason: string }
+  | AccessEventMessage;
 
 export interface PresenceMessage {
   online: boolean;
 }
 
-export type CommandName = 'set-ownership' | 'restart' | 'report-state';
+export const COMMAND_NAMES = [
+  'set-ownership',
+  'restart',
+  'report-state',
+  // Issue 17: one part of a directory version (Auto Provisioning), and a switch trigger.
+  'provision',
+  'open-door',
+] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /** Cloud → device. `set-ownership` carries `{ site: string | null }`. */
 export interface CommandMessage {
@@ -102,11 +137,46 @@ const isText = (value: unknown, max = 200): value is string =>
 export function parseStateMessage(payload: Buffer | string): Result<DeviceStateMessage> {
   const parsed = object(payload);
   if (!parsed.ok) return parsed;
-  const { model, firmware, codeGeneration, uptime } = parsed.value;
+  const { model, firmware, codeGeneration, uptime, directory } = parsed.value;
   if (!isText(model) || !isText(firmware) || !isCount(codeGeneration) || !isCount(uptime)) {
     return fail('state needs model, firmware, codeGeneration and uptime');
   }
-  return ok({ model, firmware, codeGeneration, uptime });
+  const held = parseDirectoryHeld(directory);
+  return ok({ model, firmware, codeGeneration, uptime, ...(held ? { directory: held } : {}) });
+}
+
+/** The optional `directory` of a state message; an older device sends none. */
+function parseDirectoryHeld(value: unknown): DeviceStateMessage['directory'] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { siteId, version } = value as Record<string, unknown>;
+  if (!(siteId === null || isText(siteId, 64)) || !isCount(version)) return undefined;
+  return { siteId, version };
+}
+
+function parseAccessEvent(event: Record<string, unknown>): Result<AccessEventMessage> {
+  const { at, granted, credential, accessPoint, uuid, name, reason } = event;
+  const door = event.switch;
+  const small = (value: unknown) => value === null || (isCount(value) && value <= 16);
+  if (!isText(at, 40) || Number.isNaN(Date.parse(at)) || typeof granted !== 'boolean') {
+    return fail('access needs at (ISO 8601) and granted');
+  }
+  if (!ACCESS_CREDENTIALS.includes(credential as AccessCredential)) {
+    return fail(`access credential must be one of ${ACCESS_CREDENTIALS.join(', ')}`);
+  }
+  if (!small(accessPoint ?? null) || !small(door ?? null)) {
+    return fail('access accessPoint and switch are small numbers or null');
+  }
+  return ok({
+    type: 'access',
+    at,
+    granted,
+    credential: credential as AccessCredential,
+    accessPoint: (accessPoint ?? null) as number | null,
+    switch: (door ?? null) as number | null,
+    ...(isText(uuid, 64) ? { uuid } : {}),
+    ...(isText(name, 64) ? { name } : {}),
+    ...(isText(reason, 64) ? { reason } : {}),
+  });
 }
 
 export function parseEventMessage(payload: Buffer | string): Result<DeviceEventMessage> {
@@ -124,6 +194,8 @@ export function parseEventMessage(payload: Buffer | string): Result<DeviceEventM
       return ok({ type: 'config-restored' });
     case 'restarted':
       return ok({ type: 'restarted', reason: isText(event.reason) ? event.reason : 'unknown' });
+    case 'access':
+      return parseAccessEvent(event);
     default:
       return fail(`unknown event type ${JSON.stringify(event.type)}`);
   }
@@ -142,12 +214,12 @@ export function parseCommandMessage(payload: Buffer | string): Result<CommandMes
   if (!parsed.ok) return parsed;
   const { id, name, args } = parsed.value;
   if (!isText(id, 64)) return fail('command needs an id');
-  if (name !== 'set-ownership' && name !== 'restart' && name !== 'report-state') {
+  if (!COMMAND_NAMES.includes(name as CommandName)) {
     return fail(`unknown command ${JSON.stringify(name)}`);
   }
   const safeArgs =
     typeof args === 'object' && args !== null ? (args as Record<string, unknown>) : {};
-  return ok({ id, name, args: safeArgs });
+  return ok({ id, name: name as CommandName, args: safeArgs });
 }
 
 export function parseReplyMessage(payload: Buffer | string): Result<ReplyMessage> {

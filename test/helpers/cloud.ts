@@ -118,6 +118,13 @@ export const TABLES: (keyof Database)[] = [
   'recovery_codes',
   'two_factor_challenges',
   'notification_settings',
+  'apartments',
+  'residents',
+  'resident_credentials',
+  'resident_access',
+  'device_settings',
+  'device_sync',
+  'access_events',
 ];
 
 /** Every row of every table, in a stable order, to compare before and after a request. */

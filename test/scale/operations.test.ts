@@ -107,6 +107,7 @@ describe('migrations from several nodes at once', () => {
           '0010_roles_and_invitations',
           '0011_two_factor',
           '0012_notification_settings',
+          '0013_buildings',
         ],
       );
       for (const store of stores) assert.equal(await store.ping(), true);

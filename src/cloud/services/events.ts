@@ -12,6 +12,11 @@ export interface CloudEvents {
    * events that person's open streams may still receive.
    */
   'membership-changed': [{ companyId: string; userId: string }];
+  /**
+   * The residents of a site, their apartments or their access rights changed, after commit
+   * (issue 17): Auto Provisioning works out the new directory of the site's devices.
+   */
+  'residents-changed': [{ siteId: string }];
 }
 
 /** A typed in-process event bus. */

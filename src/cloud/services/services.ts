@@ -18,6 +18,7 @@ import { createCompanyService } from './company.service.ts';
 import type { Clock } from './clock.ts';
 import { createDeviceLinkService } from './device-link.service.ts';
 import type { CloudEventBus } from './events.ts';
+import type { DeviceCommands } from './device-commands.ts';
 import { createLoginThrottle, type LoginLimits } from './login-throttle.service.ts';
 import { createLiveUpdatesService } from './live-updates.service.ts';
 import { createMembersService } from './members.service.ts';
@@ -39,6 +40,12 @@ export interface ServiceDeps {
   deviceSecrets: SecretBox;
   /** Seals the TOTP secrets of two-factor sign-in (its own key, derived from the master key). */
   twoFactorSecrets: SecretBox;
+  /** Commands to devices over the link, attached once the link runs (issue 17). */
+  commands: DeviceCommands;
+  /** Seals residents' PINs and cards (issue 17). */
+  residentSecrets: SecretBox;
+  /** Keys the HMACs that keep a PIN or card unique in a site (resident-credentials.ts). */
+  credentialLookupKey: Buffer;
   csrfKey: Buffer;
   sessionTtlMs: number;
   claimLimits: RateLimitPolicy;

@@ -72,6 +72,7 @@ export function createSitesService(deps: {
         id: randomUUID(),
         company_id: company.companyId,
         name: input.name.trim(),
+        type: 'other' as const,
         created_at: iso(deps.clock.now()),
       };
       await deps.sites.insert(site);

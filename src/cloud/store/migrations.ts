@@ -386,6 +386,119 @@ const notificationSettings: Migration = {
   },
 };
 
+/**
+ * Buildings (issue 17): a site's type, its apartments and residents, the residents' access
+ * rights per device and switch, the per-device settings in a site (configuration mode, name),
+ * what the cloud provisions to each device and what the device applied, and the access
+ * events devices report. A resident's PINs and cards are sealed (AES-256-GCM) in
+ * `credentials_enc`; `resident_credentials` holds keyed HMACs of them, so that a PIN or card
+ * is unique in a site without being stored in clear.
+ */
+const buildings: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .alterTable('sites')
+      .addColumn('type', 'text', (c) => c.notNull().defaultTo('other'))
+      .execute();
+    await db.schema
+      .createTable('apartments')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('site_id', 'text', (c) => c.notNull().references('sites.id'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('floor', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addUniqueConstraint('apartments_site_name', ['site_id', 'name'])
+      .execute();
+    await db.schema
+      .createTable('residents')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('site_id', 'text', (c) => c.notNull().references('sites.id'))
+      .addColumn('apartment_id', 'text', (c) => c.notNull().references('apartments.id'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('email', 'text')
+      .addColumn('credentials_enc', 'text', (c) => c.notNull())
+      .addColumn('valid_from', 'text')
+      .addColumn('valid_to', 'text')
+      .addColumn('enabled', 'integer', (c) => c.notNull())
+      .addColumn('call_target', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('residents_site').on('residents').column('site_id').execute();
+    await db.schema
+      .createIndex('residents_apartment')
+      .on('residents')
+      .column('apartment_id')
+      .execute();
+    await db.schema
+      .createTable('resident_credentials')
+      .addColumn('site_id', 'text', (c) => c.notNull().references('sites.id'))
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('lookup', 'text', (c) => c.notNull())
+      .addColumn('resident_id', 'text', (c) => c.notNull().references('residents.id'))
+      .addPrimaryKeyConstraint('resident_credentials_pk', ['site_id', 'kind', 'lookup'])
+      .execute();
+    await db.schema
+      .createIndex('resident_credentials_resident')
+      .on('resident_credentials')
+      .column('resident_id')
+      .execute();
+    await db.schema
+      .createTable('resident_access')
+      .addColumn('resident_id', 'text', (c) => c.notNull().references('residents.id'))
+      .addColumn('serial_number', 'text', (c) => c.notNull().references('devices.serial_number'))
+      .addColumn('switch', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('resident_access_pk', ['resident_id', 'serial_number', 'switch'])
+      .execute();
+    await db.schema
+      .createIndex('resident_access_serial')
+      .on('resident_access')
+      .column('serial_number')
+      .execute();
+    await db.schema
+      .createTable('device_settings')
+      .addColumn('serial_number', 'text', (c) => c.primaryKey().references('devices.serial_number'))
+      .addColumn('site_id', 'text', (c) => c.notNull())
+      .addColumn('configuration_mode', 'text', (c) => c.notNull())
+      .addColumn('name', 'text')
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('device_sync')
+      .addColumn('serial_number', 'text', (c) => c.primaryKey().references('devices.serial_number'))
+      .addColumn('site_id', 'text')
+      .addColumn('desired_version', 'integer', (c) => c.notNull())
+      .addColumn('desired_digest', 'text', (c) => c.notNull())
+      .addColumn('applied_site_id', 'text')
+      .addColumn('applied_version', 'integer', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('since', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text')
+      .execute();
+    await db.schema
+      .createTable('access_events')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('site_id', 'text', (c) => c.notNull().references('sites.id'))
+      .addColumn('serial_number', 'text', (c) => c.notNull())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addColumn('switch', 'integer')
+      .addColumn('access_point', 'integer')
+      .addColumn('granted', 'integer', (c) => c.notNull())
+      .addColumn('credential', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text')
+      .addColumn('resident_id', 'text')
+      .addColumn('resident_name', 'text')
+      .addColumn('apartment_name', 'text')
+      .addColumn('received_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('access_events_site_at')
+      .on('access_events')
+      .columns(['site_id', 'at', 'id'])
+      .execute();
+  },
+};
+
 /** Migrations in order; names sort in the order they run. */
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
@@ -403,6 +516,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       '0010_roles_and_invitations': rolesAndInvitations,
       '0011_two_factor': twoFactor,
       '0012_notification_settings': notificationSettings,
+      '0013_buildings': buildings,
     }),
   };
 }

@@ -63,7 +63,94 @@ export interface SitesTable {
   id: string;
   company_id: string;
   name: string;
+  /** Issue 17: 'family-home' | 'apartment-building' | 'other', fixed at creation. */
+  type: 'family-home' | 'apartment-building' | 'other';
   created_at: string;
+}
+
+/** An apartment of a site (issue 17): a number or name, unique in its site, and a floor. */
+export interface ApartmentsTable {
+  id: string;
+  site_id: string;
+  name: string;
+  floor: string | null;
+  created_at: string;
+}
+
+/** A resident of an apartment (issue 17). Times are ISO 8601; null means no limit. */
+export interface ResidentsTable {
+  id: string;
+  site_id: string;
+  apartment_id: string;
+  name: string;
+  email: string | null;
+  /** `{pins, cards}` as JSON, sealed under the resident-credentials key with the resident id. */
+  credentials_enc: string;
+  valid_from: string | null;
+  valid_to: string | null;
+  enabled: number;
+  /** The device directory's call peer (a SIP URI or number, or an app user); null for none. */
+  call_target: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One PIN or card of a resident as a keyed HMAC: makes it unique in its site, never in clear. */
+export interface ResidentCredentialsTable {
+  site_id: string;
+  kind: 'pin' | 'card';
+  lookup: string;
+  resident_id: string;
+}
+
+/** Which switch of which device of the site a resident may open. */
+export interface ResidentAccessTable {
+  resident_id: string;
+  serial_number: string;
+  switch: number;
+}
+
+/** A device's settings in the site that owns it; a row of another site counts as absent. */
+export interface DeviceSettingsTable {
+  serial_number: string;
+  site_id: string;
+  configuration_mode: 'automatic' | 'manual';
+  name: string | null;
+  updated_at: string;
+}
+
+/**
+ * Auto Provisioning (issue 17): the directory the cloud wants on a device (its version and a
+ * digest of its entries, for `site_id`; null: no site's entries, a wipe) and what the device
+ * last said it applied. Versions only rise, across sites too, so a version names one content.
+ */
+export interface DeviceSyncTable {
+  serial_number: string;
+  site_id: string | null;
+  desired_version: number;
+  desired_digest: string;
+  applied_site_id: string | null;
+  applied_version: number;
+  state: 'in-sync' | 'pending' | 'failed';
+  since: string;
+  reason: string | null;
+}
+
+/** A door event a device reported (issue 17), kept in the site that owned the device then. */
+export interface AccessEventsTable {
+  id: string;
+  site_id: string;
+  serial_number: string;
+  at: string;
+  switch: number | null;
+  access_point: number | null;
+  granted: number;
+  credential: string;
+  reason: string | null;
+  resident_id: string | null;
+  resident_name: string | null;
+  apartment_name: string | null;
+  received_at: string;
 }
 
 /** The registry: every device ever minted. */
@@ -250,6 +337,13 @@ export interface Database {
   recovery_codes: RecoveryCodesTable;
   two_factor_challenges: TwoFactorChallengesTable;
   notification_settings: NotificationSettingsTable;
+  apartments: ApartmentsTable;
+  residents: ResidentsTable;
+  resident_credentials: ResidentCredentialsTable;
+  resident_access: ResidentAccessTable;
+  device_settings: DeviceSettingsTable;
+  device_sync: DeviceSyncTable;
+  access_events: AccessEventsTable;
 }
 
 /** A connection or an open transaction; repositories work on either. */

@@ -234,6 +234,9 @@ export class DeviceLinkClient {
         // Answer first, then restart, as the device would before it goes down.
         setImmediate(() => this.device.maintenance.restart('cloud command'));
         return { id: command.id, ok: true, result: {} };
+      case 'provision':
+      case 'open-door':
+        return { id: command.id, ok: false, error: `"${command.name}" is not supported yet` };
     }
   }
 
