@@ -27,6 +27,11 @@ import { UploadStore } from './upload.store.ts';
 export interface CloudLinkState {
   state: 'disconnected' | 'connecting' | 'connected';
   site: string | null;
+  /**
+   * Issue 17: the Auto Provisioning mode the cloud set for this device in its site; null or
+   * absent while it is in no site or the cloud has not said.
+   */
+  configurationMode?: 'automatic' | 'manual' | null;
 }
 
 /**

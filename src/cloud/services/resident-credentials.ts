@@ -41,3 +41,16 @@ export function credentialLookup(
   const normal = kind === 'card' ? value.toUpperCase() : value;
   return createHmac('sha256', key).update(`${siteId}/${kind}/${normal}`).digest('hex');
 }
+
+/** The residents' credential keys bound together, as the services and the provisioning use them. */
+export function createResidentCredentials(secrets: SecretBox, lookupKey: Buffer) {
+  return {
+    seal: (residentId: string, credentials: ResidentCredentials) =>
+      sealCredentials(secrets, residentId, credentials),
+    open: (residentId: string, sealed: string) => openCredentials(secrets, residentId, sealed),
+    lookup: (siteId: string, kind: 'pin' | 'card', value: string) =>
+      credentialLookup(lookupKey, siteId, kind, value),
+  };
+}
+
+export type ResidentCredentialKeys = ReturnType<typeof createResidentCredentials>;

@@ -19,6 +19,7 @@ import type { Clock } from './clock.ts';
 import { createDeviceLinkService } from './device-link.service.ts';
 import type { CloudEventBus } from './events.ts';
 import type { DeviceCommands } from './device-commands.ts';
+import { createResidentCredentials } from './resident-credentials.ts';
 import { createLoginThrottle, type LoginLimits } from './login-throttle.service.ts';
 import { createLiveUpdatesService } from './live-updates.service.ts';
 import { createMembersService } from './members.service.ts';
@@ -71,6 +72,10 @@ export function createServices(deps: ServiceDeps) {
     links: deps.links,
     onError: (error) => deps.mail.onError(error, 'notice'),
   });
+  const residentCredentials = createResidentCredentials(
+    deps.residentSecrets,
+    deps.credentialLookupKey,
+  );
   const throttle = createLoginThrottle({ store, clock, limits: deps.loginLimits });
   const twoFactor = createTwoFactorService({
     twoFactor: twoFactorRepo(store.db),
@@ -94,6 +99,10 @@ export function createServices(deps: ServiceDeps) {
   });
   return {
     access,
+    /** Seals, opens and looks up residents' PINs and cards (issue 17). */
+    residentCredentials,
+    /** Commands to devices over the device link (attached when the link runs). */
+    commands: deps.commands,
     invitations: createInvitationsService({
       access,
       store,
