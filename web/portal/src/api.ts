@@ -6,6 +6,8 @@ export interface ApiErrorBody {
   cause: string;
   hints: string[];
   fields?: { field: string; message: string }[];
+  /** 422 IMPORT_HAS_ERRORS: the rows of the file, as a dry run answers them. */
+  rows?: ImportRow[];
 }
 
 /** An error answer of the API, with the sentences to show. */
@@ -108,6 +110,17 @@ export interface Site {
   createdAt: string;
   /** The person's role on the site, when the cloud says it (else inferred, see site-page). */
   role?: SiteRole | 'admin';
+  /** What kind of place it is (issue 17); absent from a cloud before it. */
+  type?: SiteType;
+}
+export type SiteType = 'family-home' | 'apartment-building' | 'other';
+export type ConfigurationMode = 'automatic' | 'manual';
+/** Whether the device holds the site's directory (Auto Provisioning, issue 17). */
+export interface DeviceSync {
+  state: 'in-sync' | 'pending' | 'failed';
+  version: number;
+  since: string;
+  reason?: string;
 }
 export interface Device {
   serialNumber: string;
@@ -116,6 +129,80 @@ export interface Device {
   online: boolean;
   lastSeenAt: string | null;
   addedAt: string;
+  /** Issue 17: absent from a cloud before it. */
+  name?: string | null;
+  configurationMode?: ConfigurationMode;
+  sync?: DeviceSync;
+}
+export type DeviceAction = 'open-door' | 'restart' | 'report-state';
+export interface Apartment {
+  id: string;
+  name: string;
+  floor: string | null;
+  residentCount: number;
+}
+/** One access right: a switch of a device of the site. */
+export interface AccessRight {
+  serialNumber: string;
+  switch: number;
+}
+/** What the portal sends to create or change a resident. */
+export interface ResidentInput {
+  name: string;
+  email?: string | null;
+  apartmentId: string;
+  pins: string[];
+  cards: string[];
+  validFrom?: string | null;
+  validTo?: string | null;
+  enabled: boolean;
+  access: AccessRight[];
+  callTarget?: string | null;
+}
+export interface Resident {
+  id: string;
+  apartmentId: string;
+  apartmentName: string;
+  name: string;
+  email: string | null;
+  pins: string[];
+  cards: string[];
+  validFrom: string | null;
+  validTo: string | null;
+  enabled: boolean;
+  callTarget: string | null;
+  access: AccessRight[];
+  /** Viewers do not see PINs and cards: the lists are empty and this says why. */
+  credentialsHidden?: boolean;
+}
+export interface ImportRow {
+  row: number;
+  outcome: 'create' | 'update' | 'error';
+  errors?: { field: string; message: string }[];
+}
+export interface ImportResult {
+  dryRun: boolean;
+  rows: ImportRow[];
+  created: number;
+  updated: number;
+  errors: number;
+}
+export interface AccessLogEntry {
+  id: string;
+  at: string;
+  serialNumber: string;
+  deviceName?: string | null;
+  switch: number;
+  granted: boolean;
+  credential: 'pin' | 'card' | 'code' | 'remote';
+  residentId?: string | null;
+  residentName?: string | null;
+  apartmentName?: string | null;
+  reason?: string | null;
+}
+export interface AccessLogFilter {
+  serialNumber?: string;
+  granted?: boolean;
 }
 export interface Notification {
   id: string;
@@ -188,9 +275,18 @@ const NETWORK_ERROR: ApiErrorBody = {
   hints: ['Check your connection and try again.'],
 };
 
+/** A body sent as it is (a CSV file), not as JSON. */
+export class RawBody {
+  constructor(
+    readonly text: string,
+    readonly contentType: string,
+  ) {}
+}
+
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (body instanceof RawBody) headers['Content-Type'] = body.contentType;
+  else if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   const sentCompany = companyFree(method, path) ? null : companyId;
   if (sentCompany) headers['X-Company-Id'] = sentCompany;
@@ -200,7 +296,8 @@ export async function request<T>(method: string, path: string, body?: unknown): 
       method,
       headers,
       credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body:
+        body === undefined ? undefined : body instanceof RawBody ? body.text : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(0, NETWORK_ERROR);
@@ -243,6 +340,10 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   return data as T;
 }
 
+const sitePath = (siteId: string) => `/api/sites/${encodeURIComponent(siteId)}`;
+const siteDevice = (siteId: string, serialNumber: string) =>
+  `${sitePath(siteId)}/devices/${encodeURIComponent(serialNumber)}`;
+
 const q = (cursor?: string | null) => (cursor ? `&cursor=${encodeURIComponent(cursor)}` : '');
 
 export const api = {
@@ -262,7 +363,7 @@ export const api = {
     request<void>('POST', `/api/auth/password-reset/${encodeURIComponent(token)}`, { password }),
   sites: (cursor?: string | null) => request<Page<Site>>('GET', `/api/sites?limit=200${q(cursor)}`),
   site: (id: string) => request<Site>('GET', `/api/sites/${encodeURIComponent(id)}`),
-  createSite: (name: string) => request<Site>('POST', '/api/sites', { name }),
+  createSite: (name: string, type: SiteType) => request<Site>('POST', '/api/sites', { name, type }),
   renameSite: (id: string, name: string) =>
     request<Site>('PATCH', `/api/sites/${encodeURIComponent(id)}`, { name }),
   devices: (siteId: string, cursor?: string | null) =>
@@ -281,6 +382,48 @@ export const api = {
       'DELETE',
       `/api/sites/${encodeURIComponent(siteId)}/devices/${encodeURIComponent(serialNumber)}`,
     ),
+  updateDevice: (
+    siteId: string,
+    serialNumber: string,
+    input: { configurationMode?: ConfigurationMode; name?: string | null },
+  ) => request<Device>('PATCH', `${siteDevice(siteId, serialNumber)}`, input),
+  syncDevice: (siteId: string, serialNumber: string) =>
+    request<unknown>('POST', `${siteDevice(siteId, serialNumber)}/sync`),
+  deviceAction: (siteId: string, serialNumber: string, action: DeviceAction, sw?: number) =>
+    request<{ action: DeviceAction; answer: unknown }>(
+      'POST',
+      `${siteDevice(siteId, serialNumber)}/actions`,
+      sw === undefined ? { action } : { action, switch: sw },
+    ),
+  apartments: (siteId: string, cursor?: string | null) =>
+    request<Page<Apartment>>('GET', `${sitePath(siteId)}/apartments?limit=200${q(cursor)}`),
+  createApartment: (siteId: string, input: { name: string; floor?: string | null }) =>
+    request<Apartment>('POST', `${sitePath(siteId)}/apartments`, input),
+  updateApartment: (siteId: string, id: string, input: { name: string; floor?: string | null }) =>
+    request<Apartment>('PATCH', `${sitePath(siteId)}/apartments/${encodeURIComponent(id)}`, input),
+  deleteApartment: (siteId: string, id: string) =>
+    request<void>('DELETE', `${sitePath(siteId)}/apartments/${encodeURIComponent(id)}`),
+  residents: (siteId: string, cursor?: string | null) =>
+    request<Page<Resident>>('GET', `${sitePath(siteId)}/residents?limit=200${q(cursor)}`),
+  createResident: (siteId: string, input: ResidentInput) =>
+    request<Resident>('POST', `${sitePath(siteId)}/residents`, input),
+  updateResident: (siteId: string, id: string, input: Partial<ResidentInput>) =>
+    request<Resident>('PATCH', `${sitePath(siteId)}/residents/${encodeURIComponent(id)}`, input),
+  deleteResident: (siteId: string, id: string) =>
+    request<void>('DELETE', `${sitePath(siteId)}/residents/${encodeURIComponent(id)}`),
+  importResidents: (siteId: string, csv: string, dryRun: boolean) =>
+    request<ImportResult>(
+      'POST',
+      `${sitePath(siteId)}/residents/import${dryRun ? '?dryRun=true' : ''}`,
+      new RawBody(csv, 'text/csv'),
+    ),
+  accessLog: (siteId: string, filter: AccessLogFilter, cursor?: string | null) => {
+    const params = new URLSearchParams({ limit: '100' });
+    if (filter.serialNumber) params.set('serialNumber', filter.serialNumber);
+    if (filter.granted !== undefined) params.set('granted', String(filter.granted));
+    if (cursor) params.set('cursor', cursor);
+    return request<Page<AccessLogEntry>>('GET', `${sitePath(siteId)}/access-log?${params}`);
+  },
   notifications: () =>
     request<Page<Notification> & { unreadCount: number }>('GET', '/api/notifications?limit=50'),
   markRead: (ids?: string[]) =>

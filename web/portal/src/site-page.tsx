@@ -12,8 +12,13 @@ import {
 import { Dialog } from './dialog.tsx';
 import { useDraft } from './drafts.ts';
 import { FieldMessage } from './form-error.tsx';
-import { formatAgo, formatDate, formatDateTime } from './format.ts';
+import { AccessLog } from './access-log.tsx';
+import { formatDateTime } from './format.ts';
 import { useLiveEvents } from './live.ts';
+import { SiteDevices } from './site-devices.tsx';
+import { SiteResidents } from './site-residents.tsx';
+import { SiteSections } from './site-sections.tsx';
+import { SITE_TYPE_LABELS } from './site-types.ts';
 import { useToasts } from './toasts.tsx';
 
 interface AddDraft {
@@ -58,6 +63,8 @@ export function SitePage(props: {
   const [addError, setAddError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   const [toDelete, setToDelete] = useState<Device | null>(null);
+  /** Counts the live events of this site: the access log reloads on each (issue 17). */
+  const [liveKey, setLiveKey] = useState(0);
   const { notify, notifyError, clear } = useToasts();
   const scopes = {
     add: `add-device.${siteId}`,
@@ -106,11 +113,13 @@ export function SitePage(props: {
       if (event.siteId === siteId || devices?.some((d) => d.serialNumber === event.serialNumber)) {
         void loadDevices();
         void loadAudit();
+        setLiveKey((n) => n + 1);
       }
     },
     onReconnect: () => {
       void loadDevices();
       void loadAudit();
+      setLiveKey((n) => n + 1);
     },
     // A refused stream: an API call tells whether the session ended (and goes to sign-in).
     onClosed: () => void api.me().catch(() => undefined),
@@ -219,7 +228,12 @@ export function SitePage(props: {
   return (
     <main>
       <h1>{site ? site.name : 'Site'}</h1>
-      {site && <p className="muted">Company: {site.companyName}</p>}
+      {site && (
+        <p className="muted">
+          {site.type && <>{SITE_TYPE_LABELS[site.type]} · </>}Company: {site.companyName}
+        </p>
+      )}
+      <SiteSections audit={auditAllowed !== false} />
       {site && !canManage && auditAllowed === false && (
         <p className="notice">You can view this site; changing it needs the site-admin role.</p>
       )}
@@ -245,7 +259,7 @@ export function SitePage(props: {
         </form>
       )}
 
-      <section aria-labelledby="devices-title">
+      <section aria-labelledby="devices-title" id="devices">
         <div className="section-head">
           <h2 id="devices-title">Devices</h2>
           {canManage && (
@@ -266,71 +280,29 @@ export function SitePage(props: {
         ) : devices.length === 0 ? (
           <p>No devices in this site yet. Add one with its serial number and security code.</p>
         ) : (
-          <table className="stack">
-            <caption className="visually-hidden">Devices of this site</caption>
-            <thead>
-              <tr>
-                <th scope="col">Serial number</th>
-                <th scope="col">Model</th>
-                <th scope="col">Firmware</th>
-                <th scope="col">Status</th>
-                <th scope="col">Added on</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody aria-live="polite">
-              {devices.map((device) => (
-                <tr key={device.serialNumber}>
-                  <th scope="row" data-label="Serial number" className="code">
-                    {device.serialNumber}
-                  </th>
-                  <td data-label="Model">{device.model}</td>
-                  <td data-label="Firmware" className="nowrap">
-                    {device.firmware ?? 'unknown'}
-                  </td>
-                  <td data-label="Status">
-                    <span
-                      className={device.online ? 'dot online' : 'dot offline'}
-                      aria-hidden="true"
-                    />
-                    {device.online ? 'Online' : 'Offline'}
-                    <span className="muted">
-                      {' '}
-                      · last seen{' '}
-                      <time
-                        dateTime={device.lastSeenAt ?? undefined}
-                        title={formatDateTime(device.lastSeenAt)}
-                      >
-                        {formatAgo(device.lastSeenAt)}
-                      </time>
-                    </span>
-                  </td>
-                  <td data-label="Added on" className="nowrap">
-                    <time dateTime={device.addedAt}>{formatDate(device.addedAt)}</time>
-                  </td>
-                  <td className="row-actions">
-                    {canManage && (
-                      <button
-                        type="button"
-                        className="danger"
-                        aria-label={`Delete device ${device.serialNumber}`}
-                        onClick={() => setToDelete(device)}
-                      >
-                        Delete
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <SiteDevices
+            siteId={siteId}
+            devices={devices}
+            canManage={canManage}
+            onDelete={setToDelete}
+            onChanged={() => void loadDevices()}
+          />
         )}
       </section>
 
+      {site && (
+        <SiteResidents
+          siteId={siteId}
+          siteType={site.type}
+          devices={devices ?? []}
+          canManage={canManage}
+          onChanged={() => void loadDevices()}
+        />
+      )}
+      <AccessLog siteId={siteId} devices={devices ?? []} liveKey={liveKey} />
+
       {auditAllowed !== false && (
-        <section aria-labelledby="audit-title">
+        <section aria-labelledby="audit-title" id="audit">
           <h2 id="audit-title">Audit log</h2>
           {audit.length === 0 ? (
             <p>Nothing happened in this site yet.</p>

@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { all, api, ApiError, type Site } from './api.ts';
+import { all, api, ApiError, type Site, type SiteType } from './api.ts';
+import { SITE_TYPE_LABELS } from './site-types.ts';
 import { useDraft } from './drafts.ts';
 import { formatDate } from './format.ts';
 import { FieldMessage } from './form-error.tsx';
@@ -13,6 +14,7 @@ import { useToasts } from './toasts.tsx';
 export function SitesPage({ canCreate }: { canCreate: boolean }) {
   const [sites, setSites] = useState<Site[] | null>(null);
   const [name, setName, clearName] = useDraft('new-site', '');
+  const [type, setType] = useState<SiteType>('other');
   const [error, setError] = useState<ApiError | null>(null);
   const { notifyError, clear } = useToasts();
 
@@ -26,7 +28,7 @@ export function SitesPage({ canCreate }: { canCreate: boolean }) {
     event.preventDefault();
     setError(null);
     try {
-      const site = await api.createSite(name);
+      const site = await api.createSite(name, type);
       clearName();
       clear('create-site');
       navigate(`/sites/${site.id}`);
@@ -55,6 +57,7 @@ export function SitesPage({ canCreate }: { canCreate: boolean }) {
           <thead>
             <tr>
               <th scope="col">Site</th>
+              <th scope="col">Type</th>
               <th scope="col">Company</th>
               <th scope="col">Created on</th>
             </tr>
@@ -73,6 +76,7 @@ export function SitesPage({ canCreate }: { canCreate: boolean }) {
                     {site.name}
                   </a>
                 </th>
+                <td data-label="Type">{site.type ? SITE_TYPE_LABELS[site.type] : ''}</td>
                 <td data-label="Company">{site.companyName}</td>
                 <td data-label="Created on" className="nowrap">
                   {formatDate(site.createdAt)}
@@ -99,6 +103,26 @@ export function SitesPage({ canCreate }: { canCreate: boolean }) {
                 onChange={(event) => setName(event.target.value)}
               />
               <FieldMessage id="new-site-name-error" message={error?.field('name')} />
+            </div>
+            <div className="field">
+              <label htmlFor="new-site-type">Type of site</label>
+              <select
+                id="new-site-type"
+                value={type}
+                aria-describedby={`new-site-type-help${error?.field('type') ? ' new-site-type-error' : ''}`}
+                onChange={(event) => setType(event.target.value as SiteType)}
+              >
+                {Object.entries(SITE_TYPE_LABELS).map(([value, label]) => (
+                  <option key={value} value={value}>
+                    {label}
+                  </option>
+                ))}
+              </select>
+              <p className="field-help" id="new-site-type-help">
+                A family home has one apartment; an apartment building has many. It cannot be
+                changed later.
+              </p>
+              <FieldMessage id="new-site-type-error" message={error?.field('type')} />
             </div>
             <button type="submit">Create site</button>
           </form>
