@@ -363,7 +363,9 @@ export const api = {
     request<void>('POST', `/api/auth/password-reset/${encodeURIComponent(token)}`, { password }),
   sites: (cursor?: string | null) => request<Page<Site>>('GET', `/api/sites?limit=200${q(cursor)}`),
   site: (id: string) => request<Site>('GET', `/api/sites/${encodeURIComponent(id)}`),
-  createSite: (name: string, type: SiteType) => request<Site>('POST', '/api/sites', { name, type }),
+  // 'other' is the cloud's default: left out, so that a cloud before issue 17 takes it too.
+  createSite: (name: string, type: SiteType) =>
+    request<Site>('POST', '/api/sites', type === 'other' ? { name } : { name, type }),
   renameSite: (id: string, name: string) =>
     request<Site>('PATCH', `/api/sites/${encodeURIComponent(id)}`, { name }),
   devices: (siteId: string, cursor?: string | null) =>
