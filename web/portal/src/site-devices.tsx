@@ -72,7 +72,7 @@ export function SiteDevices(props: {
             <th scope="col">Model</th>
             <th scope="col">Firmware</th>
             <th scope="col">Status</th>
-            <th scope="col">Residents</th>
+            <th scope="col">Directory</th>
             <th scope="col">Added on</th>
             <th scope="col">
               <span className="visually-hidden">Actions</span>
@@ -104,7 +104,7 @@ export function SiteDevices(props: {
                   </time>
                 </span>
               </td>
-              <td data-label="Residents">
+              <td data-label="Directory">
                 <ModeCell
                   device={device}
                   canManage={canManage}

@@ -360,7 +360,9 @@ function ApartmentBlock(props: {
                 <td data-label="E-mail">{resident.email ?? ''}</td>
                 <td data-label="Credentials">{credentialsText(resident)}</td>
                 <td data-label="Access">{rightsText(resident)}</td>
-                <td data-label="State">{resident.enabled ? 'Enabled' : 'Disabled'}</td>
+                <td data-label="State" className="nowrap">
+                  {resident.enabled ? 'Enabled' : 'Disabled'}
+                </td>
                 <td className="row-actions">
                   {canManage && (
                     <>
