@@ -11,12 +11,20 @@ import {
   launchBrowser,
   openPortalPage,
   screenshot,
+  signInInPortal,
   whatPageShows,
 } from '../helpers/browser.ts';
 import { startTestCloud } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
 import { startLinkedEmulator } from '../helpers/emulators.ts';
-import { codeFor, DEFAULT_PASSWORD, mintDevices, uniqueEmail } from '../helpers/factories.ts';
+import {
+  codeFor,
+  DEFAULT_PASSWORD,
+  joinCompany,
+  mintDevices,
+  registerAccount,
+  uniqueEmail,
+} from '../helpers/factories.ts';
 import { buildPortal } from '../helpers/portal-build.ts';
 import { repoRoot } from '../helpers/processes.ts';
 
@@ -262,6 +270,35 @@ describe('buildings in the portal: residents to the door and back', () => {
         await importing.getByRole('button', { name: 'Cancel' }).click();
         // Nothing was imported: apartment 14 does not exist.
         assert.equal(await portal.getByRole('group', { name: 'Apartment 14' }).count(), 0);
+
+        // A viewer of the site reads residents (without credentials) and the log; no write buttons.
+        const siteId = new URL(portal.url()).pathname.split('/')[2]!;
+        const { company_id: companyId } = await cloud.store.db
+          .selectFrom('sites')
+          .select('company_id')
+          .where('id', '=', siteId)
+          .executeTakeFirstOrThrow();
+        const vera = await registerAccount(cloud, { name: 'Vera Viewer' });
+        await joinCompany(cloud, vera, companyId, 'member', [{ siteId, role: 'viewer' }]);
+        const viewer = await openPortalPage(browser, viewport);
+        await signInInPortal(viewer, cloud.url, vera);
+        await viewer.getByLabel('Company', { exact: true }).selectOption(companyId);
+        await viewer.getByRole('link', { name: 'Vinohradská 12' }).click();
+        const seen = viewer.getByRole('group', { name: 'Apartment 12' });
+        const annaSeen = seen.getByRole('row').filter({ hasText: RESIDENT });
+        await shows(viewer, annaSeen.getByText('Hidden', { exact: true }));
+        await shows(
+          viewer,
+          viewer
+            .getByRole('table', { name: /Access log of this site/ })
+            .getByText(`${RESIDENT}, apartment 12`),
+        );
+        for (const name of ['Add apartment', 'Import from CSV', 'Add resident', 'Sync now']) {
+          assert.equal(await viewer.getByRole('button', { name }).count(), 0, name);
+        }
+        assert.equal(await viewer.getByRole('button', { name: /^Actions for device/ }).count(), 0);
+        assert.equal(await viewer.getByLabel(`Configuration mode of ${serial}`).count(), 0);
+        await screenshot(viewer, `buildings-${dialect.name}-viewer`);
       },
     );
   }
