@@ -19,7 +19,7 @@ function who(entry: AccessLogEntry): string {
 function where(entry: AccessLogEntry, devices: Device[]): string {
   const device = devices.find((d) => d.serialNumber === entry.serialNumber);
   const name = device?.name ?? entry.deviceName ?? entry.serialNumber;
-  return `${name}, switch ${entry.switch}`;
+  return entry.switch === null ? name : `${name}, switch ${entry.switch}`;
 }
 
 const reasonWords = (reason: string | null | undefined) =>

@@ -192,7 +192,8 @@ export interface AccessLogEntry {
   at: string;
   serialNumber: string;
   deviceName?: string | null;
-  switch: number;
+  /** null when the decision opened no switch (a refusal). */
+  switch: number | null;
   granted: boolean;
   credential: 'pin' | 'card' | 'code' | 'remote';
   residentId?: string | null;
