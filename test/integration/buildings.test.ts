@@ -48,7 +48,7 @@ const resident = (apartmentId: string, extra: Record<string, unknown> = {}) => (
 });
 
 /** The rows a residents write touches (people made for a test are elsewhere). */
-export async function buildingRows(cloud: TestCloud) {
+async function buildingRows(cloud: TestCloud) {
   const all = await snapshotTables(cloud);
   return ['apartments', 'residents', 'resident_credentials', 'resident_access', 'audit_events'].map(
     (table) => all[table],
