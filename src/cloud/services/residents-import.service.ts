@@ -302,14 +302,13 @@ export function createResidentsImportService(deps: {
   };
 }
 
+/** The answer; a new resident's id only once it exists (applied, not a dry run or a refusal). */
 function answerOf(dryRun: boolean, planned: PlannedRow[]): ImportAnswer {
+  const applies = !dryRun && planned.every((p) => p.errors.length === 0);
   const rows = planned.map((p): ImportRowAnswer => {
     if (p.errors.length > 0) return { row: p.row, outcome: 'error', errors: p.errors };
-    return {
-      row: p.row,
-      outcome: p.existing ? 'update' : 'create',
-      ...(p.existing || !dryRun ? { residentId: p.id } : {}),
-    };
+    const outcome = p.existing ? 'update' : 'create';
+    return { row: p.row, outcome, ...(p.existing || applies ? { residentId: p.id } : {}) };
   });
   return {
     dryRun,
