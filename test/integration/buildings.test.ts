@@ -388,6 +388,35 @@ for (const dialect of testDialects) {
       );
     });
 
+    it('forgets rights on a device that left the site', async (t) => {
+      const cloud = await startTestCloud(t, dialect);
+      const { anna, site, devices, apartment } = await building(cloud);
+      const [kept, released] = devices.map((d) => d.serialNumber) as [string, string];
+      const created = await anna.client.post(
+        `/api/sites/${site.id}/residents`,
+        resident(apartment.id, {
+          access: [
+            { serialNumber: kept, switch: 1 },
+            { serialNumber: released, switch: 1 },
+          ],
+        }),
+      );
+      assert.equal(created.status, 201, created.text);
+      const deleted = await anna.client.delete(`/api/sites/${site.id}/devices/${released}`);
+      assert.equal(deleted.status, 204, deleted.text);
+      const listed = await anna.client.get(`/api/sites/${site.id}/residents`);
+      assert.deepEqual(listed.body.items[0].access, [{ serialNumber: kept, switch: 1 }]);
+      // A change of something else is not refused for the right that went with the device.
+      const renamed = await anna.client.patch(
+        `/api/sites/${site.id}/residents/${created.body.id}`,
+        {
+          name: 'Anna Nová',
+        },
+      );
+      assert.equal(renamed.status, 200, renamed.text);
+      assert.deepEqual(renamed.body.access, [{ serialNumber: kept, switch: 1 }]);
+    });
+
     it('keeps PINs and cards out of the server log and the database', async (t) => {
       const lines: string[] = [];
       const stream = new Writable({

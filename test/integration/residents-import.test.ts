@@ -160,6 +160,16 @@ for (const dialect of testDialects) {
       // One more is over the intercom directory's capacity.
       const more = await upload(anna.client, site.id, 'apartment,name\n1,One too many\n');
       assertErrorBody(more, 409, 'RESIDENT_LIMIT_REACHED');
+      const apartmentId = (await anna.client.get(`/api/sites/${site.id}/apartments?limit=1`)).body
+        .items[0].id;
+      assertErrorBody(
+        await anna.client.post(`/api/sites/${site.id}/residents`, {
+          name: 'One too many',
+          apartmentId,
+        }),
+        409,
+        'RESIDENT_LIMIT_REACHED',
+      );
     });
 
     it('refuses a file that is not a residents file, too large, or another company’s site', async (t) => {

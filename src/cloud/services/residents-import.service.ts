@@ -248,6 +248,50 @@ export function createResidentsImportService(deps: {
     );
   }
 
+  /** One attempt in one transaction: plan every row, then apply all of it unless refused. */
+  async function importIn(
+    trx: Executor,
+    actor: Actor,
+    grant: SiteAccess,
+    file: { rows: ImportRow[]; columns: Set<string> },
+    dryRun: boolean,
+  ): Promise<ImportAnswer> {
+    const siteId = grant.site.id;
+    const { planned, newApartments, residentCount } = await plan(
+      trx,
+      grant,
+      file.rows,
+      file.columns,
+    );
+    const answer = answerOf(dryRun, planned);
+    if (residentCount + answer.created > MAX_RESIDENTS_PER_SITE) {
+      throw new LatchkeyError('RESIDENT_LIMIT_REACHED');
+    }
+    if (dryRun) return answer;
+    // Nothing changes; the answer names every row to fix (what the dry run would say).
+    if (answer.errors > 0) throw new LatchkeyError('IMPORT_HAS_ERRORS', { details: { ...answer } });
+    await apply(trx, siteId, planned, newApartments);
+    const detail = {
+      created: answer.created,
+      updated: answer.updated,
+      apartmentsCreated: newApartments.length,
+    };
+    await auditRepo(trx).insertMany([
+      auditRow(
+        {
+          companyId: grant.site.company_id,
+          siteId,
+          actor,
+          action: 'residents.imported',
+          outcome: 'success',
+          detail,
+        },
+        iso(deps.clock.now()),
+      ),
+    ]);
+    return answer;
+  }
+
   return {
     /** Checks the file and, unless `dryRun`, applies it whole. */
     async import(
@@ -257,47 +301,20 @@ export function createResidentsImportService(deps: {
       dryRun: boolean,
     ): Promise<ImportAnswer> {
       const grant = await access.requireSite(actor, 'site:manage', siteId);
-      const file = readImportFile(csv, MAX_RESIDENTS_PER_SITE);
-      if (!file.ok) throw new LatchkeyError('VALIDATION_FAILED', { fields: file.fields });
-      const columns = new Set<string>(file.columns);
-      const outcome = await store.transaction(async (trx) => {
-        const { planned, newApartments, residentCount } = await plan(
-          trx,
-          grant,
-          file.rows,
-          columns,
-        );
-        const answer = answerOf(dryRun, planned);
-        const created = answer.created;
-        if (residentCount + created > MAX_RESIDENTS_PER_SITE)
-          throw new LatchkeyError('RESIDENT_LIMIT_REACHED');
-        if (answer.errors > 0 && !dryRun) {
-          // Nothing changes; the answer names every row to fix (the dry run's answer).
-          throw new LatchkeyError('IMPORT_HAS_ERRORS', { details: { ...answer } });
-        }
-        if (dryRun) return answer;
-        await apply(trx, siteId, planned, newApartments);
-        await auditRepo(trx).insertMany([
-          auditRow(
-            {
-              companyId: grant.site.company_id,
-              siteId,
-              actor,
-              action: 'residents.imported',
-              outcome: 'success',
-              detail: {
-                created: answer.created,
-                updated: answer.updated,
-                apartmentsCreated: newApartments.length,
-              },
-            },
-            iso(deps.clock.now()),
-          ),
-        ]);
-        return answer;
-      });
+      const read = readImportFile(csv, MAX_RESIDENTS_PER_SITE);
+      if (!read.ok) throw new LatchkeyError('VALIDATION_FAILED', { fields: read.fields });
+      const file = { rows: read.rows, columns: new Set<string>(read.columns) };
+      const attempt = () => store.transaction((trx) => importIn(trx, actor, grant, file, dryRun));
+      let answer: ImportAnswer;
+      try {
+        answer = await attempt();
+      } catch (error) {
+        // A concurrent write took an apartment name, PIN or card after the checks: check again.
+        if (!store.dialect.isUniqueViolation(error)) throw error;
+        answer = await attempt();
+      }
       if (!dryRun) deps.events.emit('residents-changed', { siteId });
-      return outcome;
+      return answer;
     },
   };
 }

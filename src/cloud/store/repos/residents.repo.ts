@@ -13,6 +13,18 @@ async function insertChunked<T>(rows: T[], insert: (chunk: T[]) => Promise<unkno
   for (let i = 0; i < rows.length; i += CHUNK) await insert(rows.slice(i, i + CHUNK));
 }
 
+/** Access rights on the devices the resident's site owns now. */
+const currentAccess = (db: Executor) =>
+  db
+    .selectFrom('resident_access')
+    .innerJoin('residents', 'residents.id', 'resident_access.resident_id')
+    .innerJoin('ownerships', (join) =>
+      join
+        .onRef('ownerships.serial_number', '=', 'resident_access.serial_number')
+        .onRef('ownerships.site_id', '=', 'residents.site_id'),
+    )
+    .selectAll('resident_access');
+
 /** Residents, their sealed credentials' lookups and their access rights; scoped by the site. */
 export function residentsRepo(db: Executor) {
   return {
@@ -85,22 +97,20 @@ export function residentsRepo(db: Executor) {
             .executeTakeFirstOrThrow()
         ).n,
       ),
-    /** The access rights of these residents (the site's, for a list). */
+    /**
+     * The access rights of these residents on devices their site owns now: a right on a device
+     * that left the site is not shown, and is dropped at the resident's next change.
+     */
     accessOf: (residentIds: string[]) =>
       residentIds.length === 0
         ? Promise.resolve([])
-        : db
-            .selectFrom('resident_access')
-            .selectAll()
-            .where('resident_id', 'in', residentIds)
-            .orderBy('serial_number')
-            .orderBy('switch')
+        : currentAccess(db)
+            .where('resident_access.resident_id', 'in', residentIds)
+            .orderBy('resident_access.serial_number')
+            .orderBy('resident_access.switch')
             .execute(),
     accessOfSite: (siteId: string) =>
-      db
-        .selectFrom('resident_access')
-        .innerJoin('residents', 'residents.id', 'resident_access.resident_id')
-        .selectAll('resident_access')
+      currentAccess(db)
         .where('residents.site_id', '=', siteId)
         .orderBy('resident_access.serial_number')
         .orderBy('resident_access.switch')
