@@ -1,5 +1,6 @@
-import type { FieldError } from './errors.ts';
 import { readCsv } from './csv.codec.ts';
+import type { FieldError } from './errors.ts';
+import type { ResidentDraftInput } from './resident.rules.ts';
 
 /**
  * The columns of a residents file (README "Buildings"), matched without regard to case. Only
@@ -105,4 +106,45 @@ export function columnOf(field: string): string {
   if (field.startsWith('cards')) return 'cards';
   if (field.startsWith('access')) return 'access';
   return field;
+}
+
+/**
+ * A row's resident: the cells of the file's columns over `base` (the resident the row updates,
+ * or a new one's defaults); a column the file lacks keeps the base's value. The result still
+ * goes through checkResident; `errors` are what the cells' own syntax got wrong.
+ */
+export function rowResident(
+  cells: ImportRow['cells'],
+  columns: ReadonlySet<ImportColumn>,
+  base: ResidentDraftInput,
+): { input: ResidentDraftInput; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const has = (column: ImportColumn) => columns.has(column);
+  const enabled = readEnabled(cells.enabled ?? '');
+  if (has('enabled') && enabled === null) {
+    errors.push({
+      field: 'enabled',
+      message: 'Write yes or no (or true/false, 1/0), or leave it empty for yes.',
+    });
+  }
+  const access = readAccess(cells.access ?? '');
+  if (access === null) {
+    errors.push({
+      field: 'access',
+      message: 'List SERIAL:SWITCH separated by spaces, e.g. "54-0562-0293:1 54-0562-0293:2".',
+    });
+  }
+  const input: ResidentDraftInput = {
+    ...base,
+    name: cells.name ?? '',
+    ...(has('email') ? { email: cells.email } : {}),
+    ...(has('pin') ? { pins: cells.pin ? [cells.pin] : [] } : {}),
+    ...(has('cards') ? { cards: (cells.cards ?? '').split(/\s+/).filter((c) => c !== '') } : {}),
+    ...(has('validFrom') ? { validFrom: cells.validFrom } : {}),
+    ...(has('validTo') ? { validTo: cells.validTo } : {}),
+    ...(has('enabled') && enabled !== null ? { enabled } : {}),
+    ...(has('access') && access !== null ? { access } : {}),
+    ...(has('callTarget') ? { callTarget: cells.callTarget } : {}),
+  };
+  return { input, errors };
 }

@@ -391,7 +391,8 @@ for (const dialect of testDialects) {
     it('forgets rights on a device that left the site', async (t) => {
       const cloud = await startTestCloud(t, dialect);
       const { anna, site, devices, apartment } = await building(cloud);
-      const [kept, released] = devices.map((d) => d.serialNumber) as [string, string];
+      const kept = devices[0]!.serialNumber;
+      const released = devices[1]!.serialNumber;
       const created = await anna.client.post(
         `/api/sites/${site.id}/residents`,
         resident(apartment.id, {

@@ -6,7 +6,12 @@ import {
   familyHomeApartmentName,
 } from '../../src/core/apartment.rules.ts';
 import { checkResident, type ResidentDraftInput } from '../../src/core/resident.rules.ts';
-import { readAccess, readEnabled, readImportFile } from '../../src/core/residents-import.rules.ts';
+import {
+  readAccess,
+  readEnabled,
+  readImportFile,
+  rowResident,
+} from '../../src/core/residents-import.rules.ts';
 
 const devices = new Set(['54-0562-0293']);
 const base: ResidentDraftInput = {
@@ -176,5 +181,31 @@ describe('residents file', () => {
       { serialNumber: '54-0562-0293', switch: 2 },
     ]);
     assert.equal(readAccess('54-0562-0293'), null);
+  });
+
+  it('lays a row over the resident it updates: columns the file lacks stay, empty cells clear', () => {
+    const stored = { ...base, email: 'anna@example.com', callTarget: '1001' };
+    const { input, errors } = rowResident(
+      { name: 'Anna', pin: '', cards: 'aa  bb', enabled: 'no' },
+      new Set(['apartment', 'name', 'pin', 'cards', 'enabled'] as const),
+      stored,
+    );
+    assert.deepEqual(errors, []);
+    assert.deepEqual(input, {
+      ...stored,
+      name: 'Anna',
+      pins: [],
+      cards: ['aa', 'bb'],
+      enabled: false,
+    });
+    const wrong = rowResident(
+      { name: 'B', enabled: 'perhaps', access: '54-0562-0293' },
+      new Set(['apartment', 'name', 'enabled', 'access'] as const),
+      base,
+    );
+    assert.deepEqual(
+      wrong.errors.map((e) => e.field),
+      ['enabled', 'access'],
+    );
   });
 });

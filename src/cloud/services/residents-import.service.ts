@@ -9,9 +9,9 @@ import {
 } from '../../core/resident.rules.ts';
 import {
   columnOf,
-  readAccess,
-  readEnabled,
   readImportFile,
+  rowResident,
+  type ImportColumn,
   type ImportRow,
 } from '../../core/residents-import.rules.ts';
 import { apartmentsRepo } from '../store/repos/apartments.repo.ts';
@@ -69,53 +69,97 @@ export function createResidentsImportService(deps: {
 }) {
   const { access, store, credentials: keys } = deps;
 
-  async function plan(trx: Executor, grant: SiteAccess, rows: ImportRow[], columns: Set<string>) {
-    const siteId = grant.site.id;
+  /** What the site holds that rows are checked against. */
+  async function siteState(trx: Executor, siteId: string) {
     const repo = residentsRepo(trx);
-    const apartments = new Map(
-      (await apartmentsRepo(trx).listBySite(siteId)).map((a) => [a.name, a.id]),
-    );
-    const residents = new Map(
-      (await repo.listAll(siteId)).map((r) => [residentKey(r.apartment_name, r.name), r]),
-    );
-    const rights = await repo.accessOfSite(siteId);
-    const devices = await repo.siteDevices(siteId);
+    const apartments = await apartmentsRepo(trx).listBySite(siteId);
+    const residents = await repo.listAll(siteId);
+    return {
+      apartments: new Map(apartments.map((a) => [a.name, a.id])),
+      residents: new Map(residents.map((r) => [residentKey(r.apartment_name, r.name), r])),
+      rights: await repo.accessOfSite(siteId),
+      devices: await repo.siteDevices(siteId),
+    };
+  }
+
+  type SiteState = Awaited<ReturnType<typeof siteState>>;
+
+  /** The row's apartment: the site's, or one the import creates (never a family home's second). */
+  function rowApartment(
+    grant: SiteAccess,
+    state: SiteState,
+    cells: ImportRow['cells'],
+    created: ApartmentsTable[],
+    errors: FieldError[],
+  ): { name: string; id: string | undefined } {
+    const apartment = checkApartment({ name: cells.apartment ?? '', floor: cells.floor });
+    if (!apartment.ok) {
+      const fields = apartment.fields.map((f) => ({
+        ...f,
+        field: f.field === 'name' ? 'apartment' : f.field,
+      }));
+      errors.push(...fields);
+      return { name: cells.apartment ?? '', id: undefined };
+    }
+    const { name } = apartment.value;
+    const known = state.apartments.get(name);
+    if (known !== undefined) return { name, id: known };
+    if (grant.site.type === 'family-home') {
+      const only = [...state.apartments.keys()][0] ?? '';
+      errors.push({
+        field: 'apartment',
+        message: `A family home has one apartment, "${only}"; name it in every row.`,
+      });
+      return { name, id: undefined };
+    }
+    const id = randomUUID();
+    state.apartments.set(name, id);
+    created.push({
+      id,
+      site_id: grant.site.id,
+      ...apartment.value,
+      created_at: iso(deps.clock.now()),
+    });
+    return { name, id };
+  }
+
+  /** The stored resident as a draft, or a new one's defaults. */
+  function baseOf(
+    state: SiteState,
+    existing: StoredResident | undefined,
+    apartmentId: string,
+  ): ResidentDraftInput {
+    if (!existing) return { name: '', apartmentId, pins: [], cards: [], enabled: true, access: [] };
+    const credentials = keys.open(existing.id, existing.credentials_enc);
+    return {
+      name: existing.name,
+      email: existing.email,
+      apartmentId,
+      ...credentials,
+      validFrom: existing.valid_from,
+      validTo: existing.valid_to,
+      enabled: existing.enabled === 1,
+      access: state.rights
+        .filter((r) => r.resident_id === existing.id)
+        .map((r) => ({ serialNumber: r.serial_number, switch: r.switch })),
+      callTarget: existing.call_target,
+    };
+  }
+
+  async function plan(
+    trx: Executor,
+    grant: SiteAccess,
+    rows: ImportRow[],
+    columns: Set<ImportColumn>,
+  ) {
+    const state = await siteState(trx, grant.site.id);
     const newApartments: ApartmentsTable[] = [];
-    const now = iso(deps.clock.now());
     const seen = new Map<string, number>();
     const planned: PlannedRow[] = [];
-
     for (const { row, cells } of rows) {
       const errors: FieldError[] = [];
-      const apartment = checkApartment({ name: cells.apartment ?? '', floor: cells.floor });
-      if (!apartment.ok) {
-        errors.push(
-          ...apartment.fields.map((f) => ({
-            ...f,
-            field: f.field === 'name' ? 'apartment' : f.field,
-          })),
-        );
-      }
-      const apartmentName = apartment.ok ? apartment.value.name : (cells.apartment ?? '');
-      let apartmentId = apartments.get(apartmentName);
-      if (apartment.ok && apartmentId === undefined) {
-        if (grant.site.type === 'family-home') {
-          errors.push({
-            field: 'apartment',
-            message: `A family home has one apartment, "${[...apartments.keys()][0] ?? ''}"; name it in every row.`,
-          });
-        } else {
-          apartmentId = randomUUID();
-          apartments.set(apartmentName, apartmentId);
-          newApartments.push({
-            id: apartmentId,
-            site_id: siteId,
-            ...apartment.value,
-            created_at: now,
-          });
-        }
-      }
-      const key = residentKey(apartmentName, cells.name ?? '');
+      const apartment = rowApartment(grant, state, cells, newApartments, errors);
+      const key = residentKey(apartment.name, cells.name ?? '');
       const earlier = seen.get(key);
       if (earlier !== undefined) {
         errors.push({
@@ -124,59 +168,17 @@ export function createResidentsImportService(deps: {
         });
       }
       seen.set(key, row);
-      const existing = residents.get(key);
-      const enabled = readEnabled(cells.enabled ?? '');
-      if (columns.has('enabled') && enabled === null) {
-        errors.push({
-          field: 'enabled',
-          message: 'Write yes or no (or true/false, 1/0), or leave it empty for yes.',
-        });
-      }
-      const access = readAccess(cells.access ?? '');
-      if (access === null) {
-        errors.push({
-          field: 'access',
-          message: 'List SERIAL:SWITCH separated by spaces, e.g. "54-0562-0293:1 54-0562-0293:2".',
-        });
-      }
-      const id = existing?.id ?? randomUUID();
-      const stored = existing && keys.open(existing.id, existing.credentials_enc);
-      const base: ResidentDraftInput = {
-        name: cells.name ?? '',
-        email: existing?.email ?? null,
-        apartmentId: apartmentId ?? '',
-        pins: stored?.pins ?? [],
-        cards: stored?.cards ?? [],
-        validFrom: existing?.valid_from ?? null,
-        validTo: existing?.valid_to ?? null,
-        enabled: existing ? existing.enabled === 1 : true,
-        access: existing
-          ? rights
-              .filter((r) => r.resident_id === existing.id)
-              .map((r) => ({ serialNumber: r.serial_number, switch: r.switch }))
-          : [],
-        callTarget: existing?.call_target ?? null,
-      };
-      const input: ResidentDraftInput = {
-        ...base,
-        ...(columns.has('email') ? { email: cells.email } : {}),
-        ...(columns.has('pin') ? { pins: cells.pin ? [cells.pin] : [] } : {}),
-        ...(columns.has('cards')
-          ? { cards: (cells.cards ?? '').split(/\s+/).filter((c) => c !== '') }
-          : {}),
-        ...(columns.has('validFrom') ? { validFrom: cells.validFrom } : {}),
-        ...(columns.has('validTo') ? { validTo: cells.validTo } : {}),
-        ...(columns.has('enabled') && enabled !== null ? { enabled } : {}),
-        ...(columns.has('access') && access !== null ? { access } : {}),
-        ...(columns.has('callTarget') ? { callTarget: cells.callTarget } : {}),
-      };
-      const checked = checkResident(input, devices);
+      const existing = state.residents.get(key);
+      const read = rowResident(cells, columns, baseOf(state, existing, apartment.id ?? ''));
+      errors.push(...read.errors);
+      const checked = checkResident(read.input, state.devices);
       if (!checked.ok)
         errors.push(...checked.fields.map((f) => ({ ...f, field: columnOf(f.field) })));
+      const id = existing?.id ?? randomUUID();
       planned.push({ row, id, existing, errors, ...(checked.ok ? { draft: checked.value } : {}) });
     }
-    await checkCredentials(trx, siteId, planned);
-    return { planned, newApartments, residentCount: residents.size };
+    await checkCredentials(trx, grant.site.id, planned);
+    return { planned, newApartments, residentCount: state.residents.size };
   }
 
   /** A PIN or card is the file's once, and no resident's the file leaves as they are. */
@@ -253,7 +255,7 @@ export function createResidentsImportService(deps: {
     trx: Executor,
     actor: Actor,
     grant: SiteAccess,
-    file: { rows: ImportRow[]; columns: Set<string> },
+    file: { rows: ImportRow[]; columns: Set<ImportColumn> },
     dryRun: boolean,
   ): Promise<ImportAnswer> {
     const siteId = grant.site.id;
@@ -303,7 +305,7 @@ export function createResidentsImportService(deps: {
       const grant = await access.requireSite(actor, 'site:manage', siteId);
       const read = readImportFile(csv, MAX_RESIDENTS_PER_SITE);
       if (!read.ok) throw new LatchkeyError('VALIDATION_FAILED', { fields: read.fields });
-      const file = { rows: read.rows, columns: new Set<string>(read.columns) };
+      const file = { rows: read.rows, columns: new Set(read.columns) };
       const attempt = () => store.transaction((trx) => importIn(trx, actor, grant, file, dryRun));
       let answer: ImportAnswer;
       try {
