@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { parseArgs } from 'node:util';
 import { MAX_RESIDENTS_PER_SITE } from '../core/building.model.ts';
-import { readImportFile } from '../core/residents-import.rules.ts';
+import { MAX_IMPORT_BYTES, readImportFile } from '../core/residents-import.rules.ts';
 import { UsageError, type Command } from './command.ts';
 import { ProgressBar } from './progress.ts';
 
@@ -163,6 +163,12 @@ export const residentsCommand: Command = {
       );
     }
     const body = await readFile(file);
+    if (body.length > MAX_IMPORT_BYTES) {
+      console.error(
+        `${file}: the file is larger than a residents import takes (2 MiB, 2,000 residents).`,
+      );
+      return 1;
+    }
     // The file's shape is checked here first, so a wrong file is not sent at all.
     const local = readImportFile(body.toString('utf8'), MAX_RESIDENTS_PER_SITE);
     if (!local.ok) {

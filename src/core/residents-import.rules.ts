@@ -23,6 +23,9 @@ export const IMPORT_COLUMNS = [
 export type ImportColumn = (typeof IMPORT_COLUMNS)[number];
 const REQUIRED: ImportColumn[] = ['apartment', 'name'];
 
+/** A residents file's size limit: 2,000 full rows fit with room to spare. */
+export const MAX_IMPORT_BYTES = 2 * 1024 * 1024;
+
 /** One data row of the file: its line (as a spreadsheet numbers it) and its cells by column. */
 export interface ImportRow {
   row: number;

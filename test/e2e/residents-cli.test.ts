@@ -106,6 +106,10 @@ for (const dialect of testDialects) {
       ]);
       assert.equal(local.code, 1);
       assert.match(local.stderr, /Unknown column "who"/);
+      const huge = csvFile(t, `apartment,name\n${'1,x\n'.repeat(600_000)}`);
+      const tooBig = await latchkey(['residents', 'import', huge, ...cloudArgs, '--token', token]);
+      assert.equal(tooBig.code, 1);
+      assert.match(tooBig.stderr, /larger than a residents import takes/);
       const wrongToken = await latchkey([
         'residents',
         'import',

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { MAX_IMPORT_BYTES } from '../../../core/residents-import.rules.ts';
 import type { ApartmentsService } from '../../services/apartments.service.ts';
 import type { ResidentsImportService } from '../../services/residents-import.service.ts';
 import type { ResidentsService } from '../../services/residents.service.ts';
@@ -7,7 +8,7 @@ import { actorOf } from '../auth.hooks.ts';
 import { errorResponses, PageQuery, SiteIdParams } from '../schemas.ts';
 
 /** A residents file may be large (2,000 residents); JSON bodies keep the 64 KiB limit. */
-export const CSV_BODY_LIMIT = 2 * 1024 * 1024;
+const CSV_BODY_LIMIT = MAX_IMPORT_BYTES;
 
 // Wide bounds only: the exact rules (and their messages) are core's resident.rules.ts.
 const Text = z.string().max(1000);
