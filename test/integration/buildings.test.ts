@@ -388,6 +388,25 @@ for (const dialect of testDialects) {
       );
     });
 
+    it('gives one PIN to one resident when several ask at once', async (t) => {
+      const cloud = await startTestCloud(t, dialect);
+      const { anna, site, apartment } = await building(cloud);
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          anna.client.post(
+            `/api/sites/${site.id}/residents`,
+            resident(apartment.id, { name: `Racer ${i}`, pins: ['3141'] }),
+          ),
+        ),
+      );
+      assert.equal(answers.filter((a) => a.status === 201).length, 1);
+      for (const answer of answers.filter((a) => a.status !== 201)) {
+        assertErrorBody(answer, 409, 'CREDENTIAL_TAKEN');
+      }
+      const listed = await anna.client.get(`/api/sites/${site.id}/residents`);
+      assert.equal(listed.body.items.length, 1);
+    });
+
     it('forgets rights on a device that left the site', async (t) => {
       const cloud = await startTestCloud(t, dialect);
       const { anna, site, devices, apartment } = await building(cloud);
