@@ -244,6 +244,15 @@ for (const dialect of testDialects) {
         ['GET', '/api/company/invitations'],
         ['POST', `/api/company/invitations/${site}/resend`],
         ['DELETE', `/api/company/invitations/${site}`],
+        ['GET', `/api/sites/${site}/apartments`],
+        ['POST', `/api/sites/${site}/apartments`],
+        ['PATCH', `/api/sites/${site}/apartments/${site}`],
+        ['DELETE', `/api/sites/${site}/apartments/${site}`],
+        ['GET', `/api/sites/${site}/residents`],
+        ['POST', `/api/sites/${site}/residents`],
+        ['PATCH', `/api/sites/${site}/residents/${site}`],
+        ['DELETE', `/api/sites/${site}/residents/${site}`],
+        ['POST', `/api/sites/${site}/residents/import`],
       ];
       for (const [method, path] of routes) {
         const answer = await client.request(method, path, method === 'GET' ? {} : { json: {} });

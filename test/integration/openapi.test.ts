@@ -59,6 +59,16 @@ const EXPECTED: Record<string, number[]> = {
   'DELETE /api/company/invitations/{id}': [204, 400, 401, 403, 404],
   'GET /api/invitations/{token}': [200, 400, 410, 429],
   'POST /api/invitations/{token}/accept': [200, 400, 403, 409, 410, 429],
+  // Buildings (issue 17): apartments, residents and their CSV import.
+  'GET /api/sites/{siteId}/apartments': [200, 400, 401, 403, 404],
+  'POST /api/sites/{siteId}/apartments': [201, 400, 401, 403, 404, 409],
+  'PATCH /api/sites/{siteId}/apartments/{id}': [200, 400, 401, 403, 404, 409],
+  'DELETE /api/sites/{siteId}/apartments/{id}': [204, 401, 403, 404, 409],
+  'GET /api/sites/{siteId}/residents': [200, 400, 401, 403, 404],
+  'POST /api/sites/{siteId}/residents': [201, 400, 401, 403, 404, 409],
+  'PATCH /api/sites/{siteId}/residents/{id}': [200, 400, 401, 403, 404, 409],
+  'DELETE /api/sites/{siteId}/residents/{id}': [204, 401, 403, 404],
+  'POST /api/sites/{siteId}/residents/import': [200, 400, 401, 403, 404, 409, 413, 415, 422],
   // Live updates for the portal (Server-Sent Events).
   'GET /api/events': [200, 401, 404],
 };

@@ -27,6 +27,7 @@ import { companyRoutes } from './routes/company.routes.ts';
 import { twoFactorRoutes } from './routes/two-factor.routes.ts';
 import { membersRoutes } from './routes/members.routes.ts';
 import { invitationsRoutes } from './routes/invitations.routes.ts';
+import { buildingsRoutes } from './routes/buildings.routes.ts';
 
 export interface BuildOptions {
   services: Services;
@@ -172,6 +173,13 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     }),
   );
 
+  await app.register(
+    buildingsRoutes({
+      apartments: services.apartments,
+      residents: services.residents,
+      residentsImport: services.residentsImport,
+    }),
+  );
   await app.register(eventsRoutes({ liveUpdates: services.liveUpdates }));
   // The web portal at / (web/portal/dist), after the API so that its routes stay the API's.
   await installPortal(app);

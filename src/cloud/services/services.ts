@@ -33,6 +33,9 @@ import { createRegistryService } from './registry.service.ts';
 import { createReleaseService } from './release.service.ts';
 import { createSitesService } from './sites.service.ts';
 import { createTwoFactorService } from './two-factor.service.ts';
+import { createApartmentsService } from './apartments.service.ts';
+import { createResidentsService } from './residents.service.ts';
+import { createResidentsImportService } from './residents-import.service.ts';
 
 export interface ServiceDeps {
   store: Store;
@@ -136,6 +139,7 @@ export function createServices(deps: ServiceDeps) {
       access,
       sites: sitesRepo(store.db),
       devices: devicesRepo(store.db, store.dialect),
+      store,
       clock,
     }),
     claims: createClaimService({
@@ -157,6 +161,22 @@ export function createServices(deps: ServiceDeps) {
       events,
       deviceSecrets: deps.deviceSecrets,
       notices,
+    }),
+    /** Apartments, residents and their import (issue 17). */
+    apartments: createApartmentsService({ access, store, clock, events }),
+    residents: createResidentsService({
+      access,
+      store,
+      clock,
+      events,
+      credentials: residentCredentials,
+    }),
+    residentsImport: createResidentsImportService({
+      access,
+      store,
+      clock,
+      events,
+      credentials: residentCredentials,
     }),
   };
 }
