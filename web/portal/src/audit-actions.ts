@@ -15,4 +15,5 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   'device.deleted': 'Deleted a device',
   'device.code-regenerated': 'A new security code was generated on the device',
   'device.factory-reset': 'The device was reset to factory defaults',
+  'device.action': 'Sent a remote action to a device (open a door, restart, report state)',
 };
