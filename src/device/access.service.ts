@@ -7,12 +7,6 @@ export type Credential = { kind: 'code'; value: string } | { kind: 'card'; value
 
 export type AccessRefusal = 'unknown' | 'outside-validity' | 'disabled' | 'blocked';
 
-/**
- * What a credential matched: a user's PIN (perhaps also some of their switch codes), only
- * switch codes, a card, or nothing.
- */
-export type CredentialMatch = 'pin' | 'code' | 'card' | null;
-
 /** The decision for one credential at one access point. */
 export type AccessDecision =
   | {
@@ -21,9 +15,8 @@ export type AccessDecision =
       user: DirectoryUser | null;
       /** The switches the credential opens, in order. */
       switches: number[];
-      matched: CredentialMatch;
     }
-  | { granted: false; user: DirectoryUser | null; reason: AccessRefusal; matched: CredentialMatch };
+  | { granted: false; user: DirectoryUser | null; reason: AccessRefusal };
 
 /**
  * The switch each access point opens. The emulated unit guards one door: its entry reader
@@ -63,12 +56,10 @@ export class AccessService {
   check(credential: Credential, accessPoint = 1): AccessDecision {
     const point = accessPoint === 2 ? 2 : 1;
     const match = this.#match(credential, point);
-    if (!match) return { granted: false, user: null, reason: 'unknown', matched: null };
+    if (!match) return { granted: false, user: null, reason: 'unknown' };
     const refusal = this.#refusal(match.user, point);
-    if (refusal) {
-      return { granted: false, user: match.user, reason: refusal, matched: match.matched };
-    }
-    return { granted: true, user: match.user, switches: match.switches, matched: match.matched };
+    if (refusal) return { granted: false, user: match.user, reason: refusal };
+    return { granted: true, user: match.user, switches: match.switches };
   }
 
   /**
@@ -123,12 +114,12 @@ export class AccessService {
   #match(
     credential: Credential,
     point: 1 | 2,
-  ): { user: DirectoryUser; switches: number[]; matched: CredentialMatch } | undefined {
+  ): { user: DirectoryUser; switches: number[] } | undefined {
     const users = this.config.current.directory.users;
     if (credential.kind === 'card') {
       const uid = credential.value.toUpperCase();
       const user = users.find((u) => u.access.card.some((card) => card.toUpperCase() === uid));
-      return user && { user, switches: ACCESS_POINT_SWITCHES[point], matched: 'card' };
+      return user && { user, switches: ACCESS_POINT_SWITCHES[point] };
     }
     if (credential.value === '') return undefined;
     // A PIN match wins over another user's switch code, as before switch codes were combined.
@@ -141,11 +132,7 @@ export class AccessService {
       ...(byPin ? ACCESS_POINT_SWITCHES[point] : []),
       ...switchCodesOf(user, credential.value),
     ];
-    return {
-      user,
-      switches: [...new Set(switches)].sort((a, b) => a - b),
-      matched: byPin ? 'pin' : 'code',
-    };
+    return { user, switches: [...new Set(switches)].sort((a, b) => a - b) };
   }
 
   /** Why `user` may not pass `point` now, if they may not. */

@@ -11,7 +11,8 @@ function credentialOf(
   decision: AccessDecision,
 ): AccessDecided['credential'] {
   if (credential.kind === 'card') return 'card';
-  return decision.matched === 'code' ? 'code' : 'pin';
+  const user = decision.user;
+  return user && user.access.pin !== credential.value ? 'code' : 'pin';
 }
 
 /**
