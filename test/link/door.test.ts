@@ -196,10 +196,8 @@ for (const dialect of testDialects) {
     });
 
     it("keeps only what belongs to the site: no owner, a future time, another site's resident", async (t) => {
-      const { cloud, owner, site, serial, anna, log } = await startBuilding(t, dialect);
-      const other = await (
-        await import('../helpers/factories.ts')
-      ).createSite(owner.client, 'Other');
+      const { cloud, owner, serial, anna, log } = await startBuilding(t, dialect);
+      const other = await createSite(owner.client, 'Other');
       const apartment = await insertApartment(cloud, other.id, '1');
       const elsewhere = await insertResident(cloud, other.id, {
         apartmentId: apartment.id,
