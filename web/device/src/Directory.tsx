@@ -65,10 +65,7 @@ export function Directory() {
                 <th scope="row">
                   {user.name || '(no name)'}
                   {user.owner === 'My2N' ? (
-                    <span className="managed">
-                      <br />
-                      {MANAGED_ENTRY_NOTE}
-                    </span>
+                    <span className="hint managed">{MANAGED_ENTRY_NOTE}</span>
                   ) : null}
                 </th>
                 <td>{user.email}</td>

@@ -31,7 +31,7 @@ function directorySection(directory: DirectoryUser[]): Html {
                     <td>
                       ${
                         isCloudManaged(user)
-                          ? html`<span class="managed">${MANAGED_ENTRY_NOTE}</span>`
+                          ? html`<span class="hint">${MANAGED_ENTRY_NOTE}</span>`
                           : 'Local'
                       }
                     </td>
