@@ -4,6 +4,7 @@ import { insertApartment, insertResident } from '../helpers/buildings.ts';
 import { testDialects } from '../helpers/databases.ts';
 import { createSite, joinCompany, mintDevices, registerAccount } from '../helpers/factories.ts';
 import { assertErrorBody, errorFields } from '../helpers/http.ts';
+import { requestEventStream } from '../helpers/event-stream.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startDoorSite } from './door.helpers.ts';
 
@@ -125,6 +126,25 @@ for (const dialect of testDialects) {
       assert.equal(wrong.credential, 'pin');
       assert.equal(wrong.residentId, undefined);
       assert.equal(wrong.residentName, undefined);
+    });
+
+    it('tells the live portal of a door event, once the log has it', async (t) => {
+      const { cloud, owner, site, serial, emulator, log } = await startBuilding(t, dialect);
+      const stream = await requestEventStream(cloud.url, owner.client);
+      t.after(() => stream.close());
+      assert.equal(stream.response.status, 200);
+      const seen = () => [...stream.text.matchAll(/^event: device\ndata: (.*)$/gm)].length;
+      const before = seen();
+      emulator.running.device.frontPanel.presentCard(CARD);
+      // What the portal does on each event: refetch the log; one refetch must find the event.
+      let found = false;
+      const refetch = () => void log().then((page) => (found ||= page.body.items.length === 1));
+      cloud.events.on('device-updated', refetch);
+      t.after(() => cloud.events.off('device-updated', refetch));
+      await waitFor('a live update after which the log holds the event', () => found);
+      await waitFor('the device event on the stream', () => seen() > before);
+      const last = [...stream.text.matchAll(/^event: device\ndata: (.*)$/gm)].at(-1)!;
+      assert.deepEqual(JSON.parse(last[1]!), { serialNumber: serial, siteId: site.id });
     });
 
     it('filters the log, pages it, and refuses a bad filter with a field error', async (t) => {
