@@ -6,6 +6,7 @@ import { createSite, joinCompany, mintDevices, registerAccount } from '../helper
 import { assertErrorBody, errorFields } from '../helpers/http.ts';
 import { requestEventStream } from '../helpers/event-stream.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { accessEventsRepo } from '../../src/cloud/store/repos/access-events.repo.ts';
 import { startDoorSite } from './door.helpers.ts';
 
 const PIN = '2468';
@@ -247,6 +248,47 @@ for (const dialect of testDialects) {
       assert.equal(items[0].apartmentName, undefined);
       const rows = await cloud.store.db.selectFrom('access_events').selectAll().execute();
       assert.equal(rows.length, 1);
+    });
+    it('retention drops what is too old and all but the newest, in that site only', async (t) => {
+      const { cloud, site, serial, owner } = await startDoorSite(t, dialect);
+      const other = await createSite(owner.client, 'Other');
+      const row = (siteId: string, day: number) => ({
+        id: `${siteId}-${day}`,
+        site_id: siteId,
+        serial_number: serial,
+        at: new Date(Date.UTC(2026, 0, day)).toISOString(),
+        switch: 1,
+        access_point: 1,
+        granted: 1,
+        credential: 'pin',
+        reason: null,
+        resident_id: null,
+        resident_name: null,
+        apartment_name: null,
+        received_at: new Date().toISOString(),
+      });
+      const days = [1, 2, 3, 4, 5, 6];
+      const repo = accessEventsRepo(cloud.store.db);
+      await repo.insertMany([
+        ...days.map((d) => row(site.id, d)),
+        ...days.map((d) => row(other.id, d)),
+      ]);
+      // Older than 2 January goes; of the rest, the newest 3 stay.
+      await repo.prune(site.id, new Date(Date.UTC(2026, 0, 2)).toISOString(), 3);
+      const left = async (siteId: string) =>
+        (
+          await cloud.store.db
+            .selectFrom('access_events')
+            .select('id')
+            .where('site_id', '=', siteId)
+            .orderBy('at')
+            .execute()
+        ).map((r) => r.id);
+      assert.deepEqual(
+        await left(site.id),
+        [4, 5, 6].map((d) => `${site.id}-${d}`),
+      );
+      assert.equal((await left(other.id)).length, 6);
     });
   });
 }
