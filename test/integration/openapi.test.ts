@@ -38,6 +38,11 @@ const EXPECTED: Record<string, number[]> = {
   // Every row of the claim-rules table.
   'POST /api/sites/{siteId}/devices': [201, 400, 401, 403, 404, 409, 413, 415, 422, 429],
   'DELETE /api/sites/{siteId}/devices/{serialNumber}': [204, 400, 401, 403, 404],
+  // The door, back to the cloud (issue 17).
+  'GET /api/sites/{siteId}/access-log': [200, 400, 401, 403, 404],
+  'POST /api/sites/{siteId}/devices/{serialNumber}/actions': [
+    200, 400, 401, 403, 404, 409, 413, 415, 502, 504,
+  ],
   'GET /api/notifications': [200, 400, 401, 404],
   'POST /api/notifications/read': [204, 400, 401, 403, 404],
   'POST /api/notifications/{id}/read': [204, 401, 403, 404],

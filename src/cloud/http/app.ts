@@ -21,6 +21,7 @@ import { installPortal } from './portal.static.ts';
 import { accountRoutes } from './routes/account.routes.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { devicesRoutes } from './routes/devices.routes.ts';
+import { doorRoutes } from './routes/door.routes.ts';
 import { eventsRoutes } from './routes/events.routes.ts';
 import { sitesRoutes } from './routes/sites.routes.ts';
 import { companyRoutes } from './routes/company.routes.ts';
@@ -158,6 +159,9 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   await app.register(sitesRoutes(services.sites));
   await app.register(
     devicesRoutes({ sites: services.sites, claims: services.claims, releases: services.releases }),
+  );
+  await app.register(
+    doorRoutes({ accessLog: services.accessLog, deviceActions: services.deviceActions }),
   );
   await app.register(companyRoutes(services.company));
   await app.register(membersRoutes(services.members));

@@ -22,4 +22,5 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   'resident.updated': 'Changed a resident',
   'resident.deleted': 'Removed a resident',
   'residents.imported': 'Imported residents from a file',
+  'device.action': 'Sent a remote action to a device (open a door, restart, report state)',
 };
