@@ -40,7 +40,7 @@ export const errorCatalog = {
   PAYLOAD_TOO_LARGE: {
     status: 413,
     message: 'The request body is too large.',
-    cause: 'The body is larger than the API accepts (64 KiB).',
+    cause: 'The body is larger than the API accepts (64 KiB; 2 MiB for a residents file).',
     hints: ['Send only the documented fields.'],
   },
   UNAUTHENTICATED: {
@@ -266,6 +266,13 @@ export const errorCatalog = {
     cause: 'This site has no resident with this id.',
     hints: ['List the residents of the site with GET /api/sites/{siteId}/residents.'],
   },
+  RESIDENT_LIMIT_REACHED: {
+    status: 409,
+    message: 'The site has as many residents as an intercom can hold.',
+    cause:
+      'Every resident of a site is one entry in the directory of its intercoms, which holds 2000 entries; the site has that many already.',
+    hints: ['Remove residents who moved out, or split the building into more sites.'],
+  },
   CREDENTIAL_TAKEN: {
     status: 409,
     message: 'This PIN or card already belongs to another resident of the site.',
@@ -423,6 +430,8 @@ export interface LatchkeyErrorOptions {
   fields?: FieldError[];
   retryAfterSeconds?: number;
   cause?: string;
+  /** More of the answer beside `error`, e.g. the rows of a residents import (issue 17). */
+  details?: Record<string, unknown>;
 }
 
 /** An error from the catalog; the only kind of error services throw on purpose. */
@@ -431,6 +440,7 @@ export class LatchkeyError extends Error {
   readonly status: number;
   readonly fields: FieldError[] | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly details: Record<string, unknown> | undefined;
   readonly explanation: string;
   readonly hints: readonly string[];
 
@@ -447,6 +457,7 @@ export class LatchkeyError extends Error {
     this.status = entry.status;
     this.fields = options.fields;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.details = options.details;
     this.explanation = options.cause ?? entry.cause;
     this.hints = entry.hints;
   }
@@ -466,6 +477,7 @@ export interface ErrorBody {
 /** Renders an error into the body every API error answer carries. */
 export function errorBody(error: LatchkeyError): ErrorBody {
   return {
+    ...error.details,
     error: {
       code: error.code,
       message: error.message,

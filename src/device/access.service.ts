@@ -55,15 +55,11 @@ export class AccessService {
   /** The decision for `credential` presented at `accessPoint` (1 entry, 2 exit). */
   check(credential: Credential, accessPoint = 1): AccessDecision {
     const point = accessPoint === 2 ? 2 : 1;
-    const match = this.#match(credential);
+    const match = this.#match(credential, point);
     if (!match) return { granted: false, user: null, reason: 'unknown' };
     const refusal = this.#refusal(match.user, point);
     if (refusal) return { granted: false, user: match.user, reason: refusal };
-    return {
-      granted: true,
-      user: match.user,
-      switches: match.switches ?? ACCESS_POINT_SWITCHES[point],
-    };
+    return { granted: true, user: match.user, switches: match.switches };
   }
 
   /**
@@ -109,25 +105,34 @@ export class AccessService {
   }
 
   /**
-   * The user a credential belongs to. A PIN opens the access point's switches; a user's switch
-   * code `access.code[i]` opens switch i + 1 (2N HTTP API §5.14.1); a card is compared without
-   * regard to the case of its hex digits.
+   * The user a credential belongs to and the switches it opens. A PIN opens the access point's
+   * switches; a user's switch code `access.code[i]` opens switch i + 1 (2N HTTP API §5.14.1).
+   * One code may be both a user's PIN and some of their switch codes (the cloud writes a
+   * resident's PIN so for each switch granted, docs/decisions/17-door.md): it opens all of
+   * them, in order. A card is compared without regard to the case of its hex digits.
    */
-  #match(credential: Credential): { user: DirectoryUser; switches?: number[] } | undefined {
+  #match(
+    credential: Credential,
+    point: 1 | 2,
+  ): { user: DirectoryUser; switches: number[] } | undefined {
     const users = this.config.current.directory.users;
     if (credential.kind === 'card') {
       const uid = credential.value.toUpperCase();
       const user = users.find((u) => u.access.card.some((card) => card.toUpperCase() === uid));
-      return user && { user };
+      return user && { user, switches: ACCESS_POINT_SWITCHES[point] };
     }
     if (credential.value === '') return undefined;
-    const byPin = users.find((u) => u.access.pin === credential.value);
-    if (byPin) return { user: byPin };
-    for (const user of users) {
-      const index = user.access.code.indexOf(credential.value);
-      if (index >= 0 && index < SWITCH_COUNT) return { user, switches: [index + 1] };
-    }
-    return undefined;
+    // A PIN match wins over another user's switch code, as before switch codes were combined.
+    const user =
+      users.find((u) => u.access.pin === credential.value) ??
+      users.find((u) => switchCodesOf(u, credential.value).length > 0);
+    if (!user) return undefined;
+    const byPin = user.access.pin === credential.value;
+    const switches = [
+      ...(byPin ? ACCESS_POINT_SWITCHES[point] : []),
+      ...switchCodesOf(user, credential.value),
+    ];
+    return { user, switches: [...new Set(switches)].sort((a, b) => a - b) };
   }
 
   /** Why `user` may not pass `point` now, if they may not. */
@@ -140,4 +145,11 @@ export class AccessService {
     if ((from !== 0 && now < from) || (to !== 0 && now > to)) return 'outside-validity';
     return undefined;
   }
+}
+
+/** The switches whose code (`access.code[i]` opens switch i + 1) is `value`, for one user. */
+function switchCodesOf(user: DirectoryUser, value: string): number[] {
+  return user.access.code
+    .slice(0, SWITCH_COUNT)
+    .flatMap((code, index) => (code === value ? [index + 1] : []));
 }

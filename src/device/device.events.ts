@@ -16,6 +16,20 @@ export interface DeviceEventMap {
   'switch-changed': [{ switch: number; active: boolean; locked: boolean; held: boolean }];
   'input-changed': [{ port: string; active: boolean }];
   'output-changed': [{ port: string; active: boolean }];
+  /** Issue 17: one decision at the door (front panel, or a remote open), for the cloud's log. */
+  'access-decided': [AccessDecided];
+}
+
+/** What the door decided, as the link reports it (`AccessEventMessage` without its type). */
+export interface AccessDecided {
+  at: string;
+  granted: boolean;
+  credential: 'pin' | 'card' | 'code' | 'remote';
+  accessPoint: number | null;
+  switch: number | null;
+  uuid?: string;
+  name?: string;
+  reason?: string;
 }
 
 export type DeviceEventName = keyof DeviceEventMap;

@@ -1,8 +1,14 @@
-import { apId, type AccessService, type Credential } from './access.service.ts';
+import {
+  apId,
+  type AccessDecision,
+  type AccessService,
+  type Credential,
+} from './access.service.ts';
 import type { CallsService, Recorder, SessionView } from './calls.service.ts';
 import type { DirectoryUser } from './config.model.ts';
 import type { DeviceEvents } from './device.events.ts';
 import { DeviceError, invalidParam } from './device.errors.ts';
+import { doorEvents, limitedEvent } from './door-events.ts';
 import type { EventParams, EventType } from './event.catalog.ts';
 import type { LogEvent } from './event-log.service.ts';
 import type { IoService } from './io.service.ts';
@@ -217,6 +223,7 @@ export class FrontPanelService {
     if (limitedFor > 0) {
       // The access point refuses even a right credential while limited (§5.10.1 AccessLimited).
       entered(false, {});
+      this.deps.events.emit('access-decided', limitedEvent(credential, accessPoint, new Date()));
       return {
         valid: false,
         user: null,
@@ -231,6 +238,7 @@ export class FrontPanelService {
     entered(decision.granted, who);
     if (!decision.granted) {
       this.#failedAttempt(accessPoint, credential.kind);
+      this.#decided(credential, accessPoint, decision, []);
       return { valid: false, user: null, switches: [] };
     }
     this.#failed.delete(accessPoint);
@@ -243,7 +251,20 @@ export class FrontPanelService {
       });
     }
     const opened = decision.switches.filter((number) => this.#trigger(number));
+    this.#decided(credential, accessPoint, decision, opened);
     return { valid: true, user: decision.user?.name ?? null, switches: opened };
+  }
+
+  /** Tells the device's listeners (the link to the cloud's access log) what the door decided. */
+  #decided(
+    credential: Credential,
+    accessPoint: number,
+    decision: AccessDecision,
+    opened: number[],
+  ): void {
+    for (const event of doorEvents(credential, accessPoint, decision, opened, new Date())) {
+      this.deps.events.emit('access-decided', event);
+    }
   }
 
   #failedAttempt(accessPoint: number, type: Credential['kind']): void {

@@ -509,4 +509,51 @@ describe('classic web interface', () => {
     assert.equal(out.location, '/classic/login?m=logged-out');
     assert.equal((await client.get('/classic/')).location, '/classic/login');
   });
+
+  it('System → Auto Provisioning shows the configuration mode the cloud set (issue 17)', async (t) => {
+    const { url, device } = await startTestDevice(t);
+    const client = new FormClient(url);
+    await client.ready();
+    const mode = async () =>
+      /id="configuration-mode">([^<]*)</.exec(
+        (await client.get('/classic/system/auto-provisioning')).text,
+      )?.[1];
+    assert.equal(await mode(), 'Not managed (not in a My2N site)');
+    device.setCloudLink({
+      state: 'connected',
+      site: 'Vinohradská 12',
+      configurationMode: 'automatic',
+    });
+    assert.equal(await mode(), 'Automatic (My2N)');
+    device.setCloudLink({
+      state: 'connected',
+      site: 'Vinohradská 12',
+      configurationMode: 'manual',
+    });
+    assert.equal(await mode(), 'Manual');
+    device.setCloudLink({ state: 'connected', site: null, configurationMode: null });
+    assert.equal(await mode(), 'Not managed (not in a My2N site)');
+  });
+
+  it('System → Users marks the directory entries My2N manages, and only those', async (t) => {
+    const { url, device } = await startTestDevice(t);
+    const client = new FormClient(url);
+    await client.ready();
+    await device.directory.create(
+      [
+        { name: 'Anna Novak', owner: 'My2N', uuid: '0A1B2C3D-0000-4000-8000-000000000001' },
+        { name: 'Local Larry' },
+      ],
+      false,
+    );
+    const page = (await client.get('/classic/system/users')).text;
+    const row = (name: string) =>
+      new RegExp(`<td>${name}</td>[\\s\\S]*?</tr>`).exec(page)?.[0] ?? '';
+    assert.match(
+      row('Anna Novak'),
+      /Managed by My2N — local changes are overwritten at the next sync\./,
+    );
+    assert.doesNotMatch(row('Local Larry'), /Managed by My2N/);
+    assert.match(row('Local Larry'), /Local/);
+  });
 });

@@ -228,6 +228,8 @@ for (const dialect of testDialects) {
         ['GET', `/api/sites/${site}/devices`],
         ['POST', `/api/sites/${site}/devices`],
         ['DELETE', `/api/sites/${site}/devices/54-0562-0293`],
+        ['GET', `/api/sites/${site}/access-log`],
+        ['POST', `/api/sites/${site}/devices/54-0562-0293/actions`],
         ['GET', '/api/notifications'],
         ['POST', '/api/notifications/read'],
         ['POST', '/api/notifications/x/read'],
@@ -244,6 +246,15 @@ for (const dialect of testDialects) {
         ['GET', '/api/company/invitations'],
         ['POST', `/api/company/invitations/${site}/resend`],
         ['DELETE', `/api/company/invitations/${site}`],
+        ['GET', `/api/sites/${site}/apartments`],
+        ['POST', `/api/sites/${site}/apartments`],
+        ['PATCH', `/api/sites/${site}/apartments/${site}`],
+        ['DELETE', `/api/sites/${site}/apartments/${site}`],
+        ['GET', `/api/sites/${site}/residents`],
+        ['POST', `/api/sites/${site}/residents`],
+        ['PATCH', `/api/sites/${site}/residents/${site}`],
+        ['DELETE', `/api/sites/${site}/residents/${site}`],
+        ['POST', `/api/sites/${site}/residents/import`],
       ];
       for (const [method, path] of routes) {
         const answer = await client.request(method, path, method === 'GET' ? {} : { json: {} });

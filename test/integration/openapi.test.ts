@@ -38,6 +38,11 @@ const EXPECTED: Record<string, number[]> = {
   // Every row of the claim-rules table.
   'POST /api/sites/{siteId}/devices': [201, 400, 401, 403, 404, 409, 413, 415, 422, 429],
   'DELETE /api/sites/{siteId}/devices/{serialNumber}': [204, 400, 401, 403, 404],
+  // The door, back to the cloud (issue 17).
+  'GET /api/sites/{siteId}/access-log': [200, 400, 401, 403, 404],
+  'POST /api/sites/{siteId}/devices/{serialNumber}/actions': [
+    200, 400, 401, 403, 404, 409, 413, 415, 502, 504,
+  ],
   'GET /api/notifications': [200, 400, 401, 404],
   'POST /api/notifications/read': [204, 400, 401, 403, 404],
   'POST /api/notifications/{id}/read': [204, 401, 403, 404],
@@ -59,6 +64,16 @@ const EXPECTED: Record<string, number[]> = {
   'DELETE /api/company/invitations/{id}': [204, 400, 401, 403, 404],
   'GET /api/invitations/{token}': [200, 400, 410, 429],
   'POST /api/invitations/{token}/accept': [200, 400, 403, 409, 410, 429],
+  // Buildings (issue 17): apartments, residents and their CSV import.
+  'GET /api/sites/{siteId}/apartments': [200, 400, 401, 403, 404],
+  'POST /api/sites/{siteId}/apartments': [201, 400, 401, 403, 404, 409],
+  'PATCH /api/sites/{siteId}/apartments/{id}': [200, 400, 401, 403, 404, 409],
+  'DELETE /api/sites/{siteId}/apartments/{id}': [204, 401, 403, 404, 409],
+  'GET /api/sites/{siteId}/residents': [200, 400, 401, 403, 404],
+  'POST /api/sites/{siteId}/residents': [201, 400, 401, 403, 404, 409],
+  'PATCH /api/sites/{siteId}/residents/{id}': [200, 400, 401, 403, 404, 409],
+  'DELETE /api/sites/{siteId}/residents/{id}': [204, 401, 403, 404],
+  'POST /api/sites/{siteId}/residents/import': [200, 400, 401, 403, 404, 409, 413, 415, 422],
   // Live updates for the portal (Server-Sent Events).
   'GET /api/events': [200, 401, 404],
 };

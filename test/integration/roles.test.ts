@@ -8,6 +8,8 @@ import { memberRules } from './roles/members.rules.ts';
 import { invitationRules } from './roles/invitations.rules.ts';
 import { notificationRules } from './roles/notifications.rules.ts';
 import { twoFactorRules } from './roles/two-factor.rules.ts';
+import { buildingRules } from './roles/buildings.rules.ts';
+import { doorRules } from './roles/door.rules.ts';
 import { buildRoleFixture, ROLES, type Role, type RouteRule } from './roles/role-rules.ts';
 
 /** Every route's rule (issue 16): a route of /openapi.json without one fails the test. */
@@ -19,6 +21,8 @@ const RULES: RouteRule[] = [
   ...memberRules,
   ...invitationRules,
   ...notificationRules,
+  ...buildingRules,
+  ...doorRules,
 ];
 
 /** What a refusal must say: invisible is "not found", visible but not allowed is the role. */

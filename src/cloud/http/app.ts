@@ -21,12 +21,14 @@ import { installPortal } from './portal.static.ts';
 import { accountRoutes } from './routes/account.routes.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { devicesRoutes } from './routes/devices.routes.ts';
+import { doorRoutes } from './routes/door.routes.ts';
 import { eventsRoutes } from './routes/events.routes.ts';
 import { sitesRoutes } from './routes/sites.routes.ts';
 import { companyRoutes } from './routes/company.routes.ts';
 import { twoFactorRoutes } from './routes/two-factor.routes.ts';
 import { membersRoutes } from './routes/members.routes.ts';
 import { invitationsRoutes } from './routes/invitations.routes.ts';
+import { buildingsRoutes } from './routes/buildings.routes.ts';
 
 export interface BuildOptions {
   services: Services;
@@ -158,6 +160,9 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   await app.register(
     devicesRoutes({ sites: services.sites, claims: services.claims, releases: services.releases }),
   );
+  await app.register(
+    doorRoutes({ accessLog: services.accessLog, deviceActions: services.deviceActions }),
+  );
   await app.register(companyRoutes(services.company));
   await app.register(membersRoutes(services.members));
   await app.register(
@@ -172,6 +177,13 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     }),
   );
 
+  await app.register(
+    buildingsRoutes({
+      apartments: services.apartments,
+      residents: services.residents,
+      residentsImport: services.residentsImport,
+    }),
+  );
   await app.register(eventsRoutes({ liveUpdates: services.liveUpdates }));
   // The web portal at / (web/portal/dist), after the API so that its routes stay the API's.
   await installPortal(app);

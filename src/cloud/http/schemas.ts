@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SITE_TYPES } from '../../core/building.model.ts';
 import { errorCatalog, type ErrorCode } from '../../core/errors.ts';
 import { parseSecurityCode } from '../../core/security-code.rules.ts';
 import { parseSerialNumber } from '../../core/serial.rules.ts';
@@ -8,7 +9,8 @@ const errorCodes = Object.keys(errorCatalog) as [ErrorCode, ...ErrorCode[]];
 
 /** DESIGN.md: every error answer is `{error: {code, message, cause, hints}}`. */
 export const ErrorBodySchema = z
-  .object({
+  // Loose: an answer may carry more beside `error` (a residents import's rows, issue 17).
+  .looseObject({
     error: z.object({
       code: z.enum(errorCodes),
       message: z.string(),
@@ -72,6 +74,7 @@ export const SiteSchema = z
   .object({
     id: z.string(),
     name: z.string(),
+    type: z.enum(SITE_TYPES),
     companyId: z.string(),
     companyName: z.string(),
     createdAt: z.string(),

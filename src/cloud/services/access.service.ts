@@ -8,6 +8,7 @@ import {
   type SiteAction,
   type SiteRole,
 } from '../../core/access.rules.ts';
+import type { SiteType } from '../../core/building.model.ts';
 import { LatchkeyError } from '../../core/errors.ts';
 import type { MembershipsRepo } from '../store/repos/memberships.repo.ts';
 import { credentialAllows, tokenCompanyOf, type Actor } from './actor.ts';
@@ -22,6 +23,8 @@ export interface SiteAccess {
   site: {
     id: string;
     name: string;
+    /** Issue 17: fixed at creation; a family home has exactly one apartment. */
+    type: SiteType;
     company_id: string;
     created_at: string;
     company_name: string;
@@ -91,6 +94,7 @@ export function createAccessService(deps: AccessDeps) {
         site: {
           id: row.id,
           name: row.name,
+          type: row.type,
           company_id: row.company_id,
           created_at: row.created_at,
           company_name: row.company_name,

@@ -16,6 +16,7 @@ import { notificationRows, type NotificationDraft } from './notifications.servic
 import { safeEqual } from './tokens.ts';
 import { batchedTransactions, WriteBatcher } from '../store/write-batcher.ts';
 import type { NoticeMailer } from './notice-mail.service.ts';
+import type { AccessLogService } from './access-log.service.ts';
 
 /** What the owning site reads when someone generated a new code on its device (issue 4). */
 function regeneratedNotification(
@@ -53,6 +54,8 @@ export function createDeviceLinkService(deps: {
   deviceSecrets: SecretBox;
   /** Mails the notifications once their transaction is committed. */
   notices?: Pick<NoticeMailer, 'notify'>;
+  /** Keeps the door events devices report (issue 17). */
+  accessLog?: Pick<AccessLogService, 'record'>;
 }) {
   const { store, clock, events } = deps;
   const notices = deps.notices ?? { notify: () => undefined };
@@ -224,6 +227,10 @@ export function createDeviceLinkService(deps: {
             draft: null,
             detail: { ...event },
           });
+          break;
+        case 'access':
+          // Stored before 'device-updated' below, so a live portal refetches a log that has it.
+          await deps.accessLog?.record(serial, event);
           break;
       }
       events.emit('device-updated', { serialNumber: serial });

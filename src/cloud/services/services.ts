@@ -17,6 +17,8 @@ import { createClaimService } from './claim.service.ts';
 import { createCompanyService } from './company.service.ts';
 import type { Clock } from './clock.ts';
 import { createDeviceLinkService } from './device-link.service.ts';
+import { createAccessLogService } from './access-log.service.ts';
+import { createDeviceActionsService } from './device-actions.service.ts';
 import type { CloudEventBus } from './events.ts';
 import type { DeviceCommands } from './device-commands.ts';
 import { createResidentCredentials } from './resident-credentials.ts';
@@ -33,6 +35,9 @@ import { createRegistryService } from './registry.service.ts';
 import { createReleaseService } from './release.service.ts';
 import { createSitesService } from './sites.service.ts';
 import { createTwoFactorService } from './two-factor.service.ts';
+import { createApartmentsService } from './apartments.service.ts';
+import { createResidentsService } from './residents.service.ts';
+import { createResidentsImportService } from './residents-import.service.ts';
 
 export interface ServiceDeps {
   store: Store;
@@ -87,6 +92,7 @@ export function createServices(deps: ServiceDeps) {
   // A company may require a second factor of everyone (issue 16): the access check asks.
   const hasTwoFactor = (userId: string) => twoFactor.hasTwoFactor(userId);
   const access = createAccessService({ memberships: membershipsRepo(store.db), hasTwoFactor });
+  const accessLog = createAccessLogService({ access, store, clock });
   const auth = createAuthService({
     store,
     clock,
@@ -136,6 +142,7 @@ export function createServices(deps: ServiceDeps) {
       access,
       sites: sitesRepo(store.db),
       devices: devicesRepo(store.db, store.dialect),
+      store,
       clock,
     }),
     claims: createClaimService({
@@ -157,6 +164,32 @@ export function createServices(deps: ServiceDeps) {
       events,
       deviceSecrets: deps.deviceSecrets,
       notices,
+      accessLog,
+    }),
+    /** The site's access log: door events the devices report (issue 17). */
+    accessLog,
+    /** Remote actions on a device: open a door, restart, report state (issue 17). */
+    deviceActions: createDeviceActionsService({
+      access,
+      store,
+      clock,
+      commands: deps.commands,
+    }),
+    /** Apartments, residents and their import (issue 17). */
+    apartments: createApartmentsService({ access, store, clock, events }),
+    residents: createResidentsService({
+      access,
+      store,
+      clock,
+      events,
+      credentials: residentCredentials,
+    }),
+    residentsImport: createResidentsImportService({
+      access,
+      store,
+      clock,
+      events,
+      credentials: residentCredentials,
     }),
   };
 }

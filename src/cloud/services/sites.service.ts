@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { familyHomeApartmentName } from '../../core/apartment.rules.ts';
+import type { SiteType } from '../../core/building.model.ts';
 import { LatchkeyError } from '../../core/errors.ts';
+import { apartmentsRepo } from '../store/repos/apartments.repo.ts';
 import { decodeCursor, toPage } from '../store/cursor.ts';
 import type { DevicesRepo } from '../store/repos/devices.repo.ts';
-import type { SitesRepo } from '../store/repos/sites.repo.ts';
+import { sitesRepo, type SitesRepo } from '../store/repos/sites.repo.ts';
+import type { Store } from '../store/store.ts';
 import type { AccessService } from './access.service.ts';
 import type { Actor } from './actor.ts';
 import { invalidCursor } from './audit.service.ts';
@@ -11,12 +15,14 @@ import { iso, type Clock } from './clock.ts';
 const publicSite = (row: {
   id: string;
   name: string;
+  type: SiteType;
   company_id: string;
   created_at: string;
   company_name: string;
 }) => ({
   id: row.id,
   name: row.name,
+  type: row.type,
   companyId: row.company_id,
   companyName: row.company_name,
   createdAt: row.created_at,
@@ -27,6 +33,8 @@ export function createSitesService(deps: {
   access: AccessService;
   sites: Pick<SitesRepo, 'insert' | 'listVisible' | 'rename'>;
   devices: Pick<DevicesRepo, 'listBySite'>;
+  /** A family home is created with its one apartment, in one transaction (issue 17). */
+  store: Pick<Store, 'transaction'>;
   clock: Clock;
 }) {
   const { access } = deps;
@@ -49,7 +57,10 @@ export function createSitesService(deps: {
     },
 
     /** A new site of the current company (or of `companyId`, one of the person's). */
-    async create(actor: Actor, input: { name: string; companyId?: string | undefined }) {
+    async create(
+      actor: Actor,
+      input: { name: string; type?: SiteType | undefined; companyId?: string | undefined },
+    ) {
       const company = await access
         .requireCompany(
           input.companyId ? { ...actor, companyId: input.companyId } : actor,
@@ -72,10 +83,20 @@ export function createSitesService(deps: {
         id: randomUUID(),
         company_id: company.companyId,
         name: input.name.trim(),
-        type: 'other' as const,
+        type: input.type ?? 'other',
         created_at: iso(deps.clock.now()),
       };
-      await deps.sites.insert(site);
+      await deps.store.transaction(async (trx) => {
+        await sitesRepo(trx).insert(site);
+        if (site.type !== 'family-home') return;
+        await apartmentsRepo(trx).insert({
+          id: randomUUID(),
+          site_id: site.id,
+          name: familyHomeApartmentName(site.name),
+          floor: null,
+          created_at: site.created_at,
+        });
+      });
       return publicSite({ ...site, company_name: company.companyName });
     },
 

@@ -5,6 +5,7 @@ import {
   deviceClientId,
   deviceTopic,
   parseCommandMessage,
+  type AccessEventMessage,
   type CommandMessage,
   type DeviceEventMessage,
   type DeviceStateMessage,
@@ -13,6 +14,8 @@ import {
 import { deriveLinkPassword } from '../../core/security-code.rules.ts';
 import type { DeviceEventMap } from '../device.events.ts';
 import type { Device } from '../device.ts';
+import { AccessEventsBuffer } from './access-events.buffer.ts';
+import { openDoor } from './open-door.command.ts';
 
 export interface LinkClientOptions {
   /** The cloud's base URL (http://host:port → ws://host:port/mqtt) or a broker URL (mqtt://, ws://). */
@@ -62,6 +65,8 @@ export class DeviceLinkClient {
   #ready = false;
   #site: string | null = null;
   readonly #unsubscribe: (() => void)[] = [];
+  /** Door events of the time the link was down (access-events.buffer.ts). */
+  readonly #offlineAccess = new AccessEventsBuffer();
 
   private readonly device: Device;
   private readonly options: LinkClientOptions;
@@ -112,6 +117,7 @@ export class DeviceLinkClient {
         // State first: when the cloud shows the device online, it already knows what it is.
         this.#publish('state', this.#state());
         this.#publish('presence', { online: true });
+        for (const event of this.#offlineAccess.drain()) this.#publish('events', event);
         this.options.onConnect?.();
       });
     });
@@ -140,6 +146,11 @@ export class DeviceLinkClient {
     this.#on('config-restored', () =>
       this.#publish('events', { type: 'config-restored' } satisfies DeviceEventMessage),
     );
+    this.#on('access-decided', (decided) => {
+      const event: AccessEventMessage = { type: 'access', ...decided };
+      if (this.connected) this.#publish('events', event);
+      else this.#offlineAccess.hold(event);
+    });
     this.#on('restarted', ({ reason }) => {
       this.#publish('events', { type: 'restarted', reason } satisfies DeviceEventMessage);
       this.#publish('state', this.#state());
@@ -234,8 +245,9 @@ export class DeviceLinkClient {
         // Answer first, then restart, as the device would before it goes down.
         setImmediate(() => this.device.maintenance.restart('cloud command'));
         return { id: command.id, ok: true, result: {} };
-      case 'provision':
       case 'open-door':
+        return openDoor(this.device, command.id, command.args);
+      case 'provision':
         return { id: command.id, ok: false, error: `"${command.name}" is not supported yet` };
     }
   }

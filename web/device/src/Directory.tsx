@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, type DirectoryUser } from './api.ts';
-import { Page, useAction, usePolling } from './ui.tsx';
+import { MANAGED_ENTRY_NOTE, Page, useAction, usePolling } from './ui.tsx';
 
 /** Directory → Users: who the intercom can call (the same directory as /api/dir/*). */
 export function Directory() {
@@ -62,7 +62,12 @@ export function Directory() {
             ) : null}
             {(users ?? []).map((user) => (
               <tr key={user.uuid}>
-                <th scope="row">{user.name || '(no name)'}</th>
+                <th scope="row">
+                  {user.name || '(no name)'}
+                  {user.owner === 'My2N' ? (
+                    <span className="hint managed">{MANAGED_ENTRY_NOTE}</span>
+                  ) : null}
+                </th>
                 <td>{user.email}</td>
                 <td>{user.callPos.map((p) => p.peer).join(', ')}</td>
                 <td>

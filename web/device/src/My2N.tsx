@@ -1,6 +1,13 @@
 import { useState } from 'react';
 import { api, errorMessage, type SecurityCodeView, type SystemInfo } from './api.ts';
-import { cloudStateLabel, ConfirmDialog, Notice, Page, usePolling } from './ui.tsx';
+import {
+  cloudStateLabel,
+  configurationModeLabel,
+  ConfirmDialog,
+  Notice,
+  Page,
+  usePolling,
+} from './ui.tsx';
 
 /**
  * Integration → Autoprovisioning → My2N: the security code that proves you hold the device
@@ -67,6 +74,10 @@ export function My2N() {
           <dd>{system ? cloudStateLabel(system.cloud.state) : '…'}</dd>
           <dt>Site</dt>
           <dd>{system ? (system.cloud.site ?? 'Not added to a site') : '…'}</dd>
+          <dt>Configuration mode</dt>
+          <dd data-testid="configuration-mode">
+            {system ? configurationModeLabel(system.cloud) : '…'}
+          </dd>
         </dl>
         <Notice kind="ok">{message}</Notice>
         <Notice kind="error">{error}</Notice>

@@ -8,6 +8,8 @@ export interface Session {
 export interface CloudLink {
   state: 'disconnected' | 'connecting' | 'connected';
   site: string | null;
+  /** Issue 17: the Auto Provisioning mode the cloud set; null while in no site. */
+  configurationMode: 'automatic' | 'manual' | null;
 }
 
 export interface SystemInfo {
@@ -59,6 +61,8 @@ export interface SwitchView {
 
 export interface DirectoryUser {
   uuid: string;
+  /** 'My2N' on the entries the cloud manages (issue 17). */
+  owner?: string;
   name: string;
   email: string;
   callPos: Array<{ peer: string }>;

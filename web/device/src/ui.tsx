@@ -101,6 +101,16 @@ export function cloudStateLabel(state: CloudLink['state']): string {
   return CLOUD_STATES[state];
 }
 
+/** Auto Provisioning's configuration mode, in the words of the classic interface (issue 17). */
+export function configurationModeLabel(cloud: CloudLink): string {
+  if (cloud.site === null || !cloud.configurationMode) return 'Not managed (not in a My2N site)';
+  return cloud.configurationMode === 'automatic' ? 'Automatic (My2N)' : 'Manual';
+}
+
+/** What the interfaces say beside a directory entry the cloud manages (issue 17). */
+export const MANAGED_ENTRY_NOTE =
+  'Managed by My2N — local changes are overwritten at the next sync.';
+
 export function formatUptime(seconds: number): string {
   const days = Math.floor(seconds / 86_400);
   const hours = Math.floor((seconds % 86_400) / 3600);

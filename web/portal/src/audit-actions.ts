@@ -15,4 +15,12 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   'device.deleted': 'Deleted a device',
   'device.code-regenerated': 'A new security code was generated on the device',
   'device.factory-reset': 'The device was reset to factory defaults',
+  'apartment.created': 'Added an apartment',
+  'apartment.updated': 'Changed an apartment',
+  'apartment.deleted': 'Deleted an apartment',
+  'resident.created': 'Added a resident',
+  'resident.updated': 'Changed a resident',
+  'resident.deleted': 'Removed a resident',
+  'residents.imported': 'Imported residents from a file',
+  'device.action': 'Sent a remote action to a device (open a door, restart, report state)',
 };

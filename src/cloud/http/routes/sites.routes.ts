@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { SITE_TYPES } from '../../../core/building.model.ts';
 import type { SitesService } from '../../services/sites.service.ts';
 import { actorOf } from '../auth.hooks.ts';
 import { errorResponses, NameField, PageQuery, SiteIdParams, SiteSchema } from '../schemas.ts';
@@ -29,7 +30,11 @@ export function sitesRoutes(sites: SitesService): FastifyPluginAsyncZod {
         schema: {
           tags: ['sites'],
           summary: 'Create a site (a house, a building) to add devices to.',
-          body: z.strictObject({ name: NameField, companyId: z.string().max(100).optional() }),
+          body: z.strictObject({
+            name: NameField,
+            type: z.enum(SITE_TYPES).optional().describe('Fixed afterwards; default "other".'),
+            companyId: z.string().max(100).optional(),
+          }),
           response: { 201: SiteSchema, ...errorResponses(400, 401, 403, 404, 413, 415) },
         },
       },
@@ -57,7 +62,16 @@ export function sitesRoutes(sites: SitesService): FastifyPluginAsyncZod {
           tags: ['sites'],
           summary: 'Rename a site.',
           params: SiteIdParams,
-          body: z.strictObject({ name: NameField }),
+          body: z.strictObject({
+            name: NameField,
+            // Issue 17: the type is chosen once; a family home was made with its one apartment.
+            type: z
+              .never({
+                error:
+                  'A site’s type is fixed when it is created; create a new site for another type.',
+              })
+              .optional(),
+          }),
           response: { 200: SiteSchema, ...errorResponses(400, 401, 403, 404, 413, 415) },
         },
       },

@@ -21,6 +21,7 @@ const siteStanding = prepared((db: Executor, siteId: string, userId: string) =>
     .select([
       'sites.id',
       'sites.name',
+      'sites.type',
       'sites.company_id',
       'sites.created_at',
       'companies.name as company_name',

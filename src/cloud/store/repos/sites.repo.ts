@@ -9,6 +9,7 @@ const withCompany = (db: Executor) =>
     .select([
       'sites.id',
       'sites.name',
+      'sites.type',
       'sites.company_id',
       'sites.created_at',
       'companies.name as company_name',

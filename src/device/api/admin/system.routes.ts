@@ -19,7 +19,8 @@ export const registerSystemAdminApi: AdminRoutes = (app, device, guard) => {
       macAddress: device.identity.macAddress,
       firmwareVersion: device.maintenance.firmwareVersion,
       upTime: device.upTime(),
-      cloud: device.cloud,
+      // Issue 17: the Auto Provisioning mode the cloud set, null while it is in no site.
+      cloud: { ...device.cloud, configurationMode: device.cloud.configurationMode ?? null },
     })),
   );
 

@@ -1,3 +1,4 @@
+import { configurationModeLabel } from '../../cloud-management.ts';
 import type { ClassicPage } from '../classic.kit.ts';
 import { BASE } from '../layout.ts';
 import { autoProvisioningBody, generateNewBody } from './auto-provisioning.template.ts';
@@ -23,7 +24,10 @@ export const autoProvisioningPage: ClassicPage = (app, kit) => {
         tab: 'system',
         section: 'auto-provisioning',
         done: DONE,
-        body: autoProvisioningBody(device.securityCode.current()),
+        body: autoProvisioningBody({
+          ...device.securityCode.current(),
+          configurationMode: configurationModeLabel(device.cloud),
+        }),
       }),
     ),
   );

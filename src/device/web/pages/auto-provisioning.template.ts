@@ -2,12 +2,17 @@ import { confirmation } from '../forms.ts';
 import { html, type Html } from '../html.ts';
 import { BASE, facts } from '../layout.ts';
 
-export function autoProvisioningBody(view: { serialNumber: string; securityCode: string }): Html {
+export function autoProvisioningBody(view: {
+  serialNumber: string;
+  securityCode: string;
+  configurationMode: string;
+}): Html {
   return html`<h1>Auto Provisioning</h1>
     <h2>My2N</h2>
     ${facts([
       ['Serial number', view.serialNumber],
       ['My2N Security Code', html`<span class="code">${view.securityCode}</span>`],
+      ['Configuration mode', html`<span id="configuration-mode">${view.configurationMode}</span>`],
     ])}
     <p class="hint" id="generate-hint">
       Use the serial number and the My2N Security Code to add this device to a site in My2N. If the

@@ -20,7 +20,8 @@ interface AccountForm {
 /**
  * System → Users: the administrator password, and the HTTP API accounts (up to five, each with
  * its privileges, as manual §4 User Accounts describes) through AccountsService, the same rules
- * the admin API and `--api-account` use.
+ * the admin API and `--api-account` use; and the directory, read-only, with the entries the
+ * cloud manages marked (issue 17).
  */
 export const usersPage: ClassicPage = (app, kit) => {
   const { device, guarded, render, redirect } = kit;
@@ -37,7 +38,13 @@ export const usersPage: ClassicPage = (app, kit) => {
       tab: 'system',
       section: 'users',
       done: DONE,
-      body: usersBody(ctx.session.csrfToken, accounts.apiAccounts(), form, errors),
+      body: usersBody(
+        ctx.session.csrfToken,
+        accounts.apiAccounts(),
+        form,
+        errors,
+        device.config.current.directory.users,
+      ),
       status,
     });
 

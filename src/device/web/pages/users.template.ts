@@ -1,14 +1,53 @@
-import type { ApiAccount } from '../../config.model.ts';
+import { isCloudManaged, MANAGED_ENTRY_NOTE } from '../../cloud-management.ts';
+import type { ApiAccount, DirectoryUser } from '../../config.model.ts';
 import { PRIVILEGES } from '../../config.model.ts';
 import { newPasswordFields, type FieldErrors } from '../forms.ts';
 import { html, type Html } from '../html.ts';
 import { BASE, csrfInput, facts, field } from '../layout.ts';
+
+/**
+ * The directory, read-only (it is edited through /api/dir/*): entries the cloud manages carry
+ * the note that a local change does not last (issue 17).
+ */
+function directorySection(directory: DirectoryUser[]): Html {
+  return html`<h2>Directory</h2>
+    ${
+      directory.length === 0
+        ? html`<p>The directory is empty.</p>`
+        : html`<table>
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Calls</th>
+                <th>Managed by</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${directory.map(
+                (user) =>
+                  html`<tr>
+                    <td>${user.name || '(no name)'}</td>
+                    <td>${user.callPos.map((p) => p.peer).join(', ') || '–'}</td>
+                    <td>
+                      ${
+                        isCloudManaged(user)
+                          ? html`<span class="hint">${MANAGED_ENTRY_NOTE}</span>`
+                          : 'Local'
+                      }
+                    </td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }`;
+}
 
 export function usersBody(
   csrfToken: string,
   accounts: Array<Omit<ApiAccount, 'passwordHa1'>>,
   form: { username: string; enabled: boolean; privileges: string[] },
   errors: FieldErrors,
+  directory: DirectoryUser[] = [],
 ): Html {
   return html`<h1>Users</h1>
     <h2>Web administration</h2>
@@ -116,5 +155,6 @@ export function usersBody(
         }
       </fieldset>
       <div class="actions"><button type="submit">Save account</button></div>
-    </form>`;
+    </form>
+    ${directorySection(directory)}`;
 }
