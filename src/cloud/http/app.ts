@@ -22,6 +22,7 @@ import { accountRoutes } from './routes/account.routes.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { devicesRoutes } from './routes/devices.routes.ts';
 import { eventsRoutes } from './routes/events.routes.ts';
+import { siteDevicesRoutes } from './routes/site-devices.routes.ts';
 import { sitesRoutes } from './routes/sites.routes.ts';
 import { companyRoutes } from './routes/company.routes.ts';
 import { twoFactorRoutes } from './routes/two-factor.routes.ts';
@@ -158,6 +159,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   await app.register(
     devicesRoutes({ sites: services.sites, claims: services.claims, releases: services.releases }),
   );
+  await app.register(siteDevicesRoutes(services.siteDevices));
   await app.register(companyRoutes(services.company));
   await app.register(membersRoutes(services.members));
   await app.register(
