@@ -228,6 +228,8 @@ for (const dialect of testDialects) {
         ['GET', `/api/sites/${site}/devices`],
         ['POST', `/api/sites/${site}/devices`],
         ['DELETE', `/api/sites/${site}/devices/54-0562-0293`],
+        ['PATCH', `/api/sites/${site}/devices/54-0562-0293`],
+        ['POST', `/api/sites/${site}/devices/54-0562-0293/sync`],
         ['GET', '/api/notifications'],
         ['POST', '/api/notifications/read'],
         ['POST', '/api/notifications/x/read'],

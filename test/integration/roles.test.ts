@@ -7,6 +7,7 @@ import { accountRules, activityRules, ownCompany, siteRules } from './roles/core
 import { memberRules } from './roles/members.rules.ts';
 import { invitationRules } from './roles/invitations.rules.ts';
 import { notificationRules } from './roles/notifications.rules.ts';
+import { siteDeviceRules } from './roles/site-devices.rules.ts';
 import { twoFactorRules } from './roles/two-factor.rules.ts';
 import { buildRoleFixture, ROLES, type Role, type RouteRule } from './roles/role-rules.ts';
 
@@ -19,6 +20,7 @@ const RULES: RouteRule[] = [
   ...memberRules,
   ...invitationRules,
   ...notificationRules,
+  ...siteDeviceRules,
 ];
 
 /** What a refusal must say: invisible is "not found", visible but not allowed is the role. */

@@ -34,10 +34,8 @@ export interface ProvisioningDeps {
   events: CloudEventBus;
   commands: CommandSender;
   credentials: Pick<ResidentCredentialKeys, 'open'>;
-  /** How long a device has to answer one part. */
+  /** How long a device has to answer one part; the link's command timeout when absent. */
   partTimeoutMs?: number;
-  /** Counts what is sent (the bench and the tests read it). */
-  onPart?: (serial: string, args: ProvisionArgs, bytes: number) => void;
 }
 
 /**
@@ -49,14 +47,15 @@ export interface ProvisioningDeps {
 export function createProvisioningService(deps: ProvisioningDeps) {
   const { store, clock, events } = deps;
   const repo = () => provisioningRepo(store.db);
-  const partTimeoutMs = deps.partTimeoutMs ?? 10_000;
   const coalescing = new Map<string, NodeJS.Timeout>();
   const retries = new Map<string, { timer: NodeJS.Timeout; delay: number }>();
   /** Per device: the push in flight, and whether another was asked for meanwhile. */
-  const running = new Map<string, { again: boolean; full: boolean }>();
+  const running = new Map<string, { again: boolean; full: boolean; heard: boolean }>();
   let active = 0;
   const waiting: (() => void)[] = [];
   let stopped = false;
+  /** What this node sent, per device: parts and their JSON bytes (the bench and tests read it). */
+  const sent = new Map<string, { parts: number; bytes: number }>();
 
   async function residentsOf(siteId: string): Promise<Resident[]> {
     const [rows, access] = await Promise.all([repo().residentsOf(siteId), repo().accessOf(siteId)]);
@@ -92,10 +91,11 @@ export function createProvisioningService(deps: ProvisioningDeps) {
    * What `serial` should hold, or null when the cloud sends it nothing: in Manual mode the
    * device keeps what it has, unless it holds another site's entries (then the wipe).
    */
-  async function desiredFor(serial: string, residents?: Resident[]): Promise<Desired | null> {
-    const device = await repo().deviceOf(serial);
-    if (!device) return null;
-    const siteId = device.site_id;
+  async function desiredFor(
+    serial: string,
+    siteId: string | null,
+    residents?: Resident[],
+  ): Promise<Desired | null> {
     // A device never provisioned holds no cloud entries: nothing to wipe.
     if (siteId === null)
       return (await repo().syncOf(serial)) ? { siteId: null, entries: [] } : null;
@@ -150,25 +150,37 @@ export function createProvisioningService(deps: ProvisioningDeps) {
   const changed = (serial: string) => events.emit('device-updated', { serialNumber: serial });
 
   /** Recomputes and, if the device does not hold it, sends the desired version (queued per device). */
-  function request(serial: string, options: { full?: boolean; residents?: Resident[] } = {}) {
+  /**
+   * `heard`: the device just spoke (its state message), so it is linked even if its presence
+   * is not written yet; otherwise only a device the store shows online is sent anything (an
+   * offline one converges from the state it sends when it connects).
+   */
+  function request(
+    serial: string,
+    options: { full?: boolean; residents?: Resident[]; heard?: boolean } = {},
+  ) {
     const current = running.get(serial);
     if (current) {
       current.again = true;
       current.full ||= options.full === true;
+      current.heard ||= options.heard === true;
       return;
     }
-    const state = { again: false, full: false };
+    const state = { again: false, full: false, heard: false };
     running.set(serial, state);
     void (async () => {
       let full = options.full === true;
+      let heard = options.heard === true;
       let residents = options.residents;
       do {
         state.again = false;
-        await slot(() => syncDevice(serial, full, residents)).catch((error: unknown) =>
-          console.error(`provisioning ${serial} failed`, error),
-        );
+        await slot(() => syncDevice(serial, { full, heard, residents })).catch((error: unknown) => {
+          if (!stopped) console.error(`provisioning ${serial} failed`, error);
+        });
         full = state.full;
+        heard = state.heard;
         state.full = false;
+        state.heard = false;
         residents = undefined;
       } while (state.again && !stopped);
       running.delete(serial);
@@ -187,11 +199,18 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     }
   }
 
-  async function syncDevice(serial: string, force: boolean, residents?: Resident[]) {
+  async function syncDevice(
+    serial: string,
+    options: { full: boolean; heard: boolean; residents: Resident[] | undefined },
+  ) {
     if (stopped) return;
-    const desired = await desiredFor(serial, residents);
+    const device = await repo().deviceOf(serial);
+    if (!device) return;
+    const desired = await desiredFor(serial, device.site_id, options.residents);
     if (!desired) return;
     const row = await settle(serial, desired);
+    const force = options.full;
+    if (device.online !== 1 && !options.heard) return;
     const holds =
       row.applied_site_id === row.site_id && row.applied_version === row.desired_version;
     if (holds && !force) {
@@ -223,8 +242,11 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         ...body,
       };
       try {
-        deps.onPart?.(serial, args, Buffer.byteLength(JSON.stringify(args)));
-        reply = await deps.commands.command(serial, 'provision', { ...args }, partTimeoutMs);
+        const count = sent.get(serial) ?? { parts: 0, bytes: 0 };
+        count.parts += 1;
+        count.bytes += Buffer.byteLength(JSON.stringify(args));
+        sent.set(serial, count);
+        reply = await deps.commands.command(serial, 'provision', { ...args }, deps.partTimeoutMs);
       } catch (error) {
         // Offline or not answering: stays pending, tried again while the device is online.
         scheduleRetry(serial, (error as Error).message);
@@ -306,7 +328,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       if (row && held) await repo().recordApplied(serial, held, now());
       const holds =
         row && held && held.siteId === row.site_id && held.version === row.desired_version;
-      if (!holds) request(serial, { full: true });
+      if (!holds) request(serial, { full: true, heard: true });
     },
 
     /** A setting changed (Configuration Mode): recomputed; automatic again → a full sync. */
@@ -314,6 +336,9 @@ export function createProvisioningService(deps: ProvisioningDeps) {
 
     /** "Sync now": a full replacement at once (the caller checked the device is online). */
     syncNow: (serial: string) => request(serial, { full: true }),
+
+    /** Provision parts and bytes this node sent to `serial` since it started. */
+    sentTo: (serial: string) => ({ ...(sent.get(serial) ?? { parts: 0, bytes: 0 }) }),
 
     /** Resolves when nothing is queued or running for these devices (tests, the bench). */
     async idle(): Promise<void> {

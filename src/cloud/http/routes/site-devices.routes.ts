@@ -45,7 +45,7 @@ export function siteDevicesRoutes(siteDevices: SiteDevicesService): FastifyPlugi
           tags: ['devices'],
           summary: 'Sync now: send the device its whole directory again.',
           params: DeviceParams,
-          response: { 202: DeviceSchema, ...errorResponses(401, 403, 404, 409) },
+          response: { 202: DeviceSchema, ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
       async (request, reply) =>
