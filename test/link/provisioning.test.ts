@@ -120,6 +120,19 @@ for (const dialect of testDialects) {
       // A second resident: the local entry survives the next full version.
       await insertResident(cloud, site.id, { apartmentId: apartment.id, name: 'Ben' });
       await waitFor('two cloud entries', () => cloudEntries(emulator).length === 2, SLOW);
+      // And a full replacement (sync now) keeps it too.
+      const sentBefore = cloud.services.autoProvisioning.sentTo(serial).parts;
+      const synced = await anna.client.post(`/api/sites/${site.id}/devices/${serial}/sync`, {});
+      assert.equal(synced.status, 202, synced.text);
+      await waitFor(
+        'the full version sent and answered',
+        async () =>
+          cloud.services.autoProvisioning.sentTo(serial).parts > sentBefore &&
+          (await listed(anna, site.id, serial))?.sync.state === 'in-sync',
+        SLOW,
+      );
+      await cloud.services.autoProvisioning.idle();
+      assert.equal(cloudEntries(emulator).length, 2);
       const kept = emulator.running.device.directory.list().find((u) => u.uuid === local!.uuid);
       assert.equal(kept?.name, 'Caretaker');
       assert.equal(kept?.access.pin, '9999');
@@ -273,6 +286,27 @@ describe('auto provisioning: modes, large directories, lost parts, routes', () =
     assert.ok(sent.parts > 2, `several parts (${sent.parts})`);
     const pins = new Set(cloudEntries(emulator).map((u) => u.access.pin));
     assert.equal(pins.size, 300);
+
+    // One resident renamed: a delta of that one entry, not the whole directory again.
+    await cloud.services.autoProvisioning.idle();
+    const full = cloud.services.autoProvisioning.sentTo(serial);
+    const renamed = cloudEntries(emulator)[0]!.uuid.toLowerCase();
+    await cloud.store.db
+      .updateTable('residents')
+      .set({ name: 'Renamed' })
+      .where('id', '=', renamed)
+      .execute();
+    cloud.events.emit('residents-changed', { siteId: site.id });
+    await waitFor(
+      'the renamed entry',
+      () =>
+        cloudEntries(emulator).find((u) => u.uuid === renamed.toUpperCase())?.name === 'Renamed',
+      SLOW,
+    );
+    const delta = cloud.services.autoProvisioning.sentTo(serial);
+    assert.equal(delta.parts - full.parts, 1, 'one part');
+    assert.ok(delta.bytes - full.bytes < 2048, `one entry's bytes (${delta.bytes - full.bytes})`);
+    assert.equal(cloudEntries(emulator).length, 300);
   });
 
   it("sync now, PATCH validation, offline and another tenant's device", async (t) => {

@@ -6,7 +6,12 @@ import {
   type ProvisionArgs,
   type ProvisionEntry,
 } from '../../core/provisioning.protocol.ts';
-import { desiredDirectory, directoryDigest, planParts } from '../../core/provisioning.rules.ts';
+import {
+  desiredDirectory,
+  directoryDigest,
+  entryDigest,
+  planParts,
+} from '../../core/provisioning.rules.ts';
 import { provisioningRepo, type ResidentRow } from '../store/repos/provisioning.repo.ts';
 import type { DeviceSyncTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
@@ -42,7 +47,8 @@ export interface ProvisioningDeps {
  * Auto Provisioning (issue 17): keeps each device's cloud-managed directory equal to what its
  * site's residents and rights say. The cloud decides a desired version per device (raised when
  * the digest of the desired directory changes), pushes it in parts over the link, and records
- * what the device says it applied. Full replacement only (docs/decisions/17-provisioning.md).
+ * what the device says it applied: a delta from the version it holds when it can, else a full
+ * replacement (docs/decisions/17-provisioning.md).
  */
 export function createProvisioningService(deps: ProvisioningDeps) {
   const { store, clock, events } = deps;
@@ -50,7 +56,10 @@ export function createProvisioningService(deps: ProvisioningDeps) {
   const coalescing = new Map<string, NodeJS.Timeout>();
   const retries = new Map<string, { timer: NodeJS.Timeout; delay: number }>();
   /** Per device: the push in flight, and whether another was asked for meanwhile. */
-  const running = new Map<string, { again: boolean; full: boolean; heard: boolean }>();
+  const running = new Map<
+    string,
+    { again: boolean; full: boolean; force: boolean; heard: boolean }
+  >();
   let active = 0;
   const waiting: (() => void)[] = [];
   let stopped = false;
@@ -112,38 +121,44 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     return (await repo().settingsOf(serial, siteId))?.configuration_mode ?? 'automatic';
   }
 
-  /** Raises the desired version when the digest changed; the sync row as it is now. */
+  /**
+   * Raises the desired version when the digest changed, and records in the same transaction
+   * which entries changed at it (the deltas' source); the sync row as it is now. The raise is
+   * conditional on the version read, so of two nodes at once one raises and the other re-reads.
+   */
   async function settle(serial: string, desired: Desired): Promise<DeviceSyncTable> {
     const digest = directoryDigest(desired.siteId, desired.entries);
     for (;;) {
-      const now = iso(clock.now());
       const row = await repo().syncOf(serial);
-      if (!row) {
-        await repo().insertSync({
-          serial_number: serial,
-          site_id: desired.siteId,
-          desired_version: 1,
-          desired_digest: digest,
-          applied_site_id: null,
-          applied_version: 0,
-          state: 'pending',
-          since: now,
-          reason: null,
-        });
-        changed(serial);
-        continue;
-      }
-      if (row.desired_digest === digest && row.site_id === desired.siteId) return row;
-      if (
-        await repo().raiseDesired(serial, row.desired_version, {
-          ...desired,
-          digest,
-          state: 'pending',
-          at: now,
-        })
-      ) {
-        changed(serial);
-      }
+      if (row && row.desired_digest === digest && row.site_id === desired.siteId) return row;
+      const raised = await store.transaction(async (trx) => {
+        const r = provisioningRepo(trx);
+        const at = iso(clock.now());
+        const won = row
+          ? await r.raiseDesired(serial, row.desired_version, {
+              ...desired,
+              digest,
+              state: 'pending',
+              at,
+            })
+          : await r.insertSync({
+              serial_number: serial,
+              site_id: desired.siteId,
+              desired_version: 1,
+              desired_digest: digest,
+              applied_site_id: null,
+              applied_version: 0,
+              state: 'pending',
+              since: at,
+              reason: null,
+            });
+        if (won) {
+          const version = (row?.desired_version ?? 0) + 1;
+          await r.writeEntries(serial, version, entryChanges(await r.entriesOf(serial), desired));
+        }
+        return won;
+      });
+      if (raised) changed(serial);
     }
   }
 
@@ -157,28 +172,34 @@ export function createProvisioningService(deps: ProvisioningDeps) {
    */
   function request(
     serial: string,
-    options: { full?: boolean; residents?: Resident[]; heard?: boolean } = {},
+    options: { full?: boolean; force?: boolean; residents?: Resident[]; heard?: boolean } = {},
   ) {
     const current = running.get(serial);
     if (current) {
       current.again = true;
       current.full ||= options.full === true;
       current.heard ||= options.heard === true;
+      current.force ||= options.force === true;
       return;
     }
-    const state = { again: false, full: false, heard: false };
+    const state = { again: false, full: false, force: false, heard: false };
     running.set(serial, state);
     void (async () => {
       let full = options.full === true;
       let heard = options.heard === true;
+      let force = options.force === true;
       let residents = options.residents;
       do {
         state.again = false;
-        await slot(() => syncDevice(serial, { full, heard, residents })).catch((error: unknown) => {
-          if (!stopped) console.error(`provisioning ${serial} failed`, error);
-        });
+        await slot(() => syncDevice(serial, { full, force, heard, residents })).catch(
+          (error: unknown) => {
+            if (!stopped) console.error(`provisioning ${serial} failed`, error);
+          },
+        );
         full = state.full;
         heard = state.heard;
+        force = state.force;
+        state.force = false;
         state.full = false;
         state.heard = false;
         residents = undefined;
@@ -201,7 +222,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
 
   async function syncDevice(
     serial: string,
-    options: { full: boolean; heard: boolean; residents: Resident[] | undefined },
+    options: { full: boolean; force: boolean; heard: boolean; residents: Resident[] | undefined },
   ) {
     if (stopped) return;
     const device = await repo().deviceOf(serial);
@@ -209,7 +230,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     const desired = await desiredFor(serial, device.site_id, options.residents);
     if (!desired) return;
     const row = await settle(serial, desired);
-    const force = options.full;
+    const force = options.full || options.force;
     if (device.online !== 1 && !options.heard) return;
     const holds =
       row.applied_site_id === row.site_id && row.applied_version === row.desired_version;
@@ -219,7 +240,31 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       }
       return;
     }
-    await push(serial, row.desired_version, desired);
+    const base = options.full ? 0 : deltaBase(row);
+    await push(serial, row.desired_version, desired, base);
+  }
+
+  /**
+   * The version a delta can start from: what the device last applied of the same site, older
+   * than the desired one; 0 (a full replacement) otherwise. The device refuses a wrong base
+   * (base-mismatch) and then gets the full version at once.
+   */
+  const deltaBase = (row: DeviceSyncTable) =>
+    row.applied_site_id !== null &&
+    row.applied_site_id === row.site_id &&
+    row.applied_version > 0 &&
+    row.applied_version < row.desired_version
+      ? row.applied_version
+      : 0;
+
+  /** A delta's upserts and deletes: the entries changed after `base`, as `desired` has them. */
+  async function deltaOf(serial: string, desired: Desired, base: number) {
+    const since = await repo().entriesSince(serial, base);
+    const live = new Set(since.filter((e) => e.deleted === 0).map((e) => e.uuid));
+    return {
+      upserts: desired.entries.filter((e) => live.has(e.uuid)),
+      deletes: since.filter((e) => e.deleted === 1).map((e) => e.uuid),
+    };
   }
 
   const now = () => iso(clock.now());
@@ -229,14 +274,19 @@ export function createProvisioningService(deps: ProvisioningDeps) {
   });
 
   /** Sends every part of `version` in order; the last reply says what the device holds. */
-  async function push(serial: string, version: number, desired: Desired) {
-    const parts = planParts(desired.entries, [], MAX_MESSAGE_BYTES);
+  async function push(serial: string, version: number, desired: Desired, base: number) {
+    const changes = base > 0 ? await deltaOf(serial, desired, base) : null;
+    const parts = planParts(
+      changes?.upserts ?? desired.entries,
+      changes?.deletes ?? [],
+      MAX_MESSAGE_BYTES,
+    );
     let reply: ReplyMessage | null = null;
     for (const [index, body] of parts.entries()) {
       const args: ProvisionArgs = {
         siteId: desired.siteId,
         version,
-        base: 0,
+        base,
         part: index + 1,
         parts: parts.length,
         ...body,
@@ -255,6 +305,13 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       if (!reply.ok) break;
     }
     clearRetry(serial);
+    if (base > 0 && reply?.error === 'base-mismatch') {
+      // The device does not hold the version the delta builds on: the whole version, now.
+      const held = parseDirectoryHeld(reply.result);
+      if (held) await repo().recordApplied(serial, held, now());
+      await push(serial, version, desired, 0);
+      return;
+    }
     await recordReply(serial, version, reply!);
   }
 
@@ -328,7 +385,8 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       if (row && held) await repo().recordApplied(serial, held, now());
       const holds =
         row && held && held.siteId === row.site_id && held.version === row.desired_version;
-      if (!holds) request(serial, { full: true, heard: true });
+      // From what it holds (a delta) when it can; a device that lost it gets the whole version.
+      if (!holds) request(serial, { force: true, heard: true });
     },
 
     /** A setting changed (Configuration Mode): recomputed; automatic again → a full sync. */
@@ -357,6 +415,30 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       retries.clear();
     },
   };
+}
+
+/** What changed between the entries last wanted and `desired`: upserts, and removals. */
+function entryChanges(
+  known: { uuid: string; digest: string; deleted: number }[],
+  desired: Desired,
+): { uuid: string; digest: string; deleted: boolean }[] {
+  const before = new Map(known.map((k) => [k.uuid, k]));
+  const changes: { uuid: string; digest: string; deleted: boolean }[] = [];
+  const wanted = new Set<string>();
+  for (const entry of desired.entries) {
+    wanted.add(entry.uuid);
+    const digest = entryDigest(entry);
+    const old = before.get(entry.uuid);
+    if (!old || old.deleted === 1 || old.digest !== digest) {
+      changes.push({ uuid: entry.uuid, digest, deleted: false });
+    }
+  }
+  for (const old of known) {
+    if (old.deleted === 0 && !wanted.has(old.uuid)) {
+      changes.push({ uuid: old.uuid, digest: '', deleted: true });
+    }
+  }
+  return changes;
 }
 
 export type ProvisioningService = ReturnType<typeof createProvisioningService>;

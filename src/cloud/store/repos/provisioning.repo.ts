@@ -104,13 +104,59 @@ export function provisioningRepo(db: Executor) {
         .where('serial_number', '=', serial)
         .executeTakeFirst(),
 
-    /** The first desired version of a device; another node's insert wins, this one is ignored. */
-    insertSync: (row: DeviceSyncTable) =>
-      db
+    /** The first desired version of a device; false when another node's insert came first. */
+    insertSync: async (row: DeviceSyncTable): Promise<boolean> => {
+      const result = await db
         .insertInto('device_sync')
         .values(row)
         .onConflict((oc) => oc.column('serial_number').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+    },
+
+    entriesOf: (serial: string) =>
+      db
+        .selectFrom('provisioned_entries')
+        .select(['uuid', 'digest', 'deleted'])
+        .where('serial_number', '=', serial)
         .execute(),
+
+    /** The entries changed after version `after` (deleted ones included): a delta's content. */
+    entriesSince: (serial: string, after: number) =>
+      db
+        .selectFrom('provisioned_entries')
+        .select(['uuid', 'deleted'])
+        .where('serial_number', '=', serial)
+        .where('version', '>', after)
+        .execute(),
+
+    /** Entries that changed at `version`, in the transaction that raised it. */
+    writeEntries: async (
+      serial: string,
+      version: number,
+      changes: { uuid: string; digest: string; deleted: boolean }[],
+    ) => {
+      for (let start = 0; start < changes.length; start += 200) {
+        const rows = changes.slice(start, start + 200).map((c) => ({
+          serial_number: serial,
+          uuid: c.uuid,
+          digest: c.digest,
+          version,
+          deleted: c.deleted ? 1 : 0,
+        }));
+        await db
+          .insertInto('provisioned_entries')
+          .values(rows)
+          .onConflict((oc) =>
+            oc.columns(['serial_number', 'uuid']).doUpdateSet((eb) => ({
+              digest: eb.ref('excluded.digest'),
+              version: eb.ref('excluded.version'),
+              deleted: eb.ref('excluded.deleted'),
+            })),
+          )
+          .execute();
+      }
+    },
 
     /** Raises the desired version from exactly `from`; false when another write came first. */
     raiseDesired: async (
