@@ -10,6 +10,7 @@ import { benchClaims, type ClaimFigures } from './claims.bench.ts';
 import { benchDir } from './harness.ts';
 import { benchInvalidation, type InvalidationFigures } from './invalidation.bench.ts';
 import { benchLinks, type LinkFigures } from './links.bench.ts';
+import { benchProvisioning, provisioningMarkdown } from './provisioning.bench.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' } } });
 const quick = values.quick ?? false;
@@ -83,6 +84,11 @@ for (const devices of plan.links) {
   links.push(...(await benchLinks({ devices, holdSeconds: plan.hold })));
 }
 
+log(`auto provisioning, ${quick ? '200 residents to 10' : '2,000 residents to 100'} devices`);
+const provisioning = await benchProvisioning(
+  quick ? { devices: 10, residents: 200 } : { devices: 100, residents: 2000 },
+);
+
 const headline = claims.find(
   (c) => c.dialect === 'sqlite' && c.registrySize === Math.max(...plan.sqlite),
 )!;
@@ -100,6 +106,7 @@ const results = {
   claims,
   invalidation,
   links,
+  provisioning,
   linkMemoryRatioToMosquitto: Number(
     (ours.memoryPerDeviceKiB / Math.max(0.1, reference.memoryPerDeviceKiB)).toFixed(1),
   ),
@@ -304,6 +311,8 @@ const md = [
   `Memory per device, Latchkey ÷ Mosquitto: ${results.linkMemoryRatioToMosquitto}.`,
   '',
   '![memory per device](growth-links.svg)',
+  '',
+  ...provisioningMarkdown(provisioning),
   '',
   ...growth,
   notes,

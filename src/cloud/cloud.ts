@@ -240,6 +240,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       await app.close();
       commands.attach(null);
       link.close();
+      services.autoProvisioning.stop();
       await provisioning?.stop();
       await linkTransport.close();
     } else {
@@ -247,6 +248,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       // end them first. Requests in flight still finish in app.close().
       commands.attach(null);
       link.close();
+      services.autoProvisioning.stop();
       await linkTransport.close();
       await app.close();
     }

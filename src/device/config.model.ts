@@ -210,6 +210,16 @@ export const deviceConfigSchema = z.object({
       .array(z.object({ uuid: directoryUuid, timestamp: z.number().int().min(0) }))
       .max(MAX_DIRECTORY_USERS)
       .optional(),
+    /**
+     * Issue 17: the cloud-managed entries' (owner My2N) site and the version of the cloud's
+     * directory last applied; absent in older files and after a factory reset (none held).
+     */
+    cloud: z
+      .object({
+        siteId: z.string().min(1).max(64).nullable(),
+        version: z.number().int().min(0),
+      })
+      .optional(),
   }),
   switches: z.array(switchSchema).length(SWITCH_COUNT),
   audio: z.object({

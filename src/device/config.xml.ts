@@ -172,6 +172,12 @@ export function configToXml(config: DeviceConfig): string {
       Directory: {
         '@_Timestamp': String(config.directory.timestamp),
         ...optional('@_Series', config.directory.series),
+        ...(config.directory.cloud
+          ? {
+              '@_CloudSite': config.directory.cloud.siteId ?? '',
+              '@_CloudVersion': String(config.directory.cloud.version),
+            }
+          : {}),
         User: config.directory.users.map(directoryUserToXml),
         Deleted: (config.directory.deleted ?? []).map((entry) => ({
           '@_Uuid': entry.uuid,
@@ -429,6 +435,14 @@ function readDatabase(root: Record<string, unknown>): Result<DeviceConfig> {
       timestamp: int(directory['@_Timestamp']),
       users: list(directory.User).map(node).map(directoryUserFromXml),
       ...optional('series', directory['@_Series']),
+      ...(directory['@_CloudVersion'] === undefined
+        ? {}
+        : {
+            cloud: {
+              siteId: str(directory['@_CloudSite']) || null,
+              version: int(directory['@_CloudVersion']),
+            },
+          }),
       ...(directory.Deleted === undefined
         ? {}
         : {

@@ -6,6 +6,7 @@ import { CameraService } from './camera.service.ts';
 import { CertificatesService } from './certificates.service.ts';
 import { ConfigStore } from './config.store.ts';
 import { DeviceEvents } from './device.events.ts';
+import { CloudDirectoryService } from './cloud-directory.service.ts';
 import { DirectoryService } from './directory.service.ts';
 import { EmailService } from './email.service.ts';
 import { EventLogService } from './event-log.service.ts';
@@ -46,6 +47,8 @@ export class Device {
   readonly io: IoService;
   readonly eventLog: EventLogService;
   readonly directory: DirectoryService;
+  /** Issue 17: the cloud-managed (My2N) entries, written by Auto Provisioning over the link. */
+  readonly cloudDirectory: CloudDirectoryService;
   readonly access: AccessService;
   readonly maintenance: MaintenanceService;
   readonly network: NetworkService;
@@ -89,6 +92,7 @@ export class Device {
     this.io = new IoService(this.events);
     this.eventLog = new EventLogService(this.events, this);
     this.directory = new DirectoryService(config);
+    this.cloudDirectory = new CloudDirectoryService(config);
     this.access = new AccessService(config);
     this.uploads = new UploadStore(dataDir);
     this.network = new NetworkService(config);

@@ -16,7 +16,7 @@ type Directory = DeviceConfig['directory'];
 type Kind = 'create' | 'update' | 'delete';
 
 /** A new timestamp series: a random decimal, as the device's own (2N HTTP API §5.14.6). */
-const newSeries = () => String(randomInt(1, 2 ** 48));
+export const newSeries = () => String(randomInt(1, 2 ** 48));
 
 /**
  * The directory (phone book / users) behind /api/dir/* and the web interfaces. Every change
@@ -203,7 +203,7 @@ function writeOne(kind: Kind, directory: Directory, raw: unknown, force: boolean
 }
 
 /** Remembers a deleted entry for dir/query; the oldest are forgotten past the directory's size. */
-function tombstone(directory: Directory, uuid: string, timestamp: number) {
+export function tombstone(directory: Directory, uuid: string, timestamp: number) {
   const deleted = (directory.deleted ?? []).filter((d) => d.uuid !== uuid);
   deleted.push({ uuid, timestamp });
   directory.deleted = deleted.slice(-MAX_DIRECTORY_USERS);

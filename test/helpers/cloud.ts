@@ -124,6 +124,7 @@ export const TABLES: (keyof Database)[] = [
   'resident_access',
   'device_settings',
   'device_sync',
+  'provisioned_entries',
   'access_events',
 ];
 

@@ -230,6 +230,8 @@ for (const dialect of testDialects) {
         ['DELETE', `/api/sites/${site}/devices/54-0562-0293`],
         ['GET', `/api/sites/${site}/access-log`],
         ['POST', `/api/sites/${site}/devices/54-0562-0293/actions`],
+        ['PATCH', `/api/sites/${site}/devices/54-0562-0293`],
+        ['POST', `/api/sites/${site}/devices/54-0562-0293/sync`],
         ['GET', '/api/notifications'],
         ['POST', '/api/notifications/read'],
         ['POST', '/api/notifications/x/read'],

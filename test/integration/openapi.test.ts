@@ -43,6 +43,9 @@ const EXPECTED: Record<string, number[]> = {
   'POST /api/sites/{siteId}/devices/{serialNumber}/actions': [
     200, 400, 401, 403, 404, 409, 413, 415, 502, 504,
   ],
+  // Auto Provisioning (issue 17): a device's settings in its site, and sync now.
+  'PATCH /api/sites/{siteId}/devices/{serialNumber}': [200, 400, 401, 403, 404, 413, 415],
+  'POST /api/sites/{siteId}/devices/{serialNumber}/sync': [202, 400, 401, 403, 404, 409],
   'GET /api/notifications': [200, 400, 401, 404],
   'POST /api/notifications/read': [204, 400, 401, 403, 404],
   'POST /api/notifications/{id}/read': [204, 401, 403, 404],

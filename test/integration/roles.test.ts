@@ -7,6 +7,7 @@ import { accountRules, activityRules, ownCompany, siteRules } from './roles/core
 import { memberRules } from './roles/members.rules.ts';
 import { invitationRules } from './roles/invitations.rules.ts';
 import { notificationRules } from './roles/notifications.rules.ts';
+import { siteDeviceRules } from './roles/site-devices.rules.ts';
 import { twoFactorRules } from './roles/two-factor.rules.ts';
 import { buildingRules } from './roles/buildings.rules.ts';
 import { doorRules } from './roles/door.rules.ts';
@@ -23,6 +24,7 @@ const RULES: RouteRule[] = [
   ...notificationRules,
   ...buildingRules,
   ...doorRules,
+  ...siteDeviceRules,
 ];
 
 /** What a refusal must say: invisible is "not found", visible but not allowed is the role. */

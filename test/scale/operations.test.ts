@@ -108,6 +108,7 @@ describe('migrations from several nodes at once', () => {
           '0011_two_factor',
           '0012_notification_settings',
           '0013_buildings',
+          '0014_provisioned_entries',
         ],
       );
       for (const store of stores) assert.equal(await store.ping(), true);

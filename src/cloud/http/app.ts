@@ -23,6 +23,7 @@ import { authRoutes } from './routes/auth.routes.ts';
 import { devicesRoutes } from './routes/devices.routes.ts';
 import { doorRoutes } from './routes/door.routes.ts';
 import { eventsRoutes } from './routes/events.routes.ts';
+import { siteDevicesRoutes } from './routes/site-devices.routes.ts';
 import { sitesRoutes } from './routes/sites.routes.ts';
 import { companyRoutes } from './routes/company.routes.ts';
 import { twoFactorRoutes } from './routes/two-factor.routes.ts';
@@ -163,6 +164,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   await app.register(
     doorRoutes({ accessLog: services.accessLog, deviceActions: services.deviceActions }),
   );
+  await app.register(siteDevicesRoutes(services.siteDevices));
   await app.register(companyRoutes(services.company));
   await app.register(membersRoutes(services.members));
   await app.register(

@@ -1,3 +1,4 @@
+import { CONFIGURATION_MODES, SYNC_STATES } from '../../core/building.model.ts';
 import { z } from 'zod';
 import { SITE_TYPES } from '../../core/building.model.ts';
 import { errorCatalog, type ErrorCode } from '../../core/errors.ts';
@@ -89,6 +90,14 @@ export const DeviceSchema = z
     online: z.boolean(),
     lastSeenAt: z.string().nullable(),
     addedAt: z.string(),
+    name: z.string().nullable(),
+    configurationMode: z.enum(CONFIGURATION_MODES),
+    sync: z.object({
+      state: z.enum(SYNC_STATES),
+      version: z.number(),
+      since: z.string(),
+      reason: z.string().optional(),
+    }),
   })
   .meta({ id: 'Device' });
 

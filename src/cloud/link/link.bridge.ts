@@ -39,8 +39,8 @@ export class LinkBridge {
   >();
   // One chain per device, so a device's messages are handled in the order it sent them.
   readonly #queues = new Map<string, Promise<void>>();
-  readonly #onOwnershipChanged = (change: { serialNumber: string; siteName: string | null }) => {
-    this.#tellOwnership(change.serialNumber, change.siteName);
+  readonly #onOwnershipChanged = (change: { serialNumber: string }) => {
+    this.#tellOwnership(change.serialNumber);
   };
 
   private readonly transport: LinkTransport;
@@ -108,16 +108,29 @@ export class LinkBridge {
     }
   }
 
-  #tellOwnership(serial: string, site: string | null): void {
+  /**
+   * `site` is the name the device shows; issue 17 adds the site's id (the device drops another
+   * site's cloud-managed entries at once) and the Configuration Mode its UIs show.
+   */
+  #tellOwnership(serial: string): void {
     // A device not linked here would not get it (clean sessions keep nothing); it is told on
     // connect. Sending anyway would cost a command and a 5 s timer for every claim.
     if (this.transport.isLinked?.(serial) === false) return;
-    this.command(serial, 'set-ownership', { site }).catch((error: Error) =>
-      this.log.info(
-        { serial, reason: error.message },
-        'device link: ownership not delivered now; sent again when the device connects',
-      ),
-    );
+    this.service
+      .ownership(serial)
+      .then((owner) =>
+        this.command(serial, 'set-ownership', {
+          site: owner?.siteName ?? null,
+          siteId: owner?.siteId ?? null,
+          configurationMode: owner?.configurationMode ?? null,
+        }),
+      )
+      .catch((error: Error) =>
+        this.log.info(
+          { serial, reason: error.message },
+          'device link: ownership not delivered now; sent again when the device connects',
+        ),
+      );
   }
 
   #enqueue(serial: string, kind: DeviceTopicKind, payload: Buffer): void {
@@ -150,10 +163,7 @@ export class LinkBridge {
           return;
         }
         await this.service.presence(serial, presence.value.online);
-        if (presence.value.online) {
-          const owner = await this.service.ownership(serial);
-          this.#tellOwnership(serial, owner?.siteName ?? null);
-        }
+        if (presence.value.online) this.#tellOwnership(serial);
         return;
       }
       case 'state': {

@@ -7,6 +7,7 @@ import { brokerAccountsRepo } from '../store/repos/broker-accounts.repo.ts';
 import { deviceReportsRepo } from '../store/repos/device-reports.repo.ts';
 import { devicesRepo } from '../store/repos/devices.repo.ts';
 import { notificationsRepo } from '../store/repos/notifications.repo.ts';
+import { provisioningRepo } from '../store/repos/provisioning.repo.ts';
 import type { Executor, NotificationsTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { auditRow } from './audit.service.ts';
@@ -56,6 +57,8 @@ export function createDeviceLinkService(deps: {
   notices?: Pick<NoticeMailer, 'notify'>;
   /** Keeps the door events devices report (issue 17). */
   accessLog?: Pick<AccessLogService, 'record'>;
+  /** Issue 17: what cloud-managed directory a device says it holds (Auto Provisioning). */
+  onDirectoryReported?: (serial: string, held: DeviceStateMessage['directory']) => Promise<void>;
 }) {
   const { store, clock, events } = deps;
   const notices = deps.notices ?? { notify: () => undefined };
@@ -204,6 +207,12 @@ export function createDeviceLinkService(deps: {
         codeGenerationSeen(serial, state.codeGeneration, 'state'),
       ]);
       events.emit('device-updated', { serialNumber: serial });
+      // Not awaited: a directory push takes as long as the device needs, the link goes on.
+      deps
+        .onDirectoryReported?.(serial, state.directory)
+        .catch((error: unknown) =>
+          console.error(`provisioning after the state of ${serial} failed`, error),
+        );
     },
 
     async event(serial: string, event: DeviceEventMessage) {
@@ -236,10 +245,23 @@ export function createDeviceLinkService(deps: {
       events.emit('device-updated', { serialNumber: serial });
     },
 
-    /** The site name the device should show, or null when it is in no site. */
-    async ownership(serial: string): Promise<{ siteId: string; siteName: string } | null> {
+    /**
+     * The site the device should show (name) and, issue 17, its id and the device's
+     * Configuration Mode there; null when it is in no site.
+     */
+    async ownership(serial: string): Promise<{
+      siteId: string;
+      siteName: string;
+      configurationMode: 'automatic' | 'manual';
+    } | null> {
       const owner = await devices(store.db).ownerOf(serial);
-      return owner ? { siteId: owner.site_id, siteName: owner.site_name } : null;
+      if (!owner) return null;
+      const settings = await provisioningRepo(store.db).settingsOf(serial, owner.site_id);
+      return {
+        siteId: owner.site_id,
+        siteName: owner.site_name,
+        configurationMode: settings?.configuration_mode ?? 'automatic',
+      };
     },
 
     markAllOffline: () => devices(store.db).markAllOffline(),

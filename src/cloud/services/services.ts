@@ -20,6 +20,8 @@ import { createDeviceLinkService } from './device-link.service.ts';
 import { createAccessLogService } from './access-log.service.ts';
 import { createDeviceActionsService } from './device-actions.service.ts';
 import type { CloudEventBus } from './events.ts';
+import { createProvisioningService } from './provisioning.service.ts';
+import { createSiteDevicesService } from './site-devices.service.ts';
 import type { DeviceCommands } from './device-commands.ts';
 import { createResidentCredentials } from './resident-credentials.ts';
 import { createLoginThrottle, type LoginLimits } from './login-throttle.service.ts';
@@ -103,8 +105,25 @@ export function createServices(deps: ServiceDeps) {
     links: deps.links,
     twoFactor,
   });
+  const autoProvisioning = createProvisioningService({
+    store,
+    clock,
+    events,
+    commands: deps.commands,
+    credentials: residentCredentials,
+  });
   return {
     access,
+    /** Auto Provisioning (issue 17): the devices' cloud-managed directories. */
+    autoProvisioning,
+    siteDevices: createSiteDevicesService({
+      access,
+      store,
+      clock,
+      events,
+      commands: deps.commands,
+      provisioning: autoProvisioning,
+    }),
     /** Seals, opens and looks up residents' PINs and cards (issue 17). */
     residentCredentials,
     /** Commands to devices over the device link (attached when the link runs). */
@@ -164,6 +183,7 @@ export function createServices(deps: ServiceDeps) {
       events,
       deviceSecrets: deps.deviceSecrets,
       notices,
+      onDirectoryReported: (serial, held) => autoProvisioning.deviceReported(serial, held),
       accessLog,
     }),
     /** The site's access log: door events the devices report (issue 17). */

@@ -1,3 +1,4 @@
+import type { ConfigurationMode, SyncState } from '../../core/building.model.ts';
 import { randomUUID } from 'node:crypto';
 import { familyHomeApartmentName } from '../../core/apartment.rules.ts';
 import type { SiteType } from '../../core/building.model.ts';
@@ -116,7 +117,11 @@ export function createSitesService(deps: {
   };
 }
 
-/** A device as the API shows it; never its secret or code. */
+/**
+ * A device as the API shows it; never its secret or code. Issue 17: its name and Configuration
+ * Mode in the site (automatic without a settings row) and its Auto Provisioning sync; a device
+ * the cloud has not worked out a directory for yet is pending since it was added.
+ */
 export function publicDevice(row: {
   serial_number: string;
   model: string;
@@ -124,6 +129,12 @@ export function publicDevice(row: {
   online: number;
   last_seen_at: string | null;
   claimed_at: string;
+  name?: string | null;
+  configuration_mode?: ConfigurationMode | null;
+  sync_state?: SyncState | null;
+  sync_version?: number | null;
+  sync_since?: string | null;
+  sync_reason?: string | null;
 }) {
   return {
     serialNumber: row.serial_number,
@@ -132,6 +143,14 @@ export function publicDevice(row: {
     online: row.online === 1,
     lastSeenAt: row.last_seen_at,
     addedAt: row.claimed_at,
+    name: row.name ?? null,
+    configurationMode: row.configuration_mode ?? 'automatic',
+    sync: {
+      state: row.sync_state ?? 'pending',
+      version: row.sync_version ?? 0,
+      since: row.sync_since ?? row.claimed_at,
+      ...(row.sync_reason ? { reason: row.sync_reason } : {}),
+    },
   };
 }
 

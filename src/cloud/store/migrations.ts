@@ -500,6 +500,27 @@ const buildings: Migration = {
 };
 
 /** Migrations in order; names sort in the order they run. */
+
+/**
+ * Issue 17, Auto Provisioning deltas: per device, each directory entry the cloud last wanted
+ * (its digest) and the desired version it last changed at; `deleted` rows stand for entries
+ * removed at that version. The delta from an applied version A is the rows with version > A,
+ * as the device's own dir/query works from timestamps (2N HTTP API §5.14.6).
+ */
+const provisionedEntries: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('provisioned_entries')
+      .addColumn('serial_number', 'text', (c) => c.notNull().references('devices.serial_number'))
+      .addColumn('uuid', 'text', (c) => c.notNull())
+      .addColumn('digest', 'text', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('deleted', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('provisioned_entries_pk', ['serial_number', 'uuid'])
+      .execute();
+  },
+};
+
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -517,6 +538,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       '0011_two_factor': twoFactor,
       '0012_notification_settings': notificationSettings,
       '0013_buildings': buildings,
+      '0014_provisioned_entries': provisionedEntries,
     }),
   };
 }

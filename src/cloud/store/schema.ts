@@ -136,6 +136,17 @@ export interface DeviceSyncTable {
   reason: string | null;
 }
 
+/** What the cloud last wanted of one entry on one device, for deltas (issue 17). */
+export interface ProvisionedEntriesTable {
+  serial_number: string;
+  uuid: string;
+  digest: string;
+  /** The desired version (device_sync) at which the entry last changed. */
+  version: number;
+  /** 1: removed at `version`. */
+  deleted: number;
+}
+
 /** A door event a device reported (issue 17), kept in the site that owned the device then. */
 export interface AccessEventsTable {
   id: string;
@@ -343,6 +354,7 @@ export interface Database {
   resident_access: ResidentAccessTable;
   device_settings: DeviceSettingsTable;
   device_sync: DeviceSyncTable;
+  provisioned_entries: ProvisionedEntriesTable;
   access_events: AccessEventsTable;
 }
 

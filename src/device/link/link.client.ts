@@ -11,6 +11,7 @@ import {
   type DeviceStateMessage,
   type ReplyMessage,
 } from '../../core/link.protocol.ts';
+import { parseProvisionArgs } from '../../core/provisioning.protocol.ts';
 import { deriveLinkPassword } from '../../core/security-code.rules.ts';
 import type { DeviceEventMap } from '../device.events.ts';
 import type { Device } from '../device.ts';
@@ -64,6 +65,7 @@ export class DeviceLinkClient {
   #stopping: Promise<void> | null = null;
   #ready = false;
   #site: string | null = null;
+  #mode: 'automatic' | 'manual' | null = null;
   readonly #unsubscribe: (() => void)[] = [];
   /** Door events of the time the link was down (access-events.buffer.ts). */
   readonly #offlineAccess = new AccessEventsBuffer();
@@ -79,7 +81,11 @@ export class DeviceLinkClient {
   start(): void {
     const { serialNumber, secret } = this.device.identity;
     const topic = (kind: Parameters<typeof deviceTopic>[1]) => deviceTopic(serialNumber, kind);
-    this.device.setCloudLink({ state: 'connecting', site: this.#site });
+    this.device.setCloudLink({
+      state: 'connecting',
+      site: this.#site,
+      configurationMode: this.#mode,
+    });
     const url = brokerUrlFor(this.options.cloudUrl);
     const options: IClientOptions = {
       protocolVersion: 4,
@@ -113,7 +119,11 @@ export class DeviceLinkClient {
           return;
         }
         this.#ready = true;
-        this.device.setCloudLink({ state: 'connected', site: this.#site });
+        this.device.setCloudLink({
+          state: 'connected',
+          site: this.#site,
+          configurationMode: this.#mode,
+        });
         // State first: when the cloud shows the device online, it already knows what it is.
         this.#publish('state', this.#state());
         this.#publish('presence', { online: true });
@@ -128,6 +138,7 @@ export class DeviceLinkClient {
       this.device.setCloudLink({
         state: this.#stopped ? 'disconnected' : 'connecting',
         site: this.#site,
+        configurationMode: this.#mode,
       });
       if (!this.#stopped) this.#scheduleReconnect();
     });
@@ -183,7 +194,11 @@ export class DeviceLinkClient {
     // A forced end waits for nothing more: the goodbye had its chance above, and if the broker
     // missed it, the will says the same.
     await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
-    this.device.setCloudLink({ state: 'disconnected', site: this.#site });
+    this.device.setCloudLink({
+      state: 'disconnected',
+      site: this.#site,
+      configurationMode: this.#mode,
+    });
   }
 
   /** Connected and subscribed to its commands. */
@@ -207,6 +222,7 @@ export class DeviceLinkClient {
       firmware: this.device.maintenance.firmwareVersion,
       codeGeneration: this.device.securityCode.generation,
       uptime: this.device.upTime(),
+      directory: this.device.cloudDirectory.held(),
     };
   }
 
@@ -225,19 +241,26 @@ export class DeviceLinkClient {
       this.#log(`cloud link: command ignored (${parsed.message})`);
       return;
     }
-    this.#publish('replies', this.#execute(parsed.value));
+    const command = parsed.value;
+    // Provision writes the directory first, so replies may come later than the command's turn.
+    Promise.resolve(this.#execute(command))
+      .catch((error: unknown) => {
+        this.#log(`cloud link: ${command.name} failed (${(error as Error).message})`);
+        return { id: command.id, ok: false, error: 'failed' } satisfies ReplyMessage;
+      })
+      .then((reply) => this.#publish('replies', reply));
   }
 
-  #execute(command: CommandMessage): ReplyMessage {
+  #execute(command: CommandMessage): ReplyMessage | Promise<ReplyMessage> {
     switch (command.name) {
-      case 'set-ownership': {
-        const site = command.args.site;
-        if (site !== null && typeof site !== 'string') {
-          return { id: command.id, ok: false, error: 'site must be a name or null' };
-        }
-        this.#site = site;
-        this.device.setCloudLink({ state: 'connected', site });
-        return { id: command.id, ok: true, result: { site } };
+      case 'set-ownership':
+        return this.#setOwnership(command);
+      case 'provision': {
+        const args = parseProvisionArgs(command.args);
+        if (!args.ok) return { id: command.id, ok: false, error: 'bad-args' };
+        return this.device.cloudDirectory
+          .provision(args.value)
+          .then((outcome) => ({ id: command.id, ...outcome }));
       }
       case 'report-state':
         return { id: command.id, ok: true, result: { ...this.#state() } };
@@ -250,6 +273,28 @@ export class DeviceLinkClient {
       case 'provision':
         return { id: command.id, ok: false, error: `"${command.name}" is not supported yet` };
     }
+  }
+
+  /**
+   * `{site, siteId?, configurationMode?}`: the site's name the UIs show, and (issue 17) its id and
+   * the Auto Provisioning mode. Another siteId than the cloud entries' wipes them at once.
+   */
+  async #setOwnership(command: CommandMessage): Promise<ReplyMessage> {
+    const { site, siteId, configurationMode } = command.args;
+    if (site !== null && typeof site !== 'string') {
+      return { id: command.id, ok: false, error: 'site must be a name or null' };
+    }
+    const mode =
+      configurationMode === 'automatic' || configurationMode === 'manual'
+        ? configurationMode
+        : null;
+    this.#site = site;
+    this.#mode = site === null ? null : mode;
+    this.device.setCloudLink({ state: 'connected', site, configurationMode: this.#mode });
+    if (siteId === null || typeof siteId === 'string') {
+      await this.device.cloudDirectory.ownerChanged(siteId);
+    }
+    return { id: command.id, ok: true, result: { site } };
   }
 
   #scheduleReconnect(): void {

@@ -13,6 +13,7 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   'device.moved-in': 'Moved a device in from another account',
   'device.moved-away': 'A device was moved to another account',
   'device.deleted': 'Deleted a device',
+  'device.settings-changed': "Changed a device's name or Configuration Mode",
   'device.code-regenerated': 'A new security code was generated on the device',
   'device.factory-reset': 'The device was reset to factory defaults',
   'apartment.created': 'Added an apartment',

@@ -74,6 +74,32 @@ export function devicesRepo(db: Executor, dialect: StoreDialect) {
     return new Map(rows.map(({ serial_number, ...owner }) => [serial_number, owner]));
   }
 
+  const siteDevices = (siteId: string) =>
+    db
+      .selectFrom('ownerships')
+      .innerJoin('devices', 'devices.serial_number', 'ownerships.serial_number')
+      // Issue 17: settings count only in the site that owns the device now.
+      .leftJoin('device_settings', (join) =>
+        join
+          .onRef('device_settings.serial_number', '=', 'devices.serial_number')
+          .onRef('device_settings.site_id', '=', 'ownerships.site_id'),
+      )
+      .leftJoin('device_sync', 'device_sync.serial_number', 'devices.serial_number')
+      .select([
+        'devices.serial_number',
+        'devices.model',
+        'devices.firmware',
+        'devices.online',
+        'devices.last_seen_at',
+        'ownerships.claimed_at',
+        'device_settings.name',
+        'device_settings.configuration_mode',
+        'device_sync.state as sync_state',
+        'device_sync.desired_version as sync_version',
+        'device_sync.since as sync_since',
+        'device_sync.reason as sync_reason',
+      ])
+      .where('ownerships.site_id', '=', siteId);
   return {
     /** Batch insert; every column is passed (SQLite fills no defaults in multi-row inserts). */
     insertMany: (rows: DevicesTable[]) => db.insertInto('devices').values(rows).execute(),
@@ -129,24 +155,16 @@ export function devicesRepo(db: Executor, dialect: StoreDialect) {
     /** The site that owns the device, with its company and name, or undefined. */
     ownerOf: async (serial: string) => (await ownersOf([serial])).get(serial),
     listBySite: (siteId: string, afterSerial: string | null, limit: number) => {
-      let query = db
-        .selectFrom('ownerships')
-        .innerJoin('devices', 'devices.serial_number', 'ownerships.serial_number')
-        .select([
-          'devices.serial_number',
-          'devices.model',
-          'devices.firmware',
-          'devices.online',
-          'devices.last_seen_at',
-          'ownerships.claimed_at',
-        ])
-        .where('ownerships.site_id', '=', siteId);
+      let query = siteDevices(siteId);
       if (afterSerial) query = query.where('devices.serial_number', '>', afterSerial);
       return query
         .orderBy('devices.serial_number')
         .limit(limit + 1)
         .execute();
     },
+    /** One device of the site as listBySite shows it; undefined when the site does not own it. */
+    inSite: (siteId: string, serial: string) =>
+      siteDevices(siteId).where('devices.serial_number', '=', serial).executeTakeFirst(),
     countAll: async () =>
       Number(
         (
