@@ -270,8 +270,6 @@ export class DeviceLinkClient {
         return { id: command.id, ok: true, result: {} };
       case 'open-door':
         return openDoor(this.device, command.id, command.args);
-      case 'provision':
-        return { id: command.id, ok: false, error: `"${command.name}" is not supported yet` };
     }
   }
 
