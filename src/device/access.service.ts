@@ -108,7 +108,7 @@ export class AccessService {
    * The user a credential belongs to and the switches it opens. A PIN opens the access point's
    * switches; a user's switch code `access.code[i]` opens switch i + 1 (2N HTTP API §5.14.1).
    * One code may be both a user's PIN and some of their switch codes (the cloud writes a
-   * resident's PIN so for each switch granted, docs/decisions/17-door.md): it opens all of
+   * resident's PIN so for each switch granted, docs/decisions.md, "Buildings"): it opens all of
    * them, in order. A card is compared without regard to the case of its hex digits.
    */
   #match(

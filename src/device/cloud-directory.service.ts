@@ -71,7 +71,7 @@ export class CloudDirectoryService {
   }
 
   /**
-   * Safety net of set-ownership (docs/decisions/17-provisioning.md): a device told it now
+   * Safety net of set-ownership (docs/decisions.md, "Buildings"): a device told it now
    * belongs to another site (or none) drops the previous site's entries at once, even if the
    * cloud's provision message never arrives.
    */

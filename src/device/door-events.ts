@@ -4,7 +4,7 @@ import type { AccessDecided } from './device.events.ts';
 /**
  * The kind the cloud's access log shows: a card, a user's PIN, or only switch codes. A keypad
  * entry that matched nothing is logged as a PIN, what a person at a keypad types
- * (docs/decisions/17-door.md).
+ * (docs/decisions.md, "Buildings").
  */
 function credentialOf(
   credential: Credential,

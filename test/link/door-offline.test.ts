@@ -6,7 +6,7 @@ import { startLinkedEmulator } from '../helpers/emulators.ts';
 import { claim, createSite, registerAccount } from '../helpers/factories.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-// A network blip must not lose door events (docs/decisions/17-door.md): the device keeps what
+// A network blip must not lose door events (docs/decisions.md, "Buildings"): the device keeps what
 // happened while the link was down and sends it once the link is back. One dialect: this is
 // about the link, the store is the same as in door.test.ts.
 describe('door events during a network blip', () => {

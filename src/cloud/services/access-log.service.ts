@@ -15,7 +15,7 @@ import type { Actor } from './actor.ts';
 import { invalidCursor } from './audit.service.ts';
 import { iso, type Clock } from './clock.ts';
 
-/** Retention per site (docs/decisions/17-door.md): 90 days, and never more than 100,000 events. */
+/** Retention per site (docs/decisions.md, "Buildings"): 90 days, and never more than 100,000 events. */
 export const ACCESS_LOG_RETENTION_DAYS = 90;
 export const ACCESS_LOG_MAX_PER_SITE = 100_000;
 /** A device clock this far ahead is wrong; such an event would sit on top of the log for ever. */

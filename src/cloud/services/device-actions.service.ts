@@ -23,7 +23,7 @@ const COMMAND_OF: Record<DeviceAction, CommandName> = {
 /**
  * How long a person waits for the device's answer: a device on a working link answers in
  * milliseconds, and someone at a portal button should hear "did not answer" before they give
- * up on the page (docs/decisions/17-door.md).
+ * up on the page (docs/decisions.md, "Buildings").
  */
 export const ACTION_TIMEOUT_MS = 5000;
 

@@ -22,7 +22,7 @@ import { hashToken, newToken } from './tokens.ts';
 
 /** How long an invitation link works (issue 16). */
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60_000;
-/** Pending invitations one company may have at once (docs/decisions/16-invitations.md). */
+/** Pending invitations one company may have at once (docs/decisions.md, "People"). */
 export const MAX_PENDING_INVITATIONS = 50;
 
 export interface InvitationInput {
@@ -266,7 +266,7 @@ export function createInvitationsService(deps: {
     },
 
     /**
-     * Accepts: the signed-in person joins, whatever their e-mail (docs/decisions/16-invitations.md),
+     * Accepts: the signed-in person joins, whatever their e-mail (docs/decisions.md, "People"),
      * or a new account with the invited e-mail is made and signed in. Membership, grants, the
      * use of the link and the audit are one transaction; the link is used up by one
      * conditional update, so of two accepts at once exactly one wins.

@@ -48,7 +48,7 @@ export interface ProvisioningDeps {
  * site's residents and rights say. The cloud decides a desired version per device (raised when
  * the digest of the desired directory changes), pushes it in parts over the link, and records
  * what the device says it applied: a delta from the version it holds when it can, else a full
- * replacement (docs/decisions/17-provisioning.md).
+ * replacement (docs/decisions.md, "Buildings").
  */
 export function createProvisioningService(deps: ProvisioningDeps) {
   const { store, clock, events } = deps;

@@ -22,7 +22,7 @@ import type { ResidentCredentialKeys } from './resident-credentials.ts';
 
 type ResidentRow = ResidentsTable & { apartment_name: string };
 
-/** A resident as the API shows it; a viewer sees no PINs or cards (docs/decisions/17-api.md). */
+/** A resident as the API shows it; a viewer sees no PINs or cards (docs/decisions.md, "Buildings"). */
 export function publicResident(
   row: ResidentRow,
   access: ResidentAccess[],

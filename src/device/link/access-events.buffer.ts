@@ -3,7 +3,7 @@ import type { AccessEventMessage } from '../../core/link.protocol.ts';
 /**
  * Door events that happened while the link was down, sent when it is back: an installer
  * expects a door event not to vanish in a network blip. Bounded (the oldest go first) so a
- * device offline for days does not grow without end (docs/decisions/17-door.md).
+ * device offline for days does not grow without end (docs/decisions.md, "Buildings").
  */
 export const ACCESS_EVENTS_KEPT_OFFLINE = 500;
 

@@ -35,7 +35,7 @@ const TokenSchema = z.object({
 
 /**
  * The signed-in person's account: name, password, sessions and API tokens. Every route here
- * needs a session cookie (API tokens get 403 SESSION_REQUIRED; docs/decisions/16-account.md).
+ * needs a session cookie (API tokens get 403 SESSION_REQUIRED; docs/decisions.md, "People").
  */
 export function accountRoutes(
   account: AccountService,

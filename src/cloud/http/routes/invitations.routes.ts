@@ -8,7 +8,7 @@ import { actorOf, CSRF_HEADER, SESSION_COOKIE } from '../auth.hooks.ts';
 import { EmailField, errorResponses, NameField } from '../schemas.ts';
 import { setSessionCookie } from './auth.routes.ts';
 
-/** Site grants one invitation may carry (docs/decisions/16-invitations.md). */
+/** Site grants one invitation may carry (docs/decisions.md, "People"). */
 export const MAX_INVITATION_SITES = 100;
 
 const SiteOffer = z.object({ siteId: z.string(), siteName: z.string(), role: z.enum(SITE_ROLES) });

@@ -8,7 +8,7 @@ import { errorResponses } from '../schemas.ts';
 /**
  * Grants one PATCH may set: more than any company here has sites a member would be given one
  * by one (an admin sees all sites anyway), and few enough that the request stays well under
- * the 64 KiB body limit and one insert (docs/decisions/16-members.md).
+ * the 64 KiB body limit and one insert (docs/decisions.md, "People").
  */
 export const MAX_SITE_GRANTS = 500;
 
