@@ -252,6 +252,9 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       await linkTransport.close();
       await app.close();
     }
+    // Directory pushes in flight end at once without the link; they may still write their
+    // outcome, so the store closes after them.
+    await services.autoProvisioning.idle();
     // Mails already queued still leave (their recipients are looked up in the store).
     await mail.close();
     await store.close();

@@ -130,6 +130,9 @@ export const TABLES: (keyof Database)[] = [
 
 /** Every row of every table, in a stable order, to compare before and after a request. */
 export async function snapshotTables(cloud: RunningCloud): Promise<Record<string, string[]>> {
+  // Auto Provisioning works out devices' directories after a commit, in the background: what a
+  // request changed is compared once that has settled, not in the middle of it.
+  await cloud.services.autoProvisioning.idle();
   const snapshot: Record<string, string[]> = {};
   for (const table of TABLES) {
     const rows = await cloud.store.db.selectFrom(table).selectAll().execute();

@@ -52,6 +52,11 @@ for (const dialect of testDialects) {
       assert.equal(cloud.events.listenerCount('device-updated'), listeners);
 
       const emulator = await startLinkedEmulator(t, device, cloud.url);
+      // Auto Provisioning tells of the device too (its sync state): online is asked of the API.
+      const online = async () =>
+        (await anna.client.get(`/api/sites/${site.id}/devices`)).body.items[0].online as boolean;
+      await waitFor('online', async () => emulator.link.connected && (await online()), 10_000);
+      await cloud.services.autoProvisioning.idle();
       await waitFor('the online event', () => deviceEvents(annaStream.text).length > 0, 10_000);
       assert.deepEqual(deviceEvents(annaStream.text)[0], {
         serialNumber: device.serialNumber,
@@ -59,6 +64,7 @@ for (const dialect of testDialects) {
       });
       const before = deviceEvents(annaStream.text).length;
       await emulator.link.stop();
+      await waitFor('offline', async () => !(await online()), 10_000);
       await waitFor(
         'the offline event',
         () => deviceEvents(annaStream.text).length > before,

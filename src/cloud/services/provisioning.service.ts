@@ -351,6 +351,9 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     retries.delete(serial);
   }
 
+  /** Site recomputations read but not yet queued per device. */
+  let computing = 0;
+
   async function siteChanged(siteId: string) {
     const serials = await repo().devicesOf(siteId);
     if (serials.length === 0) return;
@@ -362,9 +365,11 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     if (stopped || coalescing.has(siteId)) return;
     const timer = setTimeout(() => {
       coalescing.delete(siteId);
-      siteChanged(siteId).catch((error: unknown) =>
-        console.error(`provisioning of site ${siteId} failed`, error),
-      );
+      // Counted until its devices are queued, so that idle() does not miss it in between.
+      computing++;
+      siteChanged(siteId)
+        .catch((error: unknown) => console.error(`provisioning of site ${siteId} failed`, error))
+        .finally(() => computing--);
     }, COALESCE_MS);
     coalescing.set(siteId, timer);
   };
@@ -400,7 +405,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
 
     /** Resolves when nothing is queued or running for these devices (tests, the bench). */
     async idle(): Promise<void> {
-      while (running.size > 0 || coalescing.size > 0) {
+      while (running.size > 0 || coalescing.size > 0 || computing > 0) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     },
