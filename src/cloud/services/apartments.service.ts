@@ -7,7 +7,7 @@ import { auditRepo } from '../store/repos/audit.repo.ts';
 import type { Store } from '../store/store.ts';
 import type { AccessService, SiteAccess } from './access.service.ts';
 import type { Actor } from './actor.ts';
-import { auditRow, invalidCursor } from './audit.service.ts';
+import { siteChangeRow, invalidCursor } from './audit.service.ts';
 import { iso, type Clock } from './clock.ts';
 import type { CloudEventBus } from './events.ts';
 
@@ -45,12 +45,7 @@ export function createApartmentsService(deps: {
     action: string,
     detail: Record<string, unknown>,
   ) =>
-    auditRepo(trx).insertMany([
-      auditRow(
-        { companyId: site.company_id, siteId: site.id, actor, action, outcome: 'success', detail },
-        iso(deps.clock.now()),
-      ),
-    ]);
+    auditRepo(trx).insertMany([siteChangeRow(site, actor, action, detail, iso(deps.clock.now()))]);
 
   /** Runs a write; a name another apartment of the site has is APARTMENT_NAME_TAKEN. */
   async function write<T>(

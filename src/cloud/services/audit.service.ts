@@ -37,6 +37,19 @@ export function auditRow(entry: AuditEntry, now: string): AuditEventsTable {
   };
 }
 
+/** A successful change in a site by a person, as one audit row (issue 17's site writes). */
+export const siteChangeRow = (
+  site: { id: string; company_id: string },
+  actor: AuditEntry['actor'],
+  action: string,
+  detail: Record<string, unknown>,
+  now: string,
+): AuditEventsTable =>
+  auditRow(
+    { companyId: site.company_id, siteId: site.id, actor, action, outcome: 'success', detail },
+    now,
+  );
+
 const publicAuditEvent = (row: AuditEventsTable) => ({
   id: row.id,
   siteId: row.site_id,

@@ -15,7 +15,7 @@ import type { Executor, ResidentCredentialsTable, ResidentsTable } from '../stor
 import type { Store } from '../store/store.ts';
 import type { AccessService, SiteAccess } from './access.service.ts';
 import type { Actor } from './actor.ts';
-import { auditRow, invalidCursor } from './audit.service.ts';
+import { siteChangeRow, invalidCursor } from './audit.service.ts';
 import { iso, type Clock } from './clock.ts';
 import type { CloudEventBus } from './events.ts';
 import type { ResidentCredentialKeys } from './resident-credentials.ts';
@@ -110,12 +110,7 @@ export function createResidentsService(deps: {
     action: string,
     detail: Record<string, unknown>,
   ) =>
-    auditRepo(trx).insertMany([
-      auditRow(
-        { companyId: site.company_id, siteId: site.id, actor, action, outcome: 'success', detail },
-        iso(deps.clock.now()),
-      ),
-    ]);
+    auditRepo(trx).insertMany([siteChangeRow(site, actor, action, detail, iso(deps.clock.now()))]);
 
   /** Shows residents with their rights; credentials opened only for those who manage the site. */
   async function present(db: Executor, rows: ResidentRow[], showCredentials: boolean) {
