@@ -139,10 +139,22 @@ for (const dialect of testDialects) {
       emulator.running.device.frontPanel.presentCard(CARD);
       // What the portal does on each event: refetch the log; one refetch must find the event.
       let found = false;
-      const refetch = () => void log().then((page) => (found ||= page.body.items.length === 1));
+      const inFlight = new Set<Promise<unknown>>();
+      const refetch = () => {
+        const request = log().then((page) => (found ||= page.body.items.length === 1));
+        inFlight.add(request);
+        // A failed refetch leaves `found` false, which the wait below reports.
+        const done = () => inFlight.delete(request);
+        request.then(done, done);
+      };
       cloud.events.on('device-updated', refetch);
-      t.after(() => cloud.events.off('device-updated', refetch));
-      await waitFor('a live update after which the log holds the event', () => found);
+      // Off before the cloud closes: a refetch then would ask a server that is gone.
+      await waitFor('a live update after which the log holds the event', () => found).finally(
+        async () => {
+          cloud.events.off('device-updated', refetch);
+          await Promise.allSettled(inFlight);
+        },
+      );
       await waitFor('the device event on the stream', () => seen() > before);
       const last = [...stream.text.matchAll(/^event: device\ndata: (.*)$/gm)].at(-1)!;
       assert.deepEqual(JSON.parse(last[1]!), { serialNumber: serial, siteId: site.id });
