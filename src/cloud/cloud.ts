@@ -6,6 +6,7 @@ import { brokerSettings, prepareBroker, startBrokerTransport } from './link/brok
 import { startEmbeddedTransport, type EmbeddedLimits } from './link/embedded.transport.ts';
 import { LinkBridge } from './link/link.bridge.ts';
 import { DeviceCommands } from './services/device-commands.ts';
+import { ServiceLog } from './services/service-log.ts';
 import type { LinkTransport } from './link/link.transport.ts';
 import { tightenDataFolder } from './file-modes.ts';
 import {
@@ -120,8 +121,10 @@ export async function openCloud(
   );
   const links = new PortalLinks(options.publicUrl);
   const commands = new DeviceCommands();
+  const log = new ServiceLog();
   const services = createServices({
     commands,
+    log,
     store,
     clock,
     events,
@@ -137,13 +140,13 @@ export async function openCloud(
     mail,
     links,
   });
-  return { store, events, services, mail, links, commands };
+  return { store, events, services, mail, links, commands, log };
 }
 
 /** Starts a cloud node: store, services, HTTP. `close()` stops it and closes the database. */
 export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
   const broker = options.brokerUrl === undefined ? null : brokerSettings(options.brokerUrl);
-  const { store, events, services, mail, links, commands } = await openCloud(options);
+  const { store, events, services, mail, links, commands, log } = await openCloud(options);
   // Set once the link is up; /readyz reads it.
   let transport: (LinkTransport & { tcpPort?: number | null }) | null = null;
   const app = await build({
@@ -160,6 +163,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
   mail.onError = (error, to) =>
     app.log.warn({ err: { message: (error as Error).message }, to }, 'mail not sent');
   app.log.info(`mail: ${mail.mailer.description}`);
+  log.attach(app.log);
   let provisioning: { stop(): Promise<void> } | null = null;
   try {
     if (broker) {

@@ -75,14 +75,22 @@ export class CloudDirectoryService {
    * belongs to another site (or none) drops the previous site's entries at once, even if the
    * cloud's provision message never arrives.
    */
-  async ownerChanged(siteId: string | null): Promise<void> {
-    const held = this.held();
-    if (held.siteId === null || held.siteId === siteId) return;
-    this.#staged = null;
+  async ownerChanged(siteId: string | null): Promise<boolean> {
+    const belongsElsewhere = (held: DirectoryHeld | undefined) =>
+      held !== undefined && held.siteId !== null && held.siteId !== siteId;
+    if (!belongsElsewhere(this.held())) return false;
+    if (this.#staged && this.#staged.siteId !== siteId) this.#staged = null;
+    let wiped = false;
+    // Decided on the draft, not on what was read before: the new site's version may have been
+    // applied while this update waited its turn, and it must not be wiped.
     await this.config.update('cloud directory wiped (device moved)', (draft) => {
+      const held = draft.directory.cloud;
+      if (!belongsElsewhere(held)) return;
       removeCloudEntries(draft.directory, () => true);
-      draft.directory.cloud = { siteId: null, version: held.version };
+      draft.directory.cloud = { siteId: null, version: held!.version };
+      wiped = true;
     });
+    return wiped;
   }
 
   #count(): number {

@@ -1,3 +1,4 @@
+import type { LogTarget } from './service-log.ts';
 import { randomUUID } from 'node:crypto';
 import type { AccessEventMessage } from '../../core/link.protocol.ts';
 import { decodeCursor, toPage } from '../store/cursor.ts';
@@ -70,8 +71,8 @@ export function createAccessLogService(deps: {
   access: AccessService;
   store: Store;
   clock: Clock;
-  /** Where dropped events are told (the link's log, at info). */
-  log?: (message: string) => void;
+  /** Where dropped events are told, at info. */
+  log: Pick<LogTarget, 'info'>;
 }) {
   const { store, clock } = deps;
   const sincePrune = new Map<string, number>();
@@ -92,12 +93,12 @@ export function createAccessLogService(deps: {
     return items.flatMap(({ serial, event }) => {
       const owner = owners.get(serial);
       if (!owner) {
-        deps.log?.(`access event of ${serial} dropped: the device is in no site`);
+        deps.log.info({ serial }, 'access event dropped: the device is in no site');
         return [];
       }
       const at = new Date(event.at);
       if (at.getTime() > now.getTime() + ACCESS_EVENT_FUTURE_TOLERANCE_MS) {
-        deps.log?.(`access event of ${serial} dropped: its time ${event.at} is in the future`);
+        deps.log.info({ serial, at: event.at }, 'access event dropped: its time is in the future');
         return [];
       }
       const found = event.uuid ? residents.get(event.uuid.toLowerCase()) : undefined;

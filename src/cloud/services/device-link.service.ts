@@ -208,11 +208,8 @@ export function createDeviceLinkService(deps: {
       ]);
       events.emit('device-updated', { serialNumber: serial });
       // Not awaited: a directory push takes as long as the device needs, the link goes on.
-      deps
-        .onDirectoryReported?.(serial, state.directory)
-        .catch((error: unknown) =>
-          console.error(`provisioning after the state of ${serial} failed`, error),
-        );
+      // It never rejects (it reports its own failures).
+      void deps.onDirectoryReported?.(serial, state.directory);
     },
 
     async event(serial: string, event: DeviceEventMessage) {

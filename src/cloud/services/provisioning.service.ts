@@ -16,6 +16,7 @@ import { provisioningRepo, type ResidentRow } from '../store/repos/provisioning.
 import type { DeviceSyncTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { iso, type Clock } from './clock.ts';
+import type { LogTarget } from './service-log.ts';
 import type { CommandSender } from './device-commands.ts';
 import type { CloudEventBus } from './events.ts';
 import type { ResidentCredentialKeys } from './resident-credentials.ts';
@@ -39,6 +40,8 @@ export interface ProvisioningDeps {
   events: CloudEventBus;
   commands: CommandSender;
   credentials: Pick<ResidentCredentialKeys, 'open'>;
+  /** Where failures of background work are told (the node's logger). */
+  log: LogTarget;
   /** How long a device has to answer one part; the link's command timeout when absent. */
   partTimeoutMs?: number;
 }
@@ -193,7 +196,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         state.again = false;
         await slot(() => syncDevice(serial, { full, force, heard, residents })).catch(
           (error: unknown) => {
-            if (!stopped) console.error(`provisioning ${serial} failed`, error);
+            if (!stopped) deps.log.error({ err: error, serial }, 'provisioning: push failed');
           },
         );
         full = state.full;
@@ -339,7 +342,9 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         const device = await repo().deviceOf(serial);
         if (device?.online === 1) request(serial);
         else retries.delete(serial);
-      })().catch((error: unknown) => console.error(`provisioning retry ${serial}`, error, reason));
+      })().catch((error: unknown) =>
+        deps.log.error({ err: error, serial, reason }, 'provisioning: retry failed'),
+      );
     }, delay);
     timer.unref();
     retries.set(serial, { timer, delay });
@@ -368,7 +373,9 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       // Counted until its devices are queued, so that idle() does not miss it in between.
       computing++;
       siteChanged(siteId)
-        .catch((error: unknown) => console.error(`provisioning of site ${siteId} failed`, error))
+        .catch((error: unknown) =>
+          deps.log.error({ err: error, siteId }, 'provisioning: site recomputation failed'),
+        )
         .finally(() => computing--);
     }, COALESCE_MS);
     coalescing.set(siteId, timer);
@@ -377,6 +384,15 @@ export function createProvisioningService(deps: ProvisioningDeps) {
   const onOwnershipChanged = ({ serialNumber }: { serialNumber: string }) => {
     if (!stopped) request(serialNumber, { full: true });
   };
+  async function reported(serial: string, held: DirectoryHeld | undefined) {
+    const row = await repo().syncOf(serial);
+    if (row && held) await repo().recordApplied(serial, held, now());
+    const holds =
+      row && held && held.siteId === row.site_id && held.version === row.desired_version;
+    // From what it holds (a delta) when it can; a device that lost it gets the whole version.
+    if (!holds) request(serial, { force: true, heard: true });
+  }
+
   events.on('residents-changed', onResidentsChanged);
   events.on('ownership-changed', onOwnershipChanged);
 
@@ -385,13 +401,13 @@ export function createProvisioningService(deps: ProvisioningDeps) {
      * A device's state message (on every connect): what it holds. If that is not the desired
      * version, it is sent now; a device that says nothing (older firmware) gets a full one.
      */
-    async deviceReported(serial: string, held: DirectoryHeld | undefined) {
-      const row = await repo().syncOf(serial);
-      if (row && held) await repo().recordApplied(serial, held, now());
-      const holds =
-        row && held && held.siteId === row.site_id && held.version === row.desired_version;
-      // From what it holds (a delta) when it can; a device that lost it gets the whole version.
-      if (!holds) request(serial, { force: true, heard: true });
+    async deviceReported(serial: string, held: DirectoryHeld | undefined): Promise<void> {
+      // Never rejects: the link does not wait for it, so a failure is told here.
+      try {
+        await reported(serial, held);
+      } catch (error) {
+        deps.log.error({ err: error, serial }, 'provisioning: state of the device not handled');
+      }
     },
 
     /** A setting changed (Configuration Mode): recomputed; automatic again → a full sync. */

@@ -23,6 +23,7 @@ import type { CloudEventBus } from './events.ts';
 import { createProvisioningService } from './provisioning.service.ts';
 import { createSiteDevicesService } from './site-devices.service.ts';
 import type { DeviceCommands } from './device-commands.ts';
+import type { ServiceLog } from './service-log.ts';
 import { createResidentCredentials } from './resident-credentials.ts';
 import { createLoginThrottle, type LoginLimits } from './login-throttle.service.ts';
 import { createLiveUpdatesService } from './live-updates.service.ts';
@@ -48,6 +49,8 @@ export interface ServiceDeps {
   deviceSecrets: SecretBox;
   /** Seals the TOTP secrets of two-factor sign-in (its own key, derived from the master key). */
   twoFactorSecrets: SecretBox;
+  /** Where background work reports, attached to the node's logger once it has one. */
+  log: ServiceLog;
   /** Commands to devices over the link, attached once the link runs (issue 17). */
   commands: DeviceCommands;
   /** Seals residents' PINs and cards (issue 17). */
@@ -94,7 +97,7 @@ export function createServices(deps: ServiceDeps) {
   // A company may require a second factor of everyone (issue 16): the access check asks.
   const hasTwoFactor = (userId: string) => twoFactor.hasTwoFactor(userId);
   const access = createAccessService({ memberships: membershipsRepo(store.db), hasTwoFactor });
-  const accessLog = createAccessLogService({ access, store, clock });
+  const accessLog = createAccessLogService({ access, store, clock, log: deps.log });
   const auth = createAuthService({
     store,
     clock,
@@ -111,6 +114,7 @@ export function createServices(deps: ServiceDeps) {
     events,
     commands: deps.commands,
     credentials: residentCredentials,
+    log: deps.log,
   });
   return {
     access,

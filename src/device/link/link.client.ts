@@ -289,8 +289,13 @@ export class DeviceLinkClient {
     this.#site = site;
     this.#mode = site === null ? null : mode;
     this.device.setCloudLink({ state: 'connected', site, configurationMode: this.#mode });
-    if (siteId === null || typeof siteId === 'string') {
-      await this.device.cloudDirectory.ownerChanged(siteId);
+    if (
+      (siteId === null || typeof siteId === 'string') &&
+      (await this.device.cloudDirectory.ownerChanged(siteId))
+    ) {
+      // What it holds changed without the cloud asking: the state says so, and the cloud
+      // sends the new site's directory if it believed it applied already.
+      this.#publish('state', this.#state());
     }
     return { id: command.id, ok: true, result: { site } };
   }
