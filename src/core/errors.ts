@@ -410,6 +410,104 @@ export const errorCatalog = {
       GENERATE_NEW_HINT,
     ],
   },
+  DEVICE_NOT_FOUND: {
+    status: 404,
+    message: 'The device was not found',
+    cause: 'No device with this serial number belongs to a site of your company that you can see.',
+    hints: ['Check the serial number, and that the device is in one of your sites.'],
+  },
+  DEVICE_BUSY: {
+    status: 409,
+    message: 'The device is in a pending transfer',
+    cause:
+      'The device is part of an offer or a request that has not been answered yet, so it cannot be offered or requested again.',
+    hints: ['Wait for the answer, or cancel the pending offer in Transfers first.'],
+  },
+  MOVE_ACROSS_COMPANIES: {
+    status: 409,
+    message: 'The site is in another company',
+    cause:
+      'A move goes between the sites of one company. The device and the chosen site belong to different companies.',
+    hints: [
+      'Offer the device to the other company from Transfers; they accept it into their site.',
+    ],
+  },
+  TRANSFER_NOT_FOUND: {
+    status: 404,
+    message: 'The transfer was not found',
+    cause: 'No offer with this id was made by or to your company.',
+    hints: ['Open Transfers to see the offers your company made and received.'],
+  },
+  TRANSFER_NOT_PENDING: {
+    status: 409,
+    message: 'The transfer was already answered',
+    cause:
+      'The offer has been accepted, rejected, cancelled or has expired, so it cannot be answered or cancelled any more.',
+    hints: ['Open Transfers to see how it ended. Ask the other side for a new offer if needed.'],
+  },
+  TRANSFER_RECIPIENT_UNKNOWN: {
+    status: 422,
+    message: 'Nobody can receive an offer at this address',
+    cause:
+      'No person of another company has an account with this e-mail address, so there is nobody to offer the devices to.',
+    hints: [
+      'Check the e-mail address, or ask the person to create an account first.',
+      'Offers go to another company; to move devices between your own sites, use Move.',
+    ],
+  },
+  TRANSFER_EMPTY: {
+    status: 400,
+    message: 'The offer names no devices',
+    cause:
+      'An offer names either devices (serialNumbers) or one whole site (siteId), not both and not neither.',
+    hints: ['Choose the devices to offer, or offer the whole site.'],
+  },
+  TRANSFER_SITE_REQUIRED: {
+    status: 400,
+    message: 'Choose a site to receive the devices',
+    cause: 'This offer contains devices, not a whole site: they need one of your sites to go to.',
+    hints: ['Send the accept again with the siteId of one of your sites.'],
+  },
+  TRANSFER_REQUEST_NOT_FOUND: {
+    status: 404,
+    message: 'The request was not found',
+    cause: 'No request with this id was made by or to your company.',
+    hints: ['Open Transfers to see the requests your company made and received.'],
+  },
+  TRANSFER_REQUEST_NOT_PENDING: {
+    status: 409,
+    message: 'The request was already answered',
+    cause: 'The request has been approved, declined, cancelled or has expired.',
+    hints: ['Open Transfers to see how it ended.'],
+  },
+  TRANSFER_REQUEST_NOT_NEEDED: {
+    status: 409,
+    message: 'There is nobody to ask for this device',
+    cause:
+      'A request asks another company to release its device. This device is not owned by another company: it is free to add, or it is already yours.',
+    hints: ['Add the device with its security code, or move it between your sites.'],
+  },
+  TOO_MANY_TRANSFER_REQUESTS: {
+    status: 429,
+    message: 'Too many requests to release devices',
+    cause: 'You sent many requests to release devices in a short time.',
+    hints: ['Wait and try again later, or ask the owners directly.'],
+  },
+  BULK_TOO_MANY_ROWS: {
+    status: 413,
+    message: 'The file has too many rows',
+    cause: 'A bulk add takes at most 10,000 rows at once.',
+    hints: ['Split the file into parts of at most 10,000 rows and add each part.'],
+  },
+  BULK_FILE_INVALID: {
+    status: 400,
+    message: 'The file could not be read',
+    cause:
+      'The bulk add reads a CSV file whose columns are serialNumber and securityCode (a header row is optional), or JSON {"rows": [...]}.',
+    hints: [
+      'Save the file as CSV (comma-separated, UTF-8) with one device per line, and try again.',
+    ],
+  },
   INTERNAL: {
     status: 500,
     message: 'Something went wrong on our side.',

@@ -126,6 +126,10 @@ export const TABLES: (keyof Database)[] = [
   'device_sync',
   'provisioned_entries',
   'access_events',
+  'transfers',
+  'transfer_items',
+  'transfer_requests',
+  'device_presence',
 ];
 
 /** Every row of every table, in a stable order, to compare before and after a request. */

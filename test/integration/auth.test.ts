@@ -228,6 +228,7 @@ for (const dialect of testDialects) {
         ['GET', `/api/sites/${site}/devices`],
         ['POST', `/api/sites/${site}/devices`],
         ['DELETE', `/api/sites/${site}/devices/54-0562-0293`],
+        ['POST', '/api/devices/54-0562-0293/move'],
         ['GET', `/api/sites/${site}/access-log`],
         ['POST', `/api/sites/${site}/devices/54-0562-0293/actions`],
         ['PATCH', `/api/sites/${site}/devices/54-0562-0293`],

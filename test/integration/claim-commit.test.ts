@@ -245,6 +245,7 @@ describe('claims read and committed together (postgres)', () => {
             title: 'wrong codes',
             body: 'wrong codes',
             site_id: owner.site.id,
+            company_id: null,
             serial_number: serial,
             created_at: NOW,
             read_at: null,

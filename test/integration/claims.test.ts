@@ -87,6 +87,7 @@ for (const dialect of testDialects) {
         'configurationMode',
         'firmware',
         'lastSeenAt',
+        'location',
         'model',
         'name',
         'online',

@@ -109,6 +109,7 @@ describe('migrations from several nodes at once', () => {
           '0012_notification_settings',
           '0013_buildings',
           '0014_provisioned_entries',
+          '0015_ownership',
         ],
       );
       for (const store of stores) assert.equal(await store.ping(), true);

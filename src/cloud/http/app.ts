@@ -159,7 +159,12 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   await app.register(twoFactorRoutes(services.twoFactor));
   await app.register(sitesRoutes(services.sites));
   await app.register(
-    devicesRoutes({ sites: services.sites, claims: services.claims, releases: services.releases }),
+    devicesRoutes({
+      sites: services.sites,
+      claims: services.claims,
+      releases: services.releases,
+      moves: services.moves,
+    }),
   );
   await app.register(
     doorRoutes({ accessLog: services.accessLog, deviceActions: services.deviceActions }),

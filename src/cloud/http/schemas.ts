@@ -91,6 +91,7 @@ export const DeviceSchema = z
     lastSeenAt: z.string().nullable(),
     addedAt: z.string(),
     name: z.string().nullable(),
+    location: z.string().nullable(),
     configurationMode: z.enum(CONFIGURATION_MODES),
     sync: z.object({
       state: z.enum(SYNC_STATES),

@@ -13,6 +13,12 @@ export interface NoticeMailDeps {
   onError: (error: unknown) => void;
 }
 
+/** Where a notice's mail points: offers and requests to Transfers, else the site, else home. */
+function linkOf(links: PortalLinks, row: NotificationsTable): string {
+  if (row.kind.startsWith('transfer-')) return links.transfers();
+  return row.site_id ? links.site(row.site_id) : links.base;
+}
+
 /**
  * Mails notifications once they are committed, one mail per row: the rows are already one per
  * recipient (the site's company admins and site-admins, notifications.repo recipientsOf), and
@@ -36,7 +42,7 @@ export function createNoticeMailer(deps: NoticeMailDeps) {
           name: user.name,
           title: row.title,
           body: row.body,
-          link: row.site_id ? deps.links.site(row.site_id) : deps.links.base,
+          link: linkOf(deps.links, row),
         }),
       );
     }

@@ -14,6 +14,13 @@ export const NOTIFICATION_KINDS = [
   'code-regenerated',
   'factory-reset',
   'claim-failures',
+  // Issue 18: offers and requests between companies.
+  'transfer-offered',
+  'transfer-answered',
+  'transfer-cancelled',
+  'transfer-request',
+  'transfer-request-answered',
+  'device-moved',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -23,6 +30,8 @@ export interface NotificationDraft {
   body: string;
   siteId: string | null;
   serialNumber: string | null;
+  /** Issue 18: set for a notice addressed to a company rather than about one of its sites. */
+  companyId?: string | null;
 }
 
 /** One notification row per recipient, with every column set (for batch inserts). */
@@ -38,6 +47,7 @@ export function notificationRows(
     title: draft.title,
     body: draft.body,
     site_id: draft.siteId,
+    company_id: draft.companyId ?? null,
     serial_number: draft.serialNumber,
     created_at: now,
     read_at: null,

@@ -20,6 +20,12 @@ export class PortalLinks {
 
   site = (siteId: string): string => `${this.#base}/sites/${encodeURIComponent(siteId)}`;
 
+  /** The portal's page of a device (issue 18). */
+  device = (serial: string): string => `${this.#base}/devices/${encodeURIComponent(serial)}`;
+
+  /** The portal's page of offers and requests between companies (issue 18). */
+  transfers = (): string => `${this.#base}/transfers`;
+
   /** The token goes in the fragment: browsers send it to no server, in no Referer. */
   passwordReset = (token: string): string => `${this.#base}/reset-password#${token}`;
 

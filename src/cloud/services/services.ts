@@ -36,6 +36,7 @@ import type { PortalLinks } from './portal-links.ts';
 import type { RateLimitPolicy } from './rate-limit.ts';
 import { createRegistryService } from './registry.service.ts';
 import { createReleaseService } from './release.service.ts';
+import { createDeviceMoveService } from './device-move.service.ts';
 import { createSitesService } from './sites.service.ts';
 import { createTwoFactorService } from './two-factor.service.ts';
 import { createApartmentsService } from './apartments.service.ts';
@@ -178,6 +179,8 @@ export function createServices(deps: ServiceDeps) {
       notices,
     }),
     releases: createReleaseService({ access, store, clock, events }),
+    /** Moves between a company's own sites (issue 18). */
+    moves: createDeviceMoveService({ access, store, clock, events }),
     notifications: createNotificationsService({ store, clock, access }),
     audit: createAuditService({ access, audit: auditRepo(store.db) }),
     registry: createRegistryService({ store, clock, deviceSecrets: deps.deviceSecrets }),

@@ -16,6 +16,8 @@ import { publicDevice } from './sites.service.ts';
 export interface DeviceSettingsInput {
   configurationMode?: ConfigurationMode | undefined;
   name?: string | null | undefined;
+  /** Where the device hangs, for example "Main entrance" (issue 18). */
+  location?: string | null | undefined;
 }
 
 /** A device's settings in its site and "sync now" (issue 17, Auto Provisioning). */
@@ -42,6 +44,8 @@ export function createSiteDevicesService(deps: {
       const before = await deviceOf(siteId, serial);
       const mode = input.configurationMode ?? before.configuration_mode ?? 'automatic';
       const name = input.name === undefined ? before.name : input.name?.trim() || null;
+      const location =
+        input.location === undefined ? before.location : input.location?.trim() || null;
       const now = iso(deps.clock.now());
       await store.transaction(async (trx) => {
         await provisioningRepo(trx).saveSettings({
@@ -49,6 +53,7 @@ export function createSiteDevicesService(deps: {
           site_id: siteId,
           configuration_mode: mode,
           name,
+          location,
           updated_at: now,
         });
         await auditRepo(trx).insertMany([
@@ -60,7 +65,7 @@ export function createSiteDevicesService(deps: {
               action: 'device.settings-changed',
               outcome: 'success',
               serialNumber: serial,
-              detail: { configurationMode: mode, name },
+              detail: { configurationMode: mode, name, location },
             },
             now,
           ),

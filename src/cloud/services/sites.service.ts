@@ -130,6 +130,7 @@ export function publicDevice(row: {
   last_seen_at: string | null;
   claimed_at: string;
   name?: string | null;
+  location?: string | null;
   configuration_mode?: ConfigurationMode | null;
   sync_state?: SyncState | null;
   sync_version?: number | null;
@@ -144,6 +145,7 @@ export function publicDevice(row: {
     lastSeenAt: row.last_seen_at,
     addedAt: row.claimed_at,
     name: row.name ?? null,
+    location: row.location ?? null,
     configurationMode: row.configuration_mode ?? 'automatic',
     sync: {
       state: row.sync_state ?? 'pending',

@@ -521,6 +521,108 @@ const provisionedEntries: Migration = {
   },
 };
 
+/**
+ * Issue 18, ownership beyond the article: offers of devices or a whole site to another company
+ * (transfers, with their items), requests to release a device (transfer_requests), a device's
+ * online history with the company that owned it then (device_presence), a device's location,
+ * and notifications addressed to a company rather than a site (a receiving company may have
+ * no site yet).
+ */
+const ownership: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('transfers')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('from_company_id', 'text', (c) => c.notNull().references('companies.id'))
+      .addColumn('to_company_id', 'text', (c) => c.notNull().references('companies.id'))
+      .addColumn('to_email', 'text', (c) => c.notNull())
+      .addColumn('offered_by', 'text', (c) => c.notNull())
+      .addColumn('site_id', 'text')
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addColumn('answered_at', 'text')
+      .addColumn('answered_by', 'text')
+      .addColumn('accepted_site_id', 'text')
+      .execute();
+    await db.schema
+      .createIndex('transfers_from')
+      .on('transfers')
+      .columns(['from_company_id', 'created_at'])
+      .execute();
+    await db.schema
+      .createIndex('transfers_to')
+      .on('transfers')
+      .columns(['to_company_id', 'created_at'])
+      .execute();
+    await db.schema
+      .createTable('transfer_items')
+      .addColumn('transfer_id', 'text', (c) => c.notNull().references('transfers.id'))
+      .addColumn('serial_number', 'text', (c) => c.notNull().references('devices.serial_number'))
+      .addColumn('source_site_id', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('transfer_items_pk', ['transfer_id', 'serial_number'])
+      .execute();
+    await db.schema
+      .createIndex('transfer_items_serial')
+      .on('transfer_items')
+      .column('serial_number')
+      .execute();
+    await db.schema
+      .createTable('transfer_requests')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('serial_number', 'text', (c) => c.notNull().references('devices.serial_number'))
+      .addColumn('requester_company_id', 'text', (c) => c.notNull().references('companies.id'))
+      .addColumn('requester_user_id', 'text', (c) => c.notNull())
+      .addColumn('site_id', 'text', (c) => c.notNull())
+      .addColumn('share_company_name', 'integer', (c) => c.notNull())
+      .addColumn('owner_company_id', 'text', (c) => c.notNull())
+      .addColumn('owner_site_id', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addColumn('answered_at', 'text')
+      .addColumn('answered_by', 'text')
+      .execute();
+    await db.schema
+      .createIndex('transfer_requests_owner')
+      .on('transfer_requests')
+      .columns(['owner_company_id', 'created_at'])
+      .execute();
+    await db.schema
+      .createIndex('transfer_requests_requester')
+      .on('transfer_requests')
+      .columns(['requester_company_id', 'created_at'])
+      .execute();
+    await db.schema
+      .createIndex('transfer_requests_serial')
+      .on('transfer_requests')
+      .column('serial_number')
+      .execute();
+    await db.schema
+      .createTable('device_presence')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('serial_number', 'text', (c) => c.notNull())
+      .addColumn('company_id', 'text')
+      .addColumn('online', 'integer', (c) => c.notNull())
+      .addColumn('at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('device_presence_serial_at')
+      .on('device_presence')
+      .columns(['serial_number', 'at', 'id'])
+      .execute();
+    await db.schema.alterTable('device_settings').addColumn('location', 'text').execute();
+    await db.schema.alterTable('notifications').addColumn('company_id', 'text').execute();
+    await db.schema
+      .createIndex('audit_events_company_serial')
+      .on('audit_events')
+      .columns(['company_id', 'serial_number', 'created_at'])
+      .execute();
+  },
+};
+
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -539,6 +641,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       '0012_notification_settings': notificationSettings,
       '0013_buildings': buildings,
       '0014_provisioned_entries': provisionedEntries,
+      '0015_ownership': ownership,
     }),
   };
 }

@@ -116,6 +116,8 @@ export interface DeviceSettingsTable {
   site_id: string;
   configuration_mode: 'automatic' | 'manual';
   name: string | null;
+  /** Where the device hangs, for example "Main entrance" (issue 18). */
+  location: string | null;
   updated_at: string;
 }
 
@@ -265,6 +267,8 @@ export interface NotificationsTable {
   title: string;
   body: string;
   site_id: string | null;
+  /** Issue 18: a notice to a company rather than about one of its sites (a transfer offered to it). */
+  company_id: string | null;
   serial_number: string | null;
   created_at: string;
   read_at: string | null;
@@ -356,6 +360,65 @@ export interface Database {
   device_sync: DeviceSyncTable;
   provisioned_entries: ProvisionedEntriesTable;
   access_events: AccessEventsTable;
+  transfers: TransfersTable;
+  transfer_items: TransferItemsTable;
+  transfer_requests: TransferRequestsTable;
+  device_presence: DevicePresenceTable;
+}
+
+/** Issue 18: an offer of devices, or of a whole site (`site_id`), to another company. */
+export interface TransfersTable {
+  id: string;
+  from_company_id: string;
+  to_company_id: string;
+  to_email: string;
+  offered_by: string;
+  /** Set when the whole site is offered. */
+  site_id: string | null;
+  state: 'pending' | 'accepted' | 'rejected' | 'cancelled' | 'expired';
+  /** Why it ended other than by an answer (a claim by a regenerated code took a device). */
+  reason: string | null;
+  created_at: string;
+  expires_at: string;
+  answered_at: string | null;
+  answered_by: string | null;
+  accepted_site_id: string | null;
+}
+
+/** The devices an offer names, with the site each was in when offered. */
+export interface TransferItemsTable {
+  transfer_id: string;
+  serial_number: string;
+  source_site_id: string;
+}
+
+/** Issue 18: a request, by someone holding the serial and current code, to release a device. */
+export interface TransferRequestsTable {
+  id: string;
+  serial_number: string;
+  requester_company_id: string;
+  requester_user_id: string;
+  /** The requester's site the device moves to when approved. */
+  site_id: string;
+  /** 1: the owner may see the requester's company name. */
+  share_company_name: number;
+  owner_company_id: string;
+  owner_site_id: string;
+  state: 'pending' | 'approved' | 'declined' | 'cancelled' | 'expired';
+  reason: string | null;
+  created_at: string;
+  expires_at: string;
+  answered_at: string | null;
+  answered_by: string | null;
+}
+
+/** Issue 18: a device going online or offline, with the company that owned it then. */
+export interface DevicePresenceTable {
+  id: string;
+  serial_number: string;
+  company_id: string | null;
+  online: number;
+  at: string;
 }
 
 /** A connection or an open transaction; repositories work on either. */

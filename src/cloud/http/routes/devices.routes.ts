@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ClaimService } from '../../services/claim.service.ts';
 import type { ReleaseService } from '../../services/release.service.ts';
+import type { DeviceMoveService } from '../../services/device-move.service.ts';
 import type { SitesService } from '../../services/sites.service.ts';
 import { actorOf } from '../auth.hooks.ts';
 import {
@@ -18,6 +19,7 @@ export function devicesRoutes(deps: {
   sites: SitesService;
   claims: ClaimService;
   releases: ReleaseService;
+  moves: DeviceMoveService;
 }): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
@@ -91,6 +93,26 @@ export function devicesRoutes(deps: {
         );
         return reply.status(204).send(null);
       },
+    );
+
+    app.post(
+      '/api/devices/:serialNumber/move',
+      {
+        schema: {
+          tags: ['devices'],
+          summary: 'Move the device to another site of its company.',
+          description:
+            "No security code is needed: the device is already the company's. Audited on both sites; the device keeps its history (issue 18).",
+          params: z.strictObject({ serialNumber: SerialNumberField }),
+          body: z.strictObject({ siteId: z.string().min(1).max(100) }),
+          response: {
+            200: z.object({ device: DeviceSchema }),
+            ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+          },
+        },
+      },
+      async (request) =>
+        deps.moves.move(actorOf(request), request.params.serialNumber, request.body.siteId),
     );
   };
 }

@@ -25,6 +25,7 @@ export function siteDevicesRoutes(siteDevices: SiteDevicesService): FastifyPlugi
           body: z.strictObject({
             configurationMode: z.enum(CONFIGURATION_MODES).optional(),
             name: z.string().trim().max(64).nullable().optional(),
+            location: z.string().trim().max(64).nullable().optional(),
           }),
           response: { 200: DeviceSchema, ...errorResponses(400, 401, 403, 404, 413, 415) },
         },

@@ -93,6 +93,7 @@ export function devicesRepo(db: Executor, dialect: StoreDialect) {
         'devices.last_seen_at',
         'ownerships.claimed_at',
         'device_settings.name',
+        'device_settings.location',
         'device_settings.configuration_mode',
         'device_sync.state as sync_state',
         'device_sync.desired_version as sync_version',
@@ -128,6 +129,23 @@ export function devicesRepo(db: Executor, dialect: StoreDialect) {
         })
         .where('serial_number', '=', row.serial_number)
         .execute(),
+    /**
+     * Moves the device's ownership from `fromSiteId` to another site, keeping its code
+     * generation (issue 18); false when it is no longer in `fromSiteId`.
+     */
+    async moveOwnership(
+      serial: string,
+      fromSiteId: string,
+      to: { site_id: string; claimed_at: string; claimed_by: string },
+    ) {
+      const result = await db
+        .updateTable('ownerships')
+        .set(to)
+        .where('serial_number', '=', serial)
+        .where('site_id', '=', fromSiteId)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
     /** Removes the device from the site; false when it was not there. */
     async deleteOwnership(serial: string, siteId: string) {
       const result = await db

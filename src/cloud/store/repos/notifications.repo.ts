@@ -6,16 +6,24 @@ import type { Database, Executor, NotificationsTable } from '../schema.ts';
 const insertRows = preparedInsert('notifications');
 
 /**
- * Only the notifications about sites of `companyId` (an API token's company), or all when null.
- * A notification about no site is then left out.
+ * Only the notifications about sites of `companyId` (an API token's company) or addressed to
+ * it, or all when null. A notification about no site and no company is then left out.
  */
 function inCompany<QB extends SelectQueryBuilder<Database, 'notifications', object>>(
   query: QB,
   companyId: string | null,
 ): QB {
   if (companyId === null) return query;
-  return query.where('notifications.site_id', 'in', (eb) =>
-    eb.selectFrom('sites').select('sites.id').where('sites.company_id', '=', companyId),
+  return query.where((eb) =>
+    eb.or([
+      eb(
+        'notifications.site_id',
+        'in',
+        eb.selectFrom('sites').select('sites.id').where('sites.company_id', '=', companyId),
+      ),
+      // Issue 18: a notice addressed to the company itself (an offer to a company with no site).
+      eb('notifications.company_id', '=', companyId),
+    ]),
   ) as QB;
 }
 
@@ -154,8 +162,15 @@ export function notificationsRepo(db: Executor) {
         .where('read_at', 'is', null);
       if (ids) query = query.where('id', 'in', ids.length > 0 ? ids : ['']);
       if (companyId !== null) {
-        query = query.where('site_id', 'in', (eb) =>
-          eb.selectFrom('sites').select('sites.id').where('sites.company_id', '=', companyId),
+        query = query.where((eb) =>
+          eb.or([
+            eb(
+              'site_id',
+              'in',
+              eb.selectFrom('sites').select('sites.id').where('sites.company_id', '=', companyId),
+            ),
+            eb('company_id', '=', companyId),
+          ]),
         );
       }
       return query.execute();

@@ -92,6 +92,7 @@ export function provisioningRepo(db: Executor) {
             site_id: row.site_id,
             configuration_mode: row.configuration_mode,
             name: row.name,
+            location: row.location,
             updated_at: row.updated_at,
           }),
         )
