@@ -92,6 +92,7 @@ export function createClaimService(deps: ClaimServiceDeps) {
         serialNumber: request.serialNumber,
         siteId: read.site.id,
         siteName: read.site.name,
+        cause: 'claim',
       });
       return {
         outcome: result.outcome,

@@ -55,7 +55,12 @@ export function createDeviceMoveService(deps: {
       );
       // It left its site between the read and the move (deleted, taken by a new code).
       if (moved.length === 0) throw new LatchkeyError('DEVICE_NOT_FOUND');
-      deps.events.emit('ownership-changed', { serialNumber, siteId: to.id, siteName: to.name });
+      deps.events.emit('ownership-changed', {
+        serialNumber,
+        siteId: to.id,
+        siteName: to.name,
+        cause: 'move',
+      });
       const row = await devicesRepo(store.db, store.dialect).inSite(to.id, serialNumber);
       if (!row) throw new LatchkeyError('DEVICE_NOT_FOUND');
       return { device: publicDevice(row) };

@@ -1,9 +1,22 @@
 import { EventEmitter } from 'node:events';
 
+/** How a device changed hands: a claim (added, or moved by a new code), a delete, a move between own sites, an accepted offer or an approved request. */
+export type OwnershipCause = 'claim' | 'release' | 'move' | 'transfer' | 'request';
+
 /** What happened in the cloud that other parts (the device link, live portal updates) follow. */
 export interface CloudEvents {
-  /** A device got a new owner site, or none (`siteName` null) after a delete. */
-  'ownership-changed': [{ serialNumber: string; siteId: string | null; siteName: string | null }];
+  /**
+   * A device got a new owner site, or none (`siteName` null) after a delete. `cause` says how
+   * (issue 18: a pending offer of the device ends, and both sides are told why).
+   */
+  'ownership-changed': [
+    {
+      serialNumber: string;
+      siteId: string | null;
+      siteName: string | null;
+      cause: OwnershipCause;
+    },
+  ];
   /** A device's presence or reported state changed. */
   'device-updated': [{ serialNumber: string }];
   /**

@@ -38,7 +38,12 @@ export function createReleaseService(deps: {
           ),
         ]);
       });
-      deps.events.emit('ownership-changed', { serialNumber, siteId: null, siteName: null });
+      deps.events.emit('ownership-changed', {
+        serialNumber,
+        siteId: null,
+        siteName: null,
+        cause: 'release',
+      });
     },
   };
 }
