@@ -26,6 +26,8 @@ import { navigate, usePath } from './router.ts';
 import { SitePage } from './site-page.tsx';
 import { SitesPage } from './sites-page.tsx';
 import { ToastProvider } from './toasts.tsx';
+import { TransfersLink } from './transfers-link.tsx';
+import { TransfersPage } from './transfers-page.tsx';
 
 /** Pages shown without a session (an invitation link works signed in or not, like a reset). */
 const PUBLIC = new Set([
@@ -228,6 +230,13 @@ export function App() {
           companyName={company.companyName}
           onMembershipChanged={() => void refreshMe()}
         />
+      ) : path === '/transfers' ? (
+        <TransfersPage
+          key={companyKeyed}
+          isAdmin={isAdmin}
+          refreshKey={news}
+          onChanged={() => setActivity((n) => n + 1)}
+        />
       ) : (
         <SitesPage key={companyKeyed} canCreate={isAdmin} />
       );
@@ -272,6 +281,9 @@ export function App() {
               >
                 Members
               </a>
+            )}
+            {company && (
+              <TransfersLink key={companyKeyed} path={path} refreshKey={activity + news} />
             )}
             <Bell key={companyKeyed} refreshKey={activity} onNews={() => setNews((n) => n + 1)} />
             <a

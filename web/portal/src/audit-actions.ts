@@ -24,4 +24,12 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   'resident.deleted': 'Removed a resident',
   'residents.imported': 'Imported residents from a file',
   'device.action': 'Sent a remote action to a device (open a door, restart, report state)',
+  'transfer.offered': 'Offered devices or a site to another company',
+  'transfer.accepted': 'Accepted an offer of devices or a site',
+  'transfer.rejected': 'Rejected an offer of devices or a site',
+  'transfer.cancelled': 'An offer of devices or a site was cancelled',
+  'transfer.expired': 'An offer of devices or a site expired unanswered',
+  'transfer-request.sent': 'Asked another company to release a device',
+  'transfer-request.approved': 'Approved a request to release a device',
+  'transfer-request.declined': 'Declined a request to release a device',
 };

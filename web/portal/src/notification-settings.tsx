@@ -25,6 +25,37 @@ const KINDS: { kind: string; label: string; help: string }[] = [
     label: 'Repeated failed attempts to add a device',
     help: 'Someone keeps trying wrong security codes for one of your devices.',
   },
+  // Issue 18: transfers with consent.
+  {
+    kind: 'transfer-offered',
+    label: 'Another company offered devices or a site to your company',
+    help: 'An admin accepts or rejects it on the Transfers page; it expires after 7 days.',
+  },
+  {
+    kind: 'transfer-answered',
+    label: 'An offer of your company was accepted or rejected',
+    help: 'The other company answered an offer you made.',
+  },
+  {
+    kind: 'transfer-cancelled',
+    label: 'An offer was cancelled',
+    help: 'Withdrawn by the offering company, or ended because a device was added elsewhere with a new security code.',
+  },
+  {
+    kind: 'transfer-request',
+    label: 'Someone asked your company to release a device',
+    help: 'They hold its serial number and current security code; approve or decline on the Transfers page.',
+  },
+  {
+    kind: 'transfer-request-answered',
+    label: 'Your request to release a device was answered',
+    help: 'The owner approved it (the device is now in your site) or declined it.',
+  },
+  {
+    kind: 'device-moved',
+    label: 'A device changed hands through an offer or a request',
+    help: 'A device left one of your sites, or arrived in one, with the consent of both sides.',
+  },
 ];
 
 /**

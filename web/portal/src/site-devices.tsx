@@ -20,8 +20,10 @@ export function SiteDevices(props: {
   onDelete: (device: Device) => void;
   /** Something about a device changed here: load the list again. */
   onChanged: () => void;
+  /** Issue 18: offer these devices to another company (the site page opens the dialog). */
+  onOffer?: (serialNumbers: string[]) => void;
 }) {
-  const { siteId, devices, canManage, onDelete, onChanged } = props;
+  const { siteId, devices, canManage, onDelete, onChanged, onOffer } = props;
   const [acting, setActing] = useState<Device | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const { notify, notifyError } = useToasts();
@@ -141,6 +143,12 @@ export function SiteDevices(props: {
                     >
                       Actions
                     </button>
+                    {onOffer && (
+                      <button type="button" onClick={() => onOffer([device.serialNumber])}>
+                        Offer to another company…
+                        <span className="visually-hidden"> ({device.serialNumber})</span>
+                      </button>
+                    )}
                     <button
                       type="button"
                       className="danger"

@@ -20,6 +20,8 @@ import { SiteResidents } from './site-residents.tsx';
 import { SiteSections } from './site-sections.tsx';
 import { SITE_TYPE_LABELS } from './site-types.ts';
 import { useToasts } from './toasts.tsx';
+import { OfferDialog, type OfferContents } from './offer-dialog.tsx';
+import { AskOwnerOffer, RequestDialog, type ReleaseAsk } from './request-dialog.tsx';
 
 interface AddDraft {
   open: boolean;
@@ -63,6 +65,9 @@ export function SitePage(props: {
   const [addError, setAddError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   const [toDelete, setToDelete] = useState<Device | null>(null);
+  /** Issue 18: an offer to another company, and a request to release an "already added" device. */
+  const [offering, setOffering] = useState<OfferContents | null>(null);
+  const [asking, setAsking] = useState<ReleaseAsk | null>(null);
   /** Counts the live events of this site: the access log reloads on each (issue 17). */
   const [liveKey, setLiveKey] = useState(0);
   const { notify, notifyError, clear } = useToasts();
@@ -238,9 +243,14 @@ export function SitePage(props: {
         <p className="notice">You can view this site; changing it needs the site-admin role.</p>
       )}
       {!canManage ? null : renaming === null ? (
-        <button type="button" onClick={() => setRenaming(site?.name ?? '')}>
-          Rename site
-        </button>
+        <div className="actions">
+          <button type="button" onClick={() => setRenaming(site?.name ?? '')}>
+            Rename site
+          </button>
+          <button type="button" onClick={() => setOffering({ kind: 'site' })}>
+            Offer site…
+          </button>
+        </div>
       ) : (
         <form onSubmit={rename} className="inline-form" aria-label="Rename site">
           <div className="field">
@@ -286,6 +296,12 @@ export function SitePage(props: {
             canManage={canManage}
             onDelete={setToDelete}
             onChanged={() => void loadDevices()}
+            onOffer={(serials) =>
+              setOffering({
+                kind: 'devices',
+                devices: devices.filter((d) => serials.includes(d.serialNumber)),
+              })
+            }
           />
         )}
       </section>
@@ -406,6 +422,17 @@ export function SitePage(props: {
               </p>
               <FieldMessage id="add-code-error" message={codeError} />
             </div>
+            {addError?.code === 'DEVICE_ALREADY_ADDED' && (
+              <AskOwnerOffer
+                onAsk={() => {
+                  setAsking({
+                    serialNumber: tidy(draft.serialNumber),
+                    securityCode: tidy(draft.securityCode),
+                  });
+                  setDraft({ ...draft, open: false });
+                }}
+              />
+            )}
             <div className="actions">
               <button type="submit" className="primary" disabled={busy}>
                 Add device
@@ -417,6 +444,16 @@ export function SitePage(props: {
           </form>
         </Dialog>
       )}
+
+      {offering && site && (
+        <OfferDialog
+          site={site}
+          contents={offering}
+          onClose={() => setOffering(null)}
+          onOffered={() => void loadAudit()}
+        />
+      )}
+      {asking && site && <RequestDialog site={site} ask={asking} onClose={() => setAsking(null)} />}
 
       {toDelete && (
         <Dialog
