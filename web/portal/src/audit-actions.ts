@@ -32,4 +32,5 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   'transfer-request.sent': 'Asked another company to release a device',
   'transfer-request.approved': 'Approved a request to release a device',
   'transfer-request.declined': 'Declined a request to release a device',
+  'transfer-request.cancelled': 'A request to release a device ended without an answer',
 };

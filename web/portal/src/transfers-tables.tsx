@@ -3,7 +3,6 @@ import {
   deviceLine,
   expiresIn,
   offerSummary,
-  reasonText,
   REQUEST_STATES,
   requesterText,
   TRANSFER_STATES,
@@ -46,7 +45,9 @@ function StateCell(props: {
   answeredAt: string | null;
   expiresAt: string;
 }) {
-  const reason = reasonText(props.reason);
+  // Why it ended without an answer, in the cloud's sentence ("Device … was added to another
+  // account with a new security code generated on the device.").
+  const { reason } = props;
   return (
     <td data-label="State">
       <span className={`transfer-state state-${props.state}`}>{props.label}</span>

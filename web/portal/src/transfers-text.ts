@@ -23,32 +23,6 @@ export const REQUEST_STATES: Record<TransferRequestState, string> = {
   expired: 'Expired: not answered in time',
 };
 
-/**
- * Why an offer or a request ended without an answer. The cloud may give a short key or a
- * sentence; known keys are said in words, a sentence is shown as it is.
- */
-const REASONS: Record<string, string> = {
-  expired: 'Nobody answered within 7 days.',
-  claimed:
-    'A device of the offer was added to another account with a newly generated security code.',
-  'device-claimed':
-    'A device of the offer was added to another account with a newly generated security code.',
-  'code-regenerated':
-    'A device of the offer was added to another account with a newly generated security code.',
-  'device-gone': 'A device of the offer is no longer in the site it was offered from.',
-  'device-moved': 'A device of the offer is no longer in the site it was offered from.',
-  'device-deleted': 'A device of the offer was deleted from its site.',
-  'site-deleted': 'The site of the offer was deleted.',
-  'other-accepted': 'The device went to another company through another offer or request.',
-  transferred: 'The device went to another company through another offer or request.',
-  cancelled: 'The offering company cancelled it.',
-};
-
-export function reasonText(reason: string | null | undefined): string | null {
-  if (!reason) return null;
-  return REASONS[reason] ?? (/\s/.test(reason) ? reason : reason.replace(/[-_]/g, ' ') + '.');
-}
-
 /** "in 6 days", "in 3 hours", "in 12 minutes"; "now" once it has passed. */
 export function expiresIn(iso: string, now = Date.now()): string {
   const minutes = Math.round((new Date(iso).getTime() - now) / 60_000);
