@@ -64,6 +64,13 @@ async function signedIn(t: TestContext, cloud: TestCloud, who: Account, viewport
   return { browser, page };
 }
 
+/** A device's row in the site page's table of devices (the audit log names it too). */
+const deviceRow = (page: Page, serial: string) =>
+  page
+    .getByRole('table', { name: 'Devices of this site' })
+    .getByRole('row')
+    .filter({ hasText: serial });
+
 async function openTransfers(page: Page) {
   await page.getByRole('link', { name: /^Transfers/ }).click();
   await page
@@ -85,7 +92,7 @@ for (const dialect of testDialects) {
       // Alice offers one device of her site to Bob's company, by his e-mail.
       const { browser, page: a } = await signedIn(t, cloud, alice, desktop);
       await a.getByRole('link', { name: 'Harbour Street 4' }).click();
-      const rowA = a.getByRole('row').filter({ hasText: offered });
+      const rowA = deviceRow(a, offered);
       await rowA.waitFor(WAIT).catch(explained(a));
       await rowA.getByRole('button', { name: /^Offer to another company/ }).click();
       const dialog = a.getByRole('dialog', { name: 'Offer a device to another company' });
@@ -146,7 +153,7 @@ for (const dialect of testDialects) {
       // The device is in Bob's site, and gone from Alice's: in the portals and in the API.
       await b.getByRole('link', { name: 'Sites', exact: true }).click();
       await b.getByRole('link', { name: 'Mill Lane 12' }).click();
-      await b.getByRole('row').filter({ hasText: offered }).waitFor(WAIT).catch(explained(b));
+      await deviceRow(b, offered).waitFor(WAIT).catch(explained(b));
       await shot(b, '8-bob-site');
       assert.deepEqual(await siteSerials(bob, siteB.id), [offered]);
       assert.deepEqual(await siteSerials(alice, siteA.id), [kept]);
@@ -156,8 +163,8 @@ for (const dialect of testDialects) {
       await shot(a, '9-alice-answered');
       await a.getByRole('link', { name: 'Sites', exact: true }).click();
       await a.getByRole('link', { name: 'Harbour Street 4' }).click();
-      await a.getByRole('row').filter({ hasText: kept }).waitFor(WAIT);
-      assert.equal(await a.getByRole('row').filter({ hasText: offered }).count(), 0);
+      await deviceRow(a, kept).waitFor(WAIT);
+      assert.equal(await deviceRow(a, offered).count(), 0);
       await shot(a, '10-alice-site');
 
       // On a phone, Bob's Transfers page fits the screen.
@@ -228,7 +235,7 @@ for (const dialect of testDialects) {
       await shot(a, '6-alice-approved');
 
       // Bob's site page, still open, shows the device (the live stream of his site).
-      await b.getByRole('row').filter({ hasText: serial }).waitFor(WAIT).catch(explained(b));
+      await deviceRow(b, serial).waitFor(WAIT).catch(explained(b));
       await shot(b, '7-bob-site');
       assert.deepEqual(await siteSerials(bob, siteB.id), [serial]);
       assert.equal((await siteSerials(alice, siteA.id)).includes(serial), false);
