@@ -259,6 +259,9 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     // Directory pushes in flight end at once without the link; they may still write their
     // outcome, so the store closes after them.
     await services.autoProvisioning.idle();
+    // Offers ended by a change of hands just before are written before the store closes.
+    services.transferEnds.stop();
+    await services.transferEnds.idle();
     // Mails already queued still leave (their recipients are looked up in the store).
     await mail.close();
     await store.close();

@@ -30,6 +30,7 @@ import { twoFactorRoutes } from './routes/two-factor.routes.ts';
 import { membersRoutes } from './routes/members.routes.ts';
 import { invitationsRoutes } from './routes/invitations.routes.ts';
 import { buildingsRoutes } from './routes/buildings.routes.ts';
+import { transfersRoutes } from './routes/transfers.routes.ts';
 
 export interface BuildOptions {
   services: Services;
@@ -190,6 +191,9 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
       residents: services.residents,
       residentsImport: services.residentsImport,
     }),
+  );
+  await app.register(
+    transfersRoutes({ transfers: services.transfers, requests: services.transferRequests }),
   );
   await app.register(eventsRoutes({ liveUpdates: services.liveUpdates }));
   // The web portal at / (web/portal/dist), after the API so that its routes stay the API's.

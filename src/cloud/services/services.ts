@@ -37,6 +37,9 @@ import type { RateLimitPolicy } from './rate-limit.ts';
 import { createRegistryService } from './registry.service.ts';
 import { createReleaseService } from './release.service.ts';
 import { createDeviceMoveService } from './device-move.service.ts';
+import { createTransferEnds } from './transfer-ends.service.ts';
+import { createTransferRequestsService } from './transfer-requests.service.ts';
+import { createTransfersService } from './transfers.service.ts';
 import { createSitesService } from './sites.service.ts';
 import { createTwoFactorService } from './two-factor.service.ts';
 import { createApartmentsService } from './apartments.service.ts';
@@ -117,6 +120,8 @@ export function createServices(deps: ServiceDeps) {
     credentials: residentCredentials,
     log: deps.log,
   });
+  // Issue 18: pending offers and requests end when their devices change hands another way.
+  const transferEnds = createTransferEnds({ store, clock, events, notices, log: deps.log });
   return {
     access,
     /** Auto Provisioning (issue 17): the devices' cloud-managed directories. */
@@ -181,6 +186,27 @@ export function createServices(deps: ServiceDeps) {
     releases: createReleaseService({ access, store, clock, events }),
     /** Moves between a company's own sites (issue 18). */
     moves: createDeviceMoveService({ access, store, clock, events }),
+    /** Offers between companies and requests to release a device (issue 18). */
+    transfers: createTransfersService({
+      access,
+      store,
+      clock,
+      events,
+      notices,
+      ends: transferEnds,
+    }),
+    transferRequests: createTransferRequestsService({
+      access,
+      store,
+      clock,
+      events,
+      deviceSecrets: deps.deviceSecrets,
+      claimLimits: deps.claimLimits,
+      notices,
+      ends: transferEnds,
+    }),
+    /** What ends offers and requests after other changes of hands; `idle()` for tests. */
+    transferEnds,
     notifications: createNotificationsService({ store, clock, access }),
     audit: createAuditService({ access, audit: auditRepo(store.db) }),
     registry: createRegistryService({ store, clock, deviceSecrets: deps.deviceSecrets }),
