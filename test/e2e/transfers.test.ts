@@ -114,7 +114,7 @@ for (const dialect of testDialects) {
       const made = a.getByRole('table', { name: 'Offers made, newest first' });
       const madeRow = made.getByRole('row').filter({ hasText: offered });
       await madeRow.getByText('Waiting for an answer').waitFor(WAIT);
-      await madeRow.getByText(bob.email).waitFor(WAIT);
+      await madeRow.locator('td[data-label="To"]', { hasText: bob.email }).waitFor(WAIT);
       await shot(a, '3-offers-made');
 
       // A mail reaches Bob, pointing at Transfers.
@@ -124,7 +124,8 @@ for (const dialect of testDialects) {
       // Bob, in a browser of his own, sees it in the bell and on Transfers, and accepts.
       const b = await openPortalPage(browser, desktop);
       await signInInPortal(b, cloud.url, bob);
-      await b.getByRole('link', { name: /^Transfers, 1 waiting for your answer/ }).waitFor(WAIT);
+      // The badge: one offer waits for an answer (the name reads "Transfers, 1 waiting …").
+      await b.getByRole('link', { name: /^Transfers\W+1 waiting for your answer$/ }).waitFor(WAIT);
       await b.getByRole('button', { name: /^Notifications, [1-9]\d* unread$/ }).click();
       const bell = b.getByRole('region', { name: 'Notifications' });
       await bell.getByRole('listitem').first().waitFor(WAIT);
@@ -134,7 +135,7 @@ for (const dialect of testDialects) {
       const received = b.getByRole('table', { name: 'Offers received, newest first' });
       const offer = received.getByRole('row').filter({ hasText: offered });
       await offer.waitFor(WAIT).catch(explained(b));
-      await offer.getByText(alice.company.name).waitFor(WAIT);
+      await offer.locator('td[data-label="From"]', { hasText: alice.company.name }).waitFor(WAIT);
       await offer.getByText(/expires in (7|6) days/).waitFor(WAIT);
       assert.equal(await offer.getByText(kept).count(), 0, 'only the offered device is named');
       await shot(b, '5-bob-received');
@@ -223,8 +224,10 @@ for (const dialect of testDialects) {
       });
       const request = asked.getByRole('row').filter({ hasText: serial });
       await request.waitFor(WAIT).catch(explained(a));
-      await request.getByText(bob.company.name).waitFor(WAIT);
-      await request.getByText('Harbour Street 4').waitFor(WAIT);
+      await request
+        .locator('td[data-label="Asked by"]', { hasText: bob.company.name })
+        .waitFor(WAIT);
+      await request.getByRole('cell', { name: 'Harbour Street 4' }).waitFor(WAIT);
       await shot(a, '4-alice-request');
       await request.getByRole('button', { name: /^Approve/ }).click();
       const confirm = a.getByRole('dialog', { name: `Release the device ${serial}?` });
