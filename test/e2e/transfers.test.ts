@@ -13,14 +13,18 @@ import {
 } from '../helpers/browser.ts';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
+import type { MintedDevice } from '../../src/cloud/services/registry.service.ts';
 import {
   claim,
   createSite,
   mintDevices,
+  nextCode,
   registerAccount,
   type Account,
 } from '../helpers/factories.ts';
 import { linkIn, startTestSmtp } from '../helpers/smtp.ts';
+import { serialsIn } from '../helpers/transfers.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** Generous: browser tests share two cores. */
 const WAIT = { timeout: 15_000 };
@@ -36,12 +40,6 @@ const phone = viewports.find((v) => v.name === 'phone')!;
 const explained = (page: Page) => async (error: unknown) => {
   throw new Error(await whatPageShows(page), { cause: error });
 };
-
-async function siteSerials(account: Account, siteId: string): Promise<string[]> {
-  const answer = await account.client.get(`/api/sites/${siteId}/devices?limit=200`);
-  assert.equal(answer.status, 200, answer.text);
-  return (answer.body as { items: { serialNumber: string }[] }).items.map((d) => d.serialNumber);
-}
 
 /** Company A with a site of two devices, and company B with an empty site. */
 async function twoCompanies(cloud: TestCloud) {
@@ -85,7 +83,7 @@ for (const dialect of testDialects) {
       const smtp = await startTestSmtp(t);
       const cloud = await startTestCloud(t, dialect, { smtpUrl: smtp.url });
       const { alice, bob, siteA, siteB, devices } = await twoCompanies(cloud);
-      const [offered, kept] = devices.map((d) => d.serialNumber) as [string, string];
+      const [offered, kept] = devices.map((d): string => d.serialNumber) as [string, string];
       const shot = (page: Page, step: string) =>
         screenshot(page, `transfers-offer-${dialect.name}-${step}`);
 
@@ -108,7 +106,7 @@ for (const dialect of testDialects) {
         .catch(explained(a));
       await shot(a, '2-offer-sent');
       // While pending, everything stays with Alice.
-      assert.deepEqual((await siteSerials(alice, siteA.id)).sort(), [offered, kept].sort());
+      assert.deepEqual((await serialsIn(alice, siteA.id)).sort(), [offered, kept].sort());
 
       await openTransfers(a);
       const made = a.getByRole('table', { name: 'Offers made, newest first' });
@@ -156,8 +154,8 @@ for (const dialect of testDialects) {
       await b.getByRole('link', { name: 'Mill Lane 12' }).click();
       await deviceRow(b, offered).waitFor(WAIT).catch(explained(b));
       await shot(b, '8-bob-site');
-      assert.deepEqual(await siteSerials(bob, siteB.id), [offered]);
-      assert.deepEqual(await siteSerials(alice, siteA.id), [kept]);
+      assert.deepEqual(await serialsIn(bob, siteB.id), [offered]);
+      assert.deepEqual(await serialsIn(alice, siteA.id), [kept]);
 
       // Alice's Transfers page shows the answer without a reload (the bell's news).
       await madeRow.getByText('Accepted', { exact: true }).waitFor(BELL_WAIT).catch(explained(a));
@@ -213,7 +211,7 @@ for (const dialect of testDialects) {
         .catch(explained(b));
       await shot(b, '3-request-sent');
       await ask.getByRole('button', { name: 'Close' }).click();
-      assert.deepEqual(await siteSerials(bob, siteB.id), [], 'nothing moves before an answer');
+      assert.deepEqual(await serialsIn(bob, siteB.id), [], 'nothing moves before an answer');
 
       // Alice sees the request on Transfers, with Bob's company, and approves it.
       const a = await openPortalPage(browser, desktop);
@@ -240,8 +238,8 @@ for (const dialect of testDialects) {
       // Bob's site page, still open, shows the device (the live stream of his site).
       await deviceRow(b, serial).waitFor(WAIT).catch(explained(b));
       await shot(b, '7-bob-site');
-      assert.deepEqual(await siteSerials(bob, siteB.id), [serial]);
-      assert.equal((await siteSerials(alice, siteA.id)).includes(serial), false);
+      assert.deepEqual(await serialsIn(bob, siteB.id), [serial]);
+      assert.equal((await serialsIn(alice, siteA.id)).includes(serial), false);
 
       // His own request reads as approved.
       await openTransfers(b);
@@ -252,6 +250,107 @@ for (const dialect of testDialects) {
         .getByText('Approved', { exact: true })
         .waitFor(WAIT);
       await shot(b, '8-bob-requests');
+    });
+
+    it('a whole site: an offer cancelled by a claim with a new code, one cancelled, one rejected, one received whole', async (t) => {
+      const cloud = await startTestCloud(t, dialect);
+      const { alice, bob, siteA, devices } = await twoCompanies(cloud);
+      const [stays, claimed] = devices as [MintedDevice, MintedDevice];
+      const carol = await registerAccount(cloud, { name: 'Carol Elsewhere' });
+      const siteC = await createSite(carol.client, 'Quay Road 9');
+      const shot = (page: Page, step: string) =>
+        screenshot(page, `transfers-site-${dialect.name}-${step}`);
+      const offerSite = () =>
+        alice.client.post('/api/transfers', { toEmail: bob.email, siteId: siteA.id });
+
+      // A pending offer of one device ends when someone claims it with a newly generated code.
+      const deviceOffer = await alice.client.post('/api/transfers', {
+        toEmail: bob.email,
+        serialNumbers: [claimed.serialNumber],
+      });
+      assert.equal(deviceOffer.status, 201, deviceOffer.text);
+      const taken = await claim(carol.client, siteC.id, claimed.serialNumber, nextCode(claimed, 0));
+      assert.equal(taken.status, 201, taken.text);
+      await waitFor('the offer ended by the claim', async () => {
+        const list = (await bob.client.get('/api/transfers')).body as {
+          received: { id: string; state: string }[];
+        };
+        return list.received.find((o) => o.id === deviceOffer.body.id)?.state === 'cancelled';
+      });
+
+      // Alice offers the whole site from its page, then cancels the offer on Transfers.
+      const { browser, page: a } = await signedIn(t, cloud, alice, desktop);
+      await a.getByRole('link', { name: 'Harbour Street 4' }).click();
+      await a.getByRole('button', { name: 'Offer site…' }).click();
+      const dialog = a.getByRole('dialog', { name: 'Offer the site “Harbour Street 4”' });
+      await dialog.getByLabel('E-mail of a person in the other company').fill(bob.email);
+      await shot(a, '1-offer-site-dialog');
+      await dialog.getByRole('button', { name: 'Send the offer' }).click();
+      await dialog.waitFor({ state: 'detached', ...WAIT }).catch(explained(a));
+      await openTransfers(a);
+      const made = a.getByRole('table', { name: 'Offers made, newest first' });
+      const pending = made.getByRole('row').filter({ hasText: 'Waiting for an answer' });
+      await pending.getByText('The whole site “Harbour Street 4”').waitFor(WAIT);
+      await pending.getByRole('button', { name: /^Cancel/ }).click();
+      const cancel = a.getByRole('dialog', { name: `Cancel the offer to ${bob.email}?` });
+      await shot(a, '2-cancel-dialog');
+      await cancel.getByRole('button', { name: 'Cancel the offer' }).click();
+      await cancel.waitFor({ state: 'detached', ...WAIT }).catch(explained(a));
+      await made.getByRole('row').filter({ hasText: 'Cancelled' }).first().waitFor(WAIT);
+      assert.equal(await pending.count(), 0, 'no offer waits any more');
+      await shot(a, '3-cancelled');
+
+      // Bob reads why the device offer ended, and that the site offer was cancelled.
+      const b = await openPortalPage(browser, desktop);
+      await signInInPortal(b, cloud.url, bob);
+      await openTransfers(b);
+      const received = b.getByRole('table', { name: 'Offers received, newest first' });
+      const ended = received.getByRole('row').filter({ hasText: claimed.serialNumber });
+      await ended.getByText('Cancelled', { exact: true }).waitFor(WAIT).catch(explained(b));
+      await ended.getByText('with a new security code generated on the device').waitFor(WAIT);
+      await shot(b, '4-bob-ended-offers');
+
+      // A second offer of the site: Bob rejects it; a third: he receives the site whole.
+      const second = await offerSite();
+      assert.equal(second.status, 201, second.text);
+      await b.reload();
+      const offer = () => received.getByRole('row').filter({ hasText: 'Waiting for an answer' });
+      await offer()
+        .getByRole('button', { name: /^Reject/ })
+        .click();
+      const reject = b.getByRole('dialog', {
+        name: `Reject the offer from ${alice.company.name}?`,
+      });
+      await shot(b, '5-reject-dialog');
+      await reject.getByRole('button', { name: 'Reject the offer' }).click();
+      await reject.waitFor({ state: 'detached', ...WAIT }).catch(explained(b));
+      await received.getByRole('row').filter({ hasText: 'Rejected' }).waitFor(WAIT);
+      assert.deepEqual(await serialsIn(alice, siteA.id), [stays.serialNumber]);
+
+      const third = await offerSite();
+      assert.equal(third.status, 201, third.text);
+      await b.reload();
+      await offer()
+        .getByRole('button', { name: /^Accept/ })
+        .click();
+      const accept = b.getByRole('dialog', { name: 'Receive the site “Harbour Street 4”?' });
+      await shot(b, '6-receive-site-dialog');
+      await accept.getByRole('button', { name: 'Receive the site' }).click();
+      await accept.waitFor({ state: 'detached', ...WAIT }).catch(explained(b));
+      await received.getByRole('row').filter({ hasText: 'Accepted' }).waitFor(WAIT);
+      await shot(b, '7-received');
+
+      // The site is Bob's company's now, with its device; Alice no longer sees it.
+      await b.getByRole('link', { name: 'Sites', exact: true }).click();
+      await b.getByRole('link', { name: 'Harbour Street 4' }).click();
+      await deviceRow(b, stays.serialNumber).waitFor(WAIT).catch(explained(b));
+      await shot(b, '8-bob-site');
+      assert.deepEqual(await serialsIn(bob, siteA.id), [stays.serialNumber]);
+      const aliceSites = (await alice.client.get('/api/sites')).body as { items: { id: string }[] };
+      assert.equal(
+        aliceSites.items.some((site) => site.id === siteA.id),
+        false,
+      );
     });
   });
 }

@@ -27,7 +27,7 @@ function OfferContents({ transfer }: { transfer: Transfer }) {
     <>
       <strong>{offerSummary(transfer)}</strong>
       {transfer.devices.length > 0 && (
-        <ul className="plain">
+        <ul className="plain offer-devices">
           {transfer.devices.map((device) => (
             <li key={device.serialNumber}>{deviceLine(device)}</li>
           ))}
