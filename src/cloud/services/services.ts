@@ -37,6 +37,9 @@ import type { RateLimitPolicy } from './rate-limit.ts';
 import { createRegistryService } from './registry.service.ts';
 import { createReleaseService } from './release.service.ts';
 import { createDeviceMoveService } from './device-move.service.ts';
+import { createDeviceDirectoryService } from './device-directory.service.ts';
+import { deviceSearchRepo } from '../store/repos/device-search.repo.ts';
+import { devicePresenceRepo } from '../store/repos/device-presence.repo.ts';
 import { createSitesService } from './sites.service.ts';
 import { createTwoFactorService } from './two-factor.service.ts';
 import { createApartmentsService } from './apartments.service.ts';
@@ -181,6 +184,14 @@ export function createServices(deps: ServiceDeps) {
     releases: createReleaseService({ access, store, clock, events }),
     /** Moves between a company's own sites (issue 18). */
     moves: createDeviceMoveService({ access, store, clock, events }),
+    /** The company-wide device search and the device page (issue 18). */
+    deviceDirectory: createDeviceDirectoryService({
+      access,
+      search: deviceSearchRepo(store.db),
+      devices: devicesRepo(store.db, store.dialect),
+      audit: auditRepo(store.db),
+      presence: devicePresenceRepo(store.db),
+    }),
     notifications: createNotificationsService({ store, clock, access }),
     audit: createAuditService({ access, audit: auditRepo(store.db) }),
     registry: createRegistryService({ store, clock, deviceSecrets: deps.deviceSecrets }),
