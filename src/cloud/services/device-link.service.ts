@@ -199,7 +199,10 @@ export function createDeviceLinkService(deps: {
     store,
     async (trx, items: { serial: string; firmware: string }[]) => {
       const latest = new Map(items.map((item) => [item.serial, item]));
-      await deviceReportsRepo(trx).setReported([...latest.values()], iso(clock.now()));
+      const now = iso(clock.now());
+      // A report means online too: if it is first to say so, the history has it from here.
+      await recordPresence(trx, [...latest.keys()], true, now);
+      await deviceReportsRepo(trx).setReported([...latest.values()], now);
     },
   );
 
@@ -282,7 +285,16 @@ export function createDeviceLinkService(deps: {
       };
     },
 
-    markAllOffline: () => devices(store.db).markAllOffline(),
+    /** After a restart of the only node that held the links, nobody is connected (history too). */
+    markAllOffline: () =>
+      store.transaction(async (trx) => {
+        const online = await devices(trx).onlineSerials();
+        const now = iso(clock.now());
+        // In slices: a statement's parameters are bounded (SQLite 32,766; PostgreSQL 65,535).
+        for (let i = 0; i < online.length; i += 1000) {
+          await recordPresence(trx, online.slice(i, i + 1000), false, now);
+        }
+      }),
 
     /**
      * Up to `limit` devices without a login on the external broker `broker` yet, with the

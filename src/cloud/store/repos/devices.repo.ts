@@ -168,9 +168,11 @@ export function devicesRepo(db: Executor, dialect: StoreDialect) {
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
-    /** After a restart of the only node that held the links, nobody is connected. */
-    markAllOffline: () =>
-      db.updateTable('devices').set({ online: 0 }).where('online', '=', 1).execute(),
+    /** The devices the cloud holds for online (a restart of the only node makes them offline). */
+    onlineSerials: async () =>
+      (
+        await db.selectFrom('devices').select('serial_number').where('online', '=', 1).execute()
+      ).map((row) => row.serial_number),
     /** The site that owns each of `serials` that is in one, with its company and name. */
     ownersOf,
     /** The site that owns the device, with its company and name, or undefined. */
