@@ -28,58 +28,82 @@ export const serialDigits = (text: string): string | null => {
 
 /** Devices across the sites of a company that a person sees, in serial-number order. */
 export function deviceSearchRepo(db: Executor) {
+  /** The ownerships the search matches, joined with only what its filters read. */
+  function matching(input: DeviceSearch) {
+    const { grantedTo, siteId, online, text, after } = input;
+    let query = db
+      .selectFrom('ownerships')
+      .innerJoin('sites', 'sites.id', 'ownerships.site_id')
+      .leftJoin('device_settings', (join) =>
+        join
+          .onRef('device_settings.serial_number', '=', 'ownerships.serial_number')
+          .onRef('device_settings.site_id', '=', 'ownerships.site_id'),
+      )
+      .innerJoin('devices', 'devices.serial_number', 'ownerships.serial_number')
+      .where('sites.company_id', '=', input.companyId);
+    if (grantedTo !== null) {
+      query = query.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('site_memberships')
+            .select('site_memberships.site_id')
+            .whereRef('site_memberships.site_id', '=', 'sites.id')
+            .where('site_memberships.user_id', '=', grantedTo),
+        ),
+      );
+    }
+    if (siteId !== null) query = query.where('ownerships.site_id', '=', siteId);
+    if (online !== null) query = query.where('devices.online', '=', online ? 1 : 0);
+    if (text !== null) {
+      const pattern = containsPattern(text);
+      const like = (column: string): Expression<SqlBool> =>
+        sql<SqlBool>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+      const digits = serialDigits(text);
+      query = query.where((eb) =>
+        eb.or([
+          like('ownerships.serial_number'),
+          like('device_settings.name'),
+          like('device_settings.location'),
+          like('sites.name'),
+          like('devices.firmware'),
+          ...(digits === null
+            ? []
+            : [sql<SqlBool>`replace(ownerships.serial_number, '-', '') like ${`%${digits}%`}`]),
+        ]),
+      );
+    }
+    if (after !== null) query = query.where('ownerships.serial_number', '>', after);
+    return query;
+  }
+
   return {
-    search(input: DeviceSearch) {
-      let query = db
-        .selectFrom('ownerships')
-        .innerJoin('sites', 'sites.id', 'ownerships.site_id')
-        .innerJoin('devices', 'devices.serial_number', 'ownerships.serial_number')
-        // Settings count only in the site that owns the device now (as in a site's list).
-        .leftJoin('device_settings', (join) =>
-          join
-            .onRef('device_settings.serial_number', '=', 'devices.serial_number')
-            .onRef('device_settings.site_id', '=', 'ownerships.site_id'),
-        )
-        .leftJoin('device_sync', 'device_sync.serial_number', 'devices.serial_number')
-        .select([...listedDeviceColumns, 'sites.id as site_id', 'sites.name as site_name'])
-        .where('sites.company_id', '=', input.companyId);
-      const { grantedTo, siteId, online, text, after } = input;
-      if (grantedTo !== null) {
-        query = query.where((eb) =>
-          eb.exists(
-            eb
-              .selectFrom('site_memberships')
-              .select('site_memberships.site_id')
-              .whereRef('site_memberships.site_id', '=', 'sites.id')
-              .where('site_memberships.user_id', '=', grantedTo),
-          ),
-        );
-      }
-      if (siteId !== null) query = query.where('ownerships.site_id', '=', siteId);
-      if (online !== null) query = query.where('devices.online', '=', online ? 1 : 0);
-      if (text !== null) {
-        const pattern = containsPattern(text);
-        const like = (column: string): Expression<SqlBool> =>
-          sql<SqlBool>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
-        const digits = serialDigits(text);
-        query = query.where((eb) =>
-          eb.or([
-            like('ownerships.serial_number'),
-            like('device_settings.name'),
-            like('device_settings.location'),
-            like('sites.name'),
-            like('devices.firmware'),
-            ...(digits === null
-              ? []
-              : [sql<SqlBool>`replace(ownerships.serial_number, '-', '') like ${`%${digits}%`}`]),
-          ]),
-        );
-      }
-      if (after !== null) query = query.where('ownerships.serial_number', '>', after);
-      return query
+    /**
+     * Two steps: the page's serials are found first on narrow rows (the visible sites'
+     * ownerships by (site_id, serial_number), joined only with what a filter needs), so the
+     * sort of a large company's devices is cheap; the page's few devices are then read whole.
+     */
+    async search(input: DeviceSearch) {
+      const page = matching(input)
+        .select('ownerships.serial_number')
         .orderBy('ownerships.serial_number')
-        .limit(input.limit + 1)
-        .execute();
+        .limit(input.limit + 1);
+      return (
+        db
+          .selectFrom('ownerships')
+          .innerJoin('sites', 'sites.id', 'ownerships.site_id')
+          .innerJoin('devices', 'devices.serial_number', 'ownerships.serial_number')
+          // Settings count only in the site that owns the device now (as in a site's list).
+          .leftJoin('device_settings', (join) =>
+            join
+              .onRef('device_settings.serial_number', '=', 'devices.serial_number')
+              .onRef('device_settings.site_id', '=', 'ownerships.site_id'),
+          )
+          .leftJoin('device_sync', 'device_sync.serial_number', 'devices.serial_number')
+          .select([...listedDeviceColumns, 'sites.id as site_id', 'sites.name as site_name'])
+          .where('ownerships.serial_number', 'in', page)
+          .orderBy('ownerships.serial_number')
+          .execute()
+      );
     },
   };
 }
