@@ -62,15 +62,26 @@ type Open = 'move' | 'delete' | null;
 export function DeviceBulkActions(props: {
   siteId: string;
   selected: string[];
+  /** "Select all" lives here, not in the table's head, which a phone's stacked rows hide. */
+  allSelected: boolean;
+  onSelectAll: (on: boolean) => void;
   /** After a run: the devices that were done (no longer in this site). */
   onDone: (done: string[]) => void;
   onOffer?: ((serialNumbers: string[]) => void) | undefined;
 }) {
-  const { siteId, selected, onDone, onOffer } = props;
+  const { siteId, selected, allSelected, onSelectAll, onDone, onOffer } = props;
   const [open, setOpen] = useState<Open>(null);
   const count = selected.length;
   return (
     <div className="toolbar" role="toolbar" aria-label="Selected devices">
+      <label className="checkbox-label">
+        <input
+          type="checkbox"
+          checked={allSelected}
+          onChange={(event) => onSelectAll(event.target.checked)}
+        />{' '}
+        Select all
+      </label>
       <span className="muted">{count} selected</span>
       <button type="button" disabled={count === 0} onClick={() => setOpen('move')}>
         Move to site…

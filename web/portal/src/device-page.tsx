@@ -139,6 +139,7 @@ export function DevicePage(props: { serialNumber: string }) {
               <li key={entry.id}>
                 <time dateTime={entry.createdAt}>{formatDateTime(entry.createdAt)}</time> ·{' '}
                 {AUDIT_ACTIONS[entry.action] ?? entry.action}
+                <MoveDetail detail={entry.detail} />
                 {entry.outcome !== 'success' && (
                   <> (refused{entry.errorCode ? `: ${entry.errorCode}` : ''})</>
                 )}{' '}
@@ -150,6 +151,13 @@ export function DevicePage(props: { serialNumber: string }) {
       </section>
     </main>
   );
+}
+
+/** Where a move came from or went to, when the audit row says it (moves within the company). */
+function MoveDetail({ detail }: { detail: Record<string, unknown> }) {
+  if (typeof detail.fromSite === 'string') return <> (from {detail.fromSite})</>;
+  if (typeof detail.toSite === 'string') return <> (to {detail.toSite})</>;
+  return null;
 }
 
 /** Name and location, edited in place by who manages the site. */

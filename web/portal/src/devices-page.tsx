@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { all, api, ApiError, type Site } from './api.ts';
 import { PortalLink } from './portal-link.tsx';
 import { devicesApi, type DeviceFilter, type ListedDevice } from './devices.api.ts';
@@ -29,18 +29,22 @@ export function DevicesPage() {
     });
   }, []);
 
+  // Only the newest request's answer is shown: an earlier search answering late must not win.
+  const latest = useRef(0);
   const load = useCallback(async (wanted: DeviceFilter, cursor: string | null) => {
+    const asked = ++latest.current;
     setLoading(true);
     try {
       const page = await devicesApi.search(wanted, cursor);
+      if (asked !== latest.current) return;
       setDevices((shown) => (cursor && shown ? [...shown, ...page.items] : page.items));
       setNextCursor(page.nextCursor);
       setError(null);
     } catch (caught) {
       if (!(caught instanceof ApiError)) throw caught;
-      if (caught.code !== 'UNAUTHENTICATED') setError(caught);
+      if (asked === latest.current && caught.code !== 'UNAUTHENTICATED') setError(caught);
     } finally {
-      setLoading(false);
+      if (asked === latest.current) setLoading(false);
     }
   }, []);
 

@@ -83,6 +83,8 @@ export function SiteDevices(props: {
         <DeviceBulkActions
           siteId={siteId}
           selected={selected}
+          allSelected={allPicked}
+          onSelectAll={(on) => setPicked(new Set(on ? devices.map((d) => d.serialNumber) : []))}
           onOffer={onOffer}
           onDone={(done) => {
             setPicked((now) => new Set([...now].filter((s) => !done.includes(s))));
@@ -96,16 +98,7 @@ export function SiteDevices(props: {
           <tr>
             {canManage && (
               <th scope="col">
-                <input
-                  type="checkbox"
-                  aria-label="Select all devices"
-                  checked={allPicked}
-                  onChange={(event) =>
-                    setPicked(
-                      new Set(event.target.checked ? devices.map((d) => d.serialNumber) : []),
-                    )
-                  }
-                />
+                <span className="visually-hidden">Select</span>
               </th>
             )}
             <th scope="col">Serial number</th>
