@@ -11,6 +11,7 @@ import { benchDir } from './harness.ts';
 import { benchInvalidation, type InvalidationFigures } from './invalidation.bench.ts';
 import { benchLinks, type LinkFigures } from './links.bench.ts';
 import { benchProvisioning, provisioningMarkdown } from './provisioning.bench.ts';
+import { benchSearch, searchMarkdown, type SearchFigures } from './search.bench.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' } } });
 const quick = values.quick ?? false;
@@ -89,6 +90,15 @@ const provisioning = await benchProvisioning(
   quick ? { devices: 10, residents: 200 } : { devices: 100, residents: 2000 },
 );
 
+// Issue 18: the company-wide device search, a small and a large company in the same run.
+const search: SearchFigures[] = [];
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  for (const devices of quick ? [100, 1000] : [100, 10_000]) {
+    log(`device search on ${dialect}, a company of ${devices} devices`);
+    search.push(await benchSearch({ dialect, devices, requests: quick ? 20 : 200 }));
+  }
+}
+
 const headline = claims.find(
   (c) => c.dialect === 'sqlite' && c.registrySize === Math.max(...plan.sqlite),
 )!;
@@ -107,6 +117,7 @@ const results = {
   invalidation,
   links,
   provisioning,
+  search,
   linkMemoryRatioToMosquitto: Number(
     (ours.memoryPerDeviceKiB / Math.max(0.1, reference.memoryPerDeviceKiB)).toFixed(1),
   ),
@@ -313,6 +324,8 @@ const md = [
   '![memory per device](growth-links.svg)',
   '',
   ...provisioningMarkdown(provisioning),
+  '',
+  ...searchMarkdown(search),
   '',
   ...growth,
   notes,

@@ -92,7 +92,11 @@ for (const dialect of testDialects) {
       await a.getByRole('link', { name: 'Harbour Street 4' }).click();
       const rowA = deviceRow(a, offered);
       await rowA.waitFor(WAIT).catch(explained(a));
-      await rowA.getByRole('button', { name: /^Offer to another company/ }).click();
+      await rowA.getByRole('checkbox', { name: `Select device ${offered}` }).check();
+      await a
+        .getByRole('toolbar', { name: 'Selected devices' })
+        .getByRole('button', { name: 'Offer to another company…' })
+        .click();
       const dialog = a.getByRole('dialog', { name: 'Offer a device to another company' });
       await dialog.getByText(offered).waitFor(WAIT);
       await dialog.getByText('The offer expires after 7 days', { exact: false }).waitFor(WAIT);

@@ -229,6 +229,8 @@ for (const dialect of testDialects) {
         ['POST', `/api/sites/${site}/devices`],
         ['DELETE', `/api/sites/${site}/devices/54-0562-0293`],
         ['POST', '/api/devices/54-0562-0293/move'],
+        ['GET', '/api/devices'],
+        ['GET', '/api/devices/54-0562-0293'],
         ['GET', `/api/sites/${site}/access-log`],
         ['POST', `/api/sites/${site}/devices/54-0562-0293/actions`],
         ['PATCH', `/api/sites/${site}/devices/54-0562-0293`],

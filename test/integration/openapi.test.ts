@@ -40,6 +40,9 @@ const EXPECTED: Record<string, number[]> = {
   'DELETE /api/sites/{siteId}/devices/{serialNumber}': [204, 400, 401, 403, 404],
   // Ownership beyond the article (issue 18).
   'POST /api/devices/{serialNumber}/move': [200, 400, 401, 403, 404, 409, 413, 415],
+  // The device itself (issue 18): the company-wide search and the device page.
+  'GET /api/devices': [200, 400, 401, 403, 404],
+  'GET /api/devices/{serialNumber}': [200, 400, 401, 403, 404],
   // The door, back to the cloud (issue 17).
   'GET /api/sites/{siteId}/access-log': [200, 400, 401, 403, 404],
   'POST /api/sites/{siteId}/devices/{serialNumber}/actions': [

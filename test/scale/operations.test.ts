@@ -110,6 +110,7 @@ describe('migrations from several nodes at once', () => {
           '0013_buildings',
           '0014_provisioned_entries',
           '0015_ownership',
+          '0016_h3_device_search',
         ],
       );
       for (const store of stores) assert.equal(await store.ping(), true);

@@ -21,6 +21,7 @@ import { installPortal } from './portal.static.ts';
 import { accountRoutes } from './routes/account.routes.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { devicesRoutes } from './routes/devices.routes.ts';
+import { devicePageRoutes } from './routes/device-page.routes.ts';
 import { doorRoutes } from './routes/door.routes.ts';
 import { eventsRoutes } from './routes/events.routes.ts';
 import { siteDevicesRoutes } from './routes/site-devices.routes.ts';
@@ -171,6 +172,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     doorRoutes({ accessLog: services.accessLog, deviceActions: services.deviceActions }),
   );
   await app.register(siteDevicesRoutes(services.siteDevices));
+  await app.register(devicePageRoutes(services.deviceDirectory));
   await app.register(companyRoutes(services.company));
   await app.register(membersRoutes(services.members));
   await app.register(

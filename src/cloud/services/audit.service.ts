@@ -50,7 +50,7 @@ export const siteChangeRow = (
     now,
   );
 
-const publicAuditEvent = (row: AuditEventsTable) => ({
+export const publicAuditEvent = (row: AuditEventsTable) => ({
   id: row.id,
   siteId: row.site_id,
   action: row.action,
@@ -76,8 +76,8 @@ export function createAuditService(deps: {
 }) {
   return {
     async listForSite(actor: Actor, siteId: string, cursor: string | undefined, limit: number) {
-      await deps.access.requireSite(actor, 'site:audit', siteId);
-      const rows = await deps.audit.listForSite(siteId, pageAfter(cursor), limit);
+      const { site } = await deps.access.requireSite(actor, 'site:audit', siteId);
+      const rows = await deps.audit.listForSite(siteId, site.company_id, pageAfter(cursor), limit);
       return toPage(rows, limit, (row) => [row.created_at, row.id], publicAuditEvent);
     },
 

@@ -5,6 +5,7 @@ import type { SecretBox } from '../secrets/secret-box.ts';
 import { auditRepo } from '../store/repos/audit.repo.ts';
 import { brokerAccountsRepo } from '../store/repos/broker-accounts.repo.ts';
 import { deviceReportsRepo } from '../store/repos/device-reports.repo.ts';
+import { devicePresenceRepo } from '../store/repos/device-presence.repo.ts';
 import { devicesRepo } from '../store/repos/devices.repo.ts';
 import { notificationsRepo } from '../store/repos/notifications.repo.ts';
 import { provisioningRepo } from '../store/repos/provisioning.repo.ts';
@@ -160,6 +161,25 @@ export function createDeviceLinkService(deps: {
   const codeGenerationSeen = (serial: string, generation: number, via: string) =>
     generations.add({ serial, generation, via });
 
+  /**
+   * Issue 18: the online history, written with the presence it records. A row per real change
+   * only (a repeated "online" is none), under the company that owns the device then, so a
+   * later owner never sees it (null: in no site).
+   */
+  async function recordPresence(trx: Executor, serials: string[], online: boolean, at: string) {
+    const presence = devicePresenceRepo(trx);
+    const changed = await presence.flip(serials, online);
+    const owners = await devices(trx).ownersOf(changed);
+    await presence.record(
+      changed.map((serial) => ({
+        serial_number: serial,
+        company_id: owners.get(serial)?.company_id ?? null,
+        online: online ? 1 : 0,
+        at,
+      })),
+    );
+  }
+
   // Connect storms (a building's network comes back) send presence and state from thousands of
   // devices at once: they are written in batches too.
   const presences = batchedTransactions(
@@ -170,6 +190,7 @@ export function createDeviceLinkService(deps: {
       const now = iso(clock.now());
       for (const online of [true, false]) {
         const serials = [...last].filter(([, value]) => value === online).map(([s]) => s);
+        await recordPresence(trx, serials, online, now);
         await deviceReportsRepo(trx).setPresence(serials, online, now);
       }
     },
@@ -178,7 +199,10 @@ export function createDeviceLinkService(deps: {
     store,
     async (trx, items: { serial: string; firmware: string }[]) => {
       const latest = new Map(items.map((item) => [item.serial, item]));
-      await deviceReportsRepo(trx).setReported([...latest.values()], iso(clock.now()));
+      const now = iso(clock.now());
+      // A report means online too: if it is first to say so, the history has it from here.
+      await recordPresence(trx, [...latest.keys()], true, now);
+      await deviceReportsRepo(trx).setReported([...latest.values()], now);
     },
   );
 
@@ -261,7 +285,16 @@ export function createDeviceLinkService(deps: {
       };
     },
 
-    markAllOffline: () => devices(store.db).markAllOffline(),
+    /** After a restart of the only node that held the links, nobody is connected (history too). */
+    markAllOffline: () =>
+      store.transaction(async (trx) => {
+        const online = await devices(trx).onlineSerials();
+        const now = iso(clock.now());
+        // In slices: a statement's parameters are bounded (SQLite 32,766; PostgreSQL 65,535).
+        for (let i = 0; i < online.length; i += 1000) {
+          await recordPresence(trx, online.slice(i, i + 1000), false, now);
+        }
+      }),
 
     /**
      * Up to `limit` devices without a login on the external broker `broker` yet, with the

@@ -40,6 +40,9 @@ import { createDeviceMoveService } from './device-move.service.ts';
 import { createTransferEnds } from './transfer-ends.service.ts';
 import { createTransferRequestsService } from './transfer-requests.service.ts';
 import { createTransfersService } from './transfers.service.ts';
+import { createDeviceDirectoryService } from './device-directory.service.ts';
+import { deviceSearchRepo } from '../store/repos/device-search.repo.ts';
+import { devicePresenceRepo } from '../store/repos/device-presence.repo.ts';
 import { createSitesService } from './sites.service.ts';
 import { createTwoFactorService } from './two-factor.service.ts';
 import { createApartmentsService } from './apartments.service.ts';
@@ -207,6 +210,14 @@ export function createServices(deps: ServiceDeps) {
     }),
     /** What ends offers and requests after other changes of hands; `idle()` for tests. */
     transferEnds,
+    /** The company-wide device search and the device page (issue 18). */
+    deviceDirectory: createDeviceDirectoryService({
+      access,
+      search: deviceSearchRepo(store.db),
+      devices: devicesRepo(store.db, store.dialect),
+      audit: auditRepo(store.db),
+      presence: devicePresenceRepo(store.db),
+    }),
     notifications: createNotificationsService({ store, clock, access }),
     audit: createAuditService({ access, audit: auditRepo(store.db) }),
     registry: createRegistryService({ store, clock, deviceSecrets: deps.deviceSecrets }),

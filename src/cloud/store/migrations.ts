@@ -623,6 +623,20 @@ const ownership: Migration = {
   },
 };
 
+/**
+ * Issue 18, h3: the company-wide device search pages through a company's devices by serial
+ * number; per site, (site_id, serial_number) gives them in that order without a sort.
+ */
+const deviceSearch: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createIndex('ownerships_site_serial')
+      .on('ownerships')
+      .columns(['site_id', 'serial_number'])
+      .execute();
+  },
+};
+
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -642,6 +656,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       '0013_buildings': buildings,
       '0014_provisioned_entries': provisionedEntries,
       '0015_ownership': ownership,
+      '0016_h3_device_search': deviceSearch,
     }),
   };
 }

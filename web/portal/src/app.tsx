@@ -20,6 +20,8 @@ import {
 } from './auth-pages.tsx';
 import { Bell } from './bell.tsx';
 import { CompanySwitcher } from './company-switcher.tsx';
+import { DevicePage } from './device-page.tsx';
+import { DevicesPage } from './devices-page.tsx';
 import { InvitationPage, takeInvitationToken } from './invitation-page.tsx';
 import { MembersPage } from './members-page.tsx';
 import { navigate, usePath } from './router.ts';
@@ -112,7 +114,7 @@ export function App() {
     storeCompany(me.user.id, chosen?.companyId ?? null);
     setCompany(chosen);
     // A site page is of the company it was opened in: the lists of the new one instead.
-    if (path.startsWith('/sites/')) navigate('/');
+    if (path.startsWith('/sites/') || path.startsWith('/devices/')) navigate('/');
   }
 
   useEffect(() => {
@@ -210,6 +212,7 @@ export function App() {
   } else if (me === null || path === '/login') page = <LoginPage onSignedIn={signedIn} />;
   else {
     const site = /^\/sites\/([^/]+)$/.exec(path);
+    const device = /^\/devices\/([^/]+)$/.exec(path);
     page =
       path === '/account' ? (
         <AccountPage user={me.user} onRenamed={(user) => setMe({ ...me, user })} />
@@ -221,8 +224,12 @@ export function App() {
           refreshKey={news}
           onActivity={() => setActivity((n) => n + 1)}
         />
+      ) : device ? (
+        <DevicePage key={device[1]} serialNumber={decodeURIComponent(device[1]!)} />
       ) : company === null ? (
         <NoCompany />
+      ) : path === '/devices' ? (
+        <DevicesPage key={companyKeyed} />
       ) : path === '/members' && isAdmin ? (
         <MembersPage
           key={companyKeyed}
@@ -269,6 +276,16 @@ export function App() {
               }}
             >
               Sites
+            </a>
+            <a
+              href="/devices"
+              aria-current={path === '/devices' ? 'page' : undefined}
+              onClick={(event) => {
+                event.preventDefault();
+                navigate('/devices');
+              }}
+            >
+              Devices
             </a>
             {isAdmin && (
               <a

@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import { api, ApiError, type ConfigurationMode, type Device } from './api.ts';
 import { DeviceActionsDialog } from './device-actions.tsx';
+import { DeviceBulkActions } from './device-bulk.tsx';
+import { PortalLink } from './portal-link.tsx';
 import { formatAgo, formatDate, formatDateTime } from './format.ts';
 import { SyncBadge } from './sync-badge.tsx';
 import { useToasts } from './toasts.tsx';
@@ -20,11 +22,22 @@ export function SiteDevices(props: {
   onDelete: (device: Device) => void;
   /** Something about a device changed here: load the list again. */
   onChanged: () => void;
-  /** Issue 18: offer these devices to another company (the site page opens the dialog). */
+  /** Issue 18: when given, the bulk toolbar offers the selected devices to another company. */
   onOffer?: (serialNumbers: string[]) => void;
 }) {
   const { siteId, devices, canManage, onDelete, onChanged, onOffer } = props;
   const [acting, setActing] = useState<Device | null>(null);
+  // Issue 18, bulk actions: the selection keeps only devices still listed.
+  const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  const selected = devices.map((d) => d.serialNumber).filter((s) => picked.has(s));
+  const allPicked = devices.length > 0 && selected.length === devices.length;
+  const pick = (serial: string, on: boolean) =>
+    setPicked((now) => {
+      const next = new Set(now);
+      if (on) next.add(serial);
+      else next.delete(serial);
+      return next;
+    });
   const [busy, setBusy] = useState<string | null>(null);
   const { notify, notifyError } = useToasts();
   const scope = `devices.${siteId}`;
@@ -66,10 +79,28 @@ export function SiteDevices(props: {
 
   return (
     <>
+      {canManage && (
+        <DeviceBulkActions
+          siteId={siteId}
+          selected={selected}
+          allSelected={allPicked}
+          onSelectAll={(on) => setPicked(new Set(on ? devices.map((d) => d.serialNumber) : []))}
+          onOffer={onOffer}
+          onDone={(done) => {
+            setPicked((now) => new Set([...now].filter((s) => !done.includes(s))));
+            onChanged();
+          }}
+        />
+      )}
       <table className="stack">
         <caption className="visually-hidden">Devices of this site</caption>
         <thead>
           <tr>
+            {canManage && (
+              <th scope="col">
+                <span className="visually-hidden">Select</span>
+              </th>
+            )}
             <th scope="col">Serial number</th>
             <th scope="col">Model</th>
             <th scope="col">Firmware</th>
@@ -84,8 +115,20 @@ export function SiteDevices(props: {
         <tbody aria-live="polite">
           {devices.map((device) => (
             <tr key={device.serialNumber}>
+              {canManage && (
+                <td data-label="Select">
+                  <input
+                    type="checkbox"
+                    aria-label={`Select device ${device.serialNumber}`}
+                    checked={picked.has(device.serialNumber)}
+                    onChange={(event) => pick(device.serialNumber, event.target.checked)}
+                  />
+                </td>
+              )}
               <th scope="row" data-label="Serial number">
-                <span className="code">{device.serialNumber}</span>
+                <PortalLink to={`/devices/${encodeURIComponent(device.serialNumber)}`}>
+                  <span className="code">{device.serialNumber}</span>
+                </PortalLink>
                 {device.name && <span className="device-name">{device.name}</span>}
               </th>
               <td data-label="Model">{device.model}</td>
@@ -143,12 +186,6 @@ export function SiteDevices(props: {
                     >
                       Actions
                     </button>
-                    {onOffer && (
-                      <button type="button" onClick={() => onOffer([device.serialNumber])}>
-                        Offer to another company…
-                        <span className="visually-hidden"> ({device.serialNumber})</span>
-                      </button>
-                    )}
                     <button
                       type="button"
                       className="danger"

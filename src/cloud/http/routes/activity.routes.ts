@@ -20,7 +20,7 @@ const NotificationSchema = z.object({
   readAt: z.string().nullable(),
 });
 
-const AuditEventSchema = z.object({
+export const AuditEventSchema = z.object({
   id: z.string(),
   siteId: z.string().nullable(),
   action: z.string(),

@@ -20,6 +20,23 @@ export const claimDeviceColumns = [
   'owner_site.name as site_name',
 ] as const;
 
+/** What a device list shows of each device (publicDevice), here and in the search. */
+export const listedDeviceColumns = [
+  'devices.serial_number',
+  'devices.model',
+  'devices.firmware',
+  'devices.online',
+  'devices.last_seen_at',
+  'ownerships.claimed_at',
+  'device_settings.name',
+  'device_settings.location',
+  'device_settings.configuration_mode',
+  'device_sync.state as sync_state',
+  'device_sync.desired_version as sync_version',
+  'device_sync.since as sync_since',
+  'device_sync.reason as sync_reason',
+] as const;
+
 // The claim's statements, compiled once (prepared.query.ts).
 const deviceWithOwner = prepared((db: Executor, serial: string) =>
   db
@@ -85,21 +102,7 @@ export function devicesRepo(db: Executor, dialect: StoreDialect) {
           .onRef('device_settings.site_id', '=', 'ownerships.site_id'),
       )
       .leftJoin('device_sync', 'device_sync.serial_number', 'devices.serial_number')
-      .select([
-        'devices.serial_number',
-        'devices.model',
-        'devices.firmware',
-        'devices.online',
-        'devices.last_seen_at',
-        'ownerships.claimed_at',
-        'device_settings.name',
-        'device_settings.location',
-        'device_settings.configuration_mode',
-        'device_sync.state as sync_state',
-        'device_sync.desired_version as sync_version',
-        'device_sync.since as sync_since',
-        'device_sync.reason as sync_reason',
-      ])
+      .select(listedDeviceColumns)
       .where('ownerships.site_id', '=', siteId);
   return {
     /** Batch insert; every column is passed (SQLite fills no defaults in multi-row inserts). */
@@ -165,9 +168,11 @@ export function devicesRepo(db: Executor, dialect: StoreDialect) {
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
-    /** After a restart of the only node that held the links, nobody is connected. */
-    markAllOffline: () =>
-      db.updateTable('devices').set({ online: 0 }).where('online', '=', 1).execute(),
+    /** The devices the cloud holds for online (a restart of the only node makes them offline). */
+    onlineSerials: async () =>
+      (
+        await db.selectFrom('devices').select('serial_number').where('online', '=', 1).execute()
+      ).map((row) => row.serial_number),
     /** The site that owns each of `serials` that is in one, with its company and name. */
     ownersOf,
     /** The site that owns the device, with its company and name, or undefined. */
