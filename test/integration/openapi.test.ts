@@ -40,6 +40,16 @@ const EXPECTED: Record<string, number[]> = {
   'DELETE /api/sites/{siteId}/devices/{serialNumber}': [204, 400, 401, 403, 404],
   // Ownership beyond the article (issue 18).
   'POST /api/devices/{serialNumber}/move': [200, 400, 401, 403, 404, 409, 413, 415],
+  // Issue 18: offers between companies, and requests to release a device.
+  'POST /api/transfers': [201, 400, 401, 403, 404, 409, 413, 415, 422],
+  'GET /api/transfers': [200, 401, 403, 404],
+  'POST /api/transfers/{id}/accept': [200, 400, 401, 403, 404, 409, 413, 415],
+  'POST /api/transfers/{id}/reject': [200, 400, 401, 403, 404, 409],
+  'POST /api/transfers/{id}/cancel': [200, 400, 401, 403, 404, 409],
+  'POST /api/transfer-requests': [201, 400, 401, 403, 404, 409, 413, 415, 422, 429],
+  'GET /api/transfer-requests': [200, 401, 403, 404],
+  'POST /api/transfer-requests/{id}/approve': [200, 400, 401, 403, 404, 409],
+  'POST /api/transfer-requests/{id}/decline': [200, 400, 401, 403, 404, 409],
   // The door, back to the cloud (issue 17).
   'GET /api/sites/{siteId}/access-log': [200, 400, 401, 403, 404],
   'POST /api/sites/{siteId}/devices/{serialNumber}/actions': [
