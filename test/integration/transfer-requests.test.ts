@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { snapshotTables, startTestCloud } from '../helpers/cloud.ts';
+import { snapshotTables, startTestCloud, TestClock } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
 import { claim, codeFor, mintDevices, nextCode } from '../helpers/factories.ts';
 import { startTestSmtp } from '../helpers/smtp.ts';
 import { auditOf, devicesOf, noticesOf, party, serialsIn } from '../helpers/transfers.ts';
+
+const DAY = 24 * 60 * 60_000;
 
 for (const dialect of testDialects) {
   describe(`requests to release a device (${dialect.name})`, () => {
@@ -235,6 +237,38 @@ for (const dialect of testDialects) {
         sent: [],
         received: [],
       });
+    });
+
+    it('expires after 7 days and can then no longer be approved', async (t) => {
+      const clock = new TestClock(Date.now());
+      const cloud = await startTestCloud(t, dialect, { clock, sessionTtlMs: 30 * DAY });
+      const anna = await party(cloud, 'Anna');
+      const bert = await party(cloud, 'Bert');
+      const [device] = await devicesOf(cloud, anna, 1);
+      const made = await bert.client.post('/api/transfer-requests', {
+        serialNumber: device!.serialNumber,
+        securityCode: device!.securityCode,
+        siteId: bert.site.id,
+        shareCompanyName: false,
+      });
+      assert.equal(made.status, 201, made.text);
+      clock.advance(7 * DAY);
+      assert.equal(
+        (await anna.client.get('/api/transfer-requests')).body.received[0].state,
+        'expired',
+      );
+      const late = await anna.client.post(`/api/transfer-requests/${made.body.id}/approve`);
+      assert.equal(late.status, 409, late.text);
+      assert.equal(late.body.error.code, 'TRANSFER_REQUEST_NOT_PENDING');
+      assert.deepEqual(await serialsIn(anna, anna.site.id), [device!.serialNumber]);
+      // Another request may be made once the first expired.
+      const again = await bert.client.post('/api/transfer-requests', {
+        serialNumber: device!.serialNumber,
+        securityCode: device!.securityCode,
+        siteId: bert.site.id,
+        shareCompanyName: false,
+      });
+      assert.equal(again.status, 201, again.text);
     });
 
     it('ends a pending request when the owner deletes the device, and tells the requester', async (t) => {

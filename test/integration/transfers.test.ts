@@ -5,7 +5,6 @@ import { snapshotTables, startTestCloud, TestClock } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
 import {
   claim,
-  createSite,
   joinCompany,
   nextCode,
   registerAccount,
