@@ -88,6 +88,17 @@ for (const dialect of testDialects) {
           [offerState.state, requestState.state],
           offerWon ? ['accepted', 'cancelled'] : ['cancelled', 'approved'],
         );
+        // The loser ended with its reason, and its people were told.
+        const told = await cloud.store.db
+          .selectFrom('notifications')
+          .select('user_id')
+          .where('kind', '=', 'transfer-cancelled')
+          .where('serial_number', '=', serial)
+          .execute();
+        assert.deepEqual(
+          told.map((row) => row.user_id).sort(),
+          (offerWon ? [carl.user.id] : [anna.user.id, bert.user.id]).sort(),
+        );
       }
       t.diagnostic(`offer won ${wins.offer}, request won ${wins.request} of ${ROUNDS}`);
     });
