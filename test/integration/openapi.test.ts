@@ -43,6 +43,16 @@ const EXPECTED: Record<string, number[]> = {
   // The device itself (issue 18): the company-wide search and the device page.
   'GET /api/devices': [200, 400, 401, 403, 404],
   'GET /api/devices/{serialNumber}': [200, 400, 401, 403, 404],
+  // Issue 18: offers between companies, and requests to release a device.
+  'POST /api/transfers': [201, 400, 401, 403, 404, 409, 413, 415, 422],
+  'GET /api/transfers': [200, 401, 403, 404],
+  'POST /api/transfers/{id}/accept': [200, 400, 401, 403, 404, 409, 413, 415],
+  'POST /api/transfers/{id}/reject': [200, 400, 401, 403, 404, 409],
+  'POST /api/transfers/{id}/cancel': [200, 400, 401, 403, 404, 409],
+  'POST /api/transfer-requests': [201, 400, 401, 403, 404, 409, 413, 415, 422, 429],
+  'GET /api/transfer-requests': [200, 401, 403, 404],
+  'POST /api/transfer-requests/{id}/approve': [200, 400, 401, 403, 404, 409],
+  'POST /api/transfer-requests/{id}/decline': [200, 400, 401, 403, 404, 409],
   // The door, back to the cloud (issue 17).
   'GET /api/sites/{siteId}/access-log': [200, 400, 401, 403, 404],
   'POST /api/sites/{siteId}/devices/{serialNumber}/actions': [

@@ -12,6 +12,7 @@ import { twoFactorRules } from './roles/two-factor.rules.ts';
 import { buildingRules } from './roles/buildings.rules.ts';
 import { doorRules } from './roles/door.rules.ts';
 import { deviceRules } from './roles/devices.rules.ts';
+import { transferRules } from './roles/transfers.rules.ts';
 import { buildRoleFixture, ROLES, type Role, type RouteRule } from './roles/role-rules.ts';
 
 /** Every route's rule (issue 16): a route of /openapi.json without one fails the test. */
@@ -27,10 +28,17 @@ const RULES: RouteRule[] = [
   ...doorRules,
   ...siteDeviceRules,
   ...deviceRules,
+  ...transferRules,
 ];
 
 /** What a refusal must say: invisible is "not found", visible but not allowed is the role. */
-const NOT_FOUND = new Set(['SITE_NOT_FOUND', 'COMPANY_NOT_FOUND', 'DEVICE_NOT_FOUND']);
+const NOT_FOUND = new Set([
+  'SITE_NOT_FOUND',
+  'COMPANY_NOT_FOUND',
+  // Issue 18: a device or a request in a site the person cannot see.
+  'DEVICE_NOT_FOUND',
+  'TRANSFER_REQUEST_NOT_FOUND',
+]);
 
 function assertAnswer(answer: ApiResponse, expected: number, label: string) {
   const detail = `${label}: ${answer.status} ${answer.text.slice(0, 300)}`;

@@ -5,7 +5,6 @@ import { snapshotTables, startTestCloud, TestClock } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
 import {
   claim,
-  createSite,
   joinCompany,
   nextCode,
   registerAccount,
@@ -58,6 +57,16 @@ for (const dialect of testDialects) {
       );
       assert.equal((await anna.client.get('/api/transfers')).body.offered[0].id, made.body.id);
 
+      // Someone else asked for one of the devices meanwhile: their request ends with the move.
+      const carl = await party(cloud, 'Carl');
+      const asked = await carl.client.post('/api/transfer-requests', {
+        serialNumber: devices[0]!.serialNumber,
+        securityCode: devices[0]!.securityCode,
+        siteId: carl.site.id,
+        shareCompanyName: false,
+      });
+      assert.equal(asked.status, 201, asked.text);
+
       const noSite = await bert.client.post(`/api/transfers/${made.body.id}/accept`, {});
       assert.equal(noSite.status, 400, noSite.text);
       assert.equal(noSite.body.error.code, 'TRANSFER_SITE_REQUIRED');
@@ -79,6 +88,10 @@ for (const dialect of testDialects) {
         siteId: bert.site.id,
       });
       assert.equal(again.status, 409, again.text);
+      const request = (await carl.client.get('/api/transfer-requests')).body.sent[0];
+      assert.equal(request.state, 'cancelled');
+      const [told] = await noticesOf(carl, 'transfer-cancelled');
+      assert.match(told!.body, /no longer in the site/);
       assert.equal(again.body.error.code, 'TRANSFER_NOT_PENDING');
 
       const annaAudit = await auditOf(cloud, anna.company.id);

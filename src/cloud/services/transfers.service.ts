@@ -189,7 +189,11 @@ export function createTransfersService(deps: {
     const transfers = transfersRepo(trx, store.dialect);
     const items = await transfers.itemsOf([transfer.id]);
     const serials = items.map((item) => item.serial_number);
-    await transfers.lockDevices(serials);
+    const site = transfer.site_id === null ? null : await sitesRepo(trx).findById(transfer.site_id);
+    // One locking statement, in serial order, for the offered devices and those the site holds
+    // now: two lock sets taken one after the other could wait on another answer's (deadlock).
+    const inSiteBefore = site ? await transfers.siteDevices(site.id) : [];
+    await transfers.lockDevices([...new Set([...serials, ...inSiteBefore])]);
     const owners = await devicesRepo(trx, store.dialect).ownersOf(serials);
     const lost = items.find((item) => {
       const owner = owners.get(item.serial_number);
@@ -197,7 +201,6 @@ export function createTransfersService(deps: {
         owner?.site_id !== item.source_site_id || owner.company_id !== transfer.from_company_id
       );
     });
-    const site = transfer.site_id === null ? null : await sitesRepo(trx).findById(transfer.site_id);
     if (lost || (site && site.company_id !== transfer.from_company_id)) {
       const reason = lost
         ? `Device ${lost.serial_number} is no longer in the site it was offered from, so the offer was cancelled and nothing moved.`
@@ -215,7 +218,8 @@ export function createTransfersService(deps: {
     let moves: OwnershipMove[];
     if (site) {
       // The site row itself moves (same id): its apartments, residents and settings follow it.
-      const inSite = await transfers.lockSiteDevices(site.id);
+      // Read after the locks: the devices the site holds as it is handed over.
+      const inSite = await transfers.siteDevices(site.id);
       await transfers.handOverSite(site.id, transfer.to_company_id);
       to = { id: site.id, name: site.name, company_id: transfer.to_company_id };
       moves = inSite.map((serialNumber) => ({
@@ -237,8 +241,10 @@ export function createTransfersService(deps: {
       reason: site ? 'site handed over' : 'transfer accepted',
       now: now(),
     });
-    // Every device was re-checked under its lock: a move that did not happen is a fault.
-    if (moved.length !== moves.length) throw new Error('transfer: a locked device did not move');
+    // Every offered device was re-checked under its lock: one that did not move is a fault.
+    if (serials.some((serial) => !moved.includes(serial))) {
+      throw new Error('transfer: a locked device did not move');
+    }
     await transfers.end(transfer.id, {
       state: 'accepted',
       answered_at: now(),

@@ -146,22 +146,6 @@ export function transfersRepo(db: Executor, dialect: StoreDialect) {
           .orderBy('serial_number'),
       );
     },
-    /** The devices a site holds now, their rows locked until the transaction ends. */
-    lockSiteDevices: async (siteId: string) => {
-      const query = db
-        .selectFrom('ownerships')
-        .select('serial_number')
-        .where('site_id', '=', siteId)
-        .orderBy('serial_number');
-      await dialect.lockRows(
-        db
-          .selectFrom('devices')
-          .select('serial_number')
-          .where('serial_number', 'in', query)
-          .orderBy('serial_number'),
-      );
-      return (await query.execute()).map((row) => row.serial_number);
-    },
     /**
      * A whole site goes to another company under the same id, with its apartments, residents,
      * device settings and directory (they hang on the site id). The previous company's grants
