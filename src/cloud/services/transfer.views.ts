@@ -12,7 +12,15 @@ export interface TransferItemRow {
   name: string | null;
 }
 
-/** An offer as GET /api/transfers shows it (api-contract.md "Transfer"). */
+/** The devices of several offers, by offer id (a listing reads them in one statement). */
+export function itemsByTransfer(items: readonly TransferItemRow[]) {
+  const byId = new Map<string, TransferItemRow[]>();
+  for (const item of items)
+    byId.set(item.transfer_id, [...(byId.get(item.transfer_id) ?? []), item]);
+  return byId;
+}
+
+/** An offer as GET /api/transfers shows it (api-contract.md "Transfer"); `items`: its devices. */
 export function publicTransfer(row: TransferRow, items: readonly TransferItemRow[], now: string) {
   return {
     id: row.id,
@@ -21,9 +29,11 @@ export function publicTransfer(row: TransferRow, items: readonly TransferItemRow
     toCompany: { id: row.to_company_id, name: row.to_company_name },
     toEmail: row.to_email,
     site: row.site_id === null ? null : { id: row.site_id, name: row.site_name ?? '' },
-    devices: items
-      .filter((item) => item.transfer_id === row.id)
-      .map((item) => ({ serialNumber: item.serial_number, model: item.model, name: item.name })),
+    devices: items.map((item) => ({
+      serialNumber: item.serial_number,
+      model: item.model,
+      name: item.name,
+    })),
     reason: row.reason,
     createdAt: row.created_at,
     expiresAt: row.expires_at,

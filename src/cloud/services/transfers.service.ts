@@ -29,6 +29,7 @@ import {
   answeredNotice,
   offeredNotice,
   publicTransfer,
+  itemsByTransfer,
   cancelledNotice,
 } from './transfer.views.ts';
 
@@ -385,10 +386,11 @@ export function createTransfersService(deps: {
           .map((row) => row.id),
         at,
       );
-      const items = await repo().itemsOf(all.map((row) => row.id));
+      const items = itemsByTransfer(await repo().itemsOf(all.map((row) => row.id)));
+      const show = (row: TransferRow) => publicTransfer(row, items.get(row.id) ?? [], at);
       return {
-        offered: offered.map((row) => publicTransfer(row, items, at)),
-        received: receivedRows.map((row) => publicTransfer(row, items, at)),
+        offered: offered.map(show),
+        received: receivedRows.map(show),
       };
     },
 
