@@ -57,7 +57,7 @@ export async function startTestCloud(
  * before its connections are gone on the server; dropping the database "with (force)" in that
  * moment terminates them, and the client reports it as an uncaught error.
  */
-async function waitUntilDisconnected(databaseUrl: string): Promise<void> {
+export async function waitUntilDisconnected(databaseUrl: string): Promise<void> {
   const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
   const admin = new pg.Client({ connectionString: await postgresAdminUrl() });
   await admin.connect();

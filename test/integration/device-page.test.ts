@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { startCloud, type RunningCloud } from '../../src/cloud/cloud.ts';
 import { auditRow } from '../../src/cloud/services/audit.service.ts';
 import { PRESENCE_ROWS_PER_DEVICE } from '../../src/cloud/store/repos/device-presence.repo.ts';
-import { snapshotTables, startTestCloud, type TestCloud } from '../helpers/cloud.ts';
+import {
+  snapshotTables,
+  startTestCloud,
+  waitUntilDisconnected,
+  type TestCloud,
+} from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
 import { startLinkedEmulator } from '../helpers/emulators.ts';
 import {
@@ -58,7 +64,7 @@ async function connectAndDisconnect(
   await cloud.services.autoProvisioning.idle();
 }
 
-const presenceRows = (cloud: TestCloud, serial: string) =>
+const presenceRows = (cloud: Pick<RunningCloud, 'store'>, serial: string) =>
   cloud.store.db
     .selectFrom('device_presence')
     .selectAll()
@@ -112,6 +118,52 @@ for (const dialect of testDialects) {
       const page = await pageOf(anna, device.serialNumber);
       assert.equal(page.onlineHistory[0]!.online, false);
       assert.equal(page.device.online, false);
+    });
+
+    it('records going offline when a restarted cloud finds no device connected', async () => {
+      const database = await dialect.create();
+      const start = () =>
+        startCloud({
+          dataDir: database.dataDir,
+          databaseUrl: database.databaseUrl,
+          port: 0,
+          host: '127.0.0.1',
+        });
+      try {
+        const first = await start();
+        let serial: string;
+        let companyId: string;
+        try {
+          const anna = await registerAccount(first, { name: 'Anna' });
+          const site = await createSite(anna.client, 'Vinohradská 12');
+          const [device] = await mintDevices(first, 1);
+          serial = device!.serialNumber;
+          companyId = anna.company.id;
+          assert.equal(
+            (await claim(anna.client, site.id, serial, codeFor(device!, 0))).status,
+            201,
+          );
+          await first.services.deviceLink.presence(serial, true);
+        } finally {
+          await first.close();
+        }
+        const second = await start();
+        try {
+          const history = (await presenceRows(second, serial))
+            .sort((a, b) => a.id.localeCompare(b.id))
+            .map((r) => [r.online, r.company_id]);
+          assert.deepEqual(history, [
+            [1, companyId],
+            [0, companyId],
+          ]);
+        } finally {
+          await second.close();
+        }
+      } finally {
+        // As startTestCloud does: the server's sessions gone before the database is dropped.
+        if (database.databaseUrl) await waitUntilDisconnected(database.databaseUrl);
+        await database.drop();
+      }
     });
 
     it("never shows the previous owner's timeline or history to the next owner", async (t) => {
