@@ -30,6 +30,7 @@ import { twoFactorRoutes } from './routes/two-factor.routes.ts';
 import { membersRoutes } from './routes/members.routes.ts';
 import { invitationsRoutes } from './routes/invitations.routes.ts';
 import { buildingsRoutes } from './routes/buildings.routes.ts';
+import { bulkAddRoutes } from './routes/bulk-add.routes.ts';
 
 export interface BuildOptions {
   services: Services;
@@ -170,6 +171,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     doorRoutes({ accessLog: services.accessLog, deviceActions: services.deviceActions }),
   );
   await app.register(siteDevicesRoutes(services.siteDevices));
+  await app.register(bulkAddRoutes(services.bulkClaims));
   await app.register(companyRoutes(services.company));
   await app.register(membersRoutes(services.members));
   await app.register(
