@@ -11,6 +11,7 @@ import { siteDeviceRules } from './roles/site-devices.rules.ts';
 import { twoFactorRules } from './roles/two-factor.rules.ts';
 import { buildingRules } from './roles/buildings.rules.ts';
 import { doorRules } from './roles/door.rules.ts';
+import { bulkRules } from './roles/bulk.rules.ts';
 import { buildRoleFixture, ROLES, type Role, type RouteRule } from './roles/role-rules.ts';
 
 /** Every route's rule (issue 16): a route of /openapi.json without one fails the test. */
@@ -25,6 +26,7 @@ const RULES: RouteRule[] = [
   ...buildingRules,
   ...doorRules,
   ...siteDeviceRules,
+  ...bulkRules,
 ];
 
 /** What a refusal must say: invisible is "not found", visible but not allowed is the role. */
