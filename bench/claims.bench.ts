@@ -39,7 +39,7 @@ async function json(url: string, init: RequestInit & { cookie?: string }) {
 }
 
 /** An account with a site and a bearer token, made over the real API. */
-async function account(base: string, name: string) {
+export async function account(base: string, name: string) {
   const email = `${name}-${randomBytes(4).toString('hex')}@bench.example`;
   const registered = await json(`${base}/api/auth/register`, {
     method: 'POST',

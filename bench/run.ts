@@ -6,6 +6,7 @@ import { cpus, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lineChartSvg } from './chart.svg.ts';
+import { benchBulk, bulkMarkdown, type BulkFigures } from './bulk.bench.ts';
 import { benchClaims, type ClaimFigures } from './claims.bench.ts';
 import { benchDir } from './harness.ts';
 import { benchInvalidation, type InvalidationFigures } from './invalidation.bench.ts';
@@ -29,6 +30,7 @@ const plan = quick
       invalidation: { devices: 20, registries: [20, 200] },
       links: [20],
       hold: 1,
+      bulkRows: 100,
     }
   : {
       sqlite: [1000, 10_000, 100_000],
@@ -41,6 +43,8 @@ const plan = quick
       // one cloud process can hold on this machine with room to spare.
       links: [1000, 5000, 10_000, 19_000],
       hold: 5,
+      // Issue 18: "bulk add of 10,000 rows".
+      bulkRows: 10_000,
     };
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -65,6 +69,11 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       }),
     );
   }
+}
+const bulk: BulkFigures[] = [];
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  log(`bulk add of ${plan.bulkRows} rows beside single claims on ${dialect}`);
+  bulk.push(await benchBulk({ dialect, rows: plan.bulkRows }));
 }
 const invalidation: InvalidationFigures[] = [];
 // Each registry size twice: the cloud at the fleet's priority (both share two cores), and ahead
@@ -114,6 +123,7 @@ const results = {
     (c) => c.dialect === 'postgres' && c.registrySize === Math.max(...plan.postgres),
   )?.claimsRatio,
   claims,
+  bulk,
   invalidation,
   links,
   provisioning,
@@ -297,6 +307,7 @@ const md = [
   '',
   '![claims by registry size](growth-claims.svg)',
   '',
+  ...bulkMarkdown(bulk),
   '## Code invalidation',
   '',
   `${plan.invalidation.devices} linked devices (one fleet process) press Generate New at once, once the cloud has settled after their connects: the fleet presses one device per turn of its event loop, as each intercom handles its own button ("presses over": first to last press). Latency: from a device's press until the cloud knows its new generation, after which it refuses the old code as replaced. Device share: press to the new generation announced on the link; link + cloud share: announced to known. The device shows the new code once it is on its disk ("stored"). Cloud priority: "as the fleet" — the cloud and the 1,000 emulated devices (their MQTT stacks and disk writes) share the two cores; "nice -10" — the cloud runs ahead of them, as it would beside real devices that work on hardware of their own.`,

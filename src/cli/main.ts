@@ -18,6 +18,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'Run every identity in a folder as an emulated device in one process.',
     load: async () => (await import('./fleet.ts')).fleetCommand,
   },
+  claim: {
+    summary: 'Add the devices of a CSV file to a site (issue 18, bulk add).',
+    load: async () => (await import('./claim.ts')).claimCommand,
+  },
   residents: {
     summary: 'Import residents from a CSV file into a site (issue 17).',
     load: async () => (await import('./residents.ts')).residentsCommand,

@@ -227,6 +227,7 @@ for (const dialect of testDialects) {
         ['PATCH', `/api/sites/${site}`],
         ['GET', `/api/sites/${site}/devices`],
         ['POST', `/api/sites/${site}/devices`],
+        ['POST', `/api/sites/${site}/devices/bulk`],
         ['DELETE', `/api/sites/${site}/devices/54-0562-0293`],
         ['POST', '/api/devices/54-0562-0293/move'],
         ['GET', '/api/devices'],

@@ -13,6 +13,7 @@ import { buildingRules } from './roles/buildings.rules.ts';
 import { doorRules } from './roles/door.rules.ts';
 import { deviceRules } from './roles/devices.rules.ts';
 import { transferRules } from './roles/transfers.rules.ts';
+import { bulkRules } from './roles/bulk.rules.ts';
 import { buildRoleFixture, ROLES, type Role, type RouteRule } from './roles/role-rules.ts';
 
 /** Every route's rule (issue 16): a route of /openapi.json without one fails the test. */
@@ -29,6 +30,7 @@ const RULES: RouteRule[] = [
   ...siteDeviceRules,
   ...deviceRules,
   ...transferRules,
+  ...bulkRules,
 ];
 
 /** What a refusal must say: invisible is "not found", visible but not allowed is the role. */

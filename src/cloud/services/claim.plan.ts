@@ -15,7 +15,7 @@ import {
 
 // Refusals that mean a wrong serial or code: only these count toward the rate limits, so that
 // guessing is throttled while "already added" answers (the code was right) never lock anyone out.
-const GUESS_FAILURES: ReadonlySet<ErrorCode> = new Set([
+export const GUESS_FAILURES: ReadonlySet<ErrorCode> = new Set([
   'SERIAL_NOT_FOUND',
   'SECURITY_CODE_INVALID',
   'SECURITY_CODE_REPLACED',

@@ -25,6 +25,12 @@ export interface ClaimServiceDeps {
 
 export type { ClaimRequest };
 
+/** The scopes whose failures limit a person's claims (claim rules: account and address). */
+export const claimScopes = (actor: { userId: string; ip: string }): Scope[] => [
+  { scope: 'claim-account', key: actor.userId },
+  { scope: 'claim-ip', key: actor.ip },
+];
+
 /** Adding a device to a site by serial number and security code, and moving it (claim rules). */
 export function createClaimService(deps: ClaimServiceDeps) {
   const { committer, clock } = deps;
@@ -32,17 +38,19 @@ export function createClaimService(deps: ClaimServiceDeps) {
   // Claim rules: limited per account and per address only. A failure is also counted under the
   // serial, for the owner's notice, never to refuse: an 80-bit code cannot be guessed online,
   // and a per-serial limit would let strangers lock the owner out.
-  const ticketOf = (request: ClaimRequest, now: Date): ClaimTicket => {
-    const scopes: Scope[] = [
-      { scope: 'claim-account', key: request.actor.userId },
-      { scope: 'claim-ip', key: request.actor.ip },
-    ];
+  // A row of a bulk add is refused under the same scopes, but its failure is recorded under the
+  // serial only: the bulk request counts its failures toward the account and address itself
+  // (bulk-claim.service.ts, docs/decisions/18-bulk.md).
+  const ticketOf = (request: ClaimRequest, now: Date, inBulk = false): ClaimTicket => {
+    const scopes = claimScopes(request.actor);
     return {
       siteId: request.siteId,
       userId: request.actor.userId,
       serialNumber: request.serialNumber,
       scopes,
-      failureScopes: [...scopes, serialScope(request.serialNumber)],
+      failureScopes: inBulk
+        ? [serialScope(request.serialNumber)]
+        : [...scopes, serialScope(request.serialNumber)],
       limit: {
         since: windowStart(deps.limits, now),
         maxFailures: deps.limits.maxFailures,
@@ -74,31 +82,44 @@ export function createClaimService(deps: ClaimServiceDeps) {
       return plan;
     };
 
+  /** Reads, plans and commits one claim whose access was checked; a refusal is returned. */
+  async function commitClaim(request: ClaimRequest, inBulk: boolean) {
+    const now = clock.now();
+    const ticket = ticketOf(request, now, inBulk);
+    const read = await committer.read(ticket);
+    // The membership may have ended since the access check: the committer reads it again.
+    if (!read) return { error: new LatchkeyError('SITE_NOT_FOUND') };
+    const planned = { rows: [] as NotificationsTable[] };
+    const result = await committer.commit(ticket, read, planOn(request, now, planned));
+    if ('error' in result) return result;
+    deps.notices.notify(planned.rows);
+
+    deps.events.emit('ownership-changed', {
+      serialNumber: request.serialNumber,
+      siteId: read.site.id,
+      siteName: read.site.name,
+      cause: 'claim',
+    });
+    return {
+      outcome: result.outcome,
+      device: publicDevice({ ...result.device, claimed_at: iso(now) }),
+    };
+  }
+
   return {
     /** Claims a device; throws a catalog error for every refusal of the claim-rules table. */
     async claim(request: ClaimRequest) {
-      const now = clock.now();
-      const ticket = ticketOf(request, now);
       await deps.access.requireSite(request.actor, 'site:manage', request.siteId);
-      const read = await committer.read(ticket);
-      // The membership may have ended since the access check: the committer reads it again.
-      if (!read) throw new LatchkeyError('SITE_NOT_FOUND');
-      const planned = { rows: [] as NotificationsTable[] };
-      const result = await committer.commit(ticket, read, planOn(request, now, planned));
+      const result = await commitClaim(request, false);
       if ('error' in result) throw result.error;
-      deps.notices.notify(planned.rows);
-
-      deps.events.emit('ownership-changed', {
-        serialNumber: request.serialNumber,
-        siteId: read.site.id,
-        siteName: read.site.name,
-        cause: 'claim',
-      });
-      return {
-        outcome: result.outcome,
-        device: publicDevice({ ...result.device, claimed_at: iso(now) }),
-      };
+      return result;
     },
+    /**
+     * One row of a bulk add (issue 18), whose request checked site:manage once at its top: the
+     * same claim rules and answers as `claim`, the refusal returned instead of thrown, and a
+     * failed guess recorded under the serial only (the bulk request counts it for the account).
+     */
+    claimInBulk: (request: ClaimRequest) => commitClaim(request, true),
   };
 }
 

@@ -13,6 +13,7 @@ import { createAccessService } from './access.service.ts';
 import { createAccountService } from './account.service.ts';
 import { createAuditService } from './audit.service.ts';
 import { createAuthService } from './auth.service.ts';
+import { createBulkClaimService } from './bulk-claim.service.ts';
 import { createClaimService } from './claim.service.ts';
 import { createCompanyService } from './company.service.ts';
 import type { Clock } from './clock.ts';
@@ -125,6 +126,15 @@ export function createServices(deps: ServiceDeps) {
   });
   // Issue 18: pending offers and requests end when their devices change hands another way.
   const transferEnds = createTransferEnds({ store, clock, events, notices, log: deps.log });
+  const claims = createClaimService({
+    access,
+    committer: store.claims,
+    clock,
+    events,
+    deviceSecrets: deps.deviceSecrets,
+    limits: deps.claimLimits,
+    notices,
+  });
   return {
     access,
     /** Auto Provisioning (issue 17): the devices' cloud-managed directories. */
@@ -177,14 +187,14 @@ export function createServices(deps: ServiceDeps) {
       store,
       clock,
     }),
-    claims: createClaimService({
+    claims,
+    /** Bulk add: a file of serial numbers and codes, each row its own claim (issue 18). */
+    bulkClaims: createBulkClaimService({
       access,
-      committer: store.claims,
+      claims,
+      store,
       clock,
-      events,
-      deviceSecrets: deps.deviceSecrets,
       limits: deps.claimLimits,
-      notices,
     }),
     releases: createReleaseService({ access, store, clock, events }),
     /** Moves between a company's own sites (issue 18). */

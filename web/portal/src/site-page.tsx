@@ -13,6 +13,7 @@ import { Dialog } from './dialog.tsx';
 import { useDraft } from './drafts.ts';
 import { FieldMessage } from './form-error.tsx';
 import { AccessLog } from './access-log.tsx';
+import { BulkAddDialog } from './bulk-add-dialog.tsx';
 import { formatDateTime } from './format.ts';
 import { useLiveEvents } from './live.ts';
 import { SiteDevices } from './site-devices.tsx';
@@ -68,6 +69,7 @@ export function SitePage(props: {
   /** Issue 18: an offer to another company, and a request to release an "already added" device. */
   const [offering, setOffering] = useState<OfferContents | null>(null);
   const [asking, setAsking] = useState<ReleaseAsk | null>(null);
+  const [bulkOpen, setBulkOpen] = useState(false);
   /** Counts the live events of this site: the access log reloads on each (issue 17). */
   const [liveKey, setLiveKey] = useState(0);
   const { notify, notifyError, clear } = useToasts();
@@ -284,6 +286,11 @@ export function SitePage(props: {
               Add device
             </button>
           )}
+          {canManage && (
+            <button type="button" onClick={() => setBulkOpen(true)}>
+              Bulk add
+            </button>
+          )}
         </div>
         {devices === null ? (
           <p role="status">Loading devices…</p>
@@ -372,6 +379,13 @@ export function SitePage(props: {
         </section>
       )}
 
+      {bulkOpen && canManage && (
+        <BulkAddDialog
+          siteId={siteId}
+          onAdded={() => void loadDevices()}
+          onClose={() => setBulkOpen(false)}
+        />
+      )}
       {draft.open && canManage && (
         <Dialog
           title="Add a device"
