@@ -18,7 +18,7 @@ import {
 } from '../helpers/browser.ts';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
-import { jpegToY4m, pdfToJpeg } from '../helpers/fake-camera.ts';
+import { pdfToJpeg, qrPixels, readJpeg, writeY4m } from '../helpers/fake-camera.ts';
 import { createSite, registerAccount } from '../helpers/factories.ts';
 import type { ApiClient } from '../helpers/http.ts';
 import { buildPortal } from '../helpers/portal-build.ts';
@@ -28,6 +28,7 @@ const exec = promisify(execFile);
 
 /** Generous: browser tests share two cores. */
 const WAIT = { timeout: 15_000 };
+const WIFI_QR = 'WIFI:S:Station Road 7;T:WPA;P:door-bell-2024;;';
 
 interface Minted {
   serialNumber: string;
@@ -128,7 +129,7 @@ describe('adding a device by scanning its certificate (issue 18)', () => {
         // The camera films the first certificate; the second is a photo of it.
         const filmed = await pdfToJpeg(byCamera.certificate, join(work, 'filmed'));
         const video = join(work, 'certificate.y4m');
-        await jpegToY4m(filmed, video);
+        await writeY4m(video, await readJpeg(filmed));
         const photo = await pdfToJpeg(byPhoto.certificate, join(work, 'photo'));
         const browser = await launchBrowser(t, [
           '--use-fake-ui-for-media-stream',
@@ -187,15 +188,76 @@ describe('adding a device by scanning its certificate (issue 18)', () => {
         assert.deepEqual(await fields(dialog), { serialNumber: '54-05', securityCode: '' });
         await shot('5-no-qr-code');
         const foreign = join(work, 'foreign.png');
-        await QRCode.toFile(foreign, 'WIFI:S:Station Road 7;T:WPA;P:door-bell-2024;;', {
-          scale: 6,
-        });
+        await QRCode.toFile(foreign, WIFI_QR, { scale: 6 });
         await choosePhoto(page, dialog, foreign);
         await shows(page, alert.getByText('This QR code is not a Latchkey certificate'));
         assert.deepEqual(await fields(dialog), { serialNumber: '54-05', securityCode: '' });
         assert.equal(await readNotice.count(), 0);
         await shot('6-foreign-qr-code');
         assert.equal((await siteSerials(alice.client, site.id)).length, 2);
+      },
+    );
+
+    itAtEachViewport(
+      `a foreign QR code before the camera is said so while it keeps looking, and a refused camera offers the photo (${dialect.name})`,
+      async (t, viewport) => {
+        const work = tempFolder(t);
+        const cloud = await startTestCloud(t, dialect);
+        const alice = await registerAccount(cloud, { name: 'Alice Installer' });
+        const site = await createSite(alice.client, 'Station Road 7');
+        const video = join(work, 'wifi.y4m');
+        await writeY4m(video, qrPixels(WIFI_QR));
+        const filming = await launchBrowser(t, [
+          '--use-fake-ui-for-media-stream',
+          '--use-fake-device-for-media-stream',
+          `--use-file-for-fake-video-capture=${video}`,
+        ]);
+        const page = await openPortalPage(filming, viewport);
+        const shot = (p: Page, step: string) =>
+          screenshot(p, `certificate-scan-${dialect.name}-camera-${step}`);
+        await signInInPortal(page, cloud.url, alice);
+        await page.goto(`${cloud.url}/sites/${site.id}`);
+
+        const dialog = await openAddDialog(page);
+        await dialog.getByLabel('Serial number').fill('54-05');
+        await dialog.getByRole('button', { name: 'Scan the certificate' }).click();
+        await shows(
+          page,
+          dialog.getByRole('alert').getByText('This QR code is not a Latchkey certificate'),
+        );
+        // Still scanning: the picture plays until the person stops it, and on a phone the
+        // fields below it can still be reached and typed in.
+        await shows(page, dialog.getByLabel('Camera picture'));
+        await shot(page, '1-foreign-code');
+        // (A click, unlike fill, needs the field inside the window, where a finger is.)
+        await dialog.getByLabel('Security code').click({ timeout: 5_000 });
+        await dialog.getByLabel('Security code').fill('KDX1-VG3J');
+        await shows(page, dialog.getByLabel('Camera picture'));
+        await dialog.getByRole('button', { name: 'Stop the camera' }).click();
+        assert.equal(await dialog.getByLabel('Camera picture').count(), 0);
+        await shows(page, dialog.getByRole('button', { name: 'Scan the certificate' }));
+        assert.deepEqual(await fields(dialog), {
+          serialNumber: '54-05',
+          securityCode: 'KDX1-VG3J',
+        });
+
+        // A browser that refuses the camera: the message, and the photo is still offered.
+        const refusing = await launchBrowser(t, [
+          '--use-fake-device-for-media-stream',
+          '--deny-permission-prompts',
+        ]);
+        const other = await openPortalPage(refusing, viewport);
+        await signInInPortal(other, cloud.url, alice);
+        await other.goto(`${cloud.url}/sites/${site.id}`);
+        const refused = await openAddDialog(other);
+        await refused.getByRole('button', { name: 'Scan the certificate' }).click();
+        const alert = refused.getByRole('alert');
+        await shows(other, alert.getByText('The camera is not allowed'));
+        await shows(other, alert.getByText('Choose a photo of the certificate instead.'));
+        assert.equal(await refused.getByLabel('Camera picture').count(), 0);
+        assert.ok(await refused.getByRole('button', { name: 'Choose a photo' }).isEnabled());
+        await shot(other, '2-refused');
+        assert.deepEqual(await siteSerials(alice.client, site.id), []);
       },
     );
   }

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import jpeg from 'jpeg-js';
+import QRCode from 'qrcode';
 
 const exec = promisify(execFile);
 
@@ -15,13 +16,40 @@ export async function pdfToJpeg(pdf: string, outBase: string, dpi = 80): Promise
   return `${outBase}.jpg`;
 }
 
+/** A picture's pixels, 4 bytes (red, green, blue, alpha) a pixel, row by row. */
+export interface Rgba {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** The pixels of a JPEG file. */
+export async function readJpeg(path: string): Promise<Rgba> {
+  return jpeg.decode(await readFile(path), { useTArray: true, formatAsRGBA: true });
+}
+
+/** A QR code of `text`, black on white, `scale` pixels a module with a 4-module margin. */
+export function qrPixels(text: string, scale = 6): Rgba {
+  const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
+  const side = (modules.size + 8) * scale;
+  const data = new Uint8Array(side * side * 4).fill(255);
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const mx = Math.floor(x / scale) - 4;
+      const my = Math.floor(y / scale) - 4;
+      const dark = mx >= 0 && my >= 0 && mx < modules.size && my < modules.size;
+      if (dark && modules.get(my, mx)) data.fill(0, (y * side + x) * 4, (y * side + x) * 4 + 3);
+    }
+  }
+  return { width: side, height: side, data };
+}
+
 /**
  * A video for Chromium's fake camera (`--use-file-for-fake-video-capture=<file>.y4m`): the
- * JPEG picture as `frames` frames of YUV4MPEG2, 4:2:0 (I420, the one layout Chromium reads),
+ * picture as `frames` frames of YUV4MPEG2, 4:2:0 (I420, the one layout Chromium reads),
  * padded with white to even sides as 4:2:0 needs. Chromium plays the file in a loop.
  */
-export async function jpegToY4m(picture: string, y4m: string, frames = 10): Promise<void> {
-  const image = jpeg.decode(await readFile(picture), { useTArray: true, formatAsRGBA: true });
+export async function writeY4m(y4m: string, image: Rgba, frames = 10): Promise<void> {
   const width = image.width + (image.width % 2);
   const height = image.height + (image.height % 2);
   const rgb = (x: number, y: number): [number, number, number] => {
