@@ -68,6 +68,45 @@ async function shows(page: Page, locator: Locator): Promise<void> {
   });
 }
 
+/**
+ * Keeps, in the page, every camera stream the portal opens (a script the browser injects, which
+ * the page's Content-Security-Policy does not govern), so the test can tell the camera is off,
+ * and collects the policy's violations.
+ */
+async function watchCameraAndPolicy(page: Page): Promise<string[]> {
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy|securitypolicyviolation/i.test(message.text())) {
+      violations.push(message.text());
+    }
+  });
+  await page.addInitScript({
+    content: `(() => {
+      window.__cameras = [];
+      document.addEventListener('securitypolicyviolation', (event) => {
+        console.error('securitypolicyviolation: ' + event.violatedDirective + ' ' + event.blockedURI);
+      });
+      const media = navigator.mediaDevices;
+      if (!media) return;
+      const open = media.getUserMedia.bind(media);
+      media.getUserMedia = async (constraints) => {
+        const stream = await open(constraints);
+        window.__cameras.push(stream);
+        return stream;
+      };
+    })();`,
+  });
+  return violations;
+}
+
+/** How many camera streams the page opened, and how many of their tracks still run. */
+function cameras(page: Page): Promise<{ opened: number; live: number }> {
+  return page.evaluate(`({
+    opened: window.__cameras.length,
+    live: window.__cameras.flatMap((s) => s.getTracks()).filter((t) => t.readyState === 'live').length,
+  })`);
+}
+
 async function openAddDialog(page: Page): Promise<Locator> {
   await page.getByRole('button', { name: 'Add device' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add a device' });
@@ -130,13 +169,15 @@ describe('adding a device by scanning its certificate (issue 18)', () => {
         const filmed = await pdfToJpeg(byCamera.certificate, join(work, 'filmed'));
         const video = join(work, 'certificate.y4m');
         await writeY4m(video, await readJpeg(filmed));
-        const photo = await pdfToJpeg(byPhoto.certificate, join(work, 'photo'));
+        // The photo is larger, as a phone's are (1166 × 1654): the decoder scales it down first.
+        const photo = await pdfToJpeg(byPhoto.certificate, join(work, 'photo'), 200);
         const browser = await launchBrowser(t, [
           '--use-fake-ui-for-media-stream',
           '--use-fake-device-for-media-stream',
           `--use-file-for-fake-video-capture=${video}`,
         ]);
         const page = await openPortalPage(browser, viewport);
+        const violations = await watchCameraAndPolicy(page);
         const shot = (step: string) => screenshot(page, `certificate-scan-${dialect.name}-${step}`);
         await signInInPortal(page, cloud.url, alice);
         await page.goto(`${cloud.url}/sites/${site.id}`);
@@ -152,7 +193,8 @@ describe('adding a device by scanning its certificate (issue 18)', () => {
           serialNumber: byCamera.serialNumber,
           securityCode: byCamera.securityCode,
         });
-        assert.equal(await dialog.getByLabel('Camera picture').count(), 0, 'the camera stopped');
+        assert.equal(await dialog.getByLabel('Camera picture').count(), 0);
+        assert.deepEqual(await cameras(page), { opened: 1, live: 0 }, 'the camera stopped');
         const hasDetector = await page.evaluate<boolean>("'BarcodeDetector' in window");
         const decoder = await dialog.locator('[data-decoder]').getAttribute('data-decoder');
         t.diagnostic(`BarcodeDetector in this Chromium: ${hasDetector}; decoded with ${decoder}`);
@@ -194,7 +236,15 @@ describe('adding a device by scanning its certificate (issue 18)', () => {
         assert.deepEqual(await fields(dialog), { serialNumber: '54-05', securityCode: '' });
         assert.equal(await readNotice.count(), 0);
         await shot('6-foreign-qr-code');
+        const notAPicture = join(work, 'notes.jpg');
+        writeFileSync(notAPicture, 'serial 54-05… (typed notes, not a picture)');
+        await choosePhoto(page, dialog, notAPicture);
+        await shows(page, alert.getByText('This file could not be opened as a picture'));
+        assert.deepEqual(await fields(dialog), { serialNumber: '54-05', securityCode: '' });
         assert.equal((await siteSerials(alice.client, site.id)).length, 2);
+        // The photos never opened the camera, and nothing broke the page's policy.
+        assert.deepEqual(await cameras(page), { opened: 1, live: 0 });
+        assert.deepEqual(violations, []);
       },
     );
 
@@ -213,6 +263,7 @@ describe('adding a device by scanning its certificate (issue 18)', () => {
           `--use-file-for-fake-video-capture=${video}`,
         ]);
         const page = await openPortalPage(filming, viewport);
+        const violations = await watchCameraAndPolicy(page);
         const shot = (p: Page, step: string) =>
           screenshot(p, `certificate-scan-${dialect.name}-camera-${step}`);
         await signInInPortal(page, cloud.url, alice);
@@ -235,11 +286,20 @@ describe('adding a device by scanning its certificate (issue 18)', () => {
         await shows(page, dialog.getByLabel('Camera picture'));
         await dialog.getByRole('button', { name: 'Stop the camera' }).click();
         assert.equal(await dialog.getByLabel('Camera picture').count(), 0);
+        assert.deepEqual(await cameras(page), { opened: 1, live: 0 }, 'Stop turned it off');
         await shows(page, dialog.getByRole('button', { name: 'Scan the certificate' }));
         assert.deepEqual(await fields(dialog), {
           serialNumber: '54-05',
           securityCode: 'KDX1-VG3J',
         });
+        // Closing the dialog while the camera plays turns it off too.
+        await dialog.getByRole('button', { name: 'Scan the certificate' }).click();
+        await shows(page, dialog.getByLabel('Camera picture'));
+        assert.deepEqual(await cameras(page), { opened: 2, live: 1 });
+        await dialog.getByRole('button', { name: 'Cancel' }).click();
+        await dialog.waitFor({ state: 'detached', ...WAIT });
+        assert.deepEqual(await cameras(page), { opened: 2, live: 0 }, 'closing turned it off');
+        assert.deepEqual(violations, []);
 
         // A browser that refuses the camera: the message, and the photo is still offered.
         const refusing = await launchBrowser(t, [

@@ -1,72 +1,21 @@
 import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { qrDecoder, type Picture, type QrDecoder } from './qr-scan.ts';
-import { NOT_A_CERTIFICATE, readCertificateQr, type CertificateQr } from './qr-text.ts';
+import { readCertificateQr, type CertificateQr } from './qr-text.ts';
+import {
+  cameraProblem,
+  NO_CAMERA_HERE,
+  NO_DECODER,
+  NOT_A_PICTURE,
+  NOT_OURS,
+  PHOTO_PROBLEMS,
+  type Problem,
+} from './scan-problems.ts';
 
-/** Camera frames decoded per second: a phone held still is read within a second, and the
- * decoding (tens of milliseconds a frame with jsQR) leaves the phone's processor mostly idle. */
+/**
+ * Camera frames decoded per second: a phone held still is read within a second, and the
+ * decoding (tens of milliseconds a frame with jsQR) leaves the phone's processor mostly idle.
+ */
 const FRAMES_PER_SECOND = 5;
-
-/** Why nothing was read, shown like the cloud's errors: what, why, what to do. */
-interface Problem {
-  message: string;
-  cause: string;
-  hints: string[];
-}
-
-const TYPE_INSTEAD = 'Or type the serial number and the security code below.';
-const PHOTO_INSTEAD = 'Choose a photo of the certificate instead.';
-
-const NOT_OURS: Problem = {
-  message: NOT_A_CERTIFICATE,
-  cause: 'It does not hold a serial number and a security code.',
-  hints: ['Scan the QR code on the certificate of ownership from the box.', TYPE_INSTEAD],
-};
-
-const NO_CODE_IN_PHOTO: Problem = {
-  message: 'No QR code was found in this photo',
-  cause: "The certificate's QR code must be whole, sharp and not too small in the picture.",
-  hints: ['Take the photo closer, in good light, with the whole QR code in it.', TYPE_INSTEAD],
-};
-
-const NOT_A_PICTURE: Problem = {
-  message: 'This file could not be opened as a picture',
-  cause: 'The browser cannot read its format.',
-  hints: ['Choose a JPEG or PNG photo of the certificate.', TYPE_INSTEAD],
-};
-
-/** What getUserMedia's refusal means for the person (its DOMException names). */
-function cameraProblem(error: unknown): Problem {
-  const name = error instanceof DOMException ? error.name : '';
-  if (name === 'NotAllowedError' || name === 'SecurityError') {
-    return {
-      message: 'The camera is not allowed',
-      cause: 'The browser did not give the portal access to the camera.',
-      hints: [
-        PHOTO_INSTEAD,
-        "To scan live, allow the camera for this site in the browser's settings, then try again.",
-      ],
-    };
-  }
-  if (name === 'NotFoundError' || name === 'OverconstrainedError') {
-    return {
-      message: 'No camera was found',
-      cause: 'The browser finds no camera on this device.',
-      hints: [PHOTO_INSTEAD, TYPE_INSTEAD],
-    };
-  }
-  return {
-    message: 'The camera could not be started',
-    cause: 'Another app may be using it.',
-    hints: ['Close the other app and try again.', PHOTO_INSTEAD],
-  };
-}
-
-/** Without mediaDevices the page is not a secure context (plain HTTP to another computer). */
-const NO_CAMERA_HERE: Problem = {
-  message: 'The camera is not available on this page',
-  cause: 'Browsers open the camera only for pages served over HTTPS.',
-  hints: [PHOTO_INSTEAD, TYPE_INSTEAD],
-};
 
 /**
  * "Scan the certificate" and "Choose a photo" in the add dialog (issue 18): the QR code of the
@@ -104,17 +53,27 @@ export function CertificateScan(props: { onRead: (read: CertificateQr) => void }
     };
   }, []);
 
-  /** The texts found in a picture: true when one was a certificate (the fields are filled). */
+  /**
+   * Decodes a picture: 'read' when it showed a certificate (the fields are then filled),
+   * 'foreign' for other QR codes, 'none' without one, 'failed' when no decoder loaded. A
+   * result no longer `wanted` (the camera was stopped meanwhile) fills in nothing.
+   */
   async function consider(
-    decoder: QrDecoder,
     picture: Picture,
-  ): Promise<'read' | 'foreign' | 'none'> {
-    setDecoderName(decoder.name);
-    const texts = await decoder.decode(picture);
+    wanted: () => boolean,
+  ): Promise<'read' | 'foreign' | 'none' | 'failed'> {
+    let texts: string[];
+    try {
+      const decoder = await qrDecoder();
+      setDecoderName(decoder.name);
+      texts = await decoder.decode(picture);
+    } catch {
+      return 'failed';
+    }
     for (const text of texts) {
       const certificate = readCertificateQr(text);
       if (certificate) {
-        if (!mounted.current) return 'read';
+        if (!wanted()) return 'read';
         setProblem(null);
         setRead(true);
         onReadRef.current(certificate);
@@ -138,14 +97,14 @@ export function CertificateScan(props: { onRead: (read: CertificateQr) => void }
       busy = true;
       void (async () => {
         try {
-          const outcome = await consider(await qrDecoder(), video);
+          const outcome = await consider(video, () => !done);
           if (done) return;
-          if (outcome === 'read') {
+          if (outcome === 'read' || outcome === 'failed') {
             done = true;
             stopCamera();
-          } else if (outcome === 'foreign') {
-            setProblem(NOT_OURS);
           }
+          if (outcome === 'failed') setProblem(NO_DECODER);
+          if (outcome === 'foreign') setProblem(NOT_OURS);
         } finally {
           busy = false;
         }
@@ -204,8 +163,8 @@ export function CertificateScan(props: { onRead: (read: CertificateQr) => void }
         return;
       }
       try {
-        const outcome = await consider(await qrDecoder(), bitmap);
-        if (outcome !== 'read') setProblem(outcome === 'foreign' ? NOT_OURS : NO_CODE_IN_PHOTO);
+        const outcome = await consider(bitmap, () => mounted.current);
+        if (outcome !== 'read') setProblem(PHOTO_PROBLEMS[outcome]);
       } finally {
         bitmap.close();
       }

@@ -1,5 +1,3 @@
-import jsQR from 'jsqr';
-
 /**
  * Finding QR codes in a picture (issue 18, "Add by scanning the certificate"): the browser's
  * own `BarcodeDetector` where it exists and knows QR codes (Chrome on Android and macOS,
@@ -34,7 +32,11 @@ let chosen: Promise<QrDecoder> | null = null;
 
 /** The decoder this browser uses, chosen once. */
 export function qrDecoder(): Promise<QrDecoder> {
-  chosen ??= choose();
+  // A decoder whose script did not load (the connection dropped) is tried again next time.
+  chosen ??= choose().catch((error: unknown) => {
+    chosen = null;
+    throw error;
+  });
   return chosen;
 }
 
@@ -56,7 +58,12 @@ async function choose(): Promise<QrDecoder> {
   return jsqrDecoder();
 }
 
-function jsqrDecoder(): QrDecoder {
+/**
+ * Loaded on the first scan only (a chunk of its own, from this origin as the policy wants):
+ * most visits never scan, and the decoder would be a large part of the portal's script.
+ */
+async function jsqrDecoder(): Promise<QrDecoder> {
+  const { default: jsQR } = await import('jsqr');
   const canvas = document.createElement('canvas');
   const context = canvas.getContext('2d', { willReadFrequently: true });
   return {
