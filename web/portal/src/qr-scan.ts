@@ -22,11 +22,17 @@ interface BarcodeDetectorClass {
 }
 
 /**
- * The long side jsQR sees of a camera frame or a photo, then of a photo once more when the
- * first found nothing: a phone's 12-megapixel photo takes jsQR seconds, while a certificate
- * that fills a good part of the picture reads at 1,280 pixels; a small one needs more.
+ * The long side jsQR sees of a photo, then once more when the first found nothing: a phone's
+ * 12-megapixel photo takes jsQR seconds, while a certificate that fills a good part of the
+ * picture reads at 1,280 pixels; a small one needs more.
  */
-const JSQR_SIDES = [1280, 2560];
+const PHOTO_SIDES = [1280, 2560];
+
+/**
+ * A camera frame's long side for jsQR: the certificate is held up close, and 5 frames a second
+ * must leave the phone time for the rest.
+ */
+const FRAME_SIDES = [960];
 
 let chosen: Promise<QrDecoder> | null = null;
 
@@ -72,8 +78,7 @@ async function jsqrDecoder(): Promise<QrDecoder> {
       if (!context) return [];
       const { width, height } = sizeOf(picture);
       if (width === 0 || height === 0) return [];
-      // A camera frame gets one try at the first size (the next frame comes in 200 ms).
-      const sides = picture instanceof HTMLVideoElement ? JSQR_SIDES.slice(0, 1) : JSQR_SIDES;
+      const sides = picture instanceof HTMLVideoElement ? FRAME_SIDES : PHOTO_SIDES;
       let previous = 0;
       for (const side of sides) {
         const scale = Math.min(1, side / Math.max(width, height));
