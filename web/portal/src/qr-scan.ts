@@ -1,8 +1,9 @@
 /**
  * Finding QR codes in a picture (issue 18, "Add by scanning the certificate"): the browser's
- * own `BarcodeDetector` where it exists and knows QR codes (Chrome on Android and macOS,
- * Safari), otherwise jsQR, a maintained decoder in plain JavaScript, on the picture's pixels.
- * Chromium on Linux and Windows and Firefox have no BarcodeDetector, so they use jsQR.
+ * own `BarcodeDetector` where it exists and knows QR codes (Chrome on Android, macOS and
+ * ChromeOS, for example), otherwise jsQR, a maintained decoder in plain JavaScript, on the
+ * picture's pixels. Chromium on Linux (the browser tests) and Firefox have no BarcodeDetector,
+ * so they use jsQR.
  */
 export interface QrDecoder {
   name: 'BarcodeDetector' | 'jsQR';
