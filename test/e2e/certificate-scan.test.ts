@@ -298,6 +298,12 @@ describe('adding a device by scanning its certificate (issue 18)', () => {
         assert.deepEqual(await cameras(page), { opened: 2, live: 1 });
         await dialog.getByRole('button', { name: 'Cancel' }).click();
         await dialog.waitFor({ state: 'detached', ...WAIT });
+        // React runs an unmounted component's effect cleanups after the page changed: wait.
+        await page.waitForFunction(
+          "window.__cameras.flatMap((s) => s.getTracks()).every((t) => t.readyState === 'ended')",
+          null,
+          WAIT,
+        );
         assert.deepEqual(await cameras(page), { opened: 2, live: 0 }, 'closing turned it off');
         assert.deepEqual(violations, []);
 
