@@ -165,7 +165,7 @@ describe('adding a device by scanning its certificate (issue 18)', () => {
         const [byCamera, byPhoto] = await mintWithCertificates(cloud, join(work, 'out'), 2);
         assert.ok(byCamera && byPhoto);
 
-        // The camera films the first certificate; the second is a photo of it.
+        // The camera films the first certificate; the second is photographed.
         const filmed = await pdfToJpeg(byCamera.certificate, join(work, 'filmed'));
         const video = join(work, 'certificate.y4m');
         await writeY4m(video, await readJpeg(filmed));

@@ -174,6 +174,7 @@ export function CertificateScan(props: { onRead: (read: CertificateQr) => void }
     }
   }
 
+  // data-decoder: which decoder this browser used (the browser test reports it).
   return (
     <div className="certificate-scan" data-decoder={decoderName ?? undefined}>
       <div className="actions">
