@@ -11,8 +11,11 @@ export const chromiumPath = process.env.LATCHKEY_CHROMIUM ?? '/usr/bin/chromium'
 /** Folder of the screenshots kept as test artifacts. */
 export const screenshotsDir = join(repoRoot, 'test-artifacts', 'screenshots');
 
-/** Launches a headless Chromium for browser tests; it is closed when the test ends. */
-export async function launchBrowser(t: TestContext): Promise<Browser> {
+/**
+ * Launches a headless Chromium for browser tests, with `extraArgs` after ours (e.g. the fake
+ * camera's switches); it is closed when the test ends.
+ */
+export async function launchBrowser(t: TestContext, extraArgs: string[] = []): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
@@ -25,6 +28,7 @@ export async function launchBrowser(t: TestContext): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
   t.after(() => browser.close());

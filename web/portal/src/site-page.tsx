@@ -14,6 +14,7 @@ import { useDraft } from './drafts.ts';
 import { FieldMessage } from './form-error.tsx';
 import { AccessLog } from './access-log.tsx';
 import { BulkAddDialog } from './bulk-add-dialog.tsx';
+import { CertificateScan } from './certificate-scan.tsx';
 import { formatDateTime } from './format.ts';
 import { useLiveEvents } from './live.ts';
 import { SiteDevices } from './site-devices.tsx';
@@ -398,10 +399,12 @@ export function SitePage(props: {
           onClose={clearDraft}
         >
           <form onSubmit={add} noValidate>
+            <CertificateScan onRead={(read) => setDraft({ ...draft, ...read })} />
             <div className="field">
               <label htmlFor="add-serial">Serial number</label>
               <input
                 id="add-serial"
+                data-autofocus
                 name="serialNumber"
                 value={draft.serialNumber}
                 autoComplete="off"
