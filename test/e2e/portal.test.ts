@@ -128,8 +128,10 @@ describe('the cloud portal in a browser', () => {
       await screenshot(a, 'portal-devices-person-a');
       // The serial number is on one line, at every width (not `43-` / `0809-` / `2540`).
       const lines = await a.evaluate<number>(`(() => {
-      const cell = [...document.querySelectorAll('tbody th')].find(
-        (th) => th.textContent.trim() === ${JSON.stringify(device.serialNumber)},
+      // The serial's own text (the cell also holds its link to the device page, whose inline
+      // box sits at another height than the monospace text inside it).
+      const cell = [...document.querySelectorAll('tbody th .code')].find(
+        (code) => code.textContent.trim() === ${JSON.stringify(device.serialNumber)},
       );
       const range = document.createRange();
       range.selectNodeContents(cell);

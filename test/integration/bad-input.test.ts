@@ -472,7 +472,7 @@ const otherRoutes: Case[] = [
   },
   {
     name: 'an unknown route',
-    send: (f) => f.anna.client.get('/api/devices'),
+    send: (f) => f.anna.client.get('/api/no-such-route'),
     status: 404,
     code: 'NOT_FOUND',
   },

@@ -20,7 +20,6 @@ export const NOTIFICATION_KINDS = [
   'transfer-cancelled',
   'transfer-request',
   'transfer-request-answered',
-  'device-moved',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 

@@ -51,11 +51,6 @@ const KINDS: { kind: string; label: string; help: string }[] = [
     label: 'Your request to release a device was answered',
     help: 'The owner approved it (the device is now in your site) or declined it.',
   },
-  {
-    kind: 'device-moved',
-    label: 'A device changed hands through an offer or a request',
-    help: 'A device left one of your sites, or arrived in one, with the consent of both sides.',
-  },
 ];
 
 /**

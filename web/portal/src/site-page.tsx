@@ -276,21 +276,21 @@ export function SitePage(props: {
         <div className="section-head">
           <h2 id="devices-title">Devices</h2>
           {canManage && (
-            <button
-              type="button"
-              className="primary"
-              onClick={() => {
-                setAddError(null);
-                setDraft({ ...draft, open: true });
-              }}
-            >
-              Add device
-            </button>
-          )}
-          {canManage && (
-            <button type="button" onClick={() => setBulkOpen(true)}>
-              Bulk add
-            </button>
+            <div className="row-actions">
+              <button
+                type="button"
+                className="primary"
+                onClick={() => {
+                  setAddError(null);
+                  setDraft({ ...draft, open: true });
+                }}
+              >
+                Add device
+              </button>
+              <button type="button" onClick={() => setBulkOpen(true)}>
+                Bulk add
+              </button>
+            </div>
           )}
         </div>
         {devices === null ? (

@@ -20,9 +20,13 @@ export interface DeviceSearch {
 export const containsPattern = (text: string): string =>
   `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/** The digits of a serial typed without its dashes ("5405620293"), or null if not one. */
+/**
+ * The digits of a serial typed without its dashes ("5405620293"), or null if not one. Dots do
+ * not join digits here: "2.46" is how a firmware version is written, and read as the digits 246
+ * it would also find every serial that happens to contain them.
+ */
 export const serialDigits = (text: string): string | null => {
-  const digits = text.replace(/[-\s.]/g, '');
+  const digits = text.replace(/[-\s]/g, '');
   return /^\d+$/.test(digits) ? digits : null;
 };
 
