@@ -40,7 +40,8 @@ export const errorCatalog = {
   PAYLOAD_TOO_LARGE: {
     status: 413,
     message: 'The request body is too large.',
-    cause: 'The body is larger than the API accepts (64 KiB; 2 MiB for a residents file).',
+    cause:
+      'The body is larger than the API accepts (64 KiB; 2 MiB for a residents file, 1 MiB for a bulk add).',
     hints: ['Send only the documented fields.'],
   },
   UNAUTHENTICATED: {

@@ -17,19 +17,24 @@ interface Failure {
 async function eachDevice(
   serials: readonly string[],
   act: (serial: string) => Promise<unknown>,
-): Promise<Failure[]> {
-  const failures: Failure[] = [];
+): Promise<{ done: string[]; failed: Failure[] }> {
+  const done: string[] = [];
+  const failed: Failure[] = [];
   for (const serialNumber of serials) {
     try {
       await act(serialNumber);
+      done.push(serialNumber);
     } catch (caught) {
       if (!(caught instanceof ApiError)) throw caught;
       if (caught.code === 'UNAUTHENTICATED') throw caught;
-      failures.push({ serialNumber, error: caught });
+      failed.push({ serialNumber, error: caught });
     }
   }
-  return failures;
+  return { done, failed };
 }
+
+/** "1 device", "3 devices". */
+const devicesCount = (n: number) => `${n} device${n === 1 ? '' : 's'}`;
 
 function Failures({ failures }: { failures: Failure[] }) {
   if (failures.length === 0) return null;
@@ -149,14 +154,14 @@ function MoveDialog(props: {
   async function move() {
     setBusy(true);
     try {
-      const failed = await eachDevice(serials, (serial) => devicesApi.move(serial, target));
-      const refused = new Set(failed.map((f) => f.serialNumber));
-      const moved = serials.filter((s) => !refused.has(s));
+      const { done: moved, failed } = await eachDevice(serials, (serial) =>
+        devicesApi.move(serial, target),
+      );
       const name = sites?.find((s) => s.id === target)?.name ?? 'the other site';
       if (moved.length > 0) {
         notify({
           kind: 'success',
-          title: `${moved.length} device${moved.length === 1 ? '' : 's'} moved to ${name}.`,
+          title: `${devicesCount(moved.length)} moved to ${name}.`,
           scope: `bulk-devices.${siteId}`,
         });
       }
@@ -231,13 +236,13 @@ function DeleteDialog(props: {
   async function remove() {
     setBusy(true);
     try {
-      const failed = await eachDevice(serials, (serial) => api.deleteDevice(siteId, serial));
-      const refused = new Set(failed.map((f) => f.serialNumber));
-      const deleted = serials.filter((s) => !refused.has(s));
+      const { done: deleted, failed } = await eachDevice(serials, (serial) =>
+        api.deleteDevice(siteId, serial),
+      );
       if (deleted.length > 0) {
         notify({
           kind: 'success',
-          title: `${deleted.length} device${deleted.length === 1 ? '' : 's'} deleted from this site.`,
+          title: `${devicesCount(deleted.length)} deleted from this site.`,
           cause: 'They can now be added to another site or account.',
           scope: `bulk-devices.${siteId}`,
         });
@@ -252,7 +257,7 @@ function DeleteDialog(props: {
 
   return (
     <Dialog
-      title={`Delete ${serials.length} device${serials.length === 1 ? '' : 's'}?`}
+      title={`Delete ${devicesCount(serials.length)}?`}
       description={
         <p>
           They leave this site and your account: <span className="code">{serials.join(', ')}</span>.
