@@ -78,12 +78,31 @@ export interface AccessEventMessage {
   reason?: string;
 }
 
+/**
+ * Issue 19: the steps of a firmware update the cloud asked for with `firmware-update`, each
+ * reported as it starts; `done` once the new firmware runs, `failed` with the reason (the old
+ * firmware then still runs). `percent` goes with `downloading`.
+ */
+export const FIRMWARE_STEPS = ['downloading', 'verifying', 'installing', 'done', 'failed'] as const;
+export type FirmwareStep = (typeof FIRMWARE_STEPS)[number];
+
+export interface FirmwareProgressMessage {
+  type: 'firmware-progress';
+  /** The `rolloutId` the command carried, so a late report of an old rollout is told apart. */
+  rolloutId: string;
+  step: FirmwareStep;
+  percent?: number;
+  /** With `failed`: a sentence a person can act on (digest mismatch, download refused, …). */
+  error?: string;
+}
+
 export type DeviceEventMessage =
   | { type: 'code-regenerated'; generation: number }
   | { type: 'factory-reset'; network: boolean }
   | { type: 'config-restored' }
   | { type: 'restarted'; reason: string }
-  | AccessEventMessage;
+  | AccessEventMessage
+  | FirmwareProgressMessage;
 
 export interface PresenceMessage {
   online: boolean;
@@ -96,6 +115,16 @@ export const COMMAND_NAMES = [
   // Issue 17: one part of a directory version (Auto Provisioning), and a switch trigger.
   'provision',
   'open-door',
+  // Issue 19: fleet maintenance. `firmware-update` carries FirmwareUpdateArgs; the relay's
+  // `http-*` commands carry a request to the device's own web interfaces in parts
+  // (relay.protocol.ts); `backup-upload` and `backup-restore` move a configuration backup
+  // through a single-use URL on the cloud.
+  'firmware-update',
+  'http-request',
+  'http-body',
+  'http-abort',
+  'backup-upload',
+  'backup-restore',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -179,6 +208,48 @@ function parseAccessEvent(event: Record<string, unknown>): Result<AccessEventMes
   });
 }
 
+function parseFirmwareProgress(event: Record<string, unknown>): Result<FirmwareProgressMessage> {
+  const { rolloutId, step, percent, error } = event;
+  if (!isText(rolloutId, 64)) return fail('firmware-progress needs a rolloutId');
+  if (!FIRMWARE_STEPS.includes(step as FirmwareStep)) {
+    return fail(`firmware-progress step must be one of ${FIRMWARE_STEPS.join(', ')}`);
+  }
+  const validPercent = isCount(percent) && percent <= 100;
+  return ok({
+    type: 'firmware-progress',
+    rolloutId,
+    step: step as FirmwareStep,
+    ...(validPercent ? { percent } : {}),
+    ...(isText(error, 300) ? { error } : {}),
+  });
+}
+
+/**
+ * Cloud → device, issue 19: where to download the image (a single-use URL on the cloud, valid
+ * for minutes; no device credentials in it), what it must hash to, and how big it is.
+ */
+export interface FirmwareUpdateArgs {
+  rolloutId: string;
+  url: string;
+  /** SHA-256 of the whole image, 64 lowercase hex digits. */
+  sha256: string;
+  bytes: number;
+  version: string;
+}
+
+export function parseFirmwareUpdateArgs(args: Record<string, unknown>): Result<FirmwareUpdateArgs> {
+  const { rolloutId, url, sha256, bytes, version } = args;
+  if (!isText(rolloutId, 64)) return fail('firmware-update needs a rolloutId');
+  if (!isText(url, 2048) || !/^https?:\/\//.test(url))
+    return fail('firmware-update needs an http(s) url');
+  if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)) {
+    return fail('firmware-update needs sha256 as 64 hex digits');
+  }
+  if (!isCount(bytes) || bytes === 0) return fail('firmware-update needs the image size in bytes');
+  if (!isText(version, 40)) return fail('firmware-update needs the version');
+  return ok({ rolloutId, url, sha256, bytes, version });
+}
+
 export function parseEventMessage(payload: Buffer | string): Result<DeviceEventMessage> {
   const parsed = object(payload);
   if (!parsed.ok) return parsed;
@@ -196,6 +267,8 @@ export function parseEventMessage(payload: Buffer | string): Result<DeviceEventM
       return ok({ type: 'restarted', reason: isText(event.reason) ? event.reason : 'unknown' });
     case 'access':
       return parseAccessEvent(event);
+    case 'firmware-progress':
+      return parseFirmwareProgress(event);
     default:
       return fail(`unknown event type ${JSON.stringify(event.type)}`);
   }

@@ -13,7 +13,7 @@ import {
 } from './body-limit.ts';
 import type { Device } from './device.ts';
 import { catalogAnswer } from './device.error-catalog.ts';
-import { MAX_FIRMWARE_BYTES } from './firmware.format.ts';
+import { MAX_FIRMWARE_BYTES } from '../core/firmware.format.ts';
 import { SESSION_COOKIE } from './session.guard.ts';
 import { registerDeviceSpa } from './spa.static.ts';
 import { classicWeb } from './web/classic.routes.ts';

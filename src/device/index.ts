@@ -4,4 +4,4 @@ export { buildDeviceApp, type DeviceAppOptions } from './device.app.ts';
 export { startDevice, type RunningDevice, type StartDeviceOptions } from './device.server.ts';
 export { DeviceEvents, type DeviceEventMap, type DeviceEventName } from './device.events.ts';
 export { DeviceStartError, loadIdentity, type DeviceIdentity } from './identity.store.ts';
-export { makeFirmwareImage } from './firmware.format.ts';
+export { makeFirmwareImage } from '../core/firmware.format.ts';

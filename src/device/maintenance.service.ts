@@ -12,7 +12,7 @@ import {
   MAX_FIRMWARE_BYTES,
   readFirmwareHeader,
   type FirmwareHeader,
-} from './firmware.format.ts';
+} from '../core/firmware.format.ts';
 import type { DeviceIdentity } from './identity.store.ts';
 import type { ProtectedStore } from './protected.store.ts';
 import {

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { DeviceError } from './device.errors.ts';
-import { MAX_FIRMWARE_BYTES } from './firmware.format.ts';
+import { MAX_FIRMWARE_BYTES } from '../core/firmware.format.ts';
 import type { Upload, UploadLimit, UploadStore } from './upload.store.ts';
 
 /** Aborts when the client goes away before its request body arrived in full. */

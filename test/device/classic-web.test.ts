@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { makeFirmwareImage } from '../../src/device/firmware.format.ts';
+import { makeFirmwareImage } from '../../src/core/firmware.format.ts';
 import { escapeHtml, html } from '../../src/device/web/html.ts';
 import { startTestDevice } from './helpers.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { test } from 'node:test';
-import { makeFirmwareImage } from '../../src/device/firmware.format.ts';
+import { makeFirmwareImage } from '../../src/core/firmware.format.ts';
 import { basic, residentKiB, startDeviceProcess } from './helpers.ts';
 
 const USER = 'integrator';

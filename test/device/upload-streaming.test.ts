@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { makeFirmwareImage } from '../../src/device/firmware.format.ts';
+import { makeFirmwareImage } from '../../src/core/firmware.format.ts';
 import { FACTORY_FIRMWARE_VERSION } from '../../src/device/protected.store.ts';
 import { adminWithPassword, basic, residentKiB, startDeviceProcess } from './helpers.ts';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { promisify } from 'node:util';
 import Fastify from 'fastify';
-import { makeFirmwareImage } from '../../src/device/firmware.format.ts';
+import { makeFirmwareImage } from '../../src/core/firmware.format.ts';
 import { registerDeviceSpa } from '../../src/device/spa.static.ts';
 import { launchBrowser, screenshot } from '../helpers/browser.ts';
 import { mintWithCli, startDeviceProcess } from '../helpers/cli-rig.ts';

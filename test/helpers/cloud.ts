@@ -130,6 +130,9 @@ export const TABLES: (keyof Database)[] = [
   'transfer_items',
   'transfer_requests',
   'device_presence',
+  'link_transfers',
+  'firmware_blobs',
+  'firmware_images',
 ];
 
 /** Every row of every table, in a stable order, to compare before and after a request. */

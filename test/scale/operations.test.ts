@@ -111,6 +111,7 @@ describe('migrations from several nodes at once', () => {
           '0014_provisioned_entries',
           '0015_ownership',
           '0016_h3_device_search',
+          '0017_fleet_firmware',
         ],
       );
       for (const store of stores) assert.equal(await store.ping(), true);

@@ -262,6 +262,10 @@ export function createDeviceLinkService(deps: {
           // Stored before 'device-updated' below, so a live portal refetches a log that has it.
           await deps.accessLog?.record(serial, event);
           break;
+        case 'firmware-progress':
+          // Issue 19: the rollouts service follows these (rollouts.service.ts).
+          events.emit('firmware-progress', { serialNumber: serial, progress: event });
+          break;
       }
       events.emit('device-updated', { serialNumber: serial });
     },

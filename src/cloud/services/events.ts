@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { FirmwareProgressMessage } from '../../core/link.protocol.ts';
 
 /** How a device changed hands: a claim (added, or moved by a new code), a delete, a move between own sites, an accepted offer or an approved request. */
 export type OwnershipCause = 'claim' | 'release' | 'move' | 'transfer' | 'request';
@@ -30,6 +31,11 @@ export interface CloudEvents {
    * (issue 17): Auto Provisioning works out the new directory of the site's devices.
    */
   'residents-changed': [{ siteId: string }];
+  /**
+   * Issue 19: a device reported a step of a firmware update over the link (on the node that
+   * received it; the rollouts service records it, so every node sees it in the database).
+   */
+  'firmware-progress': [{ serialNumber: string; progress: FirmwareProgressMessage }];
 }
 
 /** A typed in-process event bus. */

@@ -45,6 +45,7 @@ import { createDeviceDirectoryService } from './device-directory.service.ts';
 import { deviceSearchRepo } from '../store/repos/device-search.repo.ts';
 import { devicePresenceRepo } from '../store/repos/device-presence.repo.ts';
 import { createSitesService } from './sites.service.ts';
+import { createLinkTransfers } from './link-transfers.service.ts';
 import { createTwoFactorService } from './two-factor.service.ts';
 import { createApartmentsService } from './apartments.service.ts';
 import { createResidentsService } from './residents.service.ts';
@@ -240,6 +241,8 @@ export function createServices(deps: ServiceDeps) {
       onDirectoryReported: (serial, held) => autoProvisioning.deviceReported(serial, held),
       accessLog,
     }),
+    /** Single-use URLs a device moves a file through: firmware, backups (issue 19). */
+    linkTransfers: createLinkTransfers({ store, clock }),
     /** The site's access log: door events the devices report (issue 17). */
     accessLog,
     /** Remote actions on a device: open a door, restart, report state (issue 17). */

@@ -13,6 +13,8 @@ export interface StoreDialect {
   /** `log` sees every statement the database runs (the store counts them, store.ts). */
   createKysely(log?: LogConfig): Kysely<Database>;
   readonly autoIncrementType: 'integer' | 'serial';
+  /** The column type of raw bytes (issue 19: firmware images, backups): Buffer on both. */
+  readonly binaryType: 'blob' | 'bytea';
   autoIncrementColumn(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
   /**
    * Locks the rows `query` selects until the transaction ends (PostgreSQL FOR UPDATE), in a

@@ -637,6 +637,58 @@ const deviceSearch: Migration = {
   },
 };
 
+/**
+ * Issue 19: single-use URLs a device fetches or sends a file through (firmware images,
+ * configuration backups), and the firmware catalogue: each image's bytes are stored once per
+ * digest in `firmware_blobs`, in the database so that every node can serve them.
+ */
+function fleetFirmware(dialect: StoreDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('link_transfers')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('serial_number', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('ref', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'text')
+        .execute();
+      await db.schema
+        .createIndex('link_transfers_expires')
+        .on('link_transfers')
+        .column('expires_at')
+        .execute();
+      await db.schema
+        .createTable('firmware_blobs')
+        .addColumn('sha256', 'text', (c) => c.primaryKey())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('content', dialect.binaryType, (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('firmware_images')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        // Null: the operator's, offered to every company; else one company's own image.
+        .addColumn('company_id', 'text')
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('version', 'text', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull().references('firmware_blobs.sha256'))
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('filename', 'text', (c) => c.notNull())
+        .addColumn('added_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('firmware_images_company_sha256')
+        .on('firmware_images')
+        .columns(['company_id', 'sha256'])
+        .execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -657,6 +709,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       '0014_provisioned_entries': provisionedEntries,
       '0015_ownership': ownership,
       '0016_h3_device_search': deviceSearch,
+      '0017_fleet_firmware': fleetFirmware(dialect),
     }),
   };
 }

@@ -364,6 +364,45 @@ export interface Database {
   transfer_items: TransferItemsTable;
   transfer_requests: TransferRequestsTable;
   device_presence: DevicePresenceTable;
+  link_transfers: LinkTransfersTable;
+  firmware_blobs: FirmwareBlobsTable;
+  firmware_images: FirmwareImagesTable;
+}
+
+/**
+ * Issue 19: a single-use URL a device fetches or sends a file through; only the token's hash
+ * is stored. `kind` says what it moves (`firmware`, `backup-upload`, `backup-restore`) and `ref`
+ * which one (a firmware image id, a backup id).
+ */
+export interface LinkTransfersTable {
+  token_hash: string;
+  serial_number: string;
+  kind: string;
+  ref: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** Issue 19: a firmware image's bytes, once per SHA-256 digest (hex). */
+export interface FirmwareBlobsTable {
+  sha256: string;
+  bytes: number;
+  content: Buffer;
+  created_at: string;
+}
+
+/** Issue 19: one entry of the firmware catalogue; `company_id` null: the operator's, for all. */
+export interface FirmwareImagesTable {
+  id: string;
+  company_id: string | null;
+  model: string;
+  version: string;
+  sha256: string;
+  bytes: number;
+  filename: string;
+  added_by: string | null;
+  created_at: string;
 }
 
 /** Issue 18: an offer of devices, or of a whole site (`site_id`), to another company. */

@@ -270,6 +270,14 @@ export class DeviceLinkClient {
         return { id: command.id, ok: true, result: {} };
       case 'open-door':
         return openDoor(this.device, command.id, command.args);
+      // Issue 19's commands, each answered by its own handler as it is built.
+      case 'firmware-update':
+      case 'http-request':
+      case 'http-body':
+      case 'http-abort':
+      case 'backup-upload':
+      case 'backup-restore':
+        return { id: command.id, ok: false, error: 'not-supported' };
     }
   }
 

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { vendorCall, vendorError, VENDOR_USER, VENDOR_PASS } from './vendor.helpers.ts';
-import { makeFirmwareImage } from '../../../src/device/firmware.format.ts';
+import { makeFirmwareImage } from '../../../src/core/firmware.format.ts';
 import { basic, startTestDevice, type Envelope } from '../helpers.ts';
 
 // 2N HTTP API §5.2 api/firmware: upload, then apply or reject by fileId.

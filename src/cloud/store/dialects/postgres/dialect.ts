@@ -21,6 +21,7 @@ export function postgresDialect(connectionString: string): StoreDialect {
       return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
     },
     autoIncrementType: 'serial',
+    binaryType: 'bytea',
     autoIncrementColumn: (column) => column.primaryKey(),
     async lockRows(query) {
       await query.forUpdate().execute();

@@ -96,6 +96,7 @@ export function sqliteDialect(file: string): StoreDialect {
       });
     },
     autoIncrementType: 'integer',
+    binaryType: 'blob',
     autoIncrementColumn: (column) => column.primaryKey().autoIncrement(),
     // Kysely runs SQLite on one connection and a transaction holds it whole, so writers are
     // already serialised; SQLite has no FOR UPDATE.
