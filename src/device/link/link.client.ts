@@ -16,6 +16,7 @@ import { deriveLinkPassword } from '../../core/security-code.rules.ts';
 import type { DeviceEventMap } from '../device.events.ts';
 import type { Device } from '../device.ts';
 import { AccessEventsBuffer } from './access-events.buffer.ts';
+import { FirmwareUpdateCommand, type FirmwareDownloadLimits } from './firmware-update.command.ts';
 import { openDoor } from './open-door.command.ts';
 
 export interface LinkClientOptions {
@@ -28,6 +29,8 @@ export interface LinkClientOptions {
   log?: (message: string) => void;
   /** Called after every successful connect (for progress reports). */
   onConnect?: () => void;
+  /** Issue 19: bounds on a `firmware-update` download (firmware-update.command.ts). */
+  firmwareDownload?: FirmwareDownloadLimits;
 }
 
 /** Where the device connects for a given --cloud value. */
@@ -69,12 +72,21 @@ export class DeviceLinkClient {
   readonly #unsubscribe: (() => void)[] = [];
   /** Door events of the time the link was down (access-events.buffer.ts). */
   readonly #offlineAccess = new AccessEventsBuffer();
+  readonly #firmwareUpdate: FirmwareUpdateCommand;
 
   private readonly device: Device;
   private readonly options: LinkClientOptions;
   constructor(device: Device, options: LinkClientOptions) {
     this.device = device;
     this.options = options;
+    // A progress event while the link is down is dropped, as other events: the state sent on
+    // reconnect carries the firmware that runs.
+    this.#firmwareUpdate = new FirmwareUpdateCommand(
+      device,
+      (event) => this.#publish('events', event),
+      options.firmwareDownload,
+      (message) => this.#log(message),
+    );
   }
 
   /** Starts connecting; resolves at once (the link comes and goes on its own). */
@@ -270,8 +282,9 @@ export class DeviceLinkClient {
         return { id: command.id, ok: true, result: {} };
       case 'open-door':
         return openDoor(this.device, command.id, command.args);
-      // Issue 19's commands, each answered by its own handler as it is built.
       case 'firmware-update':
+        return this.#firmwareUpdate.execute(command.id, command.args);
+      // Issue 19's commands, each answered by its own handler as it is built.
       case 'http-request':
       case 'http-body':
       case 'http-abort':
