@@ -12,6 +12,7 @@ import { benchDir } from './harness.ts';
 import { benchInvalidation, type InvalidationFigures } from './invalidation.bench.ts';
 import { benchLinks, type LinkFigures } from './links.bench.ts';
 import { benchProvisioning, provisioningMarkdown } from './provisioning.bench.ts';
+import { benchRollout, rolloutMarkdown } from './rollout.bench.ts';
 import { benchSearch, searchMarkdown, type SearchFigures } from './search.bench.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' } } });
@@ -31,6 +32,7 @@ const plan = quick
       links: [20],
       hold: 1,
       bulkRows: 100,
+      rollout: { devices: 20, concurrency: 10 },
     }
   : {
       sqlite: [1000, 10_000, 100_000],
@@ -45,6 +47,8 @@ const plan = quick
       hold: 5,
       // Issue 18: "bulk add of 10,000 rows".
       bulkRows: 10_000,
+      // Issue 19: "a rollout of one image to 1,000 emulated devices, with at most 100 at a time".
+      rollout: { devices: 1000, concurrency: 100 },
     };
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -108,6 +112,11 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
   }
 }
 
+log(
+  `firmware rollout to ${plan.rollout.devices} devices, ${plan.rollout.concurrency} at a time, and the vendor-API baseline`,
+);
+const rollout = await benchRollout(plan.rollout);
+
 const headline = claims.find(
   (c) => c.dialect === 'sqlite' && c.registrySize === Math.max(...plan.sqlite),
 )!;
@@ -128,6 +137,7 @@ const results = {
   links,
   provisioning,
   search,
+  rollout,
   linkMemoryRatioToMosquitto: Number(
     (ours.memoryPerDeviceKiB / Math.max(0.1, reference.memoryPerDeviceKiB)).toFixed(1),
   ),
@@ -337,6 +347,8 @@ const md = [
   ...provisioningMarkdown(provisioning),
   '',
   ...searchMarkdown(search),
+  '',
+  ...rolloutMarkdown(rollout),
   '',
   ...growth,
   notes,
