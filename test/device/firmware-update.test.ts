@@ -146,6 +146,11 @@ describe('firmware-update over the link: a download that goes wrong keeps the ol
     const reason = await failedUpdate(t, 'held', { stallMs: 300 });
     assert.match(reason, /stalled: no data came for/);
   });
+
+  it('gives up on a download that keeps coming but too slowly, after the total bound', async (t) => {
+    const reason = await failedUpdate(t, 'drip', { totalMs: 500, stallMs: 10_000 });
+    assert.match(reason, /did not finish within 0\.5 seconds/);
+  });
 });
 
 describe('firmware-update over the link: what the device refuses', () => {

@@ -9,7 +9,8 @@ import type { CleanupContext } from './cloud.ts';
  * How the image server answers: the image as it is; with one byte flipped in flight; cut
  * short or with bytes appended (chunked, so the end looks regular); 404; or half of it, then nothing until released.
  */
-export type ServeMode = 'image' | 'corrupt' | 'truncated' | 'longer' | 'not-found' | 'held';
+export type ServeMode =
+  'image' | 'corrupt' | 'truncated' | 'longer' | 'not-found' | 'held' | 'drip';
 
 export interface FirmwareServer {
   /** The args of a `firmware-update` command for this image at this server. */
@@ -53,6 +54,19 @@ export async function serveFirmware(
       case 'longer':
         response.writeHead(200).end(Buffer.concat([image, randomBytes(4096)]));
         return;
+      case 'drip': {
+        response.writeHead(200, { 'content-length': image.length });
+        let sent = 0;
+        const timer = setInterval(() => {
+          response.write(image.subarray(sent, (sent += 1024)));
+          if (sent >= image.length) {
+            clearInterval(timer);
+            response.end();
+          }
+        }, 20);
+        response.once('close', () => clearInterval(timer));
+        return;
+      }
       case 'held':
         response.writeHead(200, { 'content-length': image.length });
         response.write(image.subarray(0, half));

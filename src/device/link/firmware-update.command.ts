@@ -122,12 +122,12 @@ export class FirmwareUpdateCommand {
       if (error instanceof UpdateFailed) return error;
       if (stall.signal.aborted) {
         return new UpdateFailed(
-          `The firmware download stalled: no data came for ${Math.round(this.limits.stallMs / 1000)} seconds. Check the device's connection to the cloud and start the update again. ${keeps}`,
+          `The firmware download stalled: no data came for ${duration(this.limits.stallMs)}. Check the device's connection to the cloud and start the update again. ${keeps}`,
         );
       }
       if (total.aborted) {
         return new UpdateFailed(
-          `The firmware download did not finish within ${Math.round(this.limits.totalMs / 60_000)} minutes. Check the device's connection to the cloud and start the update again. ${keeps}`,
+          `The firmware download did not finish within ${duration(this.limits.totalMs)}. Check the device's connection to the cloud and start the update again. ${keeps}`,
         );
       }
       return new UpdateFailed(
@@ -203,6 +203,11 @@ export class FirmwareUpdateCommand {
     const checked = await this.device.maintenance.uploadFirmware(upload);
     await this.device.maintenance.applyFirmware({ value: checked.fileId, param: 'fileId' });
   }
+}
+
+/** "5 minutes", "30 seconds", "0.5 seconds". */
+function duration(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} minutes` : `${ms / 1000} seconds`;
 }
 
 /** Reports 0 first, then each new tenth reached, so a large image costs ten events. */
