@@ -117,7 +117,7 @@ export function backupsRoutes(backups: DeviceBackupsService): FastifyPluginAsync
           summary: 'Turn daily backups on or off, or change how many backups each device keeps.',
           params: SiteIdParams,
           body: z.strictObject({ daily: z.boolean().optional(), keep: KeepField.optional() }),
-          response: { 200: SettingsSchema, ...errorResponses(400, 401, 403, 404, 415) },
+          response: { 200: SettingsSchema, ...errorResponses(400, 401, 403, 404, 413, 415) },
         },
       },
       async (request) =>
