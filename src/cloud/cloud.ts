@@ -25,6 +25,7 @@ import { CloudEventBus } from './services/events.ts';
 import { defaultLoginLimits, type LoginLimits } from './services/login-throttle.service.ts';
 import { DEFAULT_STREAMS_PER_PERSON } from './services/live-updates.service.ts';
 import { defaultClaimLimits, type RateLimitPolicy } from './services/rate-limit.ts';
+import { startBackupScheduler } from './services/backup-scheduler.ts';
 import { createServices, type Services } from './services/services.ts';
 import { openStore, type Store } from './store/store.ts';
 
@@ -64,6 +65,8 @@ export interface CloudOptions {
   mailFrom?: string | undefined;
   /** The portal's address in mails; default the node's own URL (services/portal-links.ts). */
   publicUrl?: string | undefined;
+  /** How often the node looks for due daily backups (issue 19; default 10 minutes). */
+  backupTickMs?: number;
 }
 
 export interface RunningCloud {
@@ -131,6 +134,7 @@ export async function openCloud(
     deviceSecrets: new SecretBox(masterKey, 'device-secret'),
     twoFactorSecrets: new SecretBox(masterKey, 'two-factor-secret'),
     residentSecrets: new SecretBox(masterKey, 'resident-credentials'),
+    backupKeys: new SecretBox(masterKey, 'site-backup-key'),
     credentialLookupKey: deriveKey(masterKey, 'resident-credential-lookup'),
     csrfKey: deriveKey(masterKey, 'csrf'),
     sessionTtlMs: options.sessionTtlMs ?? 12 * 60 * 60_000,
@@ -236,8 +240,11 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
   const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   if (options.publicUrl === undefined) links.base = url;
+  const backups = startBackupScheduler(services.deviceBackups, log, options.backupTickMs);
   let closing: Promise<void> | null = null;
   const shutdown = async () => {
+    // A daily pass in flight finishes (or fails on the closing link) before the store closes.
+    const backupsStopped = backups.stop();
     if (broker) {
       // Graceful: stop accepting and finish the requests in flight first (Fastify close()),
       // while the link and the database still work for them; then the link, then the store.
@@ -259,6 +266,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     // Directory pushes in flight end at once without the link; they may still write their
     // outcome, so the store closes after them.
     await services.autoProvisioning.idle();
+    await backupsStopped;
     // Offers ended by a change of hands just before are written before the store closes.
     services.transferEnds.stop();
     await services.transferEnds.idle();

@@ -41,7 +41,7 @@ export const errorCatalog = {
     status: 413,
     message: 'The request body is too large.',
     cause:
-      'The body is larger than the API accepts (64 KiB; 2 MiB for a residents file, 1 MiB for a bulk add).',
+      'The body is larger than the API accepts (64 KiB; 2 MiB for a residents file or a sealed device backup, 1 MiB for a bulk add).',
     hints: ['Send only the documented fields.'],
   },
   UNAUTHENTICATED: {
@@ -508,6 +508,26 @@ export const errorCatalog = {
     hints: [
       'Save the file as CSV (comma-separated, UTF-8) with one device per line, and try again.',
     ],
+  },
+  BACKUP_NOT_FOUND: {
+    status: 404,
+    message: 'The backup does not exist.',
+    cause: 'No stored backup of this device with this id belongs to this site.',
+    hints: ["List the device's backups in this site and pick one of them."],
+  },
+  BACKUP_TRANSFER_INVALID: {
+    status: 404,
+    message: 'This backup address is not valid.',
+    cause: 'A backup address works once, for minutes, for the one device it was sent to.',
+    hints: [
+      'Ask for the backup or the restore again from the portal; the device gets a new address.',
+    ],
+  },
+  BACKUP_INVALID: {
+    status: 400,
+    message: 'This is not a sealed backup.',
+    cause: "The body is not a configuration backup sealed to the site's key.",
+    hints: ['Send the sealed backup the device makes for the backup-upload command, unchanged.'],
   },
   INTERNAL: {
     status: 500,

@@ -133,6 +133,9 @@ export const TABLES: (keyof Database)[] = [
   'link_transfers',
   'firmware_blobs',
   'firmware_images',
+  'site_backup_keys',
+  'device_backups',
+  'site_backup_settings',
 ];
 
 /** Every row of every table, in a stable order, to compare before and after a request. */

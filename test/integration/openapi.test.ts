@@ -59,6 +59,17 @@ const EXPECTED: Record<string, number[]> = {
   'POST /api/sites/{siteId}/devices/{serialNumber}/actions': [
     200, 400, 401, 403, 404, 409, 413, 415, 502, 504,
   ],
+  // Configuration backups in the cloud (issue 19); PUT/GET /link/backups/:token are
+  // device-facing and outside OpenAPI.
+  'GET /api/sites/{siteId}/devices/{serialNumber}/backups': [200, 400, 401, 403, 404],
+  'POST /api/sites/{siteId}/devices/{serialNumber}/backups': [
+    201, 400, 401, 403, 404, 409, 502, 504,
+  ],
+  'POST /api/sites/{siteId}/devices/{serialNumber}/backups/{id}/restore': [
+    200, 400, 401, 403, 404, 409, 502, 504,
+  ],
+  'GET /api/sites/{siteId}/backup-settings': [200, 400, 401, 403, 404],
+  'PATCH /api/sites/{siteId}/backup-settings': [200, 400, 401, 403, 404, 413, 415],
   // Auto Provisioning (issue 17): a device's settings in its site, and sync now.
   'PATCH /api/sites/{siteId}/devices/{serialNumber}': [200, 400, 401, 403, 404, 413, 415],
   'POST /api/sites/{siteId}/devices/{serialNumber}/sync': [202, 400, 401, 403, 404, 409],

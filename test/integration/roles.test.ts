@@ -14,6 +14,7 @@ import { doorRules } from './roles/door.rules.ts';
 import { deviceRules } from './roles/devices.rules.ts';
 import { transferRules } from './roles/transfers.rules.ts';
 import { bulkRules } from './roles/bulk.rules.ts';
+import { backupRules } from './roles/backups.rules.ts';
 import { buildRoleFixture, ROLES, type Role, type RouteRule } from './roles/role-rules.ts';
 
 /** Every route's rule (issue 16): a route of /openapi.json without one fails the test. */
@@ -31,6 +32,7 @@ const RULES: RouteRule[] = [
   ...deviceRules,
   ...transferRules,
   ...bulkRules,
+  ...backupRules,
 ];
 
 /** What a refusal must say: invisible is "not found", visible but not allowed is the role. */
@@ -40,6 +42,8 @@ const NOT_FOUND = new Set([
   // Issue 18: a device or a request in a site the person cannot see.
   'DEVICE_NOT_FOUND',
   'TRANSFER_REQUEST_NOT_FOUND',
+  // Issue 19: a backup id the site does not hold (the rule's made-up one, past the role check).
+  'BACKUP_NOT_FOUND',
 ]);
 
 function assertAnswer(answer: ApiResponse, expected: number, label: string) {

@@ -33,6 +33,8 @@ import { invitationsRoutes } from './routes/invitations.routes.ts';
 import { buildingsRoutes } from './routes/buildings.routes.ts';
 import { transfersRoutes } from './routes/transfers.routes.ts';
 import { bulkAddRoutes } from './routes/bulk-add.routes.ts';
+import { backupsRoutes } from './routes/backups.routes.ts';
+import { linkBackupsRoutes } from './routes/link-backups.routes.ts';
 
 export interface BuildOptions {
   services: Services;
@@ -82,7 +84,8 @@ const CONTENT_SECURITY_POLICY = {
 export const redactPath = (url: string): string =>
   url
     .replace(/^(\/api\/auth\/password-reset\/)[^/?#]*/, '$1[redacted]')
-    .replace(/^(\/api\/invitations\/)[^/?#]*/, '$1[redacted]');
+    .replace(/^(\/api\/invitations\/)[^/?#]*/, '$1[redacted]')
+    .replace(/^(\/link\/backups\/)[^/?#]*/, '$1[redacted]');
 
 /** Fastify's request log line, with the path's secrets redacted. */
 const requestSerializer = (request: {
@@ -200,6 +203,8 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     transfersRoutes({ transfers: services.transfers, requests: services.transferRequests }),
   );
   await app.register(eventsRoutes({ liveUpdates: services.liveUpdates }));
+  await app.register(backupsRoutes(services.deviceBackups));
+  await app.register(linkBackupsRoutes(services.deviceBackups));
   // The web portal at / (web/portal/dist), after the API so that its routes stay the API's.
   await installPortal(app);
 

@@ -46,6 +46,7 @@ import { deviceSearchRepo } from '../store/repos/device-search.repo.ts';
 import { devicePresenceRepo } from '../store/repos/device-presence.repo.ts';
 import { createSitesService } from './sites.service.ts';
 import { createLinkTransfers } from './link-transfers.service.ts';
+import { createDeviceBackupsService } from './device-backups.service.ts';
 import { createTwoFactorService } from './two-factor.service.ts';
 import { createApartmentsService } from './apartments.service.ts';
 import { createResidentsService } from './residents.service.ts';
@@ -64,6 +65,8 @@ export interface ServiceDeps {
   commands: DeviceCommands;
   /** Seals residents' PINs and cards (issue 17). */
   residentSecrets: SecretBox;
+  /** Seals the sites' backup private keys (issue 19). */
+  backupKeys: SecretBox;
   /** Keys the HMACs that keep a PIN or card unique in a site (resident-credentials.ts). */
   credentialLookupKey: Buffer;
   csrfKey: Buffer;
@@ -136,6 +139,7 @@ export function createServices(deps: ServiceDeps) {
     limits: deps.claimLimits,
     notices,
   });
+  const linkTransfers = createLinkTransfers({ store, clock });
   return {
     access,
     /** Auto Provisioning (issue 17): the devices' cloud-managed directories. */
@@ -242,7 +246,20 @@ export function createServices(deps: ServiceDeps) {
       accessLog,
     }),
     /** Single-use URLs a device moves a file through: firmware, backups (issue 19). */
-    linkTransfers: createLinkTransfers({ store, clock }),
+    linkTransfers,
+    /** Configuration backups kept in the cloud, on demand and daily (issue 19). */
+    deviceBackups: createDeviceBackupsService({
+      access,
+      store,
+      clock,
+      events,
+      commands: deps.commands,
+      transfers: linkTransfers,
+      links: deps.links,
+      backupKeys: deps.backupKeys,
+      deviceSecrets: deps.deviceSecrets,
+      notices,
+    }),
     /** The site's access log: door events the devices report (issue 17). */
     accessLog,
     /** Remote actions on a device: open a door, restart, report state (issue 17). */

@@ -689,6 +689,59 @@ function fleetFirmware(dialect: StoreDialect): Migration {
   };
 }
 
+/**
+ * Issue 19: configuration backups kept in the cloud. Each site's X25519 key pair (the private
+ * key sealed under the master key), the backups (sealed to the site's key, so a database dump
+ * opens none), and each site's daily-backup settings. `day` is set on daily backups only: the
+ * unique index lets one node of many claim a device's daily backup (a NULL day never clashes).
+ */
+function deviceBackups(dialect: StoreDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('site_backup_keys')
+        .addColumn('site_id', 'text', (c) => c.primaryKey())
+        .addColumn('public_key', 'text', (c) => c.notNull())
+        .addColumn('private_key_enc', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('device_backups')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('serial_number', 'text', (c) => c.notNull())
+        .addColumn('site_id', 'text', (c) => c.notNull())
+        .addColumn('company_id', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('day', 'text')
+        .addColumn('bytes', 'integer')
+        .addColumn('content', dialect.binaryType)
+        .addColumn('error', 'text')
+        .addColumn('created_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('stored_at', 'text')
+        .execute();
+      await db.schema
+        .createIndex('device_backups_device_site')
+        .on('device_backups')
+        .columns(['serial_number', 'site_id', 'created_at'])
+        .execute();
+      await db.schema
+        .createIndex('device_backups_daily_claim')
+        .on('device_backups')
+        .columns(['serial_number', 'site_id', 'day'])
+        .unique()
+        .execute();
+      await db.schema
+        .createTable('site_backup_settings')
+        .addColumn('site_id', 'text', (c) => c.primaryKey())
+        .addColumn('daily', 'integer', (c) => c.notNull())
+        .addColumn('keep', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -710,6 +763,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       '0015_ownership': ownership,
       '0016_h3_device_search': deviceSearch,
       '0017_fleet_firmware': fleetFirmware(dialect),
+      '0020_device_backups': deviceBackups(dialect),
     }),
   };
 }

@@ -367,6 +367,9 @@ export interface Database {
   link_transfers: LinkTransfersTable;
   firmware_blobs: FirmwareBlobsTable;
   firmware_images: FirmwareImagesTable;
+  site_backup_keys: SiteBackupKeysTable;
+  device_backups: DeviceBackupsTable;
+  site_backup_settings: SiteBackupSettingsTable;
 }
 
 /**
@@ -462,3 +465,38 @@ export interface DevicePresenceTable {
 
 /** A connection or an open transaction; repositories work on either. */
 export type Executor = Kysely<Database>;
+
+/** Issue 19: a site's X25519 backup key pair; the private key sealed under the master key. */
+export interface SiteBackupKeysTable {
+  site_id: string;
+  public_key: string;
+  private_key_enc: string;
+  created_at: string;
+}
+
+/**
+ * Issue 19: one configuration backup of a device, sealed to the key of the site the device was
+ * in when it was asked (it stays with that site). `day` (UTC date) only on daily backups.
+ */
+export interface DeviceBackupsTable {
+  id: string;
+  serial_number: string;
+  site_id: string;
+  company_id: string;
+  state: 'pending' | 'stored' | 'failed';
+  reason: 'daily' | 'manual';
+  day: string | null;
+  bytes: number | null;
+  content: Buffer | null;
+  error: string | null;
+  created_by: string | null;
+  created_at: string;
+  stored_at: string | null;
+}
+
+/** Issue 19: a site's daily backups (0/1) and how many stored backups a device keeps. */
+export interface SiteBackupSettingsTable {
+  site_id: string;
+  daily: number;
+  keep: number;
+}

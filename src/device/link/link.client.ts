@@ -16,6 +16,7 @@ import { deriveLinkPassword } from '../../core/security-code.rules.ts';
 import type { DeviceEventMap } from '../device.events.ts';
 import type { Device } from '../device.ts';
 import { AccessEventsBuffer } from './access-events.buffer.ts';
+import { backupRestore, backupUpload } from './backup.commands.ts';
 import { FirmwareUpdateCommand, type FirmwareDownloadLimits } from './firmware-update.command.ts';
 import { openDoor } from './open-door.command.ts';
 
@@ -288,9 +289,11 @@ export class DeviceLinkClient {
       case 'http-request':
       case 'http-body':
       case 'http-abort':
-      case 'backup-upload':
-      case 'backup-restore':
         return { id: command.id, ok: false, error: 'not-supported' };
+      case 'backup-upload':
+        return backupUpload(this.device, command.id, command.args);
+      case 'backup-restore':
+        return backupRestore(this.device, command.id, command.args);
     }
   }
 
