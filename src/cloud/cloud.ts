@@ -26,6 +26,11 @@ import { defaultLoginLimits, type LoginLimits } from './services/login-throttle.
 import { DEFAULT_STREAMS_PER_PERSON } from './services/live-updates.service.ts';
 import { defaultClaimLimits, type RateLimitPolicy } from './services/rate-limit.ts';
 import { startBackupScheduler } from './services/backup-scheduler.ts';
+import {
+  startRolloutRunner,
+  type RolloutRunner,
+  type RolloutRunnerOptions,
+} from './services/rollout-runner.ts';
 import { createServices, type Services } from './services/services.ts';
 import { openStore, type Store } from './store/store.ts';
 
@@ -67,6 +72,8 @@ export interface CloudOptions {
   publicUrl?: string | undefined;
   /** How often the node looks for due daily backups (issue 19; default 10 minutes). */
   backupTickMs?: number;
+  /** Issue 19: the rollout runner's tick, silence bound and attempts (tests shorten them). */
+  rollouts?: RolloutRunnerOptions;
 }
 
 export interface RunningCloud {
@@ -81,6 +88,8 @@ export interface RunningCloud {
   transport: LinkTransport;
   /** The MQTT/TCP port when --mqtt-port was given. */
   mqttPort: number | null;
+  /** Issue 19: runs the firmware rollouts; `idle()` waits for the work in flight. */
+  rolloutRunner: RolloutRunner;
   close(): Promise<void>;
 }
 
@@ -241,10 +250,23 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   if (options.publicUrl === undefined) links.base = url;
   const backups = startBackupScheduler(services.deviceBackups, log, options.backupTickMs);
+  const rollouts = startRolloutRunner(
+    {
+      store,
+      clock: options.clock ?? systemClock,
+      events,
+      commands,
+      transfers: services.linkTransfers,
+      links,
+      log,
+    },
+    options.rollouts,
+  );
   let closing: Promise<void> | null = null;
   const shutdown = async () => {
     // A daily pass in flight finishes (or fails on the closing link) before the store closes.
     const backupsStopped = backups.stop();
+    const rolloutsStopped = rollouts.stop();
     if (broker) {
       // Graceful: stop accepting and finish the requests in flight first (Fastify close()),
       // while the link and the database still work for them; then the link, then the store.
@@ -267,6 +289,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     // outcome, so the store closes after them.
     await services.autoProvisioning.idle();
     await backupsStopped;
+    await rolloutsStopped;
     // Offers ended by a change of hands just before are written before the store closes.
     services.transferEnds.stop();
     await services.transferEnds.idle();
@@ -284,6 +307,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     link,
     transport: linkTransport,
     mqttPort: linkTransport.tcpPort ?? null,
+    rolloutRunner: rollouts,
     close() {
       closing ??= shutdown();
       return closing;

@@ -325,6 +325,51 @@ export const errorCatalog = {
     cause: 'There is no token with this id among your tokens; it may have been revoked already.',
     hints: ['List your tokens with GET /api/tokens and use one of their ids.'],
   },
+  FIRMWARE_NOT_FOUND: {
+    status: 404,
+    message: 'The firmware image does not exist.',
+    cause: 'No image with this id is in the firmware catalogue your company may use.',
+    hints: ['List the catalogue with GET /api/firmware and use one of its ids.'],
+  },
+  ROLLOUT_NOT_FOUND: {
+    status: 404,
+    message: 'The rollout does not exist.',
+    cause: 'There is no firmware rollout with this id in your company.',
+    hints: ['List the rollouts with GET /api/rollouts and use one of their ids.'],
+  },
+  ROLLOUT_DEVICE_NOT_FOUND: {
+    status: 404,
+    message: 'A device of the rollout was not found.',
+    cause: 'A serial number given is not a device in a site you manage.',
+    hints: ['Check the serial numbers against the device lists of your sites.'],
+  },
+  ROLLOUT_NO_DEVICES: {
+    status: 422,
+    message: 'No device can take this firmware.',
+    cause: 'None of the chosen devices is of the model the image is for, or all run it already.',
+    hints: ['Choose devices of the image’s model, or choose the image for your devices’ model.'],
+  },
+  ROLLOUT_DOWNGRADE_UNCONFIRMED: {
+    status: 409,
+    message: 'This rollout would downgrade devices.',
+    cause: 'Some chosen devices run a newer firmware than the image.',
+    hints: [
+      'If you mean to install the older firmware, start the rollout again with allowDowngrade: true (in the portal: confirm the downgrade).',
+    ],
+  },
+  ROLLOUT_FINISHED: {
+    status: 409,
+    message: 'The rollout has already ended.',
+    cause: 'Only a running rollout can be cancelled.',
+    hints: ['Start a new rollout for the devices that still need the firmware.'],
+  },
+  LINK_TRANSFER_INVALID: {
+    status: 404,
+    message: 'This download address is not valid.',
+    cause:
+      'The address was used already, has expired (after ten minutes), or was never issued. Each address is sent to one device for one file and works once.',
+    hints: ['The cloud sends the device a new address when it asks it to try again.'],
+  },
   NOT_FOUND: {
     status: 404,
     message: 'There is nothing at this address.',

@@ -133,6 +133,8 @@ export const TABLES: (keyof Database)[] = [
   'link_transfers',
   'firmware_blobs',
   'firmware_images',
+  'rollouts',
+  'rollout_devices',
   'site_backup_keys',
   'device_backups',
   'site_backup_settings',

@@ -59,6 +59,11 @@ const EXPECTED: Record<string, number[]> = {
   'POST /api/sites/{siteId}/devices/{serialNumber}/actions': [
     200, 400, 401, 403, 404, 409, 413, 415, 502, 504,
   ],
+  // Firmware rollouts (issue 19); GET /link/firmware/:token is device-facing, not in it.
+  'POST /api/rollouts': [201, 400, 401, 403, 404, 409, 422],
+  'GET /api/rollouts': [200, 401, 403],
+  'GET /api/rollouts/{id}': [200, 401, 403, 404],
+  'POST /api/rollouts/{id}/cancel': [200, 401, 403, 404, 409],
   // Configuration backups in the cloud (issue 19); PUT/GET /link/backups/:token are
   // device-facing and outside OpenAPI.
   'GET /api/sites/{siteId}/devices/{serialNumber}/backups': [200, 400, 401, 403, 404],

@@ -15,6 +15,7 @@ import { deviceRules } from './roles/devices.rules.ts';
 import { transferRules } from './roles/transfers.rules.ts';
 import { bulkRules } from './roles/bulk.rules.ts';
 import { backupRules } from './roles/backups.rules.ts';
+import { rolloutRules } from './roles/rollouts.rules.ts';
 import { buildRoleFixture, ROLES, type Role, type RouteRule } from './roles/role-rules.ts';
 
 /** Every route's rule (issue 16): a route of /openapi.json without one fails the test. */
@@ -33,6 +34,7 @@ const RULES: RouteRule[] = [
   ...transferRules,
   ...bulkRules,
   ...backupRules,
+  ...rolloutRules,
 ];
 
 /** What a refusal must say: invisible is "not found", visible but not allowed is the role. */
@@ -44,6 +46,8 @@ const NOT_FOUND = new Set([
   'TRANSFER_REQUEST_NOT_FOUND',
   // Issue 19: a backup id the site does not hold (the rule's made-up one, past the role check).
   'BACKUP_NOT_FOUND',
+  // Issue 19: a rollout of sites the person cannot see.
+  'ROLLOUT_NOT_FOUND',
 ]);
 
 function assertAnswer(answer: ApiResponse, expected: number, label: string) {

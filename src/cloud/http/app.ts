@@ -23,6 +23,8 @@ import { authRoutes } from './routes/auth.routes.ts';
 import { devicesRoutes } from './routes/devices.routes.ts';
 import { devicePageRoutes } from './routes/device-page.routes.ts';
 import { doorRoutes } from './routes/door.routes.ts';
+import { linkFirmwareRoutes } from './routes/link-firmware.routes.ts';
+import { rolloutsRoutes } from './routes/rollouts.routes.ts';
 import { eventsRoutes } from './routes/events.routes.ts';
 import { siteDevicesRoutes } from './routes/site-devices.routes.ts';
 import { sitesRoutes } from './routes/sites.routes.ts';
@@ -85,7 +87,7 @@ export const redactPath = (url: string): string =>
   url
     .replace(/^(\/api\/auth\/password-reset\/)[^/?#]*/, '$1[redacted]')
     .replace(/^(\/api\/invitations\/)[^/?#]*/, '$1[redacted]')
-    .replace(/^(\/link\/backups\/)[^/?#]*/, '$1[redacted]');
+    .replace(/^(\/link\/(?:backups|firmware)\/)[^/?#]*/, '$1[redacted]');
 
 /** Fastify's request log line, with the path's secrets redacted. */
 const requestSerializer = (request: {
@@ -205,6 +207,8 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   await app.register(eventsRoutes({ liveUpdates: services.liveUpdates }));
   await app.register(backupsRoutes(services.deviceBackups));
   await app.register(linkBackupsRoutes(services.deviceBackups));
+  await app.register(rolloutsRoutes(services.rollouts));
+  await app.register(linkFirmwareRoutes(services.firmwareDownloads));
   // The web portal at / (web/portal/dist), after the API so that its routes stay the API's.
   await installPortal(app);
 

@@ -36,6 +36,8 @@ export interface CloudEvents {
    * received it; the rollouts service records it, so every node sees it in the database).
    */
   'firmware-progress': [{ serialNumber: string; progress: FirmwareProgressMessage }];
+  /** Issue 19: a rollout was started, cancelled or ended, or one of its devices moved on. */
+  'rollout-changed': [{ rolloutId: string; serialNumber?: string }];
 }
 
 /** A typed in-process event bus. */

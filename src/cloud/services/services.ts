@@ -46,6 +46,8 @@ import { deviceSearchRepo } from '../store/repos/device-search.repo.ts';
 import { devicePresenceRepo } from '../store/repos/device-presence.repo.ts';
 import { createSitesService } from './sites.service.ts';
 import { createLinkTransfers } from './link-transfers.service.ts';
+import { catalogueImageFor, createRolloutsService } from './rollouts.service.ts';
+import { createFirmwareDownloads } from './firmware-downloads.service.ts';
 import { createDeviceBackupsService } from './device-backups.service.ts';
 import { createTwoFactorService } from './two-factor.service.ts';
 import { createApartmentsService } from './apartments.service.ts';
@@ -142,6 +144,16 @@ export function createServices(deps: ServiceDeps) {
   const linkTransfers = createLinkTransfers({ store, clock });
   return {
     access,
+    /** Firmware rollouts (issue 19); the runner (rollout-runner.ts) runs them on every node. */
+    rollouts: createRolloutsService({
+      access,
+      store,
+      clock,
+      events,
+      imageFor: catalogueImageFor(store),
+    }),
+    /** The image downloads of rollouts, through single-use URLs (issue 19). */
+    firmwareDownloads: createFirmwareDownloads({ store, transfers: linkTransfers }),
     /** Auto Provisioning (issue 17): the devices' cloud-managed directories. */
     autoProvisioning,
     siteDevices: createSiteDevicesService({

@@ -742,6 +742,57 @@ function deviceBackups(dialect: StoreDialect): Migration {
   };
 }
 
+/**
+ * Issue 19: firmware rollouts. One row per device and rollout carries its step; nodes claim
+ * pending rows with a conditional update, so each device is sent its update once.
+ */
+const rollouts: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('rollouts')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('company_id', 'text', (c) => c.notNull())
+      .addColumn('firmware_id', 'text', (c) => c.notNull())
+      .addColumn('model', 'text', (c) => c.notNull())
+      .addColumn('version', 'text', (c) => c.notNull())
+      .addColumn('sha256', 'text', (c) => c.notNull())
+      .addColumn('bytes', 'integer', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('concurrency', 'integer', (c) => c.notNull())
+      .addColumn('stop_when_failed_percent', 'integer', (c) => c.notNull())
+      .addColumn('allow_downgrade', 'integer', (c) => c.notNull())
+      .addColumn('created_by', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('finished_at', 'text')
+      .addColumn('reason', 'text')
+      .execute();
+    await db.schema
+      .createIndex('rollouts_company_created')
+      .on('rollouts')
+      .columns(['company_id', 'created_at'])
+      .execute();
+    await db.schema.createIndex('rollouts_state').on('rollouts').column('state').execute();
+    await db.schema
+      .createTable('rollout_devices')
+      .addColumn('rollout_id', 'text', (c) => c.notNull().references('rollouts.id'))
+      .addColumn('serial_number', 'text', (c) => c.notNull())
+      .addColumn('site_id', 'text', (c) => c.notNull())
+      .addColumn('step', 'text', (c) => c.notNull())
+      .addColumn('percent', 'integer')
+      .addColumn('error', 'text')
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('from_version', 'text')
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('rollout_devices_pk', ['rollout_id', 'serial_number'])
+      .execute();
+    await db.schema
+      .createIndex('rollout_devices_step')
+      .on('rollout_devices')
+      .columns(['rollout_id', 'step'])
+      .execute();
+  },
+};
+
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -763,6 +814,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       '0015_ownership': ownership,
       '0016_h3_device_search': deviceSearch,
       '0017_fleet_firmware': fleetFirmware(dialect),
+      '0018_rollouts': rollouts,
       '0020_device_backups': deviceBackups(dialect),
     }),
   };

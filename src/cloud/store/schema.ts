@@ -367,6 +367,8 @@ export interface Database {
   link_transfers: LinkTransfersTable;
   firmware_blobs: FirmwareBlobsTable;
   firmware_images: FirmwareImagesTable;
+  rollouts: RolloutsTable;
+  rollout_devices: RolloutDevicesTable;
   site_backup_keys: SiteBackupKeysTable;
   device_backups: DeviceBackupsTable;
   site_backup_settings: SiteBackupSettingsTable;
@@ -499,4 +501,48 @@ export interface SiteBackupSettingsTable {
   site_id: string;
   daily: number;
   keep: number;
+}
+
+export type RolloutState = 'running' | 'done' | 'stopped' | 'cancelled';
+export type RolloutStep =
+  | 'pending'
+  | 'sent'
+  | 'downloading'
+  | 'verifying'
+  | 'installing'
+  | 'done'
+  | 'failed'
+  | 'cancelled'
+  | 'skipped';
+
+/** Issue 19: one firmware image sent to chosen devices, a few at a time. */
+export interface RolloutsTable {
+  id: string;
+  company_id: string;
+  firmware_id: string;
+  model: string;
+  version: string;
+  sha256: string;
+  bytes: number;
+  state: RolloutState;
+  concurrency: number;
+  stop_when_failed_percent: number;
+  allow_downgrade: number;
+  created_by: string | null;
+  created_at: string;
+  finished_at: string | null;
+  reason: string | null;
+}
+
+/** Issue 19: one device of a rollout and the step it reached. */
+export interface RolloutDevicesTable {
+  rollout_id: string;
+  serial_number: string;
+  site_id: string;
+  step: RolloutStep;
+  percent: number | null;
+  error: string | null;
+  attempts: number;
+  from_version: string | null;
+  updated_at: string;
 }
