@@ -68,7 +68,8 @@ function countsOf(devices: readonly RolloutDevicesTable[]) {
   };
 }
 
-const publicRollout = (rollout: RolloutsTable, devices: readonly RolloutDevicesTable[]) => ({
+/** A rollout as lists show it: its counts, not its devices. */
+const rolloutSummary = (rollout: RolloutsTable, devices: readonly RolloutDevicesTable[]) => ({
   id: rollout.id,
   state: rollout.state,
   firmware: { id: rollout.firmware_id, model: rollout.model, version: rollout.version },
@@ -79,6 +80,10 @@ const publicRollout = (rollout: RolloutsTable, devices: readonly RolloutDevicesT
   finishedAt: rollout.finished_at,
   reason: rollout.reason,
   counts: countsOf(devices),
+});
+
+const publicRollout = (rollout: RolloutsTable, devices: readonly RolloutDevicesTable[]) => ({
+  ...rolloutSummary(rollout, devices),
   devices: devices.map(publicDevice),
 });
 
@@ -242,8 +247,7 @@ export function createRolloutsService(deps: RolloutsDeps) {
       for (const rollout of rollouts) {
         const devices = await visibleTo(actor, await repo().devicesOf(rollout.id));
         if (devices.length === 0) continue;
-        const { devices: _omitted, ...summary } = publicRollout(rollout, devices);
-        items.push(summary);
+        items.push(rolloutSummary(rollout, devices));
       }
       return { items, nextCursor: null };
     },
