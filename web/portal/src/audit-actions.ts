@@ -25,6 +25,7 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   'residents.imported': 'Imported residents from a file',
   'device.action': 'Sent a remote action to a device (open a door, restart, report state)',
   // Issue 19: configuration backups kept in the cloud.
+  'device.config-restored': 'The device restored a configuration backup',
   'device.backup': 'Backed up the configuration to the cloud',
   'device.config-restored-from-cloud': 'Restored the configuration from a cloud backup',
   'site.backup-settings': 'Changed the backup settings',

@@ -76,36 +76,20 @@ export function DeviceBackups(props: {
       ) : items.length === 0 ? (
         <p>This site holds no backup of the device yet.</p>
       ) : (
-        <table aria-label="Backups, newest first">
-          <thead>
-            <tr>
-              <th scope="col">Date</th>
-              <th scope="col">Size</th>
-              <th scope="col">Kind</th>
-              <th scope="col">By</th>
-              {canManage && <th scope="col">Restore</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((backup) => (
-              <tr key={backup.id}>
-                <td>
-                  <time dateTime={backup.storedAt}>{formatDateTime(backup.storedAt)}</time>
-                </td>
-                <td>{size(backup.bytes)}</td>
-                <td>{backup.reason === 'daily' ? 'Daily' : 'Manual'}</td>
-                <td>{backup.createdBy ?? 'daily schedule'}</td>
-                {canManage && (
-                  <td>
-                    <button type="button" disabled={busy} onClick={() => setConfirm(backup)}>
-                      Restore
-                    </button>
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ul className="history" aria-label="Backups, newest first">
+          {items.map((backup) => (
+            <li key={backup.id}>
+              <time dateTime={backup.storedAt}>{formatDateTime(backup.storedAt)}</time> ·{' '}
+              {size(backup.bytes)} · {backup.reason === 'daily' ? 'Daily' : 'Manual'}{' '}
+              <span className="muted">by {backup.createdBy ?? 'the daily schedule'}</span>{' '}
+              {canManage && (
+                <button type="button" disabled={busy} onClick={() => setConfirm(backup)}>
+                  Restore
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
       )}
       {confirm && (
         <Dialog
