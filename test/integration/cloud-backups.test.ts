@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { newSiteBackupKeys, sealToSite } from '../../src/core/backup-seal.ts';
+import { newSiteBackupKeys, openForDevice, sealToSite } from '../../src/core/backup-seal.ts';
 import { configToXml } from '../../src/device/config.xml.ts';
 import { backupRows, sitePrivateKey, storedBackup } from '../helpers/backups.ts';
 import { startCloud, type RunningCloud } from '../../src/cloud/cloud.ts';
@@ -199,7 +199,7 @@ for (const dialect of testDialects) {
       await owner.client.patch(`/api/sites/${site.id}/backup-settings`, { daily: true });
       // The device is online, but its uploads go nowhere: each day's backup fails.
       cloud.services.linkTransfers.issue = async () => 'x'.repeat(43);
-      void emulator;
+      assert.equal(emulator.link.connected, true);
       for (let day = 0; day < 4; day++) {
         await cloud.services.deviceBackups.runDaily();
         clock.advance(24 * 60 * 60 * 1000);
@@ -276,6 +276,33 @@ for (const dialect of testDialects) {
         assertErrorBody(response, 404, 'SITE_NOT_FOUND');
       }
       assert.equal((await backupRows(cloud, serial)).length, 1);
+    });
+
+    it('the restore URL: sealed for its device only, works once, and not once the device left the site', async (t) => {
+      const door = await startDoorSite(t, dialect);
+      const { cloud, owner, site, serial, emulator } = door;
+      const made = await owner.client.post(backupsPath(site.id, serial));
+      assert.equal(made.status, 201, made.text);
+      const issue = () =>
+        cloud.services.linkTransfers.issue({
+          serialNumber: serial,
+          kind: 'backup-restore',
+          ref: made.body.id,
+        });
+      const url = `${cloud.url}/link/backups/${await issue()}`;
+      const first = await fetch(url);
+      assert.equal(first.status, 200);
+      const sealed = Buffer.from(await first.arrayBuffer());
+      const { identity } = emulator.running.device;
+      assert.equal(openForDevice(sealed, identity.secret, identity.serialNumber).ok, true);
+      assert.equal(openForDevice(sealed, randomBytes(32), identity.serialNumber).ok, false);
+      assert.equal((await fetch(url)).status, 404);
+
+      const later = `${cloud.url}/link/backups/${await issue()}`;
+      const next = await createSite(owner.client, 'Second site');
+      const moved = await owner.client.post(`/api/devices/${serial}/move`, { siteId: next.id });
+      assert.equal(moved.status, 200, moved.text);
+      assert.equal((await fetch(later)).status, 404);
     });
 
     it('the upload URL: used twice, a 3 MiB body or a forged body are refused and store nothing', async (t) => {

@@ -84,6 +84,9 @@ for (const dialect of testDialects) {
         'transfer-cancelled': true,
         'transfer-request': true,
         'transfer-request-answered': true,
+        // Issue 19: configuration backups.
+        'backup-restored': true,
+        'backup-failing': true,
       });
       const [device] = await mintDevices(p.cloud, 1);
       const added = await claim(

@@ -13,7 +13,7 @@ import { auditRepo } from '../store/repos/audit.repo.ts';
 import { deviceBackupsRepo } from '../store/repos/device-backups.repo.ts';
 import { devicesRepo } from '../store/repos/devices.repo.ts';
 import { notificationsRepo } from '../store/repos/notifications.repo.ts';
-import type { DeviceBackupsTable, NotificationsTable } from '../store/schema.ts';
+import type { DeviceBackupsTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import type { AccessService } from './access.service.ts';
 import type { Actor } from './actor.ts';
@@ -23,6 +23,7 @@ import { LinkUnavailableError, type CommandSender } from './device-commands.ts';
 import type { CloudEventBus } from './events.ts';
 import type { LinkTransfers } from './link-transfers.service.ts';
 import type { NoticeMailer } from './notice-mail.service.ts';
+import { notificationRows, type NotificationDraft } from './notifications.service.ts';
 import type { PortalLinks } from './portal-links.ts';
 
 /** How long a person (or the daily run) waits for the device's answer to a backup or restore. */
@@ -136,30 +137,13 @@ export function createDeviceBackupsService(deps: {
     if (device?.online !== 1) throw new LatchkeyError('DEVICE_OFFLINE');
   }
 
-  async function noticeRows(
+  async function tell(
     siteId: string,
     serial: string,
-    kind: string,
-    title: string,
-    body: string,
-  ): Promise<NotificationsTable[]> {
-    const at = now();
-    return (await notificationsRepo(store.db).recipientsOf(siteId)).map((userId) => ({
-      id: randomUUID(),
-      user_id: userId,
-      kind,
-      title,
-      body,
-      site_id: siteId,
-      company_id: null,
-      serial_number: serial,
-      created_at: at,
-      read_at: null,
-    }));
-  }
-
-  async function tell(siteId: string, serial: string, kind: string, title: string, body: string) {
-    const rows = await noticeRows(siteId, serial, kind, title, body);
+    draft: Omit<NotificationDraft, 'siteId' | 'serialNumber'>,
+  ) {
+    const recipients = await notificationsRepo(store.db).recipientsOf(siteId);
+    const rows = notificationRows(recipients, { ...draft, siteId, serialNumber: serial }, now());
     await notificationsRepo(store.db).insertMany(rows);
     deps.notices.notify(rows);
   }
@@ -281,13 +265,11 @@ export function createDeviceBackupsService(deps: {
         recent.every((r) => r.state === 'failed') &&
         fourth[FAILED_DAYS_TOLD]?.state !== 'failed'
       ) {
-        await tell(
-          row.site_id,
-          row.serial_number,
-          'backup-failing',
-          `Daily backups of ${row.serial_number} are failing`,
-          `The daily configuration backup of ${row.serial_number} failed ${FAILED_DAYS_TOLD} days in a row (last: ${error.explanation}). Check that the device is online and working.`,
-        );
+        await tell(row.site_id, row.serial_number, {
+          kind: 'backup-failing',
+          title: `Daily backups of ${row.serial_number} are failing`,
+          body: `The daily configuration backup of ${row.serial_number} failed ${FAILED_DAYS_TOLD} days in a row (last: ${error.explanation}). Check that the device is online and working.`,
+        });
       }
     }
   }
@@ -360,13 +342,11 @@ export function createDeviceBackupsService(deps: {
         storedAt: backup.stored_at,
       });
       if (failure) throw failure;
-      await tell(
-        siteId,
-        serial,
-        'backup-restored',
-        `Configuration of ${serial} restored`,
-        `${actor.email} restored the configuration of ${serial} from the backup of ${backup.stored_at}.`,
-      );
+      await tell(siteId, serial, {
+        kind: 'backup-restored',
+        title: `Configuration of ${serial} restored`,
+        body: `${actor.email} restored the configuration of ${serial} from the backup of ${backup.stored_at}.`,
+      });
       deps.events.emit('device-updated', { serialNumber: serial });
       return { restored: view(backup) };
     },

@@ -20,6 +20,9 @@ export const NOTIFICATION_KINDS = [
   'transfer-cancelled',
   'transfer-request',
   'transfer-request-answered',
+  // Issue 19: configuration backups kept in the cloud.
+  'backup-restored',
+  'backup-failing',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 

@@ -24,6 +24,11 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   'resident.deleted': 'Removed a resident',
   'residents.imported': 'Imported residents from a file',
   'device.action': 'Sent a remote action to a device (open a door, restart, report state)',
+  // Issue 19: configuration backups kept in the cloud.
+  'device.config-restored': 'The device restored a configuration backup',
+  'device.backup': 'Backed up the configuration to the cloud',
+  'device.config-restored-from-cloud': 'Restored the configuration from a cloud backup',
+  'site.backup-settings': 'Changed the backup settings',
   // Issue 18: offers of devices or sites to another company, and requests to release one.
   'transfer.offered': 'Offered devices or a site to another company',
   'transfer.accepted': 'Accepted an offer of devices or a site',

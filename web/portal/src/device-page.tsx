@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from './api.ts';
 import { AUDIT_ACTIONS } from './audit-actions.ts';
+import { DeviceBackups } from './device-backups.tsx';
 import { devicesApi, type DevicePageData } from './devices.api.ts';
 import { FieldMessage } from './form-error.tsx';
 import { formatAgo, formatDate, formatDateTime } from './format.ts';
@@ -18,11 +19,13 @@ export function DevicePage(props: { serialNumber: string }) {
   const { serialNumber } = props;
   const [data, setData] = useState<DevicePageData | null>(null);
   const [missing, setMissing] = useState<ApiError | null>(null);
+  const [version, setVersion] = useState(0);
 
   const load = useCallback(async () => {
     try {
       setData(await devicesApi.page(serialNumber));
       setMissing(null);
+      setVersion((v) => v + 1);
     } catch (caught) {
       if (!(caught instanceof ApiError)) throw caught;
       if (caught.code !== 'UNAUTHENTICATED') setMissing(caught);
@@ -126,6 +129,13 @@ export function DevicePage(props: { serialNumber: string }) {
           </ul>
         )}
       </section>
+
+      <DeviceBackups
+        siteId={device.site.id}
+        serialNumber={device.serialNumber}
+        canManage={canManage}
+        version={version}
+      />
 
       <section aria-labelledby="timeline-title">
         <h2 id="timeline-title">Timeline</h2>

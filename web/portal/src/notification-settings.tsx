@@ -51,6 +51,16 @@ const KINDS: { kind: string; label: string; help: string }[] = [
     label: 'Your request to release a device was answered',
     help: 'The owner approved it (the device is now in your site) or declined it.',
   },
+  {
+    kind: 'backup-restored',
+    label: "A device's configuration was restored from a cloud backup",
+    help: 'Someone who manages the site restored one of its backups onto the device.',
+  },
+  {
+    kind: 'backup-failing',
+    label: "A device's daily backups are failing",
+    help: 'Its daily backup failed three days in a row; check that it is online and working.',
+  },
 ];
 
 /**

@@ -20,6 +20,7 @@ import { useLiveEvents } from './live.ts';
 import { SiteDevices } from './site-devices.tsx';
 import { SiteResidents } from './site-residents.tsx';
 import { SiteSections } from './site-sections.tsx';
+import { SiteBackupSettings } from './site-backup-settings.tsx';
 import { SITE_TYPE_LABELS } from './site-types.ts';
 import { useToasts } from './toasts.tsx';
 import { OfferDialog, type OfferContents } from './offer-dialog.tsx';
@@ -271,6 +272,8 @@ export function SitePage(props: {
           </button>
         </form>
       )}
+
+      {site && <SiteBackupSettings siteId={siteId} canManage={canManage} />}
 
       <section aria-labelledby="devices-title" id="devices">
         <div className="section-head">
