@@ -25,6 +25,7 @@ import { DevicesPage } from './devices-page.tsx';
 import { InvitationPage, takeInvitationToken } from './invitation-page.tsx';
 import { MembersPage } from './members-page.tsx';
 import { navigate, usePath } from './router.ts';
+import { RolloutPage, RolloutsPage } from './rollouts-page.tsx';
 import { SitePage } from './site-page.tsx';
 import { SitesPage } from './sites-page.tsx';
 import { ToastProvider } from './toasts.tsx';
@@ -170,6 +171,7 @@ export function App() {
     else if (path === '/reset-password') document.title = 'Choose a new password — Latchkey';
     else if (path === '/') document.title = 'Sites — Latchkey';
     else if (path === '/members') document.title = 'Members — Latchkey';
+    else if (path.startsWith('/rollouts')) document.title = 'Firmware rollouts — Latchkey';
     else if (path === '/invitations') document.title = 'Invitation — Latchkey';
   }, [path]);
 
@@ -213,6 +215,7 @@ export function App() {
   else {
     const site = /^\/sites\/([^/]+)$/.exec(path);
     const device = /^\/devices\/([^/]+)$/.exec(path);
+    const rollout = /^\/rollouts\/([^/]+)$/.exec(path);
     page =
       path === '/account' ? (
         <AccountPage user={me.user} onRenamed={(user) => setMe({ ...me, user })} />
@@ -226,8 +229,12 @@ export function App() {
         />
       ) : device ? (
         <DevicePage key={device[1]} serialNumber={decodeURIComponent(device[1]!)} />
+      ) : rollout ? (
+        <RolloutPage key={rollout[1]} rolloutId={decodeURIComponent(rollout[1]!)} />
       ) : company === null ? (
         <NoCompany />
+      ) : path === '/rollouts' ? (
+        <RolloutsPage key={companyKeyed} />
       ) : path === '/devices' ? (
         <DevicesPage key={companyKeyed} />
       ) : path === '/members' && isAdmin ? (
@@ -286,6 +293,16 @@ export function App() {
               }}
             >
               Devices
+            </a>
+            <a
+              href="/rollouts"
+              aria-current={path.startsWith('/rollouts') ? 'page' : undefined}
+              onClick={(event) => {
+                event.preventDefault();
+                navigate('/rollouts');
+              }}
+            >
+              Rollouts
             </a>
             {isAdmin && (
               <a

@@ -14,6 +14,7 @@ import { useDraft } from './drafts.ts';
 import { FieldMessage } from './form-error.tsx';
 import { AccessLog } from './access-log.tsx';
 import { BulkAddDialog } from './bulk-add-dialog.tsx';
+import { RolloutDialog } from './rollout-dialog.tsx';
 import { CertificateScan } from './certificate-scan.tsx';
 import { formatDateTime } from './format.ts';
 import { useLiveEvents } from './live.ts';
@@ -72,6 +73,7 @@ export function SitePage(props: {
   const [offering, setOffering] = useState<OfferContents | null>(null);
   const [asking, setAsking] = useState<ReleaseAsk | null>(null);
   const [bulkOpen, setBulkOpen] = useState(false);
+  const [rolloutOpen, setRolloutOpen] = useState(false);
   /** Counts the live events of this site: the access log reloads on each (issue 17). */
   const [liveKey, setLiveKey] = useState(0);
   const { notify, notifyError, clear } = useToasts();
@@ -293,6 +295,9 @@ export function SitePage(props: {
               <button type="button" onClick={() => setBulkOpen(true)}>
                 Bulk add
               </button>
+              <button type="button" onClick={() => setRolloutOpen(true)}>
+                Update firmware
+              </button>
             </div>
           )}
         </div>
@@ -383,6 +388,9 @@ export function SitePage(props: {
         </section>
       )}
 
+      {rolloutOpen && canManage && (
+        <RolloutDialog siteId={siteId} onClose={() => setRolloutOpen(false)} />
+      )}
       {bulkOpen && canManage && (
         <BulkAddDialog
           siteId={siteId}
