@@ -64,6 +64,8 @@ export interface CloudOptions {
   mailFrom?: string | undefined;
   /** The portal's address in mails; default the node's own URL (services/portal-links.ts). */
   publicUrl?: string | undefined;
+  /** `--firmware-uploads`: company admins may add firmware images over HTTP (default off). */
+  firmwareUploads?: boolean;
 }
 
 export interface RunningCloud {
@@ -98,6 +100,7 @@ export async function openCloud(
     | 'smtpUrl'
     | 'mailFrom'
     | 'publicUrl'
+    | 'firmwareUploads'
   >,
 ) {
   const clock = options.clock ?? systemClock;
@@ -139,6 +142,7 @@ export async function openCloud(
     eventStreamsPerPerson: options.eventStreamsPerPerson ?? DEFAULT_STREAMS_PER_PERSON,
     mail,
     links,
+    firmwareUploads: options.firmwareUploads ?? false,
   });
   return { store, events, services, mail, links, commands, log };
 }

@@ -14,6 +14,7 @@ import { doorRules } from './roles/door.rules.ts';
 import { deviceRules } from './roles/devices.rules.ts';
 import { transferRules } from './roles/transfers.rules.ts';
 import { bulkRules } from './roles/bulk.rules.ts';
+import { firmwareRules } from './roles/firmware.rules.ts';
 import { buildRoleFixture, ROLES, type Role, type RouteRule } from './roles/role-rules.ts';
 
 /** Every route's rule (issue 16): a route of /openapi.json without one fails the test. */
@@ -31,6 +32,7 @@ const RULES: RouteRule[] = [
   ...deviceRules,
   ...transferRules,
   ...bulkRules,
+  ...firmwareRules,
 ];
 
 /** What a refusal must say: invisible is "not found", visible but not allowed is the role. */
@@ -75,7 +77,8 @@ for (const dialect of testDialects) {
     });
 
     it('answers each role as its rule says, with a session and with a manage token alike', async (t) => {
-      const cloud = await startTestCloud(t, dialect);
+      // Uploads on, so that POST /api/firmware answers by role (issue 19).
+      const cloud = await startTestCloud(t, dialect, { firmwareUploads: true });
       const f = await buildRoleFixture(cloud);
       const tokens = {} as Record<Role, ApiClient>;
       for (const role of ROLES) {

@@ -46,6 +46,7 @@ import { deviceSearchRepo } from '../store/repos/device-search.repo.ts';
 import { devicePresenceRepo } from '../store/repos/device-presence.repo.ts';
 import { createSitesService } from './sites.service.ts';
 import { createLinkTransfers } from './link-transfers.service.ts';
+import { createFirmwareService } from './firmware.service.ts';
 import { createTwoFactorService } from './two-factor.service.ts';
 import { createApartmentsService } from './apartments.service.ts';
 import { createResidentsService } from './residents.service.ts';
@@ -76,6 +77,8 @@ export interface ServiceDeps {
   mail: MailQueue;
   /** The portal's address, for the links in mails. */
   links: PortalLinks;
+  /** `latchkey serve --firmware-uploads`: company admins may add firmware images (issue 19). */
+  firmwareUploads?: boolean;
 }
 
 /**
@@ -243,6 +246,13 @@ export function createServices(deps: ServiceDeps) {
     }),
     /** Single-use URLs a device moves a file through: firmware, backups (issue 19). */
     linkTransfers: createLinkTransfers({ store, clock }),
+    /** The firmware catalogue: the operator's images and each company's own (issue 19). */
+    firmware: createFirmwareService({
+      access,
+      store,
+      clock,
+      uploadsAllowed: deps.firmwareUploads ?? false,
+    }),
     /** The site's access log: door events the devices report (issue 17). */
     accessLog,
     /** Remote actions on a device: open a door, restart, report state (issue 17). */
