@@ -22,6 +22,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'Add the devices of a CSV file to a site (issue 18, bulk add).',
     load: async () => (await import('./claim.ts')).claimCommand,
   },
+  firmware: {
+    summary: 'Add a firmware image to the catalogue (issue 19).',
+    load: async () => (await import('./firmware.ts')).firmwareCommand,
+  },
   residents: {
     summary: 'Import residents from a CSV file into a site (issue 17).',
     load: async () => (await import('./residents.ts')).residentsCommand,

@@ -52,6 +52,8 @@ Options:
                      account may still try, so a guesser cannot lock its owner out
   --registrations-per-address N
                      Registrations one address may attempt in an hour (default 30)
+  --firmware-uploads Let company admins upload their own firmware images (POST /api/firmware);
+                     without it only the operator adds images, with "latchkey firmware add"
   --secure-cookies   Always mark the session cookie Secure (the portal is reached over HTTPS
                      though this node sees HTTP); without it the cookie is Secure when the
                      request came over HTTPS, or with --trust-proxy and X-Forwarded-Proto: https
@@ -120,6 +122,7 @@ export const serveCommand: Command = {
       'login-failures-per-account': { type: 'string' },
       'registrations-per-address': { type: 'string' },
       'secure-cookies': { type: 'boolean' },
+      'firmware-uploads': { type: 'boolean' },
       'event-streams-per-person': { type: 'string' },
       smtp: { type: 'string' },
       'mail-from': { type: 'string' },
@@ -196,6 +199,7 @@ export const serveCommand: Command = {
       trustProxy: args['trust-proxy'] ?? false,
       loginLimits: loginLimitsFrom(args),
       secureCookies: args['secure-cookies'] ?? false,
+      firmwareUploads: args['firmware-uploads'] ?? false,
       eventStreamsPerPerson: intOption(
         args['event-streams-per-person'],
         'event-streams-per-person',

@@ -74,6 +74,8 @@ export interface CloudOptions {
   backupTickMs?: number;
   /** Issue 19: the rollout runner's tick, silence bound and attempts (tests shorten them). */
   rollouts?: RolloutRunnerOptions;
+  /** `--firmware-uploads`: company admins may add firmware images over HTTP (default off). */
+  firmwareUploads?: boolean;
 }
 
 export interface RunningCloud {
@@ -110,6 +112,7 @@ export async function openCloud(
     | 'smtpUrl'
     | 'mailFrom'
     | 'publicUrl'
+    | 'firmwareUploads'
   >,
 ) {
   const clock = options.clock ?? systemClock;
@@ -152,6 +155,7 @@ export async function openCloud(
     eventStreamsPerPerson: options.eventStreamsPerPerson ?? DEFAULT_STREAMS_PER_PERSON,
     mail,
     links,
+    firmwareUploads: options.firmwareUploads ?? false,
   });
   return { store, events, services, mail, links, commands, log };
 }

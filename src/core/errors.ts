@@ -574,6 +574,40 @@ export const errorCatalog = {
     cause: "The body is not a configuration backup sealed to the site's key.",
     hints: ['Send the sealed backup the device makes for the backup-upload command, unchanged.'],
   },
+  FIRMWARE_IMAGE_INVALID: {
+    status: 422,
+    message: 'The file is not a firmware image',
+    cause:
+      'A firmware image starts with the line LATCHKEY-FW/1, then the lines "model: <the device model>" and "version: <two to five numbers separated by dots>", then an empty line.',
+    hints: [
+      'Check that you chose the image file itself, not an archive or its release notes, and add it again.',
+    ],
+  },
+  FIRMWARE_TOO_LARGE: {
+    status: 413,
+    message: 'The firmware image is too large',
+    cause: 'A firmware image may be at most 32 MiB.',
+    hints: ['Check that you chose the image file itself, not an archive of several images.'],
+  },
+  FIRMWARE_VERSION_CONFLICT: {
+    status: 409,
+    message: 'This model and version are already in the catalogue with other content',
+    cause:
+      'The catalogue holds another image with the same model and version; two different files under one version would make rollouts ambiguous.',
+    hints: [
+      'If the new file is the right one, build it with a new version number and add that.',
+      'If the image in the catalogue is the right one, use it as it is.',
+    ],
+  },
+  FIRMWARE_UPLOADS_DISABLED: {
+    status: 403,
+    message: 'This cloud does not accept firmware images from companies',
+    cause:
+      'The operator of this cloud adds firmware images; uploads by company admins are off on this server.',
+    hints: [
+      'Ask the operator to add the image with "latchkey firmware add FILE", or to start the cloud with "latchkey serve --firmware-uploads" so that company admins can upload their own.',
+    ],
+  },
   INTERNAL: {
     status: 500,
     message: 'Something went wrong on our side.',

@@ -228,6 +228,8 @@ for (const dialect of testDialects) {
         ['GET', `/api/sites/${site}/devices`],
         ['POST', `/api/sites/${site}/devices`],
         ['POST', `/api/sites/${site}/devices/bulk`],
+        ['GET', '/api/firmware'],
+        ['POST', '/api/firmware'],
         ['DELETE', `/api/sites/${site}/devices/54-0562-0293`],
         ['POST', '/api/devices/54-0562-0293/move'],
         ['GET', '/api/devices'],

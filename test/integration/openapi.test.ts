@@ -39,6 +39,9 @@ const EXPECTED: Record<string, number[]> = {
   'POST /api/sites/{siteId}/devices': [201, 400, 401, 403, 404, 409, 413, 415, 422, 429],
   'DELETE /api/sites/{siteId}/devices/{serialNumber}': [204, 400, 401, 403, 404],
   'POST /api/sites/{siteId}/devices/bulk': [200, 400, 401, 403, 404, 413, 415, 429],
+  // The firmware catalogue (issue 19).
+  'GET /api/firmware': [200, 401, 403, 404],
+  'POST /api/firmware': [200, 201, 400, 401, 403, 404, 409, 413, 415, 422],
   // Ownership beyond the article (issue 18).
   'POST /api/devices/{serialNumber}/move': [200, 400, 401, 403, 404, 409, 413, 415],
   // The device itself (issue 18): the company-wide search and the device page.

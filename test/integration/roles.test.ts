@@ -16,6 +16,7 @@ import { transferRules } from './roles/transfers.rules.ts';
 import { bulkRules } from './roles/bulk.rules.ts';
 import { backupRules } from './roles/backups.rules.ts';
 import { rolloutRules } from './roles/rollouts.rules.ts';
+import { firmwareRules } from './roles/firmware.rules.ts';
 import { buildRoleFixture, ROLES, type Role, type RouteRule } from './roles/role-rules.ts';
 
 /** Every route's rule (issue 16): a route of /openapi.json without one fails the test. */
@@ -35,6 +36,7 @@ const RULES: RouteRule[] = [
   ...bulkRules,
   ...backupRules,
   ...rolloutRules,
+  ...firmwareRules,
 ];
 
 /** What a refusal must say: invisible is "not found", visible but not allowed is the role. */
@@ -83,7 +85,8 @@ for (const dialect of testDialects) {
     });
 
     it('answers each role as its rule says, with a session and with a manage token alike', async (t) => {
-      const cloud = await startTestCloud(t, dialect);
+      // Uploads on, so that POST /api/firmware answers by role (issue 19).
+      const cloud = await startTestCloud(t, dialect, { firmwareUploads: true });
       const f = await buildRoleFixture(cloud);
       const tokens = {} as Record<Role, ApiClient>;
       for (const role of ROLES) {

@@ -37,6 +37,7 @@ import { transfersRoutes } from './routes/transfers.routes.ts';
 import { bulkAddRoutes } from './routes/bulk-add.routes.ts';
 import { backupsRoutes } from './routes/backups.routes.ts';
 import { linkBackupsRoutes } from './routes/link-backups.routes.ts';
+import { firmwareRoutes } from './routes/firmware.routes.ts';
 
 export interface BuildOptions {
   services: Services;
@@ -180,6 +181,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   await app.register(siteDevicesRoutes(services.siteDevices));
   await app.register(devicePageRoutes(services.deviceDirectory));
   await app.register(bulkAddRoutes(services.bulkClaims));
+  await app.register(firmwareRoutes(services.firmware));
   await app.register(companyRoutes(services.company));
   await app.register(membersRoutes(services.members));
   await app.register(

@@ -106,7 +106,13 @@ function badTextFields(root: unknown): string[] {
       const keys: string[] = [];
       for (let at: Node | null = node; at?.parent; at = at.parent) keys.unshift(at.key);
       found.push(keys.join('.'));
-    } else if (typeof node.value === 'object' && node.value !== null) {
+    } else if (
+      typeof node.value === 'object' &&
+      node.value !== null &&
+      // A raw body (a firmware image, issue 19) is bytes, not fields; walking it would visit
+      // each of up to 32 Mi bytes as an entry.
+      !Buffer.isBuffer(node.value)
+    ) {
       for (const [key, value] of Object.entries(node.value))
         stack.push({ value, key, parent: node });
     }

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { LatchkeyError } from '../../core/errors.ts';
 import { compareVersions } from '../../core/firmware.format.ts';
 import { auditRepo } from '../store/repos/audit.repo.ts';
-import { firmwareRepo } from '../store/repos/firmware.repo.ts';
 import { IN_PROGRESS_STEPS, rolloutsRepo } from '../store/repos/rollouts.repo.ts';
 import type { RolloutDevicesTable, RolloutStep, RolloutsTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
@@ -12,7 +11,7 @@ import { auditRow } from './audit.service.ts';
 import { iso, type Clock } from './clock.ts';
 import type { CloudEventBus } from './events.ts';
 
-/** What a company may install: the image's catalogue entry, or null (h1's catalogue). */
+/** What a company may install: the image's catalogue entry (firmware.service.ts). */
 export interface RolloutImage {
   id: string;
   model: string;
@@ -314,12 +313,3 @@ export function createRolloutsService(deps: RolloutsDeps) {
 }
 
 export type RolloutsService = ReturnType<typeof createRolloutsService>;
-
-/** The catalogue entry through the foundation's repo (h1's service replaces it at merge). */
-export const catalogueImageFor =
-  (store: Store) =>
-  async (companyId: string, id: string): Promise<RolloutImage | null> => {
-    const image = await firmwareRepo(store.db).image(id);
-    if (!image || (image.company_id !== null && image.company_id !== companyId)) return null;
-    return image;
-  };

@@ -46,9 +46,10 @@ import { deviceSearchRepo } from '../store/repos/device-search.repo.ts';
 import { devicePresenceRepo } from '../store/repos/device-presence.repo.ts';
 import { createSitesService } from './sites.service.ts';
 import { createLinkTransfers } from './link-transfers.service.ts';
-import { catalogueImageFor, createRolloutsService } from './rollouts.service.ts';
+import { createRolloutsService } from './rollouts.service.ts';
 import { createFirmwareDownloads } from './firmware-downloads.service.ts';
 import { createDeviceBackupsService } from './device-backups.service.ts';
+import { createFirmwareService } from './firmware.service.ts';
 import { createTwoFactorService } from './two-factor.service.ts';
 import { createApartmentsService } from './apartments.service.ts';
 import { createResidentsService } from './residents.service.ts';
@@ -81,6 +82,8 @@ export interface ServiceDeps {
   mail: MailQueue;
   /** The portal's address, for the links in mails. */
   links: PortalLinks;
+  /** `latchkey serve --firmware-uploads`: company admins may add firmware images (issue 19). */
+  firmwareUploads?: boolean;
 }
 
 /**
@@ -142,6 +145,12 @@ export function createServices(deps: ServiceDeps) {
     notices,
   });
   const linkTransfers = createLinkTransfers({ store, clock });
+  const firmware = createFirmwareService({
+    access,
+    store,
+    clock,
+    uploadsAllowed: deps.firmwareUploads ?? false,
+  });
   return {
     access,
     /** Firmware rollouts (issue 19); the runner (rollout-runner.ts) runs them on every node. */
@@ -150,10 +159,14 @@ export function createServices(deps: ServiceDeps) {
       store,
       clock,
       events,
-      imageFor: catalogueImageFor(store),
+      imageFor: (companyId, id) => firmware.imageFor(companyId, id),
     }),
     /** The image downloads of rollouts, through single-use URLs (issue 19). */
-    firmwareDownloads: createFirmwareDownloads({ store, transfers: linkTransfers }),
+    firmwareDownloads: createFirmwareDownloads({
+      store,
+      transfers: linkTransfers,
+      content: (sha256) => firmware.content(sha256),
+    }),
     /** Auto Provisioning (issue 17): the devices' cloud-managed directories. */
     autoProvisioning,
     siteDevices: createSiteDevicesService({
@@ -272,6 +285,8 @@ export function createServices(deps: ServiceDeps) {
       deviceSecrets: deps.deviceSecrets,
       notices,
     }),
+    /** The firmware catalogue: the operator's images and each company's own (issue 19). */
+    firmware,
     /** The site's access log: door events the devices report (issue 17). */
     accessLog,
     /** Remote actions on a device: open a door, restart, report state (issue 17). */

@@ -495,3 +495,50 @@ export async function all<T>(load: (cursor: string | null) => Promise<Page<T>>):
   } while (cursor);
   return items;
 }
+
+/** An image of the firmware catalogue (issue 19), as GET /api/firmware lists it. */
+export interface FirmwareImage {
+  id: string;
+  model: string;
+  version: string;
+  sha256: string;
+  bytes: number;
+  filename: string;
+  scope: 'operator' | 'company';
+  createdAt: string;
+}
+
+/**
+ * POSTs a file as the raw body with XMLHttpRequest, because fetch reports no upload progress;
+ * `onProgress` gets the fraction sent. Answers like `request`: the JSON, or throws ApiError.
+ */
+export function uploadFile<T>(
+  path: string,
+  file: Blob,
+  onProgress: (fraction: number) => void,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+    if (csrfToken) xhr.setRequestHeader('X-CSRF-Token', csrfToken);
+    if (companyId) xhr.setRequestHeader('X-Company-Id', companyId);
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    };
+    xhr.onerror = () => reject(new ApiError(0, NETWORK_ERROR));
+    xhr.onload = () => {
+      let body: unknown;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        reject(new ApiError(xhr.status, NETWORK_ERROR));
+        return;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(body as T);
+      else reject(new ApiError(xhr.status, (body as { error: ApiErrorBody }).error));
+    };
+    xhr.send(file);
+  });
+}

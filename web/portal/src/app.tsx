@@ -24,6 +24,7 @@ import { DevicePage } from './device-page.tsx';
 import { DevicesPage } from './devices-page.tsx';
 import { InvitationPage, takeInvitationToken } from './invitation-page.tsx';
 import { MembersPage } from './members-page.tsx';
+import { FirmwarePage } from './firmware-page.tsx';
 import { navigate, usePath } from './router.ts';
 import { RolloutPage, RolloutsPage } from './rollouts-page.tsx';
 import { SitePage } from './site-page.tsx';
@@ -172,6 +173,7 @@ export function App() {
     else if (path === '/') document.title = 'Sites — Latchkey';
     else if (path === '/members') document.title = 'Members — Latchkey';
     else if (path.startsWith('/rollouts')) document.title = 'Firmware rollouts — Latchkey';
+    else if (path === '/firmware') document.title = 'Firmware — Latchkey';
     else if (path === '/invitations') document.title = 'Invitation — Latchkey';
   }, [path]);
 
@@ -244,6 +246,8 @@ export function App() {
           companyName={company.companyName}
           onMembershipChanged={() => void refreshMe()}
         />
+      ) : path === '/firmware' ? (
+        <FirmwarePage key={companyKeyed} />
       ) : path === '/transfers' ? (
         <TransfersPage
           key={companyKeyed}
@@ -303,6 +307,16 @@ export function App() {
               }}
             >
               Rollouts
+            </a>
+            <a
+              href="/firmware"
+              aria-current={path === '/firmware' ? 'page' : undefined}
+              onClick={(event) => {
+                event.preventDefault();
+                navigate('/firmware');
+              }}
+            >
+              Firmware
             </a>
             {isAdmin && (
               <a

@@ -30,6 +30,15 @@ export function firmwareRepo(db: Executor) {
         .where('sha256', '=', sha256)
         .where('company_id', companyId === null ? 'is' : '=', companyId)
         .executeTakeFirst(),
+    /** Another file under the same model and version in the catalogue of `companyId`. */
+    imageByVersion: (companyId: string | null, model: string, version: string) =>
+      db
+        .selectFrom('firmware_images')
+        .selectAll()
+        .where('model', '=', model)
+        .where('version', '=', version)
+        .where('company_id', companyId === null ? 'is' : '=', companyId)
+        .executeTakeFirst(),
     /** What a company may install: the operator's images and its own, newest first. */
     imagesFor: (companyId: string | null) =>
       db
