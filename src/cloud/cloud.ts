@@ -17,6 +17,7 @@ import {
 } from './mail/mailer.ts';
 import { join } from 'node:path';
 import { PortalLinks } from './services/portal-links.ts';
+import type { RelayBounds } from './services/remote-relay.service.ts';
 import { checkMasterKey } from './secrets/key-check.ts';
 import { findMasterKey } from './secrets/master-key.ts';
 import { deriveKey, SecretBox } from './secrets/secret-box.ts';
@@ -64,6 +65,8 @@ export interface CloudOptions {
   mailFrom?: string | undefined;
   /** The portal's address in mails; default the node's own URL (services/portal-links.ts). */
   publicUrl?: string | undefined;
+  /** Issue 19: the remote-configuration relay's bounds (remote-relay.service.ts); tests shorten them. */
+  relayBounds?: Partial<RelayBounds>;
 }
 
 export interface RunningCloud {
@@ -98,6 +101,7 @@ export async function openCloud(
     | 'smtpUrl'
     | 'mailFrom'
     | 'publicUrl'
+    | 'relayBounds'
   >,
 ) {
   const clock = options.clock ?? systemClock;
@@ -139,6 +143,7 @@ export async function openCloud(
     eventStreamsPerPerson: options.eventStreamsPerPerson ?? DEFAULT_STREAMS_PER_PERSON,
     mail,
     links,
+    ...(options.relayBounds ? { relayBounds: options.relayBounds } : {}),
   });
   return { store, events, services, mail, links, commands, log };
 }

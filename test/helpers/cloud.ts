@@ -133,6 +133,7 @@ export const TABLES: (keyof Database)[] = [
   'link_transfers',
   'firmware_blobs',
   'firmware_images',
+  'remote_sessions',
 ];
 
 /** Every row of every table, in a stable order, to compare before and after a request. */

@@ -112,6 +112,7 @@ describe('migrations from several nodes at once', () => {
           '0015_ownership',
           '0016_h3_device_search',
           '0017_fleet_firmware',
+          '0019_remote_sessions',
         ],
       );
       for (const store of stores) assert.equal(await store.ping(), true);

@@ -33,6 +33,8 @@ import { invitationsRoutes } from './routes/invitations.routes.ts';
 import { buildingsRoutes } from './routes/buildings.routes.ts';
 import { transfersRoutes } from './routes/transfers.routes.ts';
 import { bulkAddRoutes } from './routes/bulk-add.routes.ts';
+import { remoteRoutes } from './routes/remote.routes.ts';
+import { remoteRelayRoutes } from './routes/remote-relay.routes.ts';
 
 export interface BuildOptions {
   services: Services;
@@ -200,6 +202,9 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     transfersRoutes({ transfers: services.transfers, requests: services.transferRequests }),
   );
   await app.register(eventsRoutes({ liveUpdates: services.liveUpdates }));
+  await app.register(remoteRoutes(services.remoteSessions));
+  // Issue 19: /remote/<token>/… is the device's, relayed; not in the OpenAPI document.
+  await app.register(remoteRelayRoutes(services.remoteRelay));
   // The web portal at / (web/portal/dist), after the API so that its routes stay the API's.
   await installPortal(app);
 

@@ -47,6 +47,8 @@ import { devicePresenceRepo } from '../store/repos/device-presence.repo.ts';
 import { createSitesService } from './sites.service.ts';
 import { createLinkTransfers } from './link-transfers.service.ts';
 import { createTwoFactorService } from './two-factor.service.ts';
+import { createRemoteSessionsService } from './remote-sessions.service.ts';
+import { createRemoteRelayService, type RelayBounds } from './remote-relay.service.ts';
 import { createApartmentsService } from './apartments.service.ts';
 import { createResidentsService } from './residents.service.ts';
 import { createResidentsImportService } from './residents-import.service.ts';
@@ -76,6 +78,8 @@ export interface ServiceDeps {
   mail: MailQueue;
   /** The portal's address, for the links in mails. */
   links: PortalLinks;
+  /** Issue 19: the remote-configuration relay's bounds, when not the defaults. */
+  relayBounds?: Partial<RelayBounds>;
 }
 
 /**
@@ -127,6 +131,19 @@ export function createServices(deps: ServiceDeps) {
   });
   // Issue 18: pending offers and requests end when their devices change hands another way.
   const transferEnds = createTransferEnds({ store, clock, events, notices, log: deps.log });
+  // Issue 19: remote configuration, its sessions and the relay through the device link.
+  const remoteSessions = createRemoteSessionsService({
+    access,
+    store,
+    clock,
+    links: deps.links,
+  });
+  const remoteRelay = createRemoteRelayService({
+    auth,
+    sessions: remoteSessions,
+    commands: deps.commands,
+    ...(deps.relayBounds ? { bounds: deps.relayBounds } : {}),
+  });
   const claims = createClaimService({
     access,
     committer: store.claims,
@@ -252,6 +269,9 @@ export function createServices(deps: ServiceDeps) {
       clock,
       commands: deps.commands,
     }),
+    /** Remote configuration (issue 19): sessions on a device, and the relay to its web UIs. */
+    remoteSessions,
+    remoteRelay,
     /** Apartments, residents and their import (issue 17). */
     apartments: createApartmentsService({ access, store, clock, events }),
     residents: createResidentsService({

@@ -17,6 +17,7 @@ import type { DeviceEventMap } from '../device.events.ts';
 import type { Device } from '../device.ts';
 import { AccessEventsBuffer } from './access-events.buffer.ts';
 import { openDoor } from './open-door.command.ts';
+import { DeviceRelay } from './relay.command.ts';
 
 export interface LinkClientOptions {
   /** The cloud's base URL (http://host:port → ws://host:port/mqtt) or a broker URL (mqtt://, ws://). */
@@ -28,6 +29,11 @@ export interface LinkClientOptions {
   log?: (message: string) => void;
   /** Called after every successful connect (for progress reports). */
   onConnect?: () => void;
+  /**
+   * Issue 19: the device's own web address (http://127.0.0.1:<port>) the remote-configuration
+   * relay makes requests against; without one the relay answers `no-web-interface`.
+   */
+  webUrl?: string | undefined;
 }
 
 /** Where the device connects for a given --cloud value. */
@@ -69,12 +75,23 @@ export class DeviceLinkClient {
   readonly #unsubscribe: (() => void)[] = [];
   /** Door events of the time the link was down (access-events.buffer.ts). */
   readonly #offlineAccess = new AccessEventsBuffer();
+  readonly #relay: DeviceRelay;
 
   private readonly device: Device;
   private readonly options: LinkClientOptions;
   constructor(device: Device, options: LinkClientOptions) {
     this.device = device;
     this.options = options;
+    this.#relay = new DeviceRelay({
+      webUrl: options.webUrl,
+      send: async (reply) => {
+        await this.#client?.publishAsync(
+          deviceTopic(device.identity.serialNumber, 'replies'),
+          JSON.stringify(reply),
+          { qos: 1 },
+        );
+      },
+    });
   }
 
   /** Starts connecting; resolves at once (the link comes and goes on its own). */
@@ -176,6 +193,7 @@ export class DeviceLinkClient {
 
   async #stop(): Promise<void> {
     this.#stopped = true;
+    this.#relay.close();
     if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
     for (const off of this.#unsubscribe.splice(0)) off();
     const client = this.#client;
@@ -270,11 +288,12 @@ export class DeviceLinkClient {
         return { id: command.id, ok: true, result: {} };
       case 'open-door':
         return openDoor(this.device, command.id, command.args);
-      // Issue 19's commands, each answered by its own handler as it is built.
-      case 'firmware-update':
       case 'http-request':
       case 'http-body':
       case 'http-abort':
+        return this.#relay.execute(command);
+      // Issue 19's commands, each answered by its own handler as it is built.
+      case 'firmware-update':
       case 'backup-upload':
       case 'backup-restore':
         return { id: command.id, ok: false, error: 'not-supported' };
