@@ -243,6 +243,7 @@ for (const dialect of testDialects) {
         ['POST', `/api/transfer-requests/${site}/decline`],
         ['GET', `/api/sites/${site}/access-log`],
         ['POST', `/api/sites/${site}/devices/54-0562-0293/actions`],
+        ['POST', `/api/sites/${site}/devices/54-0562-0293/remote`],
         ['PATCH', `/api/sites/${site}/devices/54-0562-0293`],
         ['POST', `/api/sites/${site}/devices/54-0562-0293/sync`],
         ['GET', '/api/notifications'],

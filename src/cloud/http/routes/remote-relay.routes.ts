@@ -14,7 +14,9 @@ import { escapeHtml } from '../../mail/templates.ts';
 export function remoteRelayRoutes(relay: RemoteRelayService): FastifyPluginAsync {
   return async (app) => {
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    // Left unread here (and out of request.body, which the text-field check walks): the
+    // handler streams request.raw itself.
+    app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
     app.get('/remote/:token', { schema: { hide: true } }, (request, reply) =>
       reply.redirect(`${request.url.split('?')[0]}/`),
@@ -36,7 +38,7 @@ export function remoteRelayRoutes(relay: RemoteRelayService): FastifyPluginAsync
           path: request.url.slice(`/remote/${token}`.length),
           headers: headerLines(request),
           ownOrigin: `${request.protocol}://${request.host}`,
-          body: (request.body as Readable | undefined) ?? null,
+          body: chunked || Number(length ?? 0) > 0 ? (request.raw as Readable) : null,
           bodyBytes: chunked ? null : Number(length ?? 0),
           signal: gone.signal,
         });
