@@ -22,7 +22,7 @@ export function remoteRoutes(sessions: RemoteSessionsService): FastifyPluginAsyn
               expiresAt: z.string(),
               idleMinutes: z.number().int(),
             }),
-            ...errorResponses(401, 403, 404, 409),
+            ...errorResponses(400, 401, 403, 404, 409, 413, 415),
           },
         },
       },
