@@ -24,6 +24,8 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   'resident.deleted': 'Removed a resident',
   'residents.imported': 'Imported residents from a file',
   'device.action': 'Sent a remote action to a device (open a door, restart, report state)',
+  'device.remote-opened':
+    'Opened remote configuration of a device (its own web interfaces through the cloud)',
   // Issue 18: offers of devices or sites to another company, and requests to release one.
   'transfer.offered': 'Offered devices or a site to another company',
   'transfer.accepted': 'Accepted an offer of devices or a site',
