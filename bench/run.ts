@@ -13,6 +13,7 @@ import { benchInvalidation, type InvalidationFigures } from './invalidation.benc
 import { benchLinks, type LinkFigures } from './links.bench.ts';
 import { benchProvisioning, provisioningMarkdown } from './provisioning.bench.ts';
 import { benchSearch, searchMarkdown, type SearchFigures } from './search.bench.ts';
+import { benchRelay } from './relay.bench.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' } } });
 const quick = values.quick ?? false;
@@ -108,6 +109,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
   }
 }
 
+// Issue 19: remote configuration, the same GETs directly and through the relay in one run.
+log('remote configuration relay, direct and relayed');
+const relay = await benchRelay({ requests: quick ? 10 : 200 });
+
 const headline = claims.find(
   (c) => c.dialect === 'sqlite' && c.registrySize === Math.max(...plan.sqlite),
 )!;
@@ -128,6 +133,7 @@ const results = {
   links,
   provisioning,
   search,
+  relay,
   linkMemoryRatioToMosquitto: Number(
     (ours.memoryPerDeviceKiB / Math.max(0.1, reference.memoryPerDeviceKiB)).toFixed(1),
   ),
