@@ -166,6 +166,21 @@ for (const dialect of testDialects) {
       assert.equal(tooLarge.status, 413);
     });
 
+    it('answers 410 with a page once the session has been unused for 30 minutes', async (t) => {
+      const cloud = await startTestCloud(t, dialect);
+      const { anna, site, serial, seen } = await annasLinkedDevice(t, cloud);
+      const { url } = (await open(anna, site.id, serial)).body as { url: string };
+      assert.equal((await relay(anna, `${url}classic/login`)).status, 200);
+      // The session was last used 31 minutes ago.
+      const long = new Date(Date.now() - 31 * 60_000).toISOString();
+      await cloud.store.db.updateTable('remote_sessions').set({ last_used_at: long }).execute();
+      const before = seen.length;
+      const ended = await relay(anna, `${url}classic/login`, { headers: { accept: 'text/html' } });
+      assert.equal(ended.status, 410);
+      assert.match(await ended.text(), /This remote configuration session has ended/);
+      assert.equal(seen.length, before, 'nothing reached the device');
+    });
+
     it('refuses a change sent from another site', async (t) => {
       const cloud = await startTestCloud(t, dialect);
       const { anna, site, serial, seen } = await annasLinkedDevice(t, cloud);
