@@ -14,6 +14,7 @@ import { benchLinks, type LinkFigures } from './links.bench.ts';
 import { benchProvisioning, provisioningMarkdown } from './provisioning.bench.ts';
 import { benchRollout, rolloutMarkdown } from './rollout.bench.ts';
 import { benchSearch, searchMarkdown, type SearchFigures } from './search.bench.ts';
+import { benchRelay } from './relay.bench.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' } } });
 const quick = values.quick ?? false;
@@ -116,6 +117,9 @@ log(
   `firmware rollout to ${plan.rollout.devices} devices, ${plan.rollout.concurrency} at a time, and the vendor-API baseline`,
 );
 const rollout = await benchRollout(plan.rollout);
+// Issue 19: remote configuration, the same GETs directly and through the relay in one run.
+log('remote configuration relay, direct and relayed');
+const relay = await benchRelay({ requests: quick ? 10 : 200 });
 
 const headline = claims.find(
   (c) => c.dialect === 'sqlite' && c.registrySize === Math.max(...plan.sqlite),
@@ -138,6 +142,7 @@ const results = {
   provisioning,
   search,
   rollout,
+  relay,
   linkMemoryRatioToMosquitto: Number(
     (ours.memoryPerDeviceKiB / Math.max(0.1, reference.memoryPerDeviceKiB)).toFixed(1),
   ),

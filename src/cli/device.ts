@@ -139,6 +139,8 @@ export const deviceCommand: Command = {
     if (values.cloud) {
       link = new DeviceLinkClient(device, {
         cloudUrl: values.cloud,
+        // Issue 19: remote configuration relays to this device's own HTTP port.
+        webUrl: running.url,
         log: (message) => console.error(`latchkey device: ${message}`),
       });
       link.start();

@@ -17,6 +17,7 @@ import {
 } from './mail/mailer.ts';
 import { join } from 'node:path';
 import { PortalLinks } from './services/portal-links.ts';
+import type { RelayBounds } from './services/remote-relay.service.ts';
 import { checkMasterKey } from './secrets/key-check.ts';
 import { findMasterKey } from './secrets/master-key.ts';
 import { deriveKey, SecretBox } from './secrets/secret-box.ts';
@@ -76,6 +77,8 @@ export interface CloudOptions {
   rollouts?: RolloutRunnerOptions;
   /** `--firmware-uploads`: company admins may add firmware images over HTTP (default off). */
   firmwareUploads?: boolean;
+  /** Issue 19: the remote-configuration relay's bounds (remote-relay.service.ts); tests shorten them. */
+  relayBounds?: Partial<RelayBounds>;
 }
 
 export interface RunningCloud {
@@ -113,6 +116,7 @@ export async function openCloud(
     | 'mailFrom'
     | 'publicUrl'
     | 'firmwareUploads'
+    | 'relayBounds'
   >,
 ) {
   const clock = options.clock ?? systemClock;
@@ -156,6 +160,7 @@ export async function openCloud(
     mail,
     links,
     firmwareUploads: options.firmwareUploads ?? false,
+    ...(options.relayBounds ? { relayBounds: options.relayBounds } : {}),
   });
   return { store, events, services, mail, links, commands, log };
 }

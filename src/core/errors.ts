@@ -290,6 +290,50 @@ export const errorCatalog = {
       'Fix the rows named in the answer (or try the file with ?dryRun=true to see every error), then import it again.',
     ],
   },
+  REMOTE_SESSION_NOT_FOUND: {
+    status: 404,
+    message: 'This remote configuration link does not exist.',
+    cause:
+      'The link is not one the cloud opened, it was opened by another person, or you no longer manage the site of the device.',
+    hints: [
+      'Open Remote configuration again from the device page in the portal, signed in as the site administrator who uses it.',
+    ],
+  },
+  REMOTE_SESSION_EXPIRED: {
+    status: 410,
+    message: 'This remote configuration session has ended.',
+    cause:
+      'A remote configuration session ends after 30 minutes without use, and at the latest 4 hours after it was opened.',
+    hints: ['Open Remote configuration again from the device page in the portal.'],
+  },
+  REMOTE_CROSS_SITE: {
+    status: 403,
+    message: 'This change was sent from another web site.',
+    cause:
+      'Remote configuration accepts changes only from its own pages: the request came from another origin.',
+    hints: ['Make the change on the device pages opened through Remote configuration.'],
+  },
+  REMOTE_BODY_TOO_LARGE: {
+    status: 413,
+    message: 'The upload is too large for remote configuration.',
+    cause: 'Remote configuration relays request bodies of up to 40 MiB.',
+    hints: ["Upload a smaller file, or upload it on the device's own network."],
+  },
+  REMOTE_TOO_MANY_REQUESTS: {
+    status: 429,
+    message: 'Too many remote configuration requests are in progress.',
+    cause:
+      'A remote configuration session relays a few requests at once (4), and each cloud node a limited number in all.',
+    hints: ['Wait for the pages or uploads in progress to finish, then try again.'],
+  },
+  DEVICE_NO_WEB_INTERFACE: {
+    status: 502,
+    message: 'The device has no web interface to relay to.',
+    cause: 'The device is linked to the cloud, but it serves no web interface it can reach.',
+    hints: [
+      'Check that the device serves its web interface (for an emulated device: an HTTP port).',
+    ],
+  },
   DEVICE_OFFLINE: {
     status: 409,
     message: 'The device is offline.',

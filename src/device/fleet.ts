@@ -113,6 +113,8 @@ export async function startFleet(
       let counted = false;
       link = new DeviceLinkClient(device, {
         cloudUrl: options.cloudUrl,
+        // Issue 19: with an HTTP port, remote configuration reaches its web interfaces.
+        webUrl: url ?? undefined,
         onConnect: () => {
           if (counted) return;
           counted = true;

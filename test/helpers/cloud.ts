@@ -138,6 +138,7 @@ export const TABLES: (keyof Database)[] = [
   'site_backup_keys',
   'device_backups',
   'site_backup_settings',
+  'remote_sessions',
 ];
 
 /** Every row of every table, in a stable order, to compare before and after a request. */

@@ -29,10 +29,18 @@ export async function startLinkedEmulator(
   device: MintedDevice,
   cloudUrl: string,
   paths = identityFolder(t, device),
+  apiAccounts?: Array<{ username: string; password: string }>,
 ): Promise<LinkedEmulator> {
-  const running = await startDevice({ ...paths, port: 0, adminPassword: 'emulator-admin-1' });
+  const running = await startDevice({
+    ...paths,
+    port: 0,
+    adminPassword: 'emulator-admin-1',
+    ...(apiAccounts ? { apiAccounts } : {}),
+  });
   const link = new DeviceLinkClient(running.device, {
     cloudUrl,
+    // Issue 19: remote configuration relays to the emulator's own HTTP port.
+    webUrl: running.url,
     minBackoffMs: 50,
     maxBackoffMs: 400,
   });

@@ -254,6 +254,7 @@ for (const dialect of testDialects) {
         ['POST', `/api/sites/${site}/devices/54-0562-0293/backups/x/restore`],
         ['GET', `/api/sites/${site}/backup-settings`],
         ['PATCH', `/api/sites/${site}/backup-settings`],
+        ['POST', `/api/sites/${site}/devices/54-0562-0293/remote`],
         ['PATCH', `/api/sites/${site}/devices/54-0562-0293`],
         ['POST', `/api/sites/${site}/devices/54-0562-0293/sync`],
         ['GET', '/api/notifications'],

@@ -78,6 +78,10 @@ const EXPECTED: Record<string, number[]> = {
   ],
   'GET /api/sites/{siteId}/backup-settings': [200, 400, 401, 403, 404],
   'PATCH /api/sites/{siteId}/backup-settings': [200, 400, 401, 403, 404, 413, 415],
+  // Remote configuration (issue 19); the relay under /remote/ is not an API route.
+  'POST /api/sites/{siteId}/devices/{serialNumber}/remote': [
+    201, 400, 401, 403, 404, 409, 413, 415,
+  ],
   // Auto Provisioning (issue 17): a device's settings in its site, and sync now.
   'PATCH /api/sites/{siteId}/devices/{serialNumber}': [200, 400, 401, 403, 404, 413, 415],
   'POST /api/sites/{siteId}/devices/{serialNumber}/sync': [202, 400, 401, 403, 404, 409],

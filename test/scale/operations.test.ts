@@ -113,6 +113,7 @@ describe('migrations from several nodes at once', () => {
           '0016_h3_device_search',
           '0017_fleet_firmware',
           '0018_rollouts',
+          '0019_remote_sessions',
           '0020_device_backups',
         ],
       );

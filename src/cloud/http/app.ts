@@ -38,6 +38,8 @@ import { bulkAddRoutes } from './routes/bulk-add.routes.ts';
 import { backupsRoutes } from './routes/backups.routes.ts';
 import { linkBackupsRoutes } from './routes/link-backups.routes.ts';
 import { firmwareRoutes } from './routes/firmware.routes.ts';
+import { remoteRoutes } from './routes/remote.routes.ts';
+import { remoteRelayRoutes } from './routes/remote-relay.routes.ts';
 
 export interface BuildOptions {
   services: Services;
@@ -211,6 +213,9 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   await app.register(linkBackupsRoutes(services.deviceBackups));
   await app.register(rolloutsRoutes(services.rollouts));
   await app.register(linkFirmwareRoutes(services.firmwareDownloads));
+  await app.register(remoteRoutes(services.remoteSessions));
+  // Issue 19: /remote/<token>/… is the device's, relayed; not in the OpenAPI document.
+  await app.register(remoteRelayRoutes(services.remoteRelay));
   // The web portal at / (web/portal/dist), after the API so that its routes stay the API's.
   await installPortal(app);
 

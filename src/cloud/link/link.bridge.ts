@@ -37,6 +37,8 @@ export class LinkBridge {
       timer: NodeJS.Timeout;
     }
   >();
+  /** Issue 19: commands answered by many replies (relay.protocol.ts), each until its last. */
+  readonly #streams = new Map<string, (reply: ReplyMessage) => boolean>();
   // One chain per device, so a device's messages are handled in the order it sent them.
   readonly #queues = new Map<string, Promise<void>>();
   readonly #onOwnershipChanged = (change: { serialNumber: string }) => {
@@ -99,7 +101,33 @@ export class LinkBridge {
     });
   }
 
+  /**
+   * Sends a command answered by several replies (the relay's `http-request`): `onReply` gets
+   * every reply of its id, in the order they arrive, until it returns true (the last) or the
+   * caller closes the stream. No timer here: the caller bounds the whole exchange. A node gets
+   * the replies of every node's commands (broker.transport.ts) and keeps only its own ids.
+   */
+  stream(
+    serial: string,
+    name: CommandName,
+    args: Record<string, unknown>,
+    onReply: (reply: ReplyMessage) => boolean,
+    id: string = randomUUID(),
+  ): { sent: Promise<void>; close: () => void } {
+    const message: CommandMessage = { id, name, args };
+    this.#streams.set(id, onReply);
+    const close = () => void this.#streams.delete(id);
+    const sent = this.transport
+      .sendCommand(serial, Buffer.from(JSON.stringify(message)))
+      .catch((error: Error) => {
+        close();
+        throw error;
+      });
+    return { sent, close };
+  }
+
   close(): void {
+    this.#streams.clear();
     this.events.off('ownership-changed', this.#onOwnershipChanged);
     for (const [id, pending] of this.#pending) {
       clearTimeout(pending.timer);
@@ -179,6 +207,11 @@ export class LinkBridge {
       case 'replies': {
         const reply = parseReplyMessage(payload);
         if (!reply.ok) return this.#invalid(serial, kind, reply.message);
+        const streamed = this.#streams.get(reply.value.id);
+        if (streamed) {
+          if (streamed(reply.value)) this.#streams.delete(reply.value.id);
+          return;
+        }
         const pending = this.#pending.get(reply.value.id);
         if (!pending) return;
         clearTimeout(pending.timer);

@@ -10,6 +10,17 @@ export interface CommandSender {
   ): Promise<ReplyMessage>;
 }
 
+/** Issue 19: a command answered by many replies (LinkBridge.stream). */
+export interface StreamSender {
+  stream(
+    serial: string,
+    name: CommandName,
+    args: Record<string, unknown>,
+    onReply: (reply: ReplyMessage) => boolean,
+    id?: string,
+  ): { sent: Promise<void>; close: () => void };
+}
+
 /** The link is not up (the node is starting or stopping): nothing can reach a device. */
 export class LinkUnavailableError extends Error {
   override name = 'LinkUnavailableError';
@@ -19,10 +30,10 @@ export class LinkUnavailableError extends Error {
  * The services are made before the device link exists (the link needs the services to
  * authenticate devices), so they get this port, and the node attaches the link once it runs.
  */
-export class DeviceCommands implements CommandSender {
-  #sender: CommandSender | null = null;
+export class DeviceCommands implements CommandSender, StreamSender {
+  #sender: (CommandSender & StreamSender) | null = null;
 
-  attach(sender: CommandSender | null): void {
+  attach(sender: (CommandSender & StreamSender) | null): void {
     this.#sender = sender;
   }
 
@@ -40,5 +51,19 @@ export class DeviceCommands implements CommandSender {
       return Promise.reject(new LinkUnavailableError('the device link is not running'));
     }
     return this.#sender.command(serial, name, args, timeoutMs);
+  }
+
+  stream(
+    serial: string,
+    name: CommandName,
+    args: Record<string, unknown>,
+    onReply: (reply: ReplyMessage) => boolean,
+    id?: string,
+  ): { sent: Promise<void>; close: () => void } {
+    if (!this.#sender) {
+      const sent = Promise.reject(new LinkUnavailableError('the device link is not running'));
+      return { sent, close: () => {} };
+    }
+    return this.#sender.stream(serial, name, args, onReply, id);
   }
 }

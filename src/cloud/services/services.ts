@@ -51,6 +51,8 @@ import { createFirmwareDownloads } from './firmware-downloads.service.ts';
 import { createDeviceBackupsService } from './device-backups.service.ts';
 import { createFirmwareService } from './firmware.service.ts';
 import { createTwoFactorService } from './two-factor.service.ts';
+import { createRemoteSessionsService } from './remote-sessions.service.ts';
+import { createRemoteRelayService, type RelayBounds } from './remote-relay.service.ts';
 import { createApartmentsService } from './apartments.service.ts';
 import { createResidentsService } from './residents.service.ts';
 import { createResidentsImportService } from './residents-import.service.ts';
@@ -84,6 +86,8 @@ export interface ServiceDeps {
   links: PortalLinks;
   /** `latchkey serve --firmware-uploads`: company admins may add firmware images (issue 19). */
   firmwareUploads?: boolean;
+  /** Issue 19: the remote-configuration relay's bounds, when not the defaults. */
+  relayBounds?: Partial<RelayBounds>;
 }
 
 /**
@@ -135,6 +139,19 @@ export function createServices(deps: ServiceDeps) {
   });
   // Issue 18: pending offers and requests end when their devices change hands another way.
   const transferEnds = createTransferEnds({ store, clock, events, notices, log: deps.log });
+  // Issue 19: remote configuration, its sessions and the relay through the device link.
+  const remoteSessions = createRemoteSessionsService({
+    access,
+    store,
+    clock,
+    links: deps.links,
+  });
+  const remoteRelay = createRemoteRelayService({
+    auth,
+    sessions: remoteSessions,
+    commands: deps.commands,
+    ...(deps.relayBounds ? { bounds: deps.relayBounds } : {}),
+  });
   const claims = createClaimService({
     access,
     committer: store.claims,
@@ -296,6 +313,9 @@ export function createServices(deps: ServiceDeps) {
       clock,
       commands: deps.commands,
     }),
+    /** Remote configuration (issue 19): sessions on a device, and the relay to its web UIs. */
+    remoteSessions,
+    remoteRelay,
     /** Apartments, residents and their import (issue 17). */
     apartments: createApartmentsService({ access, store, clock, events }),
     residents: createResidentsService({

@@ -793,6 +793,32 @@ const rollouts: Migration = {
   },
 };
 
+/**
+ * Issue 19: remote-configuration sessions. Only the token's hash is stored; the session names
+ * the person, the company and site it was opened in, and the device, and ends at
+ * `expires_at` or after a while unused (`last_used_at`, remote-sessions.service.ts).
+ */
+const remoteSessions: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('remote_sessions')
+      .addColumn('token_hash', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('company_id', 'text', (c) => c.notNull())
+      .addColumn('site_id', 'text', (c) => c.notNull())
+      .addColumn('serial_number', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addColumn('last_used_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('remote_sessions_expires')
+      .on('remote_sessions')
+      .column('expires_at')
+      .execute();
+  },
+};
+
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -815,6 +841,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       '0016_h3_device_search': deviceSearch,
       '0017_fleet_firmware': fleetFirmware(dialect),
       '0018_rollouts': rollouts,
+      '0019_remote_sessions': remoteSessions,
       '0020_device_backups': deviceBackups(dialect),
     }),
   };

@@ -372,6 +372,19 @@ export interface Database {
   site_backup_keys: SiteBackupKeysTable;
   device_backups: DeviceBackupsTable;
   site_backup_settings: SiteBackupSettingsTable;
+  remote_sessions: RemoteSessionsTable;
+}
+
+/** Issue 19: a remote-configuration session of one person on one device; the token's hash. */
+export interface RemoteSessionsTable {
+  token_hash: string;
+  user_id: string;
+  company_id: string;
+  site_id: string;
+  serial_number: string;
+  created_at: string;
+  expires_at: string;
+  last_used_at: string;
 }
 
 /**

@@ -19,6 +19,7 @@ import { AccessEventsBuffer } from './access-events.buffer.ts';
 import { backupRestore, backupUpload } from './backup.commands.ts';
 import { FirmwareUpdateCommand, type FirmwareDownloadLimits } from './firmware-update.command.ts';
 import { openDoor } from './open-door.command.ts';
+import { DeviceRelay } from './relay.command.ts';
 
 export interface LinkClientOptions {
   /** The cloud's base URL (http://host:port → ws://host:port/mqtt) or a broker URL (mqtt://, ws://). */
@@ -32,6 +33,11 @@ export interface LinkClientOptions {
   onConnect?: () => void;
   /** Issue 19: bounds on a `firmware-update` download (firmware-update.command.ts). */
   firmwareDownload?: FirmwareDownloadLimits;
+  /**
+   * Issue 19: the device's own web address (http://127.0.0.1:<port>) the remote-configuration
+   * relay makes requests against; without one the relay answers `no-web-interface`.
+   */
+  webUrl?: string | undefined;
 }
 
 /** Where the device connects for a given --cloud value. */
@@ -74,6 +80,7 @@ export class DeviceLinkClient {
   /** Door events of the time the link was down (access-events.buffer.ts). */
   readonly #offlineAccess = new AccessEventsBuffer();
   readonly #firmwareUpdate: FirmwareUpdateCommand;
+  readonly #relay: DeviceRelay;
 
   private readonly device: Device;
   private readonly options: LinkClientOptions;
@@ -88,6 +95,16 @@ export class DeviceLinkClient {
       options.firmwareDownload,
       (message) => this.#log(message),
     );
+    this.#relay = new DeviceRelay({
+      webUrl: options.webUrl,
+      send: async (reply) => {
+        await this.#client?.publishAsync(
+          deviceTopic(device.identity.serialNumber, 'replies'),
+          JSON.stringify(reply),
+          { qos: 1 },
+        );
+      },
+    });
   }
 
   /** Starts connecting; resolves at once (the link comes and goes on its own). */
@@ -189,6 +206,7 @@ export class DeviceLinkClient {
 
   async #stop(): Promise<void> {
     this.#stopped = true;
+    this.#relay.close();
     if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
     for (const off of this.#unsubscribe.splice(0)) off();
     const client = this.#client;
@@ -285,11 +303,10 @@ export class DeviceLinkClient {
         return openDoor(this.device, command.id, command.args);
       case 'firmware-update':
         return this.#firmwareUpdate.execute(command.id, command.args);
-      // Issue 19's commands, each answered by its own handler as it is built.
       case 'http-request':
       case 'http-body':
       case 'http-abort':
-        return { id: command.id, ok: false, error: 'not-supported' };
+        return this.#relay.execute(command);
       case 'backup-upload':
         return backupUpload(this.device, command.id, command.args);
       case 'backup-restore':

@@ -47,4 +47,11 @@ export const doorRules: RouteRule[] = [
       }),
     expect: withSuccess(manageSite, 409),
   },
+  {
+    // Issue 19: remote configuration is a site-admin's; the device has no link here (409).
+    route: 'POST /api/sites/{siteId}/devices/{serialNumber}/remote',
+    send: async (f, _role, client) =>
+      client.post(`/api/sites/${f.siteA.id}/devices/${await deviceOfSiteA(f)}/remote`, {}),
+    expect: withSuccess(manageSite, 409),
+  },
 ];

@@ -154,7 +154,9 @@ async function send(method: string, path: string, body?: unknown | FormData): Pr
   }
   let response: Response;
   try {
-    response = await fetch(`/admin/api/${path}`, {
+    // Relative to the document base, so the interface works at / and under a prefix
+    // (the cloud's remote configuration, /remote/<token>/, issue 19).
+    response = await fetch(`admin/api/${path}`, {
       method,
       headers,
       body: payload,
@@ -196,7 +198,7 @@ export function uploadWithProgress<T>(
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('PUT', `/admin/api/${path}`);
+    xhr.open('PUT', `admin/api/${path}`);
     xhr.setRequestHeader('Content-Type', 'application/octet-stream');
     xhr.setRequestHeader('X-CSRF-Token', csrfToken);
     xhr.upload.onprogress = (event) => {

@@ -29,6 +29,8 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   'device.backup': 'Backed up the configuration to the cloud',
   'device.config-restored-from-cloud': 'Restored the configuration from a cloud backup',
   'site.backup-settings': 'Changed the backup settings',
+  'device.remote-opened':
+    'Opened remote configuration of a device (its own web interfaces through the cloud)',
   // Issue 18: offers of devices or sites to another company, and requests to release one.
   'transfer.offered': 'Offered devices or a site to another company',
   'transfer.accepted': 'Accepted an offer of devices or a site',

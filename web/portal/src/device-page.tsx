@@ -7,6 +7,7 @@ import { FieldMessage } from './form-error.tsx';
 import { formatAgo, formatDate, formatDateTime } from './format.ts';
 import { useLiveEvents } from './live.ts';
 import { PortalLink } from './portal-link.tsx';
+import { RemoteConfiguration } from './remote-configuration.tsx';
 import { SyncBadge } from './sync-badge.tsx';
 import { useToasts } from './toasts.tsx';
 
@@ -79,6 +80,9 @@ export function DevicePage(props: { serialNumber: string }) {
         </PortalLink>
       </p>
       <DeviceNaming data={data} canManage={canManage} onSaved={() => void load()} />
+      {canManage && device.online && (
+        <RemoteConfiguration siteId={device.site.id} serialNumber={device.serialNumber} />
+      )}
 
       <section aria-labelledby="device-facts-title">
         <h2 id="device-facts-title">Device</h2>

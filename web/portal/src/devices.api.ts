@@ -49,4 +49,11 @@ export const devicesApi = {
       `/api/sites/${encodeURIComponent(siteId)}/devices/${encodeURIComponent(serial)}`,
       input,
     ),
+  /** Issue 19: the device's own web interfaces through the cloud, for the person who opens it. */
+  openRemote: (siteId: string, serial: string) =>
+    request<{ url: string; expiresAt: string; idleMinutes: number }>(
+      'POST',
+      `/api/sites/${encodeURIComponent(siteId)}/devices/${encodeURIComponent(serial)}/remote`,
+      {},
+    ),
 };
