@@ -223,6 +223,8 @@ export async function benchRollout(options: {
           }
         });
         baseline.bytesToDevices = direct.length * baseline.done;
+        // Said at once: the rollout after it may take long, or fail without the rollouts API.
+        process.stderr.write(`[bench] rollout baseline: ${JSON.stringify(baseline)}\n`);
         const rollout = await measure(cloud, devices, concurrency, 'rollout', async () => {
           const created = await api(cloud.url, owner.auth, '/api/rollouts', {
             firmwareId,
