@@ -55,7 +55,9 @@ describe('firmware rollouts in the portal', () => {
     await page.getByRole('link', { name: 'Vinohradská 12' }).click();
     await page.getByRole('button', { name: 'Update firmware' }).click();
     const dialog = page.getByRole('dialog', { name: 'Update firmware' });
-    await dialog.getByLabel('Firmware').selectOption({ label: '2N IP Verso 2.60.0.1' });
+    await dialog
+      .getByLabel('Firmware', { exact: true })
+      .selectOption({ label: '2N IP Verso 2.60.0.1' });
     await dialog.getByLabel('Devices at a time').fill('1');
     await shot('1-dialog');
     await dialog.getByRole('button', { name: 'Start update' }).click();
@@ -72,7 +74,9 @@ describe('firmware rollouts in the portal', () => {
     await page.getByRole('link', { name: 'Sites' }).click();
     await page.getByRole('link', { name: 'Vinohradská 12' }).click();
     await page.getByRole('button', { name: 'Update firmware' }).click();
-    await dialog.getByLabel('Firmware').selectOption({ label: '2N IP Verso 2.10.0.1' });
+    await dialog
+      .getByLabel('Firmware', { exact: true })
+      .selectOption({ label: '2N IP Verso 2.10.0.1' });
     await dialog.getByRole('button', { name: 'Start update' }).click();
     await shows(page, page.getByText(/This would downgrade devices/));
     await shot('3-downgrade-confirm');

@@ -39,6 +39,9 @@ export function namedStatementsClient(capacity = 100): typeof pg.Client {
       const name =
         typeof text === 'string' &&
         Array.isArray(values) &&
+        // Statements without values (the migrations' DDL, run once) are not named: with issue
+        // 19's tables the migrations alone took every one of the `capacity` names.
+        values.length > 0 &&
         (args.length === 2 || (args.length === 3 && typeof callback === 'function'))
           ? nameOf(text)
           : undefined;
