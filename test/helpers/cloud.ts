@@ -32,6 +32,9 @@ export async function startTestCloud(
   try {
     cloud = await startCloud({
       ...options,
+      // No idle poll for rollouts another node started: a test cloud has no other node, and
+      // a poll landing inside a statement count would make that test flaky.
+      rollouts: { idlePollMs: null, ...options.rollouts },
       dataDir: database.dataDir,
       databaseUrl: database.databaseUrl,
       port: 0,

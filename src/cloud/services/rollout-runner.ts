@@ -10,8 +10,13 @@ import type { PortalLinks } from './portal-links.ts';
 import type { ServiceLog } from './service-log.ts';
 
 export interface RolloutRunnerOptions {
-  /** How often each node looks at the running rollouts (events also wake it). */
+  /** How often each node looks at its running rollouts (events also wake it). */
   tickMs?: number;
+  /**
+   * With no rollout running, how often the node looks for one another node started (null:
+   * never; it still learns at once of those started on it).
+   */
+  idlePollMs?: number | null;
   /** A device in progress that reports nothing for this long has failed. */
   silenceMs?: number;
   /** Sends of one device (a device that went away mid-way is sent it again). */
@@ -19,6 +24,7 @@ export interface RolloutRunnerOptions {
 }
 
 export const ROLLOUT_TICK_MS = 1000;
+export const ROLLOUT_IDLE_POLL_MS = 30_000;
 export const ROLLOUT_SILENCE_MS = 10 * 60 * 1000;
 export const ROLLOUT_MAX_ATTEMPTS = 3;
 /** How long the device has to accept the command (it answers before it downloads). */
@@ -45,6 +51,16 @@ export function startRolloutRunner(
   options: RolloutRunnerOptions = {},
 ) {
   const tickMs = options.tickMs ?? ROLLOUT_TICK_MS;
+  const idlePollMs = options.idlePollMs === undefined ? ROLLOUT_IDLE_POLL_MS : options.idlePollMs;
+  // Whether the last tick found a running rollout: only then do device updates and the short
+  // tick cost a statement (an idle node runs none per event, live-updates.test.ts counts them).
+  let active = false;
+  let timer: NodeJS.Timeout | null = null;
+  const schedule = (every: number | null) => {
+    if (timer) clearInterval(timer);
+    timer = every === null || stopped ? null : setInterval(wake, every);
+    timer?.unref();
+  };
   const silenceMs = options.silenceMs ?? ROLLOUT_SILENCE_MS;
   const maxAttempts = options.maxAttempts ?? ROLLOUT_MAX_ATTEMPTS;
   const repo = () => rolloutsRepo(deps.store.db);
@@ -176,7 +192,12 @@ export function startRolloutRunner(
   }
 
   async function tick(): Promise<void> {
-    for (const rollout of await repo().running()) {
+    const rollouts = await repo().running();
+    if (rollouts.length > 0 !== active) {
+      active = rollouts.length > 0;
+      schedule(active ? tickMs : idlePollMs);
+    }
+    for (const rollout of rollouts) {
       if (stopped) return;
       await runOne(rollout);
     }
@@ -231,12 +252,14 @@ export function startRolloutRunner(
     );
   };
   const wakeListener = () => wake();
+  // A device that comes back online (or reports its new version) may be due for its update.
+  const deviceListener = () => {
+    if (active) wake();
+  };
   deps.events.on('firmware-progress', progressListener);
   deps.events.on('rollout-changed', wakeListener);
-  // A device that comes back online (or reports its new version) may be due for its update.
-  deps.events.on('device-updated', wakeListener);
-  const timer = setInterval(wake, tickMs);
-  timer.unref();
+  deps.events.on('device-updated', deviceListener);
+  schedule(idlePollMs);
 
   return {
     wake,
@@ -249,10 +272,10 @@ export function startRolloutRunner(
     },
     async stop(): Promise<void> {
       stopped = true;
-      clearInterval(timer);
+      schedule(null);
       deps.events.off('firmware-progress', progressListener);
       deps.events.off('rollout-changed', wakeListener);
-      deps.events.off('device-updated', wakeListener);
+      deps.events.off('device-updated', deviceListener);
       await running;
       await Promise.all([...sends]);
     },
