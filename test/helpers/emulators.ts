@@ -23,13 +23,18 @@ export function identityFolder(t: CleanupContext, device: MintedDevice) {
   return { identityFile, dataDir: join(folder, 'data') };
 }
 
-/** Starts an emulator for a minted device and links it to the cloud at `cloudUrl`. */
+/**
+ * Starts an emulator for a minted device and links it to the cloud at `cloudUrl`. Remote
+ * configuration relays to the emulator's own HTTP server, or to `options.webUrl` (a test's
+ * misbehaving server).
+ */
 export async function startLinkedEmulator(
   t: CleanupContext,
   device: MintedDevice,
   cloudUrl: string,
   paths = identityFolder(t, device),
   apiAccounts?: Array<{ username: string; password: string }>,
+  options: { webUrl?: string } = {},
 ): Promise<LinkedEmulator> {
   const running = await startDevice({
     ...paths,
@@ -40,7 +45,7 @@ export async function startLinkedEmulator(
   const link = new DeviceLinkClient(running.device, {
     cloudUrl,
     // Issue 19: remote configuration relays to the emulator's own HTTP port.
-    webUrl: running.url,
+    webUrl: options.webUrl ?? running.url,
     minBackoffMs: 50,
     maxBackoffMs: 400,
   });

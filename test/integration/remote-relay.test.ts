@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { makeFirmwareImage } from '../../src/core/firmware.format.ts';
@@ -11,6 +12,7 @@ import {
   claim,
   codeFor,
   createSite,
+  joinCompany,
   mintDevices,
   registerAccount,
   type Account,
@@ -22,15 +24,24 @@ const API_PASS = 'api-pass-1';
 const basic = `Basic ${Buffer.from(`${API_USER}:${API_PASS}`).toString('base64')}`;
 
 /** Anna's site with one linked, emulated device (its HTTP server running), online. */
-async function annasLinkedDevice(t: Parameters<typeof startLinkedEmulator>[0], cloud: TestCloud) {
+async function annasLinkedDevice(
+  t: Parameters<typeof startLinkedEmulator>[0],
+  cloud: TestCloud,
+  webUrl?: string,
+) {
   const anna = await registerAccount(cloud, { name: 'Anna' });
   const site = await createSite(anna.client, 'Vinohradská 12');
   const [device] = await mintDevices(cloud, 1);
   const added = await claim(anna.client, site.id, device!.serialNumber, codeFor(device!, 0));
   assert.equal(added.status, 201, added.text);
-  const emulator = await startLinkedEmulator(t, device!, cloud.url, undefined, [
-    { username: API_USER, password: API_PASS },
-  ]);
+  const emulator = await startLinkedEmulator(
+    t,
+    device!,
+    cloud.url,
+    undefined,
+    [{ username: API_USER, password: API_PASS }],
+    webUrl ? { webUrl } : {},
+  );
   await waitFor('the device online', async () => {
     const page = await anna.client.get(`/api/devices/${device!.serialNumber}`);
     return page.body?.device?.online === true;
@@ -62,6 +73,27 @@ function relay(
     },
     ...(init.body ? { body: init.body } : {}),
   });
+}
+
+/**
+ * A device web server that answers the head and 20 KiB of a larger answer, then nothing more
+ * (a device that hangs mid-answer); `closed` resolves when its request is given up.
+ */
+async function stallingWebServer(t: Parameters<typeof startLinkedEmulator>[0]) {
+  let closed!: () => void;
+  const given = new Promise<void>((resolve) => (closed = resolve));
+  const server = createServer((request, response) => {
+    response.on('close', () => closed());
+    response.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': String(1024 * 1024),
+    });
+    response.write(Buffer.alloc(20 * 1024, 1));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  t.after(() => server.closeAllConnections());
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, closed: given };
 }
 
 for (const dialect of testDialects) {
@@ -209,6 +241,56 @@ for (const dialect of testDialects) {
       const refused = await open(anna, site.id, serial);
       assert.equal(refused.status, 409);
       assert.equal(refused.body.error.code, 'DEVICE_OFFLINE');
+    });
+    // The test's own limit is far below the 5-minute whole-request bound, so it is the bound
+    // between answer parts that must cut the answer, not the request's.
+    it(
+      "cuts the browser's answer when the device stops answering in the middle of it, and the device gives up its request",
+      { timeout: 60_000 },
+      async (t) => {
+        // The bound between answer parts, shortened so the test waits half a second, not 30 s.
+        const cloud = await startTestCloud(t, dialect, { relayBounds: { partMs: 500 } });
+        const stalling = await stallingWebServer(t);
+        const { anna, site, serial } = await annasLinkedDevice(t, cloud, stalling.url);
+        const { url } = (await open(anna, site.id, serial)).body as { url: string };
+        const answer = await relay(anna, `${url}api/big-file`);
+        assert.equal(answer.status, 200);
+        // The head and the first part came; the rest never does, so the body ends in an error.
+        await assert.rejects(answer.arrayBuffer());
+        // The cloud told the device to abort: its own request to its web server is closed.
+        await stalling.closed;
+        // The session still serves the next request (nothing is left held).
+        const next = await relay(anna, `${url}api/big-file`);
+        assert.equal(next.status, 200);
+        await assert.rejects(next.arrayBuffer());
+      },
+    );
+
+    it('answers 404 to the next request of a site-admin removed from the site mid-session', async (t) => {
+      const cloud = await startTestCloud(t, dialect);
+      const { anna, site, serial, seen } = await annasLinkedDevice(t, cloud);
+      const bob = await registerAccount(cloud, { name: 'Bob' });
+      await joinCompany(cloud, bob, anna.company.id, 'member', [
+        { siteId: site.id, role: 'site-admin' },
+      ]);
+      const opened = await open(bob, site.id, serial);
+      assert.equal(opened.status, 201, opened.text);
+      const { url } = opened.body as { url: string };
+      assert.equal((await relay(bob, `${url}classic/login`)).status, 200);
+
+      const removed = await anna.client.patch(`/api/company/members/${bob.user.id}`, {
+        role: 'member',
+        sites: [],
+      });
+      assert.equal(removed.status, 200, removed.text);
+      const before = seen.length;
+      const refused = await relay(bob, `${url}classic/login`);
+      assert.equal(refused.status, 404);
+      assert.equal(
+        ((await refused.json()) as { error: { code: string } }).error.code,
+        'REMOTE_SESSION_NOT_FOUND',
+      );
+      assert.equal(seen.length, before, 'nothing reached the device');
     });
   });
 }
