@@ -1,36 +1,4 @@
-import assert from 'node:assert/strict';
-import { claim, mintDevices } from '../../helpers/factories.ts';
-import {
-  manageSite,
-  readSite,
-  withSuccess,
-  type RoleFixture,
-  type RouteRule,
-} from './role-rules.ts';
-
-/**
- * One device of site A that no rule deletes, for the remote actions. It has no link, so a
- * role that may act gets DEVICE_OFFLINE (409): past the role check, not sent.
- */
-const standing = new WeakMap<RoleFixture, Promise<string>>();
-function deviceOfSiteA(f: RoleFixture): Promise<string> {
-  let serial = standing.get(f);
-  if (!serial) {
-    serial = (async () => {
-      const [device] = await mintDevices(f.cloud, 1);
-      const added = await claim(
-        f.people.admin.client,
-        f.siteA.id,
-        device!.serialNumber,
-        device!.securityCode,
-      );
-      assert.equal(added.status, 201, added.text);
-      return device!.serialNumber;
-    })();
-    standing.set(f, serial);
-  }
-  return serial;
-}
+import { deviceOfSiteA, manageSite, readSite, withSuccess, type RouteRule } from './role-rules.ts';
 
 /** The door, back to the cloud (issue 17): viewers read the access log; site-admins act. */
 export const doorRules: RouteRule[] = [

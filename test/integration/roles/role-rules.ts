@@ -1,6 +1,7 @@
 import type { RunningCloud } from '../../../src/cloud/cloud.ts';
 import type { MintedDevice } from '../../../src/cloud/services/registry.service.ts';
 import {
+  claim,
   createSite,
   joinCompany,
   mintDevices,
@@ -134,4 +135,29 @@ export async function buildRoleFixture(cloud: RunningCloud): Promise<RoleFixture
     }
   }
   return { cloud, companyId, siteA, siteB, people, devices, onSiteA };
+}
+
+/**
+ * One device of site A that no rule deletes, shared by the rules that act on a device (remote
+ * actions, backups, remote configuration). It has no link, so a role that may act gets past
+ * the role check to DEVICE_OFFLINE (409) or the like: nothing is sent.
+ */
+const standing = new WeakMap<RoleFixture, Promise<string>>();
+export function deviceOfSiteA(f: RoleFixture): Promise<string> {
+  let serial = standing.get(f);
+  if (!serial) {
+    serial = (async () => {
+      const [device] = await mintDevices(f.cloud, 1);
+      const added = await claim(
+        f.people.admin.client,
+        f.siteA.id,
+        device!.serialNumber,
+        device!.securityCode,
+      );
+      if (added.status !== 201) throw new Error(`the standing device was not added: ${added.text}`);
+      return device!.serialNumber;
+    })();
+    standing.set(f, serial);
+  }
+  return serial;
 }
