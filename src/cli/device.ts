@@ -133,8 +133,11 @@ export const deviceCommand: Command = {
       throw error;
     }
     const { device } = running;
-    for (const line of bannerLines(running)) console.log(line);
-    for (const note of running.notes) console.log(`  Note: ${note}`);
+    // One write: a reader of the pipe (a test, a supervisor) gets the banner whole, not the
+    // first lines of it.
+    console.log(
+      [...bannerLines(running), ...running.notes.map((note) => `  Note: ${note}`)].join('\n'),
+    );
     let link: DeviceLinkClient | null = null;
     if (values.cloud) {
       link = new DeviceLinkClient(device, {

@@ -47,8 +47,10 @@ export interface RunningDevice {
   close(): Promise<void>;
 }
 
-/** A port taken by another program (EADDRINUSE). */
-class PortInUseError extends DeviceStartError {}
+/** A port taken by another program; `code` is the system's, for callers that try another. */
+class PortInUseError extends DeviceStartError {
+  readonly code = 'EADDRINUSE';
+}
 
 async function listen(
   app: FastifyInstance,

@@ -156,11 +156,14 @@ export async function startFleet(
   const files = options.identityFiles;
   for (let start = 0; start < files.length; start += concurrency) {
     const batch = files.slice(start, start + concurrency);
-    try {
-      members.push(...(await Promise.all(batch.map((file, i) => startOne(file, start + i)))));
-    } catch (error) {
+    // Settled, not all: when one device cannot start (its port is taken), the others of its
+    // batch have started, and must close with the rest or their servers keep the process alive.
+    const started = await Promise.allSettled(batch.map((file, i) => startOne(file, start + i)));
+    for (const outcome of started) if (outcome.status === 'fulfilled') members.push(outcome.value);
+    const failed = started.find((outcome) => outcome.status === 'rejected');
+    if (failed) {
       await Promise.all(members.map((member) => member.close()));
-      throw error;
+      throw failed.reason;
     }
     options.onStarted?.(members.length);
   }
