@@ -161,3 +161,20 @@ export function deviceOfSiteA(f: RoleFixture): Promise<string> {
   }
   return serial;
 }
+
+/**
+ * A device site A owns now, other than the standing one: the delete and move rules take some
+ * of the fixture's away, and a move must never take the standing device (serial numbers are
+ * random, so it could sort first).
+ */
+export async function movableDeviceOfSiteA(f: RoleFixture): Promise<string> {
+  const standingSerial = await deviceOfSiteA(f);
+  const row = await f.cloud.store.db
+    .selectFrom('ownerships')
+    .select('serial_number')
+    .where('site_id', '=', f.siteA.id)
+    .where('serial_number', '!=', standingSerial)
+    .orderBy('serial_number')
+    .executeTakeFirstOrThrow();
+  return row.serial_number;
+}
