@@ -65,6 +65,19 @@ const wrongCode = (device: MintedDevice) => {
 };
 
 /** An order that mixes the kinds of rows, the same every run. */
+
+/**
+ * A serial with its first two digits typed wrong, which no minted device has: serials are
+ * random, so a fixed prefix could be the serial's own (then the row is no typo at all).
+ */
+function mistypedSerial(serial: string, minted: MintedDevice[]): string {
+  const taken = new Set<string>(minted.map((d) => d.serialNumber));
+  for (let prefix = 99; prefix >= 10; prefix--) {
+    const candidate = serial.replace(/^\d\d/, String(prefix));
+    if (!taken.has(candidate)) return candidate;
+  }
+  throw new Error(`no free typo of ${serial}`);
+}
 function shuffled<T>(items: T[]): T[] {
   const copy = [...items];
   let seed = 18;
@@ -353,7 +366,7 @@ for (const dialect of testDialects) {
         const rows = devices.map((d, i) => {
           if (i % 100 === 7 && i < 1_200) return `${d.serialNumber},${wrongCode(d)}`;
           if (i === 57 || i === 557) {
-            return `${d.serialNumber.replace(/^\d\d/, '99')},${d.securityCode}`;
+            return `${mistypedSerial(d.serialNumber, [...devices, last!])},${d.securityCode}`;
           }
           return `${d.serialNumber},${d.securityCode}`;
         });
