@@ -21,7 +21,7 @@ import { startServeProcess, type MintedByCli } from '../helpers/cli-rig.ts';
 import { postgresTestDialect } from '../helpers/databases.ts';
 import { claim, createSite, registerAccount } from '../helpers/factories.ts';
 import { ApiClient } from '../helpers/http.ts';
-import { cliPath, spawnServe } from '../helpers/processes.ts';
+import { cliPath, spawnCli, spawnServe } from '../helpers/processes.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const exec = promisify(execFile);
@@ -348,6 +348,48 @@ describe('latchkey backup and restore refuse, and change nothing', () => {
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /There is no database at .*nowhere/);
     assert.equal(existsSync(join(work, 'nowhere')), false);
+  });
+});
+
+describe('latchkey backup stopped by Ctrl-C', () => {
+  it('leaves no partial file, and FILE whole or absent', async (t) => {
+    const work = workFolder(t);
+    const dataDir = join(work, 'data');
+    const made = await latchkey(['migrate', '--data', dataDir]);
+    assert.equal(made.code, 0, made.stderr);
+    // 64 MiB of pages: a copy of hundreds of steps, for the signal to land in.
+    const database = new SqliteDatabase(join(dataDir, 'latchkey.db'));
+    database.exec('create table ballast (body blob)');
+    const insert = database.prepare('insert into ballast values (?)');
+    database.transaction(() => {
+      for (let i = 0; i < 64; i++) insert.run(randomBytes(1024 * 1024));
+    })();
+    database.close();
+
+    const out = join(work, 'stopped.db');
+    const backup = spawnCli(['backup', '--out', out, '--data', dataDir], { cwd: work });
+    await waitFor(
+      'the first progress line',
+      () => /Copying pages: 0\//.test(backup.output()),
+      30_000,
+    );
+    backup.child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => {
+      if (backup.child.exitCode !== null) resolve(backup.child.exitCode);
+      else backup.child.once('exit', resolve);
+    });
+    assert.equal(existsSync(`${out}.partial`), false, 'no partial file is left');
+    assert.equal(existsSync(`${out}.partial-journal`), false);
+    if (code === 130) {
+      assert.match(backup.output(), /stopped by SIGINT; nothing was written/);
+      assert.equal(existsSync(out), false);
+    } else {
+      // The copy ended before the signal came: then FILE is the whole backup.
+      assert.equal(code, 0, backup.output());
+      const copy = new SqliteDatabase(out, { readonly: true });
+      assert.equal(copy.pragma('integrity_check', { simple: true }), 'ok');
+      copy.close();
+    }
   });
 });
 
