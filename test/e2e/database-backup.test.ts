@@ -122,6 +122,8 @@ describe('latchkey backup while claims run, then latchkey restore', () => {
     );
     const afterBackup = answered.length;
     assert.equal(backup.code, 0, backup.stderr);
+    // The backup is online: the cloud answered claims while the backup process ran.
+    assert.ok(afterBackup > beforeBackup.length, 'claims were answered during the backup');
     assert.match(backup.stdout, /Backup written to .*latchkey-backup\.db/);
     assert.match(backup.stdout, /The master key is not in it/);
     assert.ok(backup.stdout.includes(join(server.dataDir, 'master.key')), backup.stdout);
