@@ -217,6 +217,9 @@ export async function restoreDatabaseBackup(options: {
     throw new DatabaseBackupError(`${file} is not a file. Nothing was written.`);
   }
   if (existsSync(dataDir)) {
+    if (!statSync(dataDir).isDirectory()) {
+      throw new DatabaseBackupError(`${dataDir} is not a folder. Nothing was written.`);
+    }
     const present = readdirSync(dataDir);
     if (present.length > 0) {
       throw new DatabaseBackupError(
