@@ -223,6 +223,22 @@ describe('latchkey backup and restore refuse, and change nothing', () => {
     assert.match(result.stderr, /is not empty \(it holds notes\.txt\): restore into an empty/);
     assert.deepEqual(readdirSync(target), ['notes.txt']);
     assert.equal(readFileSync(join(target, 'notes.txt'), 'utf8'), 'keep me\n');
+
+    // A key placed in the folder beforehand is no exception: it comes with --master-key-file.
+    const keyed = join(work, 'keyed');
+    mkdirSync(keyed);
+    copyFileSync(keyFile(), join(keyed, 'master.key'));
+    const withKey = await latchkey(['restore', backupFile, '--data', keyed]);
+    assert.equal(withKey.code, 1);
+    assert.match(withKey.stderr, /holds master\.key.*--master-key-file/);
+    assert.deepEqual(readdirSync(keyed), ['master.key']);
+
+    const file = join(work, 'a-file');
+    writeFileSync(file, 'not a folder\n');
+    const notFolder = await latchkey(['restore', backupFile, '--data', file]);
+    assert.equal(notFolder.code, 1);
+    assert.match(notFolder.stderr, /a-file is not a folder/);
+    assert.equal(readFileSync(file, 'utf8'), 'not a folder\n');
   });
 
   it('refuses a truncated file', async () => {
