@@ -26,6 +26,18 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'Add a firmware image to the catalogue (issue 19).',
     load: async () => (await import('./firmware.ts')).firmwareCommand,
   },
+  backup: {
+    summary: 'Back up the SQLite database while the cloud runs (issue 20).',
+    load: async () => (await import('./backup.ts')).backupCommand,
+  },
+  restore: {
+    summary: 'Restore a backup into an empty data folder (issue 20).',
+    load: async () => (await import('./restore.ts')).restoreCommand,
+  },
+  migrate: {
+    summary: 'Apply database migrations without serving (upgrades).',
+    load: async () => (await import('./migrate.ts')).migrateCommand,
+  },
   residents: {
     summary: 'Import residents from a CSV file into a site (issue 17).',
     load: async () => (await import('./residents.ts')).residentsCommand,

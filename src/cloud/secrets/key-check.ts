@@ -31,6 +31,26 @@ function sameValue(a: string, b: string): boolean {
 }
 
 /**
+ * Whether `key` is the key of a database that recorded `recorded` as its check value, or, from
+ * before the check value, sealed `sealed` (latchkey restore checks a backup with it). A database
+ * with neither takes any key.
+ */
+export function keyFitsDatabase(
+  key: Buffer,
+  recorded: string | null,
+  sealed: { serial_number: string; secret_enc: string } | null,
+): boolean {
+  if (recorded !== null) return sameValue(recorded, keyCheckValue(key));
+  if (sealed === null) return true;
+  try {
+    new SecretBox(key, 'device-secret').open(sealed.secret_enc, sealed.serial_number);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The master key this node may use with `store`, or MasterKeyMismatchError. The first node to
  * start records the check value; the others compare. A database from before the check value
  * proves its key by one device secret it sealed (AES-GCM fails under another key).

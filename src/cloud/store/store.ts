@@ -32,15 +32,57 @@ export interface StoreOptions {
   dataDir: string;
 }
 
+/** The SQLite file these options name, or null for PostgreSQL (and an unknown scheme). */
+export function sqliteFileFor(options: StoreOptions): string | null {
+  const url = options.databaseUrl;
+  if (url === undefined || url === '') return join(options.dataDir, 'latchkey.db');
+  if (url.startsWith('sqlite:')) return url.slice('sqlite:'.length);
+  return null;
+}
+
 /** Picks the dialect from the URL (`postgres://` or `postgresql://`, else SQLite). */
 export function dialectFor(options: StoreOptions): StoreDialect {
   const url = options.databaseUrl;
-  if (url === undefined || url === '') return sqliteDialect(join(options.dataDir, 'latchkey.db'));
-  if (/^postgres(ql)?:\/\//.test(url)) return postgresDialect(url);
-  if (url.startsWith('sqlite:')) return sqliteDialect(url.slice('sqlite:'.length));
+  const file = sqliteFileFor(options);
+  if (file !== null) return sqliteDialect(file);
+  if (/^postgres(ql)?:\/\//.test(url!)) return postgresDialect(url!);
   throw new Error(
-    `The database URL must start with postgres:// or sqlite:, got "${url.split(':')[0]}:…".`,
+    `The database URL must start with postgres:// or sqlite:, got "${url!.split(':')[0]}:…".`,
   );
+}
+
+/** The names of every migration this program knows, in order. */
+export async function migrationNames(dialect: StoreDialect): Promise<string[]> {
+  return Object.keys(await migrationProvider(dialect).getMigrations());
+}
+
+/**
+ * Brings the schema up to date and returns the names of the migrations it applied. Several
+ * nodes may run it at once on PostgreSQL: Kysely's migrator takes an advisory lock first and
+ * reads what is applied under it, so each migration runs once. A SQLite file has one node; a
+ * second process migrating it at the same moment fails ("database is locked") and changes
+ * nothing, since each migration is one transaction.
+ */
+async function migrate(db: Kysely<Database>, dialect: StoreDialect): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    throw new Error(`Could not migrate the database (${dialect.description}): ${String(error)}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Migrates the database without serving it (latchkey migrate): the names applied. */
+export async function migrateDatabase(
+  options: StoreOptions,
+): Promise<{ applied: string[]; dialect: StoreDialect }> {
+  const dialect = dialectFor(options);
+  const db = dialect.createKysely();
+  try {
+    return { applied: await migrate(db, dialect), dialect };
+  } finally {
+    await db.destroy();
+  }
 }
 
 /** Opens the database and brings its schema up to date. */
@@ -52,11 +94,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const db = dialect.createKysely(() => {
     statements += 1;
   });
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
-  const { error } = await migrator.migrateToLatest();
-  if (error) {
+  try {
+    await migrate(db, dialect);
+  } catch (error) {
     await db.destroy();
-    throw new Error(`Could not migrate the database (${dialect.description}): ${String(error)}`);
+    throw error;
   }
   const transaction: Store['transaction'] = (work) => db.transaction().execute(work);
   return {
