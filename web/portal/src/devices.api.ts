@@ -2,7 +2,6 @@ import { request, type AuditEvent, type Device, type Page } from './api.ts';
 
 /** Issue 18: a device as the company-wide views show it, with its location and its site. */
 export interface ListedDevice extends Device {
-  location?: string | null;
   site: { id: string; name: string };
 }
 

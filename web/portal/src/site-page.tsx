@@ -1,4 +1,4 @@
-import { AUDIT_ACTIONS } from './audit-actions.ts';
+import { auditLabel } from './audit-actions.ts';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import {
   all,
@@ -358,7 +358,7 @@ export function SitePage(props: {
                       <time dateTime={entry.createdAt}>{formatDateTime(entry.createdAt)}</time>
                     </td>
                     <td data-label="Who">{entry.actor ?? 'the device'}</td>
-                    <td data-label="What">{AUDIT_ACTIONS[entry.action] ?? entry.action}</td>
+                    <td data-label="What">{auditLabel(entry.action)}</td>
                     <td data-label="Device" className="code">
                       {entry.serialNumber ?? ''}
                     </td>
