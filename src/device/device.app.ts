@@ -115,7 +115,7 @@ export async function buildDeviceApp(
     return reply.code(answer.status).send(answer.body);
   });
   registerHttpApi(app, device, digest);
-  registerAdminApi(app, device);
+  await registerAdminApi(app, device);
   await app.register(classicWeb(device));
   await registerDeviceSpa(app);
   return app;

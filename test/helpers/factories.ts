@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import type { components, paths } from '../../src/client/cloud.openapi.ts';
 import type { RunningCloud } from '../../src/cloud/cloud.ts';
 import type { MintedDevice } from '../../src/cloud/services/registry.service.ts';
 import { deriveSecurityCode, formatSecurityCode } from '../../src/core/security-code.rules.ts';
@@ -15,12 +16,17 @@ export function uniqueEmail(prefix = 'person'): string {
   return `${prefix}-${accountCounter}-${randomBytes(4).toString('hex')}@example.com`;
 }
 
+/** What POST /api/auth/register answers (the generated types, src/client/cloud.openapi.ts). */
+type Registered =
+  paths['/api/auth/register']['post']['responses'][201]['content']['application/json'];
+
 export interface Account {
   client: ApiClient;
   email: string;
   password: string;
-  user: { id: string; email: string; name: string };
-  company: { id: string; name: string; role: string };
+  user: Registered['user'];
+  /** Always set here: a registration without an invitation makes its own company. */
+  company: NonNullable<Registered['company']>;
 }
 
 /** Registers an account over HTTP and returns a client signed in as it. */
@@ -32,23 +38,19 @@ export async function registerAccount(
   const email = overrides.email ?? uniqueEmail();
   const password = overrides.password ?? DEFAULT_PASSWORD;
   const client = new ApiClient(cloud.url, clientOptions);
-  const response = await client.post('/api/auth/register', {
+  const response = await client.post<Registered>('/api/auth/register', {
     email,
     password,
     name: overrides.name ?? `Person ${email.split('@')[0]}`,
   });
   assert.equal(response.status, 201, response.text);
   assert.ok(client.session, 'register sets the session cookie');
-  return { client, email, password, user: response.body.user, company: response.body.company };
+  const { user, company } = response.body;
+  assert.ok(company, 'register creates a company');
+  return { client, email, password, user, company };
 }
 
-export interface Site {
-  id: string;
-  name: string;
-  companyId: string;
-  companyName: string;
-  createdAt: string;
-}
+export type Site = components['schemas']['Site'];
 
 /** Creates a site over HTTP. */
 export async function createSite(client: ApiClient, name = 'Main entrance'): Promise<Site> {

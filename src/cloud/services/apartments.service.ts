@@ -1,3 +1,4 @@
+import type { AuditAction } from '../../core/audit-actions.ts';
 import { randomUUID } from 'node:crypto';
 import { checkApartment, compareApartmentNames } from '../../core/apartment.rules.ts';
 import { LatchkeyError } from '../../core/errors.ts';
@@ -42,7 +43,7 @@ export function createApartmentsService(deps: {
     trx: Parameters<typeof auditRepo>[0],
     { site }: SiteAccess,
     actor: Actor,
-    action: string,
+    action: AuditAction,
     detail: Record<string, unknown>,
   ) =>
     auditRepo(trx).insertMany([siteChangeRow(site, actor, action, detail, iso(deps.clock.now()))]);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AuditAction } from '../../core/audit-actions.ts';
 import type { ErrorCode } from '../../core/errors.ts';
 import { decodeCursor, toPage } from '../store/cursor.ts';
 import type { AuditRepo } from '../store/repos/audit.repo.ts';
@@ -11,7 +12,7 @@ export interface AuditEntry {
   companyId: string;
   siteId: string | null;
   actor: Actor | null;
-  action: string;
+  action: AuditAction;
   outcome: 'success' | 'refused';
   errorCode?: ErrorCode | null;
   serialNumber?: string | null;
@@ -41,7 +42,7 @@ export function auditRow(entry: AuditEntry, now: string): AuditEventsTable {
 export const siteChangeRow = (
   site: { id: string; company_id: string },
   actor: AuditEntry['actor'],
-  action: string,
+  action: AuditAction,
   detail: Record<string, unknown>,
   now: string,
 ): AuditEventsTable =>

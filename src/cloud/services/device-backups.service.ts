@@ -1,3 +1,4 @@
+import type { AuditAction } from '../../core/audit-actions.ts';
 import { randomUUID } from 'node:crypto';
 import {
   newSiteBackupKeys,
@@ -213,7 +214,7 @@ export function createDeviceBackupsService(deps: {
   const audit = (
     site: { id: string; company_id: string },
     actor: Actor | null,
-    action: string,
+    action: AuditAction,
     serial: string | null,
     error: LatchkeyError | null,
     detail: Record<string, unknown>,

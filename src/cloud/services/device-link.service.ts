@@ -1,3 +1,4 @@
+import type { AuditAction } from '../../core/audit-actions.ts';
 import type { DeviceEventMessage, DeviceStateMessage } from '../../core/link.protocol.ts';
 import { deriveLinkPassword } from '../../core/security-code.rules.ts';
 import type { SerialNumber } from '../../core/serial.rules.ts';
@@ -68,7 +69,7 @@ export function createDeviceLinkService(deps: {
   /** Something a device said that its owner hears of (audit, and a notification if drafted). */
   interface OwnerReport {
     serial: string;
-    action: string;
+    action: AuditAction;
     draft: ((site: { id: string; name: string }) => NotificationDraft) | null;
     detail: Record<string, unknown>;
   }

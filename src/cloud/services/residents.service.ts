@@ -1,3 +1,4 @@
+import type { AuditAction } from '../../core/audit-actions.ts';
 import { randomUUID } from 'node:crypto';
 import { allows } from '../../core/access.rules.ts';
 import { MAX_RESIDENTS_PER_SITE, type ResidentAccess } from '../../core/building.model.ts';
@@ -107,7 +108,7 @@ export function createResidentsService(deps: {
     trx: Executor,
     { site }: SiteAccess,
     actor: Actor,
-    action: string,
+    action: AuditAction,
     detail: Record<string, unknown>,
   ) =>
     auditRepo(trx).insertMany([siteChangeRow(site, actor, action, detail, iso(deps.clock.now()))]);

@@ -1,3 +1,4 @@
+import type { AuditAction } from '../../core/audit-actions.ts';
 import { randomUUID } from 'node:crypto';
 import { LatchkeyError, isLatchkeyError, type ErrorCode } from '../../core/errors.ts';
 import { matchSecurityCode, type SecurityCode } from '../../core/security-code.rules.ts';
@@ -140,7 +141,12 @@ export function createTransferRequestsService(deps: {
   }
 
   /** Both sides' audit rows of a request; the requester's side names no person of the owner's. */
-  const bothSides = (request: TransferRequestRow, actor: Actor, action: string, at: string) => [
+  const bothSides = (
+    request: TransferRequestRow,
+    actor: Actor,
+    action: AuditAction,
+    at: string,
+  ) => [
     auditRow(
       {
         companyId: request.owner_company_id,

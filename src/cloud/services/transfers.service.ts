@@ -1,3 +1,4 @@
+import type { AuditAction } from '../../core/audit-actions.ts';
 import { randomUUID } from 'node:crypto';
 import { LatchkeyError, isLatchkeyError } from '../../core/errors.ts';
 import {
@@ -145,7 +146,7 @@ export function createTransfersService(deps: {
   function answerAudit(
     transfer: TransferRow,
     actor: Actor,
-    action: string,
+    action: AuditAction,
     detail: Record<string, unknown>,
     at: { receivingSiteId: string | null },
   ) {

@@ -1,5 +1,12 @@
 import { useRef, useState, type FormEvent } from 'react';
-import { api, download, errorMessage, postForm, uploadWithProgress } from './api.ts';
+import {
+  api,
+  download,
+  errorMessage,
+  postForm,
+  uploadWithProgress,
+  type FirmwareUpload,
+} from './api.ts';
 import { ConfirmDialog, Notice, Page } from './ui.tsx';
 
 /**
@@ -314,10 +321,8 @@ function Firmware(props: { onLoggedOut: (message: string) => void }) {
     setBusy(true);
     setProgress({ loaded: 0, total: file.size });
     try {
-      const result = await uploadWithProgress<{ version: string; downgrade: boolean }>(
-        'firmware',
-        file,
-        (loaded, total) => setProgress({ loaded, total }),
+      const result = await uploadWithProgress<FirmwareUpload>('firmware', file, (loaded, total) =>
+        setProgress({ loaded, total }),
       );
       setPending(result);
     } catch (caught) {

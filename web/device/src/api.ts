@@ -1,104 +1,26 @@
 /** The device's admin JSON API (/admin/api): session cookie + X-CSRF-Token on every change. */
+import type { components } from '../../../src/client/device-admin.openapi.ts';
 
-export interface Session {
-  csrfToken: string;
-  mustChangePassword: boolean;
-}
+// The answers' types come from the device's own OpenAPI document (/admin/openapi.json,
+// generated into src/client by `npm run build:client`), so they cannot drift from the routes.
+type Schemas = components['schemas'];
 
-export interface CloudLink {
-  state: 'disconnected' | 'connecting' | 'connected';
-  site: string | null;
-  /** Issue 17: the Auto Provisioning mode the cloud set; null while in no site. */
-  configurationMode: 'automatic' | 'manual' | null;
-}
-
-export interface SystemInfo {
-  serialNumber: string;
-  model: string;
-  macAddress: string;
-  firmwareVersion: string;
-  upTime: number;
-  cloud: CloudLink;
-}
-
-export interface SecurityCodeView {
-  serialNumber: string;
-  securityCode: string;
-  generation: number;
-}
-
-export interface NetworkSettings {
-  dhcp: boolean;
-  ipAddress: string;
-  netmask: string;
-  gateway: string;
-  dns1: string;
-  dns2: string;
-}
-
-export interface ApiAccountView {
-  id: number;
-  enabled: boolean;
-  username: string;
-  privileges: string[];
-}
-
-export interface DeviceConfigView {
-  network: NetworkSettings;
-  httpApi: { accounts: ApiAccountView[]; privileges: string[] };
-}
-
-export interface SwitchView {
-  switch: number;
-  enabled: boolean;
-  mode: 'monostable' | 'bistable';
-  switchOnDuration: number;
-  type: string;
-  active: boolean;
-  locked: boolean;
-  held: boolean;
-}
-
-export interface DirectoryUser {
-  uuid: string;
-  /** 'My2N' on the entries the cloud manages (issue 17). */
-  owner?: string;
-  name: string;
-  email: string;
-  callPos: Array<{ peer: string }>;
-}
-
+export type Session = Schemas['Session'];
+export type CloudLink = Schemas['CloudLink'];
+export type SystemInfo = Schemas['SystemInfo'];
+export type SecurityCodeView = Schemas['SecurityCodeView'];
+export type NetworkSettings = Schemas['NetworkSettings'];
+export type ApiAccountView = Schemas['ApiAccountView'];
+export type DeviceConfigView = Schemas['DeviceConfigView'];
+export type SwitchView = Schemas['SwitchView'];
+export type DirectoryUser = Schemas['DirectoryUser'];
 /** A call session as /api/call/status and the front panel show it. */
-export interface CallSessionView {
-  session: number;
-  direction: 'incoming' | 'outgoing';
-  state: 'connecting' | 'ringing' | 'connected';
-  calls: Array<{ id: number; peer: string; state: string }>;
-}
-
+export type CallSessionView = Schemas['CallSessionView'];
 /** GET /admin/api/front-panel: the emulator's front panel and what it caused lately. */
-export interface FrontPanelView {
-  door: 'opened' | 'closed';
-  tamper: boolean;
-  motion: boolean;
-  buttons: Array<{ button: number; key: string; uuid: string; name: string; peer: string }>;
-  calls: CallSessionView[];
-  callLimits: { ringSeconds: number; talkSeconds: number };
-  accessPoints: Array<{ accessPoint: number; failedAttempts: number; limitedForSeconds: number }>;
-  recentEvents: Array<{
-    utcTime: number;
-    event: string;
-    params: Record<string, string | number | boolean>;
-  }>;
-}
-
+export type FrontPanelView = Schemas['FrontPanelView'];
 /** The answer to a code or card at the front panel. */
-export interface CredentialResult {
-  valid: boolean;
-  user: string | null;
-  switches: number[];
-  accessLimitedFor?: number;
-}
+export type CredentialResult = Schemas['CredentialResult'];
+export type FirmwareUpload = Schemas['FirmwareUpload'];
 
 /** An answer `{error: {code, message, field?}}` of the admin API. */
 export class ApiError extends Error {

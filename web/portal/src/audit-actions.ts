@@ -1,5 +1,10 @@
-/** What each action of the audit logs (site and company) means, in words. */
-export const AUDIT_ACTIONS: Record<string, string> = {
+import type { AuditAction } from '../../../src/core/audit-actions.ts';
+
+/**
+ * What each action of the audit logs (site and company) means, in words: a Record over every
+ * action the cloud writes (src/core/audit-actions.ts), so one without words fails the type check.
+ */
+export const AUDIT_ACTIONS: Record<AuditAction, string> = {
   'member.invited': 'Invited someone',
   'member.joined': 'Joined the company',
   'member.role-changed': 'Changed a role',
@@ -26,9 +31,14 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   'device.action': 'Sent a remote action to a device (open a door, restart, report state)',
   // Issue 19: configuration backups kept in the cloud.
   'device.config-restored': 'The device restored a configuration backup',
+  'device.restarted': 'The device restarted',
   'device.backup': 'Backed up the configuration to the cloud',
   'device.config-restored-from-cloud': 'Restored the configuration from a cloud backup',
   'site.backup-settings': 'Changed the backup settings',
+  // Issue 19: the firmware catalogue and rollouts.
+  'firmware.add': 'Added a firmware image to the catalogue',
+  'firmware.rollout-started': 'Started a firmware rollout',
+  'firmware.rollout-cancelled': 'Cancelled a firmware rollout',
   'device.remote-opened':
     'Opened remote configuration of a device (its own web interfaces through the cloud)',
   // Issue 18: offers of devices or sites to another company, and requests to release one.
@@ -42,3 +52,8 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   'transfer-request.declined': 'Declined a request to release a device',
   'transfer-request.cancelled': 'A request to release a device ended without an answer',
 };
+
+/** The words for an action; one this portal does not know (a newer cloud) shows as it is. */
+export function auditLabel(action: string): string {
+  return (AUDIT_ACTIONS as Record<string, string | undefined>)[action] ?? action;
+}

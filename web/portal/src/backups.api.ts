@@ -1,20 +1,12 @@
-import { request } from './api.ts';
+import { request, type Answer } from './api.ts';
 
 /** Issue 19: a stored configuration backup of a device in one site. */
-export interface Backup {
-  id: string;
-  serialNumber: string;
-  reason: 'daily' | 'manual';
-  bytes: number;
-  createdBy: string | null;
-  createdAt: string;
-  storedAt: string;
-}
+export type Backup = Answer<
+  '/api/sites/{siteId}/devices/{serialNumber}/backups',
+  'get'
+>['items'][number];
 
-export interface BackupSettings {
-  daily: boolean;
-  keep: number;
-}
+export type BackupSettings = Answer<'/api/sites/{siteId}/backup-settings', 'get'>;
 
 const backupsPath = (siteId: string, serial: string) =>
   `/api/sites/${encodeURIComponent(siteId)}/devices/${encodeURIComponent(serial)}/backups`;

@@ -1,18 +1,13 @@
-import { RawBody, request, type ApiErrorBody } from './api.ts';
+import { RawBody, request, type Answer } from './api.ts';
 
 /** One row's answer of a bulk add (issue 18): an outcome, or the single add's error. */
-export interface BulkResult {
-  row: number;
-  serialNumber: string;
-  outcome?: 'added' | 'moved';
-  error?: ApiErrorBody;
-}
+export type BulkResult = Answer<'/api/sites/{siteId}/devices/bulk', 'post'>['results'][number];
 
 /** Issue 18: "Up to 10,000 rows". */
 export const MAX_BULK_ROWS = 10_000;
 
 export const bulkAdd = (siteId: string, csv: string) =>
-  request<{ results: BulkResult[] }>(
+  request<Answer<'/api/sites/{siteId}/devices/bulk', 'post'>>(
     'POST',
     `/api/sites/${encodeURIComponent(siteId)}/devices/bulk`,
     new RawBody(csv, 'text/csv'),

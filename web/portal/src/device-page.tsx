@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from './api.ts';
-import { AUDIT_ACTIONS } from './audit-actions.ts';
+import { auditLabel } from './audit-actions.ts';
 import { DeviceBackups } from './device-backups.tsx';
 import { devicesApi, type DevicePageData } from './devices.api.ts';
 import { FieldMessage } from './form-error.tsx';
@@ -152,7 +152,7 @@ export function DevicePage(props: { serialNumber: string }) {
             {timeline.map((entry) => (
               <li key={entry.id}>
                 <time dateTime={entry.createdAt}>{formatDateTime(entry.createdAt)}</time> ·{' '}
-                {AUDIT_ACTIONS[entry.action] ?? entry.action}
+                {auditLabel(entry.action)}
                 <MoveDetail detail={entry.detail} />
                 {entry.outcome !== 'success' && (
                   <> (refused{entry.errorCode ? `: ${entry.errorCode}` : ''})</>

@@ -1,19 +1,11 @@
-import { request, type AuditEvent, type Device, type Page } from './api.ts';
+import { request, type Answer, type Device, type Page } from './api.ts';
 
 /** Issue 18: a device as the company-wide views show it, with its location and its site. */
-export interface ListedDevice extends Device {
-  location?: string | null;
-  site: { id: string; name: string };
-}
+export type ListedDevice = Answer<'/api/devices', 'get'>['items'][number];
 
-/** GET /api/devices/:serial: the device page. */
-export interface DevicePageData {
-  device: ListedDevice;
-  /** Newest first, only while the current company owned it. */
-  onlineHistory: { online: boolean; at: string }[];
-  /** The device's audit rows in the company; null for a role that may not read the site audit. */
-  timeline: AuditEvent[] | null;
-}
+/** GET /api/devices/:serial: the device page (online history newest first; timeline null for a
+ * role that may not read the site audit). */
+export type DevicePageData = Answer<'/api/devices/{serialNumber}', 'get'>;
 
 export interface DeviceFilter {
   query?: string;
@@ -38,7 +30,11 @@ export const devicesApi = {
     request<Page<ListedDevice>>('GET', `/api/devices?${searchQuery(filter, cursor)}`),
   page: (serial: string) => request<DevicePageData>('GET', devicePath(serial)),
   move: (serial: string, siteId: string) =>
-    request<{ device: Device }>('POST', `${devicePath(serial)}/move`, { siteId }),
+    request<Answer<'/api/devices/{serialNumber}/move', 'post'>>(
+      'POST',
+      `${devicePath(serial)}/move`,
+      { siteId },
+    ),
   describe: (
     siteId: string,
     serial: string,
@@ -51,7 +47,7 @@ export const devicesApi = {
     ),
   /** Issue 19: the device's own web interfaces through the cloud, for the person who opens it. */
   openRemote: (siteId: string, serial: string) =>
-    request<{ url: string; expiresAt: string; idleMinutes: number }>(
+    request<Answer<'/api/sites/{siteId}/devices/{serialNumber}/remote', 'post', 201>>(
       'POST',
       `/api/sites/${encodeURIComponent(siteId)}/devices/${encodeURIComponent(serial)}/remote`,
       {},

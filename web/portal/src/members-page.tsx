@@ -1,4 +1,4 @@
-import { AUDIT_ACTIONS } from './audit-actions.ts';
+import { auditLabel } from './audit-actions.ts';
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import {
   all,
@@ -559,7 +559,7 @@ export function MembersPage(props: {
                       <time dateTime={entry.createdAt}>{formatDateTime(entry.createdAt)}</time>
                     </td>
                     <td data-label="Who">{entry.actor ?? 'the device'}</td>
-                    <td data-label="What">{AUDIT_ACTIONS[entry.action] ?? entry.action}</td>
+                    <td data-label="What">{auditLabel(entry.action)}</td>
                     <td data-label="About">{describeDetail(entry, siteNames)}</td>
                     <td data-label="Result">
                       {entry.outcome === 'success' ? 'Done' : `Refused (${entry.errorCode ?? ''})`}

@@ -1,58 +1,14 @@
-import { request } from './api.ts';
+import { request, type Answer, type RequestBody } from './api.ts';
 
 /** Issue 19: a firmware image of the catalogue, as GET /api/firmware lists it. */
-export interface FirmwareImage {
-  id: string;
-  model: string;
-  version: string;
-  bytes: number;
-}
+export type FirmwareImage = Answer<'/api/firmware', 'get'>['items'][number];
 
-export type RolloutState = 'running' | 'done' | 'stopped' | 'cancelled';
-
-export interface RolloutCounts {
-  total: number;
-  pending: number;
-  inProgress: number;
-  done: number;
-  failed: number;
-  skipped: number;
-  cancelled: number;
-}
-
-export interface RolloutSummary {
-  id: string;
-  state: RolloutState;
-  firmware: { id: string; model: string; version: string };
-  concurrency: number;
-  stopWhenFailedPercent: number;
-  createdAt: string;
-  finishedAt: string | null;
-  reason: string | null;
-  counts: RolloutCounts;
-}
-
-export interface RolloutDevice {
-  serialNumber: string;
-  siteId: string;
-  step: string;
-  percent?: number;
-  error?: string;
-  fromVersion: string | null;
-}
-
-export interface Rollout extends RolloutSummary {
-  devices: RolloutDevice[];
-}
-
-export interface StartRollout {
-  firmwareId: string;
-  siteId?: string;
-  serialNumbers?: string[];
-  concurrency?: number;
-  stopWhenFailedPercent?: number;
-  allowDowngrade?: boolean;
-}
+export type Rollout = Answer<'/api/rollouts/{id}', 'get'>;
+export type RolloutSummary = Answer<'/api/rollouts', 'get'>['items'][number];
+export type RolloutState = RolloutSummary['state'];
+export type RolloutCounts = RolloutSummary['counts'];
+export type RolloutDevice = Rollout['devices'][number];
+export type StartRollout = RequestBody<'/api/rollouts', 'post'>;
 
 /** Firmware rollouts (issue 19). */
 export const rolloutsApi = {

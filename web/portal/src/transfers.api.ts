@@ -2,72 +2,29 @@
  * Offers of devices or sites to another company, and requests to release a device (issue 18,
  * "Transfers with consent"), as the portal calls them. Shapes: the issue's API contract.
  */
-import { request } from './api.ts';
+import type { components } from '../../../src/client/cloud.openapi.ts';
+import { request, type Answer, type RequestBody } from './api.ts';
 
-export type TransferState = 'pending' | 'accepted' | 'rejected' | 'cancelled' | 'expired';
-export type TransferRequestState = 'pending' | 'approved' | 'declined' | 'cancelled' | 'expired';
+type Schemas = components['schemas'];
 
-export interface NamedRef {
-  id: string;
-  name: string;
-}
-
-export interface TransferDevice {
-  serialNumber: string;
-  model: string;
-  /** The display name in its site, if it has one. */
-  name: string | null;
-}
-
-export interface Transfer {
-  id: string;
-  state: TransferState;
-  fromCompany: NamedRef;
-  toCompany: NamedRef;
-  toEmail: string;
-  /** The whole site offered, else null (an offer of devices). */
-  site: NamedRef | null;
-  devices: TransferDevice[];
-  /** Why it ended without an answer (a claim by a new code, expiry…). */
-  reason: string | null;
-  createdAt: string;
-  expiresAt: string;
-  answeredAt: string | null;
-}
-
-export interface TransferRequest {
-  id: string;
-  state: TransferRequestState;
-  serialNumber: string;
-  model: string;
-  /** Received: the owner's site holding the device; sent: the requester's chosen site. */
-  site: NamedRef;
-  /** Received only, and only when the requester chose to share it. */
-  requesterCompanyName: string | null;
-  /** Absent from the contract; shown when the cloud gives it. */
+export type Transfer = Schemas['Transfer'];
+export type TransferRequest = Schemas['TransferRequest'] & {
+  /** Not in the cloud's document (its serializer never sends it); shown if a cloud gives it. */
   reason?: string | null;
-  createdAt: string;
-  expiresAt: string;
-  answeredAt: string | null;
-}
+};
+export type TransferState = Transfer['state'];
+export type TransferRequestState = TransferRequest['state'];
+export type TransferDevice = Transfer['devices'][number];
+export type NamedRef = Transfer['fromCompany'];
 
 /** What POST /api/transfers and POST /api/transfer-requests answer. */
-export interface Created {
-  id: string;
-  state: 'pending';
-  expiresAt: string;
-}
+export type Created = Answer<'/api/transfers', 'post', 201>;
 
 /** An offer names devices or one whole site, never both (TRANSFER_EMPTY otherwise). */
 export type OfferInput =
   { toEmail: string; serialNumbers: string[] } | { toEmail: string; siteId: string };
 
-export interface ReleaseRequestInput {
-  serialNumber: string;
-  securityCode: string;
-  siteId: string;
-  shareCompanyName: boolean;
-}
+export type ReleaseRequestInput = RequestBody<'/api/transfer-requests', 'post'>;
 
 const transferPath = (id: string, verb: string) =>
   `/api/transfers/${encodeURIComponent(id)}/${verb}`;
@@ -75,7 +32,7 @@ const requestPath = (id: string, verb: string) =>
   `/api/transfer-requests/${encodeURIComponent(id)}/${verb}`;
 
 export const transfersApi = {
-  list: () => request<{ offered: Transfer[]; received: Transfer[] }>('GET', '/api/transfers'),
+  list: () => request<Answer<'/api/transfers', 'get'>>('GET', '/api/transfers'),
   offer: (input: OfferInput) => request<Created>('POST', '/api/transfers', input),
   /** siteId: one of the receiver's sites for an offer of devices; none for a whole site. */
   accept: (id: string, siteId?: string) =>
@@ -86,11 +43,7 @@ export const transfersApi = {
     ),
   reject: (id: string) => request<{ transfer: Transfer }>('POST', transferPath(id, 'reject')),
   cancel: (id: string) => request<{ transfer: Transfer }>('POST', transferPath(id, 'cancel')),
-  requests: () =>
-    request<{ sent: TransferRequest[]; received: TransferRequest[] }>(
-      'GET',
-      '/api/transfer-requests',
-    ),
+  requests: () => request<Answer<'/api/transfer-requests', 'get'>>('GET', '/api/transfer-requests'),
   requestRelease: (input: ReleaseRequestInput) =>
     request<Created>('POST', '/api/transfer-requests', input),
   approve: (id: string) =>

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Device } from '../../device.ts';
 import {
@@ -30,18 +30,18 @@ export function sendCatalogError(
   return sendAnswer(reply, catalogAnswer(code, values));
 }
 
-/** Validates a JSON body against its shape; the first problem names its field. */
-export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new DeviceError(
-      12,
-      `${issue.path.join('.') || 'body'}: ${issue.message}.`,
-      issue.path.join('.'),
-    );
+/**
+ * The body as the route's zod schema parsed it (defaults applied). The admin routes validate
+ * with `attachValidation` (admin.routes.ts), so the session guard answers an anonymous request
+ * before its body is judged; the first problem names its field (device error 12).
+ */
+export function validBody<S extends z.ZodType>(request: FastifyRequest, _schema: S): z.output<S> {
+  const problem = request.validationError?.validation?.[0];
+  if (problem) {
+    const field = problem.instancePath.slice(1).replaceAll('/', '.');
+    throw new DeviceError(12, `${field || 'body'}: ${problem.message}.`, field);
   }
-  return parsed.data;
+  return request.body as z.output<S>;
 }
 
 const REFUSALS: Record<GuardRefusal, DeviceErrorCode> = {
@@ -61,4 +61,20 @@ export function adminGuard(device: Device): SessionGuard {
       throw error;
     },
   });
+}
+
+/** A route's schemas in the OpenAPI document (under its area's tag), validated as validBody says. */
+export function described(
+  tag: string,
+  summary: string,
+  schema: {
+    params?: z.ZodType;
+    querystring?: z.ZodType;
+    body?: z.ZodType;
+    response: object;
+    /** `[]` for a route open to anyone (login). */
+    security?: Record<string, string[]>[];
+  },
+) {
+  return { schema: { tags: [tag], summary, ...schema }, attachValidation: true };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseBody, type AdminRoutes } from './admin.http.ts';
+import { described, validBody, type AdminRoutes } from './admin.http.ts';
+import { answers, directoryView, noContent, writtenEntry } from './admin.schemas.ts';
 
 const directoryEntrySchema = z.object({
   name: z.string().max(256),
@@ -18,13 +19,20 @@ const directoryEntrySchema = z.object({
 export const registerDirectoryAdminApi: AdminRoutes = (app, device, guard) => {
   app.get(
     '/admin/api/directory',
+    described('directory', 'The directory (as dir/query)', {
+      response: answers({ 200: directoryView }),
+    }),
     guard(() => device.directory.query(0)),
   );
 
   app.post(
     '/admin/api/directory',
+    described('directory', 'Add a directory entry', {
+      body: directoryEntrySchema,
+      response: answers({ 201: writtenEntry }),
+    }),
     guard(async (request, reply) => {
-      const body = parseBody(directoryEntrySchema, request.body);
+      const body = validBody(request, directoryEntrySchema);
       const [created] = await device.directory.create(
         [{ name: body.name, email: body.email, callPos: body.peer ? [{ peer: body.peer }] : [] }],
         false,
@@ -35,6 +43,10 @@ export const registerDirectoryAdminApi: AdminRoutes = (app, device, guard) => {
 
   app.delete(
     '/admin/api/directory/:uuid',
+    described('directory', 'Delete a directory entry', {
+      params: z.object({ uuid: z.string() }),
+      response: answers(noContent),
+    }),
     guard(async (request, reply) => {
       await device.directory.delete([{ uuid: (request.params as { uuid: string }).uuid }]);
       return reply.code(204).send();

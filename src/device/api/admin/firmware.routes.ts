@@ -1,7 +1,8 @@
 import { DeviceError } from '../../device.errors.ts';
 import { FIRMWARE_UPLOAD } from '../../maintenance.service.ts';
 import { isBodyStream, receiveBody } from '../../upload.request.ts';
-import type { AdminRoutes } from './admin.http.ts';
+import { described, type AdminRoutes } from './admin.http.ts';
+import { answers, firmwareUpload, noContent } from './admin.schemas.ts';
 
 /**
  * Firmware upgrade in two steps, as the vendor's web interface and HTTP API (§5.2.1 firmware, §5.2.2
@@ -15,6 +16,10 @@ export const registerFirmwareAdminApi: AdminRoutes = (app, device, guard) => {
 
   app.put(
     '/admin/api/firmware',
+    // The body is the raw image (application/octet-stream), streamed to a file: no JSON schema.
+    described('firmware', 'Upload and check a firmware image (application/octet-stream)', {
+      response: answers({ 200: firmwareUpload }),
+    }),
     guard(async (request) => {
       if (!isBodyStream(request.body)) {
         throw new DeviceError(
@@ -30,6 +35,7 @@ export const registerFirmwareAdminApi: AdminRoutes = (app, device, guard) => {
 
   app.post(
     '/admin/api/firmware/apply',
+    described('firmware', 'Install the uploaded firmware', { response: answers(noContent) }),
     guard(async (_request, reply) => {
       await maintenance.applyFirmware();
       return reply.code(204).send();
@@ -38,6 +44,7 @@ export const registerFirmwareAdminApi: AdminRoutes = (app, device, guard) => {
 
   app.post(
     '/admin/api/firmware/reject',
+    described('firmware', 'Discard the uploaded firmware', { response: answers(noContent) }),
     guard(async (_request, reply) => {
       await maintenance.rejectFirmware();
       return reply.code(204).send();

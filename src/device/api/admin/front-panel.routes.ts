@@ -4,6 +4,20 @@ import { checkPeer, HANGUP_REASONS } from '../../calls.service.ts';
 import type { Device } from '../../device.ts';
 import { DeviceError } from '../../device.errors.ts';
 import type { SessionGuard } from '../../session.guard.ts';
+import { described, validBody } from './admin.http.ts';
+import {
+  answers,
+  callLimits,
+  credentialResult,
+  frontPanelView,
+  noContent,
+  startedSession,
+} from './admin.schemas.ts';
+
+const buttonParams = z.object({ button: z.string() });
+const sessionParams = z.object({ session: z.string() });
+const action = (summary: string, schema: Parameters<typeof described>[2]) =>
+  described('front-panel', summary, schema);
 
 const accessPoint = z.number().int().default(1);
 const keySchema = z.object({ key: z.string().max(8) });
@@ -18,14 +32,6 @@ const limitsSchema = z.object({
   ringSeconds: z.number().int().optional(),
   talkSeconds: z.number().int().optional(),
 });
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const field = issue.path.join('.') || 'body';
-  throw new DeviceError(12, `${field}: ${issue.message}.`, field);
-}
 
 function pathNumber(request: FastifyRequest, name: string): number {
   const raw = (request.params as Record<string, string>)[name] ?? '';
@@ -62,71 +68,99 @@ export function registerFrontPanelAdminApi(
 
   app.get(
     base,
+    action('door, tamper, buttons, calls and recent events', {
+      response: answers({ 200: frontPanelView }),
+    }),
     guard(() => panel.status()),
   );
 
   app.post(
     `${base}/keys`,
-    guard((request) => panel.pressKey(parse(keySchema, request.body).key)),
+    action('Press one key: 0–9 * # or %N (a call button)', {
+      body: keySchema,
+      response: answers({ 200: startedSession }),
+    }),
+    guard((request) => panel.pressKey(validBody(request, keySchema).key)),
   );
 
   app.post(
     `${base}/buttons/:button/press`,
+    action('Press a call button', {
+      params: buttonParams,
+      response: answers({ 200: z.looseObject({ session: z.number() }) }),
+    }),
     guard((request) => ({ session: panel.pressButton(pathNumber(request, 'button')) })),
   );
 
   app.post(
     `${base}/keypad`,
+    action('Enter a code at the keypad', {
+      body: codeSchema,
+      response: answers({ 200: credentialResult }),
+    }),
     guard((request) => {
-      const body = parse(codeSchema, request.body);
+      const body = validBody(request, codeSchema);
       return panel.enterCode(body.code, body.accessPoint);
     }),
   );
 
   app.post(
     `${base}/card`,
+    action('Present a card', { body: cardSchema, response: answers({ 200: credentialResult }) }),
     guard((request) => {
-      const body = parse(cardSchema, request.body);
+      const body = validBody(request, cardSchema);
       return panel.presentCard(body.uid, body.accessPoint);
     }),
   );
 
   app.post(
     `${base}/door`,
+    action('Open or close the door', { body: doorSchema, response: answers(noContent) }),
     guard((request, reply) => {
-      panel.setDoor(parse(doorSchema, request.body).open);
+      panel.setDoor(validBody(request, doorSchema).open);
       return done(reply);
     }),
   );
 
   app.post(
     `${base}/tamper`,
+    action('Set the tamper switch', { body: activeSchema, response: answers(noContent) }),
     guard((request, reply) => {
-      panel.setTamper(parse(activeSchema, request.body).active);
+      panel.setTamper(validBody(request, activeSchema).active);
       return done(reply);
     }),
   );
 
   app.post(
     `${base}/motion`,
+    action('Set the motion sensor', { body: activeSchema, response: answers(noContent) }),
     guard((request, reply) => {
-      panel.setMotion(parse(activeSchema, request.body).active);
+      panel.setMotion(validBody(request, activeSchema).active);
       return done(reply);
     }),
   );
 
   app.post(
     `${base}/calls/incoming`,
+    action('A remote party calls the intercom', {
+      body: incomingSchema,
+      response: answers({ 201: z.looseObject({ session: z.number() }) }),
+    }),
     guard((request, reply) => {
-      const from = checkPeer(parse(incomingSchema, request.body).from, 'from');
+      const from = checkPeer(validBody(request, incomingSchema).from, 'from');
       return reply.code(201).send({ session: device.calls.incoming(from) });
     }),
   );
 
   app.post(
     `${base}/calls/:session/answer`,
+    action('The called party picks up', {
+      params: sessionParams,
+      body: remoteAnswerSchema,
+      response: answers(noContent),
+    }),
     guard((request, reply) => {
-      const body = parse(remoteAnswerSchema, request.body);
+      const body = validBody(request, remoteAnswerSchema);
       device.calls.remoteAnswer(pathNumber(request, 'session'), body.call);
       return done(reply);
     }),
@@ -134,6 +168,10 @@ export function registerFrontPanelAdminApi(
 
   app.post(
     `${base}/calls/:session/pick-up`,
+    action('The intercom answers (as /api/call/answer)', {
+      params: sessionParams,
+      response: answers(noContent),
+    }),
     guard((request, reply) => {
       device.calls.answer(pathNumber(request, 'session'));
       return done(reply);
@@ -142,8 +180,13 @@ export function registerFrontPanelAdminApi(
 
   app.post(
     `${base}/calls/:session/hangup`,
+    action('The remote party hangs up or rejects', {
+      params: sessionParams,
+      body: hangupSchema,
+      response: answers(noContent),
+    }),
     guard((request, reply) => {
-      const body = parse(hangupSchema, request.body);
+      const body = validBody(request, hangupSchema);
       device.calls.hangup(pathNumber(request, 'session'), body.reason);
       return done(reply);
     }),
@@ -151,8 +194,12 @@ export function registerFrontPanelAdminApi(
 
   app.put(
     `${base}/calls/limits`,
+    action('Set the ring and talk limits', {
+      body: limitsSchema,
+      response: answers({ 200: callLimits }),
+    }),
     guard((request) => {
-      const body = parse(limitsSchema, request.body);
+      const body = validBody(request, limitsSchema);
       return device.calls.setLimits(
         Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)),
       );

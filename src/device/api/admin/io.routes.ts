@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseBody, type AdminRoutes } from './admin.http.ts';
+import { described, validBody, type AdminRoutes } from './admin.http.ts';
+import { answers, noContent } from './admin.schemas.ts';
 
 const inputSchema = z.object({ port: z.string(), active: z.boolean() });
 
@@ -12,8 +13,12 @@ const inputSchema = z.object({ port: z.string(), active: z.boolean() });
 export const registerIoAdminApi: AdminRoutes = (app, device, guard) => {
   app.post(
     '/admin/api/simulate/input',
+    described('io', 'Emulator only: set a logical input', {
+      body: inputSchema,
+      response: answers(noContent),
+    }),
     guard((request, reply) => {
-      const body = parseBody(inputSchema, request.body);
+      const body = validBody(request, inputSchema);
       device.io.simulateInput(body.port, body.active);
       return reply.code(204).send();
     }),

@@ -3,7 +3,8 @@ import { DeviceError } from '../../device.errors.ts';
 import { RESTORE_UPLOAD } from '../../maintenance.service.ts';
 import { SESSION_COOKIE } from '../../session.guard.ts';
 import { noFileChosen, readFileForm } from '../../upload.form.ts';
-import { parseBody, type AdminRoutes } from './admin.http.ts';
+import { described, validBody, type AdminRoutes } from './admin.http.ts';
+import { answers, noContent } from './admin.schemas.ts';
 
 const backupSchema = z.object({ password: z.string().max(256).optional() });
 const resetSchema = z.object({ networkSettingsAndCertificates: z.boolean().default(false) });
@@ -23,8 +24,15 @@ export const registerMaintenanceAdminApi: AdminRoutes = (app, device, guard) => 
 
   app.post(
     '/admin/api/backup',
+    // The answer is the file itself (.bak encrypted, .xml plain), not JSON.
+    described('maintenance', 'Download a configuration backup', {
+      body: backupSchema,
+      response: answers({
+        200: z.string().describe('The backup file (Content-Disposition names it)'),
+      }),
+    }),
     guard(async (request, reply) => {
-      const body = parseBody(backupSchema, request.body);
+      const body = validBody(request, backupSchema);
       const file = await maintenance.backup(body.password || undefined);
       return reply
         .header('Content-Disposition', `attachment; filename="${file.filename}"`)
@@ -35,6 +43,10 @@ export const registerMaintenanceAdminApi: AdminRoutes = (app, device, guard) => 
 
   app.post(
     '/admin/api/restore',
+    // multipart/form-data (file [+ password]), read as a stream by readFileForm: no JSON schema.
+    described('maintenance', 'Restore a configuration backup (multipart: file, password?)', {
+      response: answers(noContent),
+    }),
     guard(async (request, reply) => {
       const form = await readFileForm(device.uploads, request, {
         field: 'file',
@@ -55,8 +67,12 @@ export const registerMaintenanceAdminApi: AdminRoutes = (app, device, guard) => 
 
   app.post(
     '/admin/api/factory-reset',
+    described('maintenance', 'Reset to factory defaults', {
+      body: resetSchema,
+      response: answers(noContent),
+    }),
     guard(async (request, reply) => {
-      const body = parseBody(resetSchema, request.body);
+      const body = validBody(request, resetSchema);
       await maintenance.factoryReset({ network: body.networkSettingsAndCertificates });
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send();
@@ -65,6 +81,7 @@ export const registerMaintenanceAdminApi: AdminRoutes = (app, device, guard) => 
 
   app.post(
     '/admin/api/restart',
+    described('maintenance', 'Restart the device', { response: answers(noContent) }),
     guard((_request, reply) => {
       maintenance.restart('web administration');
       return reply.code(204).send();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseBody, type AdminRoutes } from './admin.http.ts';
+import { described, validBody, type AdminRoutes } from './admin.http.ts';
+import { answers, noContent } from './admin.schemas.ts';
 
 /** Only the shape is checked here; the rules (addresses, mask) are NetworkService's. */
 const networkSchema = z.object({
@@ -21,8 +22,12 @@ const networkSchema = z.object({
 export const registerNetworkAdminApi: AdminRoutes = (app, device, guard) => {
   app.put(
     '/admin/api/network',
+    described('network', 'Save the network settings', {
+      body: networkSchema,
+      response: answers(noContent),
+    }),
     guard(async (request, reply) => {
-      await device.network.save(parseBody(networkSchema, request.body));
+      await device.network.save(validBody(request, networkSchema));
       return reply.code(204).send();
     }),
   );

@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { parseBody, type AdminRoutes } from './admin.http.ts';
+import { described, validBody, type AdminRoutes } from './admin.http.ts';
+import { answers, noContent, switchView } from './admin.schemas.ts';
+
+const switchParams = z.object({ switch: z.string() });
 
 /** Only the shape is checked here; the ranges are SwitchesService.configure's. */
 const switchSchema = z.object({
@@ -22,6 +25,9 @@ const switchNumber = (params: unknown) => Number((params as { switch: string }).
 export const registerSwitchesAdminApi: AdminRoutes = (app, device, guard) => {
   app.get(
     '/admin/api/switches',
+    described('switches', 'Settings and state of every switch', {
+      response: answers({ 200: z.looseObject({ switches: z.array(switchView) }) }),
+    }),
     guard(() => {
       const status = device.switches.status();
       return {
@@ -35,16 +41,25 @@ export const registerSwitchesAdminApi: AdminRoutes = (app, device, guard) => {
 
   app.put(
     '/admin/api/switches/:switch',
+    described('switches', 'Configure a switch', {
+      params: switchParams,
+      body: switchSchema,
+      response: answers(noContent),
+    }),
     guard(async (request, reply) => {
       const number = switchNumber(request.params);
       device.switches.checkSwitchNumber(number);
-      await device.switches.configure(number, parseBody(switchSchema, request.body));
+      await device.switches.configure(number, validBody(request, switchSchema));
       return reply.code(204).send();
     }),
   );
 
   app.post(
     '/admin/api/switches/:switch/trigger',
+    described('switches', 'Test trigger (as switch/ctrl action=trigger)', {
+      params: switchParams,
+      response: answers(noContent),
+    }),
     guard((request, reply) => {
       device.switches.control(switchNumber(request.params), 'trigger');
       return reply.code(204).send();

@@ -1,5 +1,6 @@
 import { PRIVILEGES } from '../../config.model.ts';
-import type { AdminRoutes } from './admin.http.ts';
+import { described, type AdminRoutes } from './admin.http.ts';
+import { answers, configView, securityCodeView, systemView } from './admin.schemas.ts';
 
 /**
  * What the device is and how it is set, read-only, and the My2N security code (vendor web
@@ -13,6 +14,9 @@ import type { AdminRoutes } from './admin.http.ts';
 export const registerSystemAdminApi: AdminRoutes = (app, device, guard) => {
   app.get(
     '/admin/api/system',
+    described('system', 'What the device is, and its cloud link', {
+      response: answers({ 200: systemView }),
+    }),
     guard(() => ({
       serialNumber: device.identity.serialNumber,
       model: device.identity.model,
@@ -26,15 +30,24 @@ export const registerSystemAdminApi: AdminRoutes = (app, device, guard) => {
 
   app.get(
     '/admin/api/security-code',
+    described('system', 'The My2N security code', {
+      response: answers({ 200: securityCodeView }),
+    }),
     guard(() => device.securityCode.current()),
   );
   app.post(
     '/admin/api/security-code/generate',
+    described('system', 'Generate a new security code: the old one stops working', {
+      response: answers({ 200: securityCodeView }),
+    }),
     guard(() => device.securityCode.generateNew()),
   );
 
   app.get(
     '/admin/api/config',
+    described('system', 'The configuration, without secrets', {
+      response: answers({ 200: configView }),
+    }),
     guard(() => {
       const config = device.config.current;
       return {

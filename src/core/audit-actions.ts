@@ -1,0 +1,51 @@
+/**
+ * Every action the audit logs (site and company) record. The services write only these (the
+ * type of AuditEntry.action), and the portal's labels are a Record over them
+ * (web/portal/src/audit-actions.ts), so a new action without words fails the type check.
+ */
+export const AUDIT_ACTIONS = [
+  'member.invited',
+  'member.joined',
+  'member.role-changed',
+  'member.removed',
+  'member.left',
+  'invitation.revoked',
+  'invitation.resent',
+  'company.settings-changed',
+  'device.claim',
+  'device.added',
+  'device.moved-in',
+  'device.moved-away',
+  'device.deleted',
+  'device.settings-changed',
+  'device.code-regenerated',
+  'device.factory-reset',
+  'device.config-restored',
+  'device.restarted',
+  'device.action',
+  'device.backup',
+  'device.config-restored-from-cloud',
+  'device.remote-opened',
+  'site.backup-settings',
+  'apartment.created',
+  'apartment.updated',
+  'apartment.deleted',
+  'resident.created',
+  'resident.updated',
+  'resident.deleted',
+  'residents.imported',
+  'firmware.add',
+  'firmware.rollout-started',
+  'firmware.rollout-cancelled',
+  'transfer.offered',
+  'transfer.accepted',
+  'transfer.rejected',
+  'transfer.cancelled',
+  'transfer-request.sent',
+  'transfer-request.received',
+  'transfer-request.approved',
+  'transfer-request.declined',
+  'transfer-request.cancelled',
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
