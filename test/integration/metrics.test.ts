@@ -10,13 +10,27 @@ import { assertErrorBody, ApiClient } from '../helpers/http.ts';
 import { scrape, valueOf } from '../helpers/metrics.ts';
 import { waitFor } from '../helpers/wait.ts';
 
+/** A log destination that keeps every line. */
+function lineCollector(lines: string[]) {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+}
+
 const TOKEN = 'metrics-token-0123456789abcdef';
 const CLAIM_ROUTE = '/api/sites/:siteId/devices';
 
 for (const dialect of testDialects) {
   describe(`metrics (${dialect.name})`, () => {
     it('counts a whole story: sign-up, a site, a wrong and a right claim, a linked device, a command, a live stream', async (t) => {
-      const cloud = await startTestCloud(t, dialect, { metricsToken: TOKEN });
+      const lines: string[] = [];
+      const cloud = await startTestCloud(t, dialect, {
+        metricsToken: TOKEN,
+        logger: { level: 'info', stream: lineCollector(lines) },
+      });
       const before = await scrape(cloud.url, TOKEN);
       assert.equal(before.status, 200, before.text);
       assert.match(before.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
@@ -39,6 +53,14 @@ for (const dialect of testDialects) {
         switch: 1,
       });
       assert.equal(opened.status, 200, opened.text);
+      // One log line for the link change, with the serial and why.
+      const online = lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.msg === 'device link: online');
+      assert.deepEqual(
+        online.map(({ serial, online: up, reason }) => ({ serial, up, reason })),
+        [{ serial, up: true, reason: 'connected' }],
+      );
       const stream = await requestEventStream(cloud.url, owner.client);
       t.after(() => stream.close());
       assert.equal(stream.response.status, 200);
