@@ -16,14 +16,30 @@ export interface MetricSources {
   pool: () => PoolUse | null;
 }
 
+let processDefaults: Registry | null = null;
+
+/**
+ * The process defaults (`process_*`, `nodejs_*`, event-loop lag as
+ * `nodejs_eventloop_lag_seconds`) in a registry of their own, made once per process: they
+ * describe the process, whatever the clouds in it, and each collector set runs an event-loop
+ * delay monitor that nothing can stop, so a test process of many clouds must not make one each.
+ */
+function processRegistry(): Registry {
+  if (!processDefaults) {
+    processDefaults = new Registry();
+    collectDefaultMetrics({ register: processDefaults });
+  }
+  return processDefaults;
+}
+
 /**
  * One Prometheus registry per cloud node, never prom-client's global one: a test process runs
- * many clouds, and each must export only its own counts. The process defaults
- * (`process_*`, `nodejs_*`, event-loop lag as `nodejs_eventloop_lag_seconds`) are in it too.
+ * many clouds, and each must export only its own counts. A scrape adds the process defaults.
  */
 export function createCloudMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  // Merged once every metric is registered: the merge copies the lists it is given.
+  let scraped: Registry | null = null;
   const db = dbMetrics(registry);
   const fleet = fleetMetrics(registry);
   const streams = streamMetrics(registry);
@@ -42,7 +58,8 @@ export function createCloudMetrics() {
     contentType: registry.contentType,
     async scrape(): Promise<string> {
       await fleet.refresh();
-      return registry.metrics();
+      scraped ??= Registry.merge([processRegistry(), registry]);
+      return scraped.metrics();
     },
   };
 }
