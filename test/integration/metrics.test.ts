@@ -43,7 +43,7 @@ for (const dialect of testDialects) {
       assert.equal(wrong.status, 422, wrong.text);
       const added = await claim(owner.client, site.id, serial, device!.securityCode);
       assert.equal(added.status, 201, added.text);
-      await startLinkedEmulator(t, device!, cloud.url);
+      const emulator = await startLinkedEmulator(t, device!, cloud.url);
       await waitFor('the device online', async () => {
         const list = await owner.client.get(`/api/sites/${site.id}/devices`);
         return list.body.items?.[0]?.online === true;
@@ -118,6 +118,23 @@ for (const dialect of testDialects) {
       // The process defaults, event-loop lag among them.
       assert.equal(during.types.get('nodejs_eventloop_lag_seconds'), 'gauge');
       assert.ok(valueOf(during, 'process_resident_memory_bytes') > 0);
+
+      // The device goes offline: one line, and the claimed device no longer counts as linked.
+      await emulator.link.stop();
+      await waitFor('the offline line', () =>
+        lines.some((line) => line.includes('"msg":"device link: offline"')),
+      );
+      const offline = lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.msg === 'device link: offline');
+      assert.deepEqual(
+        offline.map(({ serial, online: up, reason }) => ({ serial, up, reason })),
+        [{ serial, up: false, reason: 'goodbye or last will' }],
+      );
+      const after = await scrape(cloud.url, TOKEN);
+      assert.equal(valueOf(after, 'latchkey_devices_claimed'), 1);
+      assert.equal(valueOf(after, 'latchkey_devices_claimed_linked'), 0);
+      assert.equal(valueOf(after, 'latchkey_devices_linked'), 0);
     });
 
     it('refuses a missing or wrong token with 401 in the house error shape', async (t) => {
