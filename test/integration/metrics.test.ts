@@ -154,12 +154,24 @@ for (const dialect of testDialects) {
         assert.equal(refused.headers.get('www-authenticate'), 'Bearer realm="metrics"');
         assert.equal(refused.text.includes('latchkey_'), false);
       }
+      // A person's session or API token is no metrics token.
+      const anna = await registerAccount(cloud);
+      const created = await anna.client.post('/api/tokens', { name: 'scraper' });
+      assert.equal(created.status, 201, created.text);
+      assertErrorBody(
+        await client.request('GET', '/metrics', {
+          headers: { authorization: `Bearer ${created.body.token as string}` },
+        }),
+        401,
+        'METRICS_TOKEN_INVALID',
+      );
+      assertErrorBody(await anna.client.request('GET', '/metrics'), 401, 'METRICS_TOKEN_INVALID');
       const scraped = await scrape(cloud.url, TOKEN);
       assert.equal(scraped.status, 200);
       // The refusals were counted like any answer, under the route's pattern.
       assert.equal(
         valueOf(scraped, 'latchkey_http_requests_total', { route: '/metrics', status: '401' }),
-        attempts.length,
+        attempts.length + 2,
       );
     });
 
