@@ -65,6 +65,10 @@ for (const dialect of testDialects) {
       t.after(() => stream.close());
       assert.equal(stream.response.status, 200);
 
+      // A path no route matches, with the site's id in it: counted, but not by its URL.
+      const probe = await owner.client.get(`/api/no-such-thing/${site.id}`);
+      assert.equal(probe.status, 404);
+
       const during = await scrape(cloud.url, TOKEN);
       const grew = (name: string, labels: Record<string, string> = {}) =>
         valueOf(during, name, labels) - valueOf(before, name, labels);
@@ -79,6 +83,7 @@ for (const dialect of testDialects) {
       );
       assert.equal(grew('latchkey_http_request_duration_seconds_count', claims), 2);
       assert.ok(grew('latchkey_http_request_duration_seconds_sum', claims) > 0);
+      assert.equal(grew('latchkey_http_requests_total', { route: 'unmatched', status: '404' }), 1);
       assert.equal(during.text.includes(site.id), false, 'a raw URL became a label value');
       assert.equal(during.text.includes(serial), false, 'a serial number became a label value');
 

@@ -52,6 +52,11 @@ export class LinkBridge {
   readonly #streams = new Map<string, (reply: ReplyMessage) => boolean>();
   // One chain per device, so a device's messages are handled in the order it sent them.
   readonly #queues = new Map<string, Promise<void>>();
+  /**
+   * The presence last logged per device: a device's goodbye and its will may both arrive (two
+   * offline messages for one change), and a change is one line.
+   */
+  readonly #logged = new Map<string, boolean>();
   readonly #onOwnershipChanged = (change: { serialNumber: string }) => {
     this.#tellOwnership(change.serialNumber);
   };
@@ -222,16 +227,8 @@ export class LinkBridge {
           return;
         }
         await this.service.presence(serial, presence.value.online);
-        // One line per link change, for an operator following a device (issue 20).
-        if (presence.value.online) {
-          this.log.info({ serial, online: true, reason: 'connected' }, 'device link: online');
-          this.#tellOwnership(serial);
-        } else {
-          this.log.info(
-            { serial, online: false, reason: 'goodbye or last will' },
-            'device link: offline',
-          );
-        }
+        this.#logChange(serial, presence.value.online);
+        if (presence.value.online) this.#tellOwnership(serial);
         return;
       }
       case 'state': {
@@ -261,6 +258,17 @@ export class LinkBridge {
       }
       case 'commands':
         return;
+    }
+  }
+
+  /** One line per link change, for an operator following a device (issue 20). */
+  #logChange(serial: string, online: boolean): void {
+    if (this.#logged.get(serial) === online) return;
+    this.#logged.set(serial, online);
+    if (online) {
+      this.log.info({ serial, online, reason: 'connected' }, 'device link: online');
+    } else {
+      this.log.info({ serial, online, reason: 'goodbye or last will' }, 'device link: offline');
     }
   }
 
