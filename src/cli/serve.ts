@@ -8,6 +8,7 @@ import { DEFAULT_PACKET_LIMIT_BYTES, MIN_PACKET_LIMIT_BYTES } from '../core/link
 import { defaultLoginLimits, type LoginLimits } from '../cloud/services/login-throttle.service.ts';
 import { DEFAULT_STREAMS_PER_PERSON } from '../cloud/services/live-updates.service.ts';
 import { smtpUrlProblem } from '../cloud/mail/mailer.ts';
+import { parseListenAddress } from '../cloud/metrics/metrics.listener.ts';
 import { publicUrlProblem } from '../cloud/services/portal-links.ts';
 import { intOption, parseCommandArgs, UsageError, type Command } from './command.ts';
 
@@ -69,6 +70,16 @@ Options:
   --public-url URL   The portal's address as people reach it (https://latchkey.example.com),
                      used for the links in mails; default this node's own http://host:port.
                      Links never follow a request's Host header
+  --metrics-token T  Serve GET /metrics (Prometheus text format) on the main port to requests
+                     with Authorization: Bearer T; without it (and without --metrics-listen)
+                     /metrics answers 404. Prefer LATCHKEY_METRICS_TOKEN: a token on the
+                     command line shows in ps
+  --metrics-listen HOST:PORT
+                     Also serve /metrics, without a token, on a separate plain HTTP
+                     listener (e.g. 127.0.0.1:9464): for a private network only
+  --log-format pretty|json
+                     Log lines readable on a terminal (pretty) or one JSON object a line
+                     (json); default pretty when stdout is a terminal, else json
   -h, --help         Show this help
 
 Environment:
@@ -80,6 +91,9 @@ Environment:
   LATCHKEY_SMTP_URL    the SMTP server when --smtp is not given (keeps its password out of
                        the process list)
   LATCHKEY_PUBLIC_URL  the portal's address when --public-url is not given
+  LATCHKEY_METRICS_TOKEN
+                       the metrics token when --metrics-token is not given
+  LOG_LEVEL            the lowest level logged (default info)
 
 On SIGTERM or SIGINT the node stops accepting connections, finishes the requests in flight,
 then closes the device link and the database.`;
@@ -127,7 +141,29 @@ export const serveCommand: Command = {
       smtp: { type: 'string' },
       'mail-from': { type: 'string' },
       'public-url': { type: 'string' },
+      'metrics-token': { type: 'string' },
+      'metrics-listen': { type: 'string' },
+      'log-format': { type: 'string' },
     });
+    const metricsToken = args['metrics-token'] ?? (process.env.LATCHKEY_METRICS_TOKEN || undefined);
+    if (metricsToken !== undefined && !/^[\x21-\x7e]{16,512}$/.test(metricsToken)) {
+      // The token is not echoed: it is a secret.
+      throw new UsageError(
+        '--metrics-token (or LATCHKEY_METRICS_TOKEN) must be 16 to 512 visible ASCII characters, without spaces (e.g. the output of "openssl rand -hex 32").',
+      );
+    }
+    const metricsListen = args['metrics-listen'];
+    if (metricsListen !== undefined) {
+      try {
+        parseListenAddress(metricsListen);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+    }
+    const logFormat = args['log-format'] ?? (process.stdout.isTTY ? 'pretty' : 'json');
+    if (logFormat !== 'pretty' && logFormat !== 'json') {
+      throw new UsageError(`--log-format must be pretty or json, got "${logFormat}".`);
+    }
     const smtpUrl = args.smtp ?? (process.env.LATCHKEY_SMTP_URL || undefined);
     const smtpProblem = smtpUrl === undefined ? null : smtpUrlProblem(smtpUrl);
     if (smtpProblem !== null) {
@@ -209,7 +245,15 @@ export const serveCommand: Command = {
       smtpUrl,
       mailFrom,
       publicUrl,
-      logger: { level: process.env.LOG_LEVEL ?? 'info' },
+      metricsToken,
+      metricsListen,
+      logger: {
+        level: process.env.LOG_LEVEL ?? 'info',
+        // pino-pretty runs in pino's worker thread, off the request path (pino "Transports").
+        ...(logFormat === 'pretty'
+          ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } }
+          : {}),
+      },
     });
     const devicesLink =
       cloud.transport.name === 'broker'

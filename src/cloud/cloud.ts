@@ -34,6 +34,9 @@ import {
 } from './services/rollout-runner.ts';
 import { createServices, type Services } from './services/services.ts';
 import { openStore, type Store } from './store/store.ts';
+import { fleetRepo } from './store/repos/fleet.repo.ts';
+import { createCloudMetrics, type CloudMetrics } from './metrics/metrics.registry.ts';
+import { startMetricsListener, type MetricsListener } from './metrics/metrics.listener.ts';
 
 export interface CloudOptions {
   dataDir: string;
@@ -79,6 +82,10 @@ export interface CloudOptions {
   firmwareUploads?: boolean;
   /** Issue 19: the remote-configuration relay's bounds (remote-relay.service.ts); tests shorten them. */
   relayBounds?: Partial<RelayBounds>;
+  /** Issue 20: GET /metrics on the main port needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string | undefined;
+  /** Issue 20: HOST:PORT of a plain listener serving only /metrics, without a token. */
+  metricsListen?: string | undefined;
 }
 
 export interface RunningCloud {
@@ -95,6 +102,10 @@ export interface RunningCloud {
   mqttPort: number | null;
   /** Issue 19: runs the firmware rollouts; `idle()` waits for the work in flight. */
   rolloutRunner: RolloutRunner;
+  /** Issue 20: the node's Prometheus registry and its instruments. */
+  metrics: CloudMetrics;
+  /** The --metrics-listen address as bound (HOST:PORT), or null without one. */
+  metricsAddress: string | null;
   close(): Promise<void>;
 }
 
@@ -123,7 +134,12 @@ export async function openCloud(
   // Data folders from before issue 14 were 0755 with 0644 files.
   tightenDataFolder(options.dataDir);
   const source = findMasterKey(options.dataDir);
-  const store = await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl });
+  const metrics = createCloudMetrics();
+  const store = await openStore({
+    dataDir: options.dataDir,
+    databaseUrl: options.databaseUrl,
+    observeStatements: (dialect) => metrics.db.observer(dialect),
+  });
   let masterKey: Buffer;
   try {
     masterKey = await checkMasterKey(store, source, clock);
@@ -144,6 +160,7 @@ export async function openCloud(
   const services = createServices({
     commands,
     log,
+    metrics: metrics.services,
     store,
     clock,
     events,
@@ -162,13 +179,18 @@ export async function openCloud(
     firmwareUploads: options.firmwareUploads ?? false,
     ...(options.relayBounds ? { relayBounds: options.relayBounds } : {}),
   });
-  return { store, events, services, mail, links, commands, log };
+  metrics.watch({
+    fleet: () => fleetRepo(store.db).counts(),
+    openStreams: () => services.liveUpdates.openStreams(),
+    pool: () => store.poolUse(),
+  });
+  return { store, events, services, mail, links, commands, log, metrics };
 }
 
 /** Starts a cloud node: store, services, HTTP. `close()` stops it and closes the database. */
 export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
   const broker = options.brokerUrl === undefined ? null : brokerSettings(options.brokerUrl);
-  const { store, events, services, mail, links, commands, log } = await openCloud(options);
+  const { store, events, services, mail, links, commands, log, metrics } = await openCloud(options);
   // Set once the link is up; /readyz reads it.
   let transport: (LinkTransport & { tcpPort?: number | null }) | null = null;
   const app = await build({
@@ -176,6 +198,8 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     logger: options.logger ?? false,
     trustProxy: options.trustProxy ?? false,
     secureCookies: options.secureCookies ?? false,
+    metrics,
+    metricsToken: options.metricsToken,
     readiness: async () => ({
       database: await store.ping(),
       broker: transport?.isReady() ?? false,
@@ -235,6 +259,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     app.log,
     options.commandTimeoutMs,
     broker ? 1500 : null,
+    metrics.link,
   );
   const linkTransport = transport;
   commands.attach(link);
@@ -252,6 +277,22 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
       );
     }
     throw error;
+  }
+  let metricsListener: MetricsListener | null = null;
+  if (options.metricsListen !== undefined) {
+    try {
+      metricsListener = await startMetricsListener(metrics, options.metricsListen, (error) =>
+        app.log.error({ err: error }, 'metrics scrape failed'),
+      );
+    } catch (error) {
+      link.close();
+      await provisioning?.stop();
+      await linkTransport.close();
+      await app.close();
+      await store.close();
+      throw error;
+    }
+    app.log.info({ address: metricsListener.address }, 'metrics: serving /metrics without a token');
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
@@ -276,6 +317,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     // A daily pass in flight finishes (or fails on the closing link) before the store closes.
     const backupsStopped = backups.stop();
     const rolloutsStopped = rollouts.stop();
+    await metricsListener?.close();
     if (broker) {
       // Graceful: stop accepting and finish the requests in flight first (Fastify close()),
       // while the link and the database still work for them; then the link, then the store.
@@ -317,6 +359,8 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     transport: linkTransport,
     mqttPort: linkTransport.tcpPort ?? null,
     rolloutRunner: rollouts,
+    metrics,
+    metricsAddress: metricsListener?.address ?? null,
     close() {
       closing ??= shutdown();
       return closing;

@@ -50,6 +50,16 @@ export const errorCatalog = {
     cause: 'The request carries no valid session cookie or API token, or the session has expired.',
     hints: ['Sign in again, or send a valid token in the Authorization: Bearer header.'],
   },
+  METRICS_TOKEN_INVALID: {
+    status: 401,
+    message: 'The metrics token is missing or not correct.',
+    cause:
+      'GET /metrics on this port needs the header Authorization: Bearer with the token the node was started with (--metrics-token or LATCHKEY_METRICS_TOKEN).',
+    hints: [
+      'Set the same token in the bearer_token (or authorization.credentials) of the Prometheus scrape job.',
+      'Or scrape the separate listener of --metrics-listen, which needs no token, from a private network.',
+    ],
+  },
   INVALID_CREDENTIALS: {
     status: 401,
     message: 'The e-mail address or the password is not correct.',

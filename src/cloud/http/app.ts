@@ -1,7 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -9,6 +9,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { CloudMetrics } from '../metrics/metrics.registry.ts';
 import type { Services } from '../services/services.ts';
 import { installAuth } from './auth.hooks.ts';
 import {
@@ -18,6 +19,8 @@ import {
 } from './error-handler.ts';
 import { activityRoutes } from './routes/activity.routes.ts';
 import { installPortal } from './portal.static.ts';
+import { installRequestIds, requestIdOf } from './request-id.ts';
+import { metricsRoutes } from './routes/metrics.routes.ts';
 import { accountRoutes } from './routes/account.routes.ts';
 import { authRoutes } from './routes/auth.routes.ts';
 import { devicesRoutes } from './routes/devices.routes.ts';
@@ -57,6 +60,10 @@ export interface BuildOptions {
   trustProxy?: boolean;
   /** What /readyz checks (issue 8): each dependency and whether it answers now. */
   readiness?: () => Promise<Record<string, boolean>>;
+  /** The node's metrics: every answer is counted; /metrics serves them with `metricsToken`. */
+  metrics?: CloudMetrics;
+  /** GET /metrics on this app needs `Authorization: Bearer <metricsToken>`; without, 404. */
+  metricsToken?: string | undefined;
 }
 
 /** Only the API reads bodies, and only JSON, up to 64 KiB. */
@@ -124,12 +131,17 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
+    // Every line of a request carries its id as `requestId` (request-id.ts).
+    genReqId: requestIdOf,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // Only JSON bodies: a cross-site HTML form cannot send one, and nothing else is parsed.
   app.removeContentTypeParser('text/plain');
 
+  installRequestIds(app);
+  options.metrics?.http.install(app);
   installErrorHandling(app);
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: CONTENT_SECURITY_POLICY,
@@ -219,6 +231,9 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   // The web portal at / (web/portal/dist), after the API so that its routes stay the API's.
   await installPortal(app);
 
+  if (options.metrics && options.metricsToken) {
+    await app.register(metricsRoutes({ metrics: options.metrics, token: options.metricsToken }));
+  }
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
     app.swagger(),
   );

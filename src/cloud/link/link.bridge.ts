@@ -19,6 +19,17 @@ export interface LinkLog {
   error(object: object, message: string): void;
 }
 
+/** How a command ended: answered ok, answered with a refusal, not answered, or not sent. */
+export type CommandOutcome = 'ok' | 'refused' | 'timeout' | 'failed';
+
+/** What the bridge reports for metrics (metrics/link.metrics.ts implements it). */
+export interface LinkMetrics {
+  message(direction: 'in' | 'out', kind: DeviceTopicKind): void;
+  commandAnswered(command: CommandName, outcome: CommandOutcome, seconds: number): void;
+}
+
+const noLinkMetrics: LinkMetrics = { message() {}, commandAnswered() {} };
+
 /** A command the device did not answer in time. */
 export class CommandTimeoutError extends Error {
   override name = 'CommandTimeoutError';
@@ -41,6 +52,11 @@ export class LinkBridge {
   readonly #streams = new Map<string, (reply: ReplyMessage) => boolean>();
   // One chain per device, so a device's messages are handled in the order it sent them.
   readonly #queues = new Map<string, Promise<void>>();
+  /**
+   * The presence last logged per device: a device's goodbye and its will may both arrive (two
+   * offline messages for one change), and a change is one line.
+   */
+  readonly #logged = new Map<string, boolean>();
   readonly #onOwnershipChanged = (change: { serialNumber: string }) => {
     this.#tellOwnership(change.serialNumber);
   };
@@ -57,6 +73,7 @@ export class LinkBridge {
    * many milliseconds. Null (the embedded broker, one node, in order): believed at once.
    */
   private readonly confirmOfflineMs: number | null;
+  private readonly metrics: LinkMetrics;
   constructor(
     transport: LinkTransport,
     service: DeviceLinkService,
@@ -64,7 +81,9 @@ export class LinkBridge {
     log: LinkLog,
     commandTimeoutMs = 5000,
     confirmOfflineMs: number | null = null,
+    metrics: LinkMetrics = noLinkMetrics,
   ) {
+    this.metrics = metrics;
     this.transport = transport;
     this.service = service;
     this.events = events;
@@ -83,22 +102,40 @@ export class LinkBridge {
     timeoutMs = this.commandTimeoutMs,
   ): Promise<ReplyMessage> {
     const message: CommandMessage = { id: randomUUID(), name, args };
+    const started = performance.now();
+    const answered = (outcome: CommandOutcome) =>
+      this.metrics.commandAnswered(name, outcome, (performance.now() - started) / 1000);
     return new Promise<ReplyMessage>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(message.id);
+        answered('timeout');
         reject(
           new CommandTimeoutError(`device ${serial} did not answer "${name}" in ${timeoutMs} ms`),
         );
       }, timeoutMs);
-      this.#pending.set(message.id, { resolve, reject, timer });
-      this.transport
-        .sendCommand(serial, Buffer.from(JSON.stringify(message)))
-        .catch((error: Error) => {
-          clearTimeout(timer);
-          this.#pending.delete(message.id);
+      this.#pending.set(message.id, {
+        resolve: (reply) => {
+          answered(reply.ok ? 'ok' : 'refused');
+          resolve(reply);
+        },
+        reject: (error) => {
+          answered('failed');
           reject(error);
-        });
+        },
+        timer,
+      });
+      this.#send(serial, message).catch((error: Error) => {
+        clearTimeout(timer);
+        this.#pending.delete(message.id);
+        answered('failed');
+        reject(error);
+      });
     });
+  }
+
+  #send(serial: string, message: CommandMessage): Promise<void> {
+    this.metrics.message('out', 'commands');
+    return this.transport.sendCommand(serial, Buffer.from(JSON.stringify(message)));
   }
 
   /**
@@ -117,12 +154,10 @@ export class LinkBridge {
     const message: CommandMessage = { id, name, args };
     this.#streams.set(id, onReply);
     const close = () => void this.#streams.delete(id);
-    const sent = this.transport
-      .sendCommand(serial, Buffer.from(JSON.stringify(message)))
-      .catch((error: Error) => {
-        close();
-        throw error;
-      });
+    const sent = this.#send(serial, message).catch((error: Error) => {
+      close();
+      throw error;
+    });
     return { sent, close };
   }
 
@@ -162,6 +197,7 @@ export class LinkBridge {
   }
 
   #enqueue(serial: string, kind: DeviceTopicKind, payload: Buffer): void {
+    this.metrics.message('in', kind);
     // Replies need no order, and a handler in the queue may be waiting for one.
     if (kind === 'replies') {
       this.#handle(serial, kind, payload).catch((error: unknown) =>
@@ -191,6 +227,7 @@ export class LinkBridge {
           return;
         }
         await this.service.presence(serial, presence.value.online);
+        this.#logChange(serial, presence.value.online);
         if (presence.value.online) this.#tellOwnership(serial);
         return;
       }
@@ -221,6 +258,17 @@ export class LinkBridge {
       }
       case 'commands':
         return;
+    }
+  }
+
+  /** One line per link change, for an operator following a device (issue 20). */
+  #logChange(serial: string, online: boolean): void {
+    if (this.#logged.get(serial) === online) return;
+    this.#logged.set(serial, online);
+    if (online) {
+      this.log.info({ serial, online, reason: 'connected' }, 'device link: online');
+    } else {
+      this.log.info({ serial, online, reason: 'goodbye or last will' }, 'device link: offline');
     }
   }
 

@@ -1,4 +1,4 @@
-import { LatchkeyError } from '../../core/errors.ts';
+import { isLatchkeyError, LatchkeyError } from '../../core/errors.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import type { ClaimCommitter, ClaimTicket, ClaimView } from '../store/claim-committer.ts';
 import { serialScope } from '../store/repos/claims.repo.ts';
@@ -9,6 +9,7 @@ import type { NoticeMailer } from './notice-mail.service.ts';
 import type { NotificationsTable } from '../store/schema.ts';
 import type { CloudEventBus } from './events.ts';
 import { windowStart, type RateLimitPolicy, type Scope } from './rate-limit.ts';
+import type { ServiceMetrics } from './service-metrics.ts';
 import { publicDevice } from './sites.service.ts';
 
 export interface ClaimServiceDeps {
@@ -21,6 +22,8 @@ export interface ClaimServiceDeps {
   events: CloudEventBus;
   /** Mails the committed notifications (a move tells the previous owner's members). */
   notices: Pick<NoticeMailer, 'notify'>;
+  /** Counts every claim by its outcome (latchkey_claims_total). */
+  metrics: ServiceMetrics;
 }
 
 export type { ClaimRequest };
@@ -82,8 +85,20 @@ export function createClaimService(deps: ClaimServiceDeps) {
       return plan;
     };
 
-  /** Reads, plans and commits one claim whose access was checked; a refusal is returned. */
+  /** Reads, plans and commits one claim whose access was checked, and counts its outcome. */
   async function commitClaim(request: ClaimRequest, inBulk: boolean) {
+    try {
+      const result = await commitOne(request, inBulk);
+      deps.metrics.claimed('error' in result ? result.error.code : result.outcome);
+      return result;
+    } catch (error) {
+      deps.metrics.claimed(isLatchkeyError(error) ? error.code : 'error');
+      throw error;
+    }
+  }
+
+  /** Reads, plans and commits one claim whose access was checked; a refusal is returned. */
+  async function commitOne(request: ClaimRequest, inBulk: boolean) {
     const now = clock.now();
     const ticket = ticketOf(request, now, inBulk);
     const read = await committer.read(ticket);

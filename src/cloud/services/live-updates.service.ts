@@ -48,6 +48,7 @@ export function createLiveUpdatesService(deps: {
   const byCompany = new Map<string, Set<Subscriber>>();
   const byPerson = new Map<string, Set<Subscriber>>();
   const openPerPerson = new Map<string, number>();
+  let openStreams = 0;
   let reportError: (error: unknown) => void = () => {};
 
   const follow = (subscriber: Subscriber, companyId: string) => {
@@ -118,6 +119,8 @@ export function createLiveUpdatesService(deps: {
   };
 
   return {
+    /** How many streams are open on this node now (latchkey_sse_streams). */
+    openStreams: () => openStreams,
     /** Where lookup failures go (the HTTP layer's log); they belong to no request. */
     reportErrorsTo(report: (error: unknown) => void) {
       reportError = report;
@@ -155,11 +158,13 @@ export function createLiveUpdatesService(deps: {
       let mine = byPerson.get(userId);
       if (!mine) byPerson.set(userId, (mine = new Set()));
       mine.add(subscriber);
+      openStreams += 1;
       let closed = false;
       return {
         close() {
           if (closed) return;
           closed = true;
+          openStreams -= 1;
           release(userId);
           for (const companyId of subscriber.views.keys()) unfollow(subscriber, companyId);
           const person = byPerson.get(userId);

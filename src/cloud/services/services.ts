@@ -25,6 +25,7 @@ import { createProvisioningService } from './provisioning.service.ts';
 import { createSiteDevicesService } from './site-devices.service.ts';
 import type { DeviceCommands } from './device-commands.ts';
 import type { ServiceLog } from './service-log.ts';
+import type { ServiceMetrics } from './service-metrics.ts';
 import { createResidentCredentials } from './resident-credentials.ts';
 import { createLoginThrottle, type LoginLimits } from './login-throttle.service.ts';
 import { createLiveUpdatesService } from './live-updates.service.ts';
@@ -66,6 +67,8 @@ export interface ServiceDeps {
   twoFactorSecrets: SecretBox;
   /** Where background work reports, attached to the node's logger once it has one. */
   log: ServiceLog;
+  /** What the services count for /metrics (issue 20). */
+  metrics: ServiceMetrics;
   /** Commands to devices over the link, attached once the link runs (issue 17). */
   commands: DeviceCommands;
   /** Seals residents' PINs and cards (issue 17). */
@@ -160,6 +163,7 @@ export function createServices(deps: ServiceDeps) {
     deviceSecrets: deps.deviceSecrets,
     limits: deps.claimLimits,
     notices,
+    metrics: deps.metrics,
   });
   const linkTransfers = createLinkTransfers({ store, clock });
   const firmware = createFirmwareService({

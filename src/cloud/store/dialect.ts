@@ -2,6 +2,13 @@ import type { ColumnDefinitionBuilder, Kysely, LogConfig, SelectQueryBuilder } f
 import type { ClaimCommitter } from './claim-committer.ts';
 import type { Database, Executor } from './schema.ts';
 
+/** What a connection pool holds now (PostgreSQL; node-postgres "Pool" properties). */
+export interface PoolUse {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
 /**
  * Everything that differs between the database engines, in one place per engine (as Kysely's
  * own src/dialect/*): the rest of the store is written once.
@@ -12,6 +19,8 @@ export interface StoreDialect {
   readonly description: string;
   /** `log` sees every statement the database runs (the store counts them, store.ts). */
   createKysely(log?: LogConfig): Kysely<Database>;
+  /** The pool of the last Kysely made (metrics); null where there is none (SQLite). */
+  poolUse(): PoolUse | null;
   readonly autoIncrementType: 'integer' | 'serial';
   /** The column type of raw bytes (issue 19: firmware images, backups): Buffer on both. */
   readonly binaryType: 'blob' | 'bytea';

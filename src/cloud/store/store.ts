@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import type { ClaimCommitter } from './claim-committer.ts';
-import type { StoreDialect } from './dialect.ts';
+import type { PoolUse, StoreDialect } from './dialect.ts';
 import { postgresDialect } from './dialects/postgres/dialect.ts';
 import { sqliteDialect } from './dialects/sqlite/dialect.ts';
 import { migrationProvider } from './migrations.ts';
@@ -19,6 +19,8 @@ export interface Store {
    * request or an event costs the database, for tests and metrics.
    */
   statementCount(): number;
+  /** What the PostgreSQL pool holds now, for metrics; null on SQLite. */
+  poolUse(): PoolUse | null;
   /** Claims read and committed the way this dialect does it best (claim-committer.ts). */
   readonly claims: ClaimCommitter;
   /** Whether the database answers (for readiness checks). */
@@ -30,6 +32,8 @@ export interface StoreOptions {
   /** `postgres://…`, `sqlite:/path/file.db`, or undefined for SQLite in `dataDir`. */
   databaseUrl?: string | undefined;
   dataDir: string;
+  /** Made once for the store's dialect, then told each statement's duration (metrics). */
+  observeStatements?: (dialect: StoreDialect['name']) => StatementObserver;
 }
 
 /** The SQLite file these options name, or null for PostgreSQL (and an unknown scheme). */
@@ -39,6 +43,9 @@ export function sqliteFileFor(options: StoreOptions): string | null {
   if (url.startsWith('sqlite:')) return url.slice('sqlite:'.length);
   return null;
 }
+
+/** Told how long one statement took, in milliseconds, failed ones included. */
+export type StatementObserver = (milliseconds: number) => void;
 
 /** Picks the dialect from the URL (`postgres://` or `postgresql://`, else SQLite). */
 export function dialectFor(options: StoreOptions): StoreDialect {
@@ -89,10 +96,12 @@ export async function migrateDatabase(
 export async function openStore(options: StoreOptions): Promise<Store> {
   const dialect = dialectFor(options);
   let statements = 0;
+  const observe = options.observeStatements?.(dialect.name);
   // Kysely calls the log function once per statement run, through any builder, raw `sql` and
-  // prepared queries alike (Kysely "Logging").
-  const db = dialect.createKysely(() => {
+  // prepared queries alike, with its duration (Kysely "Logging").
+  const db = dialect.createKysely((event) => {
     statements += 1;
+    observe?.(event.queryDurationMillis);
   });
   try {
     await migrate(db, dialect);
@@ -106,6 +115,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     dialect,
     transaction,
     statementCount: () => statements,
+    poolUse: () => dialect.poolUse(),
     claims: dialect.claimCommitter({ db, dialect, transaction }),
     async ping() {
       try {

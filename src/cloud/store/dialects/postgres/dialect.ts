@@ -9,6 +9,7 @@ import { namedStatementsClient } from './statements.ts';
 /** PostgreSQL, for several cloud nodes on one database. */
 export function postgresDialect(connectionString: string): StoreDialect {
   const url = new URL(connectionString);
+  let current: pg.Pool | null = null;
   return {
     name: 'postgres',
     description: `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`,
@@ -18,8 +19,15 @@ export function postgresDialect(connectionString: string): StoreDialect {
       // the pool has already dropped it and opens another when needed. Without a listener the
       // error would end the process, though it belongs to no request (node-postgres "Pool").
       pool.on('error', () => {});
+      current = pool;
       return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
     },
+    poolUse: () =>
+      current && {
+        total: current.totalCount,
+        idle: current.idleCount,
+        waiting: current.waitingCount,
+      },
     autoIncrementType: 'serial',
     binaryType: 'bytea',
     autoIncrementColumn: (column) => column.primaryKey(),

@@ -95,6 +95,8 @@ export function sqliteDialect(file: string): StoreDialect {
         log,
       });
     },
+    // One connection, no pool: statements queue in process (Kysely's SQLite driver).
+    poolUse: () => null,
     autoIncrementType: 'integer',
     binaryType: 'blob',
     autoIncrementColumn: (column) => column.primaryKey().autoIncrement(),
