@@ -300,7 +300,12 @@ for (const dialect of testDialects) {
       await shot(a, '2-cancel-dialog');
       await cancel.getByRole('button', { name: 'Cancel the offer' }).click();
       await cancel.waitFor({ state: 'detached', ...WAIT }).catch(explained(a));
-      await made.getByRole('row').filter({ hasText: 'Cancelled' }).first().waitFor(WAIT);
+      // The device offer is cancelled already: wait for the site offer's own row to say so.
+      await made
+        .getByRole('row')
+        .filter({ hasText: 'The whole site “Harbour Street 4”' })
+        .filter({ hasText: 'Cancelled' })
+        .waitFor(WAIT);
       assert.equal(await pending.count(), 0, 'no offer waits any more');
       await shot(a, '3-cancelled');
 
