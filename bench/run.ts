@@ -15,6 +15,7 @@ import { benchProvisioning, provisioningMarkdown } from './provisioning.bench.ts
 import { benchRollout, rolloutMarkdown } from './rollout.bench.ts';
 import { benchSearch, searchMarkdown, type SearchFigures } from './search.bench.ts';
 import { benchRelay } from './relay.bench.ts';
+import { benchDatabaseBackup, benchScrape } from './operations.bench.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' } } });
 const quick = values.quick ?? false;
@@ -120,6 +121,11 @@ const rollout = await benchRollout(plan.rollout);
 // Issue 19: remote configuration, the same GETs directly and through the relay in one run.
 log('remote configuration relay, direct and relayed');
 const relay = await benchRelay({ requests: quick ? 10 : 200 });
+// Issue 20: operating a cloud, each beside a baseline in the same run.
+log('latchkey backup while serving, beside a file copy');
+const databaseBackup = await benchDatabaseBackup({ devices: quick ? 1000 : 100_000 });
+log('a scrape of /metrics, beside GET /healthz');
+const scrape = await benchScrape({ requests: quick ? 20 : 200 });
 
 const headline = claims.find(
   (c) => c.dialect === 'sqlite' && c.registrySize === Math.max(...plan.sqlite),
@@ -143,6 +149,8 @@ const results = {
   search,
   rollout,
   relay,
+  databaseBackup,
+  scrape,
   linkMemoryRatioToMosquitto: Number(
     (ours.memoryPerDeviceKiB / Math.max(0.1, reference.memoryPerDeviceKiB)).toFixed(1),
   ),
