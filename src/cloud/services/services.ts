@@ -56,6 +56,11 @@ import { createRemoteRelayService, type RelayBounds } from './remote-relay.servi
 import { createApartmentsService } from './apartments.service.ts';
 import { createResidentsService } from './residents.service.ts';
 import { createResidentsImportService } from './residents-import.service.ts';
+import { createWebhooksService } from './webhooks.service.ts';
+import { systemResolver, type HostResolver } from './webhook-url.ts';
+import { webhooksRepo } from '../store/repos/webhooks.repo.ts';
+import { notificationRows } from './notifications.service.ts';
+import { iso } from './clock.ts';
 
 export interface ServiceDeps {
   store: Store;
@@ -88,6 +93,12 @@ export interface ServiceDeps {
   firmwareUploads?: boolean;
   /** Issue 19: the remote-configuration relay's bounds, when not the defaults. */
   relayBounds?: Partial<RelayBounds>;
+  /** Issue 20: seals the webhook endpoints' signing secrets. */
+  webhookSecrets: SecretBox;
+  /** `--webhooks-allow-insecure`: http:// and private addresses are accepted (tests). */
+  webhooksAllowInsecure?: boolean;
+  /** How webhook hosts are resolved for the SSRF check (tests give their own). */
+  webhookResolver?: HostResolver;
 }
 
 /**
@@ -118,7 +129,13 @@ export function createServices(deps: ServiceDeps) {
   // A company may require a second factor of everyone (issue 16): the access check asks.
   const hasTwoFactor = (userId: string) => twoFactor.hasTwoFactor(userId);
   const access = createAccessService({ memberships: membershipsRepo(store.db), hasTwoFactor });
-  const accessLog = createAccessLogService({ access, store, clock, log: deps.log });
+  const accessLog = createAccessLogService({
+    access,
+    store,
+    clock,
+    log: deps.log,
+    onWebhooksQueued: () => events.emit('webhook-changed', { companyId: null, endpointId: null }),
+  });
   const auth = createAuthService({
     store,
     clock,
@@ -160,6 +177,7 @@ export function createServices(deps: ServiceDeps) {
     deviceSecrets: deps.deviceSecrets,
     limits: deps.claimLimits,
     notices,
+    queueWebhooks: (events) => webhooksRepo(store.db).enqueue(events),
   });
   const linkTransfers = createLinkTransfers({ store, clock });
   const firmware = createFirmwareService({
@@ -286,6 +304,7 @@ export function createServices(deps: ServiceDeps) {
       notices,
       onDirectoryReported: (serial, held) => autoProvisioning.deviceReported(serial, held),
       accessLog,
+      onWebhooksQueued: () => events.emit('webhook-changed', { companyId: null, endpointId: null }),
     }),
     /** Single-use URLs a device moves a file through: firmware, backups (issue 19). */
     linkTransfers,
@@ -325,6 +344,38 @@ export function createServices(deps: ServiceDeps) {
       events,
       credentials: residentCredentials,
     }),
+    /** Issue 20: webhook endpoints and their delivery log (the dispatcher sends them). */
+    webhooks: createWebhooksService({
+      access,
+      store,
+      clock,
+      events,
+      secrets: deps.webhookSecrets,
+      allowInsecure: deps.webhooksAllowInsecure ?? false,
+      resolve: deps.webhookResolver ?? systemResolver,
+    }),
+    /** Tells a company's admins that one of its webhook endpoints was disabled. */
+    async webhookDisabled(endpoint: {
+      id: string;
+      companyId: string;
+      url: string;
+      reason: string;
+    }) {
+      const rows = notificationRows(
+        await webhooksRepo(store.db).adminsOf(endpoint.companyId),
+        {
+          kind: 'webhook-disabled',
+          title: 'A webhook endpoint was disabled',
+          body: `The webhook endpoint ${endpoint.url} was disabled because ${endpoint.reason}. It is sent nothing until it is enabled again on the Webhooks page (or with PATCH /api/webhooks/${endpoint.id} {"enabled": true}); deliveries that waited are then sent in order.`,
+          siteId: null,
+          serialNumber: null,
+          companyId: endpoint.companyId,
+        },
+        iso(clock.now()),
+      );
+      await notificationsRepo(store.db).insertMany(rows);
+      notices.notify(rows);
+    },
     residentsImport: createResidentsImportService({
       access,
       store,

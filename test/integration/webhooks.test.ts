@@ -1,0 +1,324 @@
+import assert from 'node:assert/strict';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, it } from 'node:test';
+import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
+import { testDialects } from '../helpers/databases.ts';
+import { claim, codeFor, joinCompany, mintDevices, registerAccount } from '../helpers/factories.ts';
+import { assertErrorBody } from '../helpers/http.ts';
+import { startTestSmtp } from '../helpers/smtp.ts';
+import { devicesOf, party } from '../helpers/transfers.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+interface Received {
+  id: string;
+  type: string;
+  body: { id: string; type: string; companyId: string; data: Record<string, unknown> };
+  valid: boolean;
+}
+
+/** A real receiver on a free port: checks each signature with the secret, answers `status`. */
+async function startReceiver(t: { after(fn: () => Promise<void>): void }) {
+  const state = { secret: '', status: 200, all: [] as Received[], rejected: 0 };
+  const read = (request: IncomingMessage) =>
+    new Promise<string>((resolve) => {
+      let text = '';
+      request.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      request.on('end', () => resolve(text));
+    });
+  const server: Server = createServer(async (request, response) => {
+    const text = await read(request);
+    const header = String(request.headers['latchkey-signature'] ?? '');
+    const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header);
+    const expected = match
+      ? createHmac('sha256', state.secret).update(`${match[1]}.${text}`).digest()
+      : null;
+    const valid = expected !== null && timingSafeEqual(expected, Buffer.from(match![2]!, 'hex'));
+    if (!valid) {
+      state.rejected += 1;
+      response.writeHead(400).end('bad signature');
+      return;
+    }
+    if (state.status === 200) {
+      state.all.push({
+        id: String(request.headers['latchkey-delivery']),
+        type: String(request.headers['latchkey-event']),
+        body: JSON.parse(text),
+        valid,
+      });
+    }
+    response.writeHead(state.status, { 'Content-Type': 'text/plain' }).end('x'.repeat(100_000));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => server.close(() => resolve())));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  /** Distinct deliveries (a retry of one delivery keeps its id). */
+  const distinct = () => [...new Map(state.all.map((r) => [r.id, r])).values()];
+  return { state, url, distinct };
+}
+
+const FAST = { retryScheduleMs: [30, 30, 30, 30, 30, 30], timeoutMs: 2000 };
+
+async function cloudWithHook(
+  t: Parameters<typeof startTestCloud>[0],
+  dialect: (typeof testDialects)[number],
+  events: string[],
+) {
+  const cloud = await startTestCloud(t, dialect, { webhooksAllowInsecure: true, webhooks: FAST });
+  const receiver = await startReceiver(t);
+  const anna = await party(cloud, 'Anna');
+  const made = await anna.client.post('/api/webhooks', { url: receiver.url, events });
+  assert.equal(made.status, 201, made.text);
+  assert.match(made.body.secret, /^whsec_[A-Za-z0-9_-]{43}$/);
+  receiver.state.secret = made.body.secret;
+  return { cloud, receiver, anna, hook: made.body as { id: string; secret: string } };
+}
+
+const ALL = [
+  'device.added',
+  'device.moved-away',
+  'device.deleted',
+  'device.online',
+  'device.offline',
+  'device.code-regenerated',
+  'transfer.offered',
+  'transfer.accepted',
+  'access.granted',
+  'access.refused',
+];
+
+async function deviceEvents(cloud: TestCloud, serial: string) {
+  await cloud.services.deviceLink.presence(serial, true);
+  await cloud.services.deviceLink.presence(serial, false);
+  await cloud.services.deviceLink.event(serial, { type: 'code-regenerated', generation: 1 });
+  for (const granted of [true, false]) {
+    await cloud.services.deviceLink.event(serial, {
+      type: 'access',
+      at: new Date().toISOString(),
+      granted,
+      credential: 'pin',
+      accessPoint: 1,
+      switch: 1,
+    });
+  }
+}
+
+for (const dialect of testDialects) {
+  describe(`webhooks (${dialect.name})`, () => {
+    it('signs every kind of event and delivers each exactly once, to its company only', async (t) => {
+      const { cloud, receiver, anna } = await cloudWithHook(t, dialect, ALL);
+      const bert = await party(cloud, 'Bert');
+      const [kept, deleted, moved] = await devicesOf(cloud, anna, 3);
+      await deviceEvents(cloud, kept!.serialNumber);
+      const gone = await anna.client.delete(
+        `/api/sites/${anna.site.id}/devices/${deleted!.serialNumber}`,
+      );
+      assert.equal(gone.status, 204, gone.text);
+      const offer = await anna.client.post('/api/transfers', {
+        toEmail: bert.email,
+        serialNumbers: [moved!.serialNumber],
+      });
+      assert.equal(offer.status, 201, offer.text);
+      const accepted = await bert.client.post(`/api/transfers/${offer.body.id}/accept`, {
+        siteId: bert.site.id,
+      });
+      assert.equal(accepted.status, 200, accepted.text);
+      // Bert's company has no endpoint: nothing of his reaches Anna's.
+      const [his] = await mintDevices(cloud, 1);
+      assert.equal(
+        (await claim(bert.client, bert.site.id, his!.serialNumber, codeFor(his!, 0))).status,
+        201,
+      );
+      await waitFor(
+        'every kind',
+        () => new Set(receiver.distinct().map((r) => r.type)).size >= ALL.length,
+        15_000,
+      );
+      await cloud.webhookDispatcher.idle();
+      const got = receiver.distinct();
+      assert.equal(receiver.state.rejected, 0);
+      assert.deepEqual([...new Set(got.map((r) => r.type))].sort(), [...ALL].sort());
+      // Three added, one of each other kind.
+      assert.equal(got.filter((r) => r.type === 'device.added').length, 3);
+      assert.equal(got.length, ALL.length + 2);
+      for (const r of got) {
+        assert.equal(r.body.companyId, anna.company.id);
+        assert.equal(r.body.type, r.type);
+        assert.ok(!JSON.stringify(r.body).includes(his!.serialNumber));
+      }
+      // A bad signature is refused by the receiver: the check above is a real one.
+      const forged = await fetch(receiver.url, {
+        method: 'POST',
+        headers: { 'Latchkey-Signature': 't=1,v1=' + '0'.repeat(64) },
+        body: '{}',
+      });
+      assert.equal(forged.status, 400);
+    });
+
+    it('delivers in order after the receiver was down, and keeps ids over retries and a resend', async (t) => {
+      const { cloud, receiver, anna, hook } = await cloudWithHook(t, dialect, [
+        'device.online',
+        'device.offline',
+      ]);
+      const [device] = await devicesOf(cloud, anna, 1);
+      receiver.state.status = 503;
+      for (let i = 0; i < 3; i++) {
+        await cloud.services.deviceLink.presence(device!.serialNumber, true);
+        await cloud.services.deviceLink.presence(device!.serialNumber, false);
+      }
+      await waitFor('a failed attempt', async () => {
+        const log = await anna.client.get(`/api/webhooks/${hook.id}/deliveries`);
+        return log.body.items.some((d: { lastStatus: number | null }) => d.lastStatus === 503);
+      });
+      receiver.state.status = 200;
+      await waitFor('six deliveries', () => receiver.distinct().length >= 6, 15_000);
+      assert.deepEqual(
+        receiver.distinct().map((r) => r.type),
+        ['online', 'offline', 'online', 'offline', 'online', 'offline'].map((s) => `device.${s}`),
+      );
+      const log = await anna.client.get(`/api/webhooks/${hook.id}/deliveries`);
+      assert.equal(log.status, 200, log.text);
+      assert.ok(log.body.items.every((d: { state: string }) => d.state === 'delivered'));
+      assert.ok(log.body.items.some((d: { attempts: number }) => d.attempts > 1));
+      const first = log.body.items.at(-1) as { id: string };
+      const again = await anna.client.post(
+        `/api/webhooks/${hook.id}/deliveries/${first.id}/resend`,
+      );
+      assert.equal(again.status, 202, again.text);
+      await waitFor(
+        'the resend',
+        () => receiver.state.all.filter((r) => r.id === first.id).length >= 2,
+      );
+      const test = await anna.client.post(`/api/webhooks/${hook.id}/test`);
+      assert.equal(test.status, 202, test.text);
+      await waitFor('the test event', () =>
+        receiver.state.all.some((r) => r.type === 'webhook.test'),
+      );
+    });
+
+    it('refuses what it must: other tenants, viewers, bad URLs, bad secrets, too many, too big', async (t) => {
+      const cloud = await startTestCloud(t, dialect);
+      const anna = await party(cloud, 'Anna');
+      const mallory = await party(cloud, 'Mallory');
+      const made = await anna.client.post('/api/webhooks', {
+        url: 'https://93.184.215.14/hook',
+        events: ['device.added'],
+        secret: 'a-secret-of-my-own-choosing',
+      });
+      assert.equal(made.status, 201, made.text);
+      assert.equal(made.body.secret, 'a-secret-of-my-own-choosing');
+      const stored = await cloud.store.db.selectFrom('webhook_endpoints').selectAll().execute();
+      assert.ok(!JSON.stringify(stored).includes('a-secret-of-my-own-choosing'));
+      const list = await anna.client.get('/api/webhooks');
+      assert.ok(!list.text.includes('a-secret'));
+      for (const path of [`/api/webhooks/${made.body.id}/deliveries`]) {
+        assertErrorBody(await mallory.client.get(path), 404, 'WEBHOOK_NOT_FOUND');
+      }
+      assertErrorBody(
+        await mallory.client.post(`/api/webhooks/${made.body.id}/test`),
+        404,
+        'WEBHOOK_NOT_FOUND',
+      );
+      assertErrorBody(
+        await mallory.client.patch(`/api/webhooks/${made.body.id}`, { enabled: false }),
+        404,
+        'WEBHOOK_NOT_FOUND',
+      );
+      assertErrorBody(
+        await mallory.client.delete(`/api/webhooks/${made.body.id}`),
+        404,
+        'WEBHOOK_NOT_FOUND',
+      );
+      const viewer = await registerAccount(cloud);
+      await joinCompany(cloud, viewer, anna.company.id, 'member', [
+        { siteId: anna.site.id, role: 'viewer' },
+      ]);
+      viewer.client.companyId = anna.company.id;
+      assertErrorBody(await viewer.client.get('/api/webhooks'), 403, 'INSUFFICIENT_ROLE');
+      for (const url of [
+        'http://93.184.215.14/hook',
+        'https://127.0.0.1/hook',
+        'https://10.1.2.3/hook',
+        'https://169.254.169.254/latest/meta-data',
+        'https://[::1]/hook',
+        'https://[::ffff:127.0.0.1]/hook',
+        'https://localhost/hook',
+      ]) {
+        const refused = await anna.client.post('/api/webhooks', { url, events: ['device.added'] });
+        assert.ok([400, 422].includes(refused.status), `${url}: ${refused.text}`);
+        assert.match(refused.body.error.code, /^WEBHOOK_URL_(INVALID|FORBIDDEN)$/);
+      }
+      assertErrorBody(
+        await anna.client.post('/api/webhooks', {
+          url: 'https://93.184.215.14/',
+          events: ['device.added'],
+          secret: 'short',
+        }),
+        400,
+        'WEBHOOK_SECRET_TOO_SHORT',
+      );
+      const big = await anna.client.post('/api/webhooks', {
+        url: `https://93.184.215.14/${'a'.repeat(100_000)}`,
+        events: ['device.added'],
+      });
+      assert.ok([400, 413].includes(big.status), big.text);
+      for (let i = 1; i < 20; i++) {
+        const more = await anna.client.post('/api/webhooks', {
+          url: `https://93.184.215.14/${i}`,
+          events: ['device.added'],
+        });
+        assert.equal(more.status, 201, more.text);
+      }
+      assertErrorBody(
+        await anna.client.post('/api/webhooks', {
+          url: 'https://93.184.215.14/21',
+          events: ['device.added'],
+        }),
+        409,
+        'WEBHOOK_LIMIT',
+      );
+      assert.equal(
+        (await cloud.store.db.selectFrom('webhook_endpoints').selectAll().execute()).length,
+        20,
+      );
+    });
+
+    it('disables an endpoint that keeps failing and mails its admins; PATCH enables it again', async (t) => {
+      const smtp = await startTestSmtp(t);
+      const cloud = await startTestCloud(t, dialect, {
+        smtpUrl: smtp.url,
+        webhooksAllowInsecure: true,
+        webhooks: { retryScheduleMs: [20], disableAfterFailedDeliveries: 2, timeoutMs: 2000 },
+      });
+      const receiver = await startReceiver(t);
+      const anna = await party(cloud, 'Anna');
+      const made = await anna.client.post('/api/webhooks', {
+        url: receiver.url,
+        events: ['device.online', 'device.offline'],
+      });
+      receiver.state.secret = made.body.secret;
+      receiver.state.status = 500;
+      const [device] = await devicesOf(cloud, anna, 1);
+      await cloud.services.deviceLink.presence(device!.serialNumber, true);
+      await cloud.services.deviceLink.presence(device!.serialNumber, false);
+      const mail = await smtp.waitForMail(anna.email, 1, 15_000);
+      assert.match(mail.parsed.subject ?? '', /webhook/i);
+      const endpoint = (await anna.client.get('/api/webhooks')).body.items[0];
+      assert.equal(endpoint.enabled, false);
+      assert.ok(endpoint.disabledReason);
+      receiver.state.status = 200;
+      await cloud.services.deviceLink.presence(device!.serialNumber, true);
+      const enabled = await anna.client.patch(`/api/webhooks/${made.body.id}`, { enabled: true });
+      assert.equal(enabled.status, 200, enabled.text);
+      assert.equal(enabled.body.enabled, true);
+      const test = await anna.client.post(`/api/webhooks/${made.body.id}/test`);
+      assert.equal(test.status, 202, test.text);
+      await waitFor(
+        'the test after enabling',
+        () => receiver.state.all.some((r) => r.type === 'webhook.test'),
+        10_000,
+      );
+    });
+  });
+}
