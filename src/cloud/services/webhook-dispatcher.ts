@@ -74,6 +74,8 @@ export function startWebhookDispatcher(
   let again = false;
   let timer: NodeJS.Timeout | null = null;
   const inFlight = new Set<Promise<void>>();
+  // Attempts in flight end at once on shutdown; they are settled as failed and retried later.
+  const shutdown = new AbortController();
 
   const changed = (companyId: string, endpointId: string) =>
     deps.events.emit('webhook-changed', { companyId, endpointId });
@@ -97,6 +99,7 @@ export function startWebhookDispatcher(
       timeoutMs,
       maxAnswerBytes: MAX_ANSWER_BYTES,
       allowInsecure,
+      signal: shutdown.signal,
     });
     const ok = result.status !== null && result.status >= 200 && result.status < 300;
     const at = deps.clock.now();
@@ -212,6 +215,7 @@ export function startWebhookDispatcher(
     },
     async stop() {
       stopped = true;
+      shutdown.abort();
       if (timer) clearTimeout(timer);
       deps.events.off('webhook-changed', onChange);
       deps.events.off('ownership-changed', onChange);

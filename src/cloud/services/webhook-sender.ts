@@ -11,6 +11,8 @@ export interface WebhookAttempt {
   /** How much of the answer is read; the rest is dropped (a receiver cannot fill memory). */
   maxAnswerBytes: number;
   allowInsecure: boolean;
+  /** Aborted when the node shuts down: the attempt ends as failed, and is retried. */
+  signal?: AbortSignal;
 }
 
 /** What one attempt came to: an HTTP status, or why there was none. */
@@ -65,6 +67,7 @@ export function sendWebhook(attempt: WebhookAttempt): Promise<WebhookAttemptResu
         method: 'POST',
         headers: { ...attempt.headers, 'Content-Length': Buffer.byteLength(attempt.body) },
         ...(attempt.allowInsecure ? {} : { lookup: guardedLookup }),
+        ...(attempt.signal ? { signal: attempt.signal } : {}),
       },
       (response) => {
         let read = 0;
