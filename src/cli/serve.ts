@@ -252,7 +252,7 @@ function retrySchedule(value: string): number[] {
   const waits = value.split(',').map((part) => Number(part.trim()));
   if (
     waits.length === 0 ||
-    waits.length > 50 ||
+    waits.length > 100 ||
     waits.some((w) => !Number.isInteger(w) || w < 0 || w > 7 * 86_400_000)
   ) {
     throw new UsageError(
