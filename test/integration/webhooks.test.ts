@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Writable } from 'node:stream';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
 import { claim, codeFor, joinCompany, mintDevices, registerAccount } from '../helpers/factories.ts';
@@ -7,6 +8,8 @@ import { assertErrorBody } from '../helpers/http.ts';
 import { startTestSmtp } from '../helpers/smtp.ts';
 import { devicesOf, party } from '../helpers/transfers.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { startLinkedEmulator } from '../helpers/emulators.ts';
+import { addOperatorFirmware } from '../helpers/rollouts.ts';
 import { startReceiver } from '../helpers/webhooks.ts';
 
 const FAST = { retryScheduleMs: [30, 30, 30, 30, 30, 30], timeoutMs: 2000 };
@@ -270,6 +273,91 @@ for (const dialect of testDialects) {
         () => receiver.state.all.some((r) => r.type === 'webhook.test'),
         10_000,
       );
+    });
+
+    it('sends rollout.finished once when a rollout ends', async (t) => {
+      const cloud = await startTestCloud(t, dialect, {
+        webhooksAllowInsecure: true,
+        webhooks: FAST,
+        rollouts: { tickMs: 100 },
+      });
+      const receiver = await startReceiver(t);
+      const anna = await party(cloud, 'Anna');
+      const made = await anna.client.post('/api/webhooks', {
+        url: receiver.url,
+        events: ['rollout.finished'],
+      });
+      receiver.state.secret = made.body.secret;
+      const [device] = await devicesOf(cloud, anna, 1);
+      await startLinkedEmulator(t, device!, cloud.url);
+      await waitFor('the device online with its firmware', async () => {
+        const list = await anna.client.get(`/api/sites/${anna.site.id}/devices`);
+        return list.body.items?.[0]?.firmware;
+      });
+      const image = await addOperatorFirmware(cloud, '2.50.0.1');
+      const started = await anna.client.post('/api/rollouts', {
+        firmwareId: image.id,
+        siteId: anna.site.id,
+      });
+      assert.equal(started.status, 201, started.text);
+      await waitFor('rollout.finished', () => receiver.distinct().length >= 1, 60_000);
+      await cloud.webhookDispatcher.idle();
+      const [finished] = receiver.distinct();
+      assert.equal(receiver.distinct().length, 1);
+      assert.equal(finished!.type, 'rollout.finished');
+      assert.equal(finished!.body.data.rolloutId, started.body.id);
+      assert.equal(finished!.body.data.state, 'done');
+    });
+
+    it('never writes a webhook secret to the server log, even at trace level', async (t) => {
+      const lines: string[] = [];
+      const stream = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString('utf8'));
+          done();
+        },
+      });
+      const cloud = await startTestCloud(t, dialect, {
+        logger: { level: 'trace', stream },
+        webhooksAllowInsecure: true,
+        webhooks: FAST,
+      });
+      const receiver = await startReceiver(t);
+      const anna = await party(cloud, 'Anna');
+      const chosen = 'my-own-secret-of-24-chars';
+      const given = await anna.client.post('/api/webhooks', {
+        url: receiver.url,
+        events: ['device.added'],
+        secret: chosen,
+      });
+      assert.equal(given.status, 201, given.text);
+      const generated = await anna.client.post('/api/webhooks', {
+        url: receiver.url,
+        events: ['device.added'],
+      });
+      // A refused request with a secret in its body (the URL is not one), and a malformed one.
+      const refusedSecret = 'refused-secret-of-24-chars';
+      const refused = await anna.client.post('/api/webhooks', {
+        url: 'not a url',
+        events: ['device.added'],
+        secret: refusedSecret,
+      });
+      assert.equal(refused.status, 400, refused.text);
+      const malformed = await anna.client.post('/api/webhooks', {
+        url: receiver.url,
+        events: ['no.such-kind'],
+        secret: refusedSecret,
+      });
+      assert.equal(malformed.status, 400, malformed.text);
+      receiver.state.secret = chosen;
+      await anna.client.post(`/api/webhooks/${given.body.id}/test`);
+      await waitFor('the test event', () => receiver.state.all.length >= 1);
+      await cloud.webhookDispatcher.idle();
+      const log = lines.join('');
+      assert.match(log, /incoming request/);
+      assert.ok(!log.includes(chosen), 'the given secret is not logged');
+      assert.ok(!log.includes(generated.body.secret), 'the generated secret is not logged');
+      assert.ok(!log.includes(refusedSecret), 'the secret of a refused request is not logged');
     });
   });
 }
