@@ -11,7 +11,7 @@ export interface Received {
 
 /** A real receiver on a free port: checks each signature with the secret, answers `status`. */
 export async function startReceiver(t: { after(fn: () => Promise<void>): void }, port = 0) {
-  const state = { secret: '', status: 200, all: [] as Received[], rejected: 0 };
+  const state = { secret: '', status: 200, all: [] as Received[], rejected: 0, redirected: 0 };
   const read = (request: IncomingMessage) =>
     new Promise<string>((resolve) => {
       let text = '';
@@ -20,6 +20,11 @@ export async function startReceiver(t: { after(fn: () => Promise<void>): void },
     });
   const server: Server = createServer(async (request, response) => {
     const text = await read(request);
+    if (request.url === '/elsewhere') {
+      state.redirected += 1;
+      response.writeHead(200).end();
+      return;
+    }
     const header = String(request.headers['latchkey-signature'] ?? '');
     const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header);
     const expected = match
@@ -39,7 +44,10 @@ export async function startReceiver(t: { after(fn: () => Promise<void>): void },
         valid,
       });
     }
-    response.writeHead(state.status, { 'Content-Type': 'text/plain' }).end('x'.repeat(100_000));
+    // A 3xx points elsewhere on this receiver: a sender that followed it would be counted.
+    response
+      .writeHead(state.status, { 'Content-Type': 'text/plain', Location: '/elsewhere' })
+      .end('x'.repeat(100_000));
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   t.after(() => new Promise((resolve) => server.close(() => resolve())));

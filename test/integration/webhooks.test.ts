@@ -155,8 +155,9 @@ for (const dialect of testDialects) {
       const cloud = await startTestCloud(t, dialect);
       const anna = await party(cloud, 'Anna');
       const mallory = await party(cloud, 'Mallory');
+      // TEST-NET-1 (RFC 5737): a public address as far as the check goes, routed nowhere.
       const made = await anna.client.post('/api/webhooks', {
-        url: 'https://93.184.215.14/hook',
+        url: 'https://192.0.2.10/hook',
         events: ['device.added'],
         secret: 'a-secret-of-my-own-choosing',
       });
@@ -191,7 +192,7 @@ for (const dialect of testDialects) {
       viewer.client.companyId = anna.company.id;
       assertErrorBody(await viewer.client.get('/api/webhooks'), 403, 'INSUFFICIENT_ROLE');
       for (const url of [
-        'http://93.184.215.14/hook',
+        'http://192.0.2.10/hook',
         'https://127.0.0.1/hook',
         'https://10.1.2.3/hook',
         'https://169.254.169.254/latest/meta-data',
@@ -205,7 +206,7 @@ for (const dialect of testDialects) {
       }
       assertErrorBody(
         await anna.client.post('/api/webhooks', {
-          url: 'https://93.184.215.14/',
+          url: 'https://192.0.2.10/',
           events: ['device.added'],
           secret: 'short',
         }),
@@ -213,20 +214,20 @@ for (const dialect of testDialects) {
         'WEBHOOK_SECRET_TOO_SHORT',
       );
       const big = await anna.client.post('/api/webhooks', {
-        url: `https://93.184.215.14/${'a'.repeat(100_000)}`,
+        url: `https://192.0.2.10/${'a'.repeat(100_000)}`,
         events: ['device.added'],
       });
       assert.ok([400, 413].includes(big.status), big.text);
       for (let i = 1; i < 20; i++) {
         const more = await anna.client.post('/api/webhooks', {
-          url: `https://93.184.215.14/${i}`,
+          url: `https://192.0.2.10/${i}`,
           events: ['device.added'],
         });
         assert.equal(more.status, 201, more.text);
       }
       assertErrorBody(
         await anna.client.post('/api/webhooks', {
-          url: 'https://93.184.215.14/21',
+          url: 'https://192.0.2.10/21',
           events: ['device.added'],
         }),
         409,
@@ -236,6 +237,69 @@ for (const dialect of testDialects) {
         (await cloud.store.db.selectFrom('webhook_endpoints').selectAll().execute()).length,
         20,
       );
+      // A forbidden URL in a PATCH changes nothing; an unknown delivery is not found.
+      const before = await cloud.store.db.selectFrom('webhook_endpoints').selectAll().execute();
+      assertErrorBody(
+        await anna.client.patch(`/api/webhooks/${made.body.id}`, {
+          url: 'https://169.254.169.254/latest',
+          enabled: false,
+        }),
+        422,
+        'WEBHOOK_URL_FORBIDDEN',
+      );
+      assert.deepEqual(
+        await cloud.store.db.selectFrom('webhook_endpoints').selectAll().execute(),
+        before,
+      );
+      assertErrorBody(
+        await anna.client.post(`/api/webhooks/${made.body.id}/deliveries/whd_nope/resend`),
+        404,
+        'WEBHOOK_DELIVERY_NOT_FOUND',
+      );
+      const test = await anna.client.post(`/api/webhooks/${made.body.id}/test`);
+      assert.equal(test.status, 202, test.text);
+      assertErrorBody(
+        await mallory.client.post(
+          `/api/webhooks/${made.body.id}/deliveries/${test.body.id}/resend`,
+        ),
+        404,
+        'WEBHOOK_NOT_FOUND',
+      );
+    });
+
+    it('follows no redirect, and disables an endpoint failing for longer than allowed', async (t) => {
+      const cloud = await startTestCloud(t, dialect, {
+        webhooksAllowInsecure: true,
+        webhooks: {
+          retryScheduleMs: Array.from({ length: 50 }, () => 30),
+          disableAfterFailingMs: 300,
+          timeoutMs: 2000,
+        },
+      });
+      const receiver = await startReceiver(t);
+      const anna = await party(cloud, 'Anna');
+      const made = await anna.client.post('/api/webhooks', {
+        url: `${receiver.url}?redirect`,
+        events: ['device.added'],
+      });
+      receiver.state.secret = made.body.secret;
+      receiver.state.status = 307;
+      const test = await anna.client.post(`/api/webhooks/${made.body.id}/test`);
+      assert.equal(test.status, 202, test.text);
+      await waitFor(
+        'the endpoint disabled by time',
+        async () => (await anna.client.get('/api/webhooks')).body.items[0].enabled === false,
+        10_000,
+      );
+      await cloud.webhookDispatcher.idle();
+      const [delivery] = (await anna.client.get(`/api/webhooks/${made.body.id}/deliveries`)).body
+        .items;
+      assert.equal(delivery.lastStatus, 307);
+      assert.equal(delivery.state, 'pending', 'it waits for the endpoint to be enabled again');
+      assert.ok(delivery.attempts > 1);
+      // The redirect's target was never asked for.
+      assert.equal(receiver.state.redirected, 0);
+      assert.match((await anna.client.get('/api/webhooks')).body.items[0].disabledReason, /since/);
     });
 
     it('disables an endpoint that keeps failing and mails its admins; PATCH enables it again', async (t) => {
