@@ -59,8 +59,7 @@ import { createResidentsImportService } from './residents-import.service.ts';
 import { createWebhooksService } from './webhooks.service.ts';
 import { systemResolver, type HostResolver } from './webhook-url.ts';
 import { webhooksRepo } from '../store/repos/webhooks.repo.ts';
-import { notificationRows } from './notifications.service.ts';
-import { iso } from './clock.ts';
+import { createWebhookDisabledNotice } from './webhook-disabled.notice.ts';
 
 export interface ServiceDeps {
   store: Store;
@@ -355,27 +354,7 @@ export function createServices(deps: ServiceDeps) {
       resolve: deps.webhookResolver ?? systemResolver,
     }),
     /** Tells a company's admins that one of its webhook endpoints was disabled. */
-    async webhookDisabled(endpoint: {
-      id: string;
-      companyId: string;
-      url: string;
-      reason: string;
-    }) {
-      const rows = notificationRows(
-        await webhooksRepo(store.db).adminsOf(endpoint.companyId),
-        {
-          kind: 'webhook-disabled',
-          title: 'A webhook endpoint was disabled',
-          body: `The webhook endpoint ${endpoint.url} was disabled because ${endpoint.reason}. It is sent nothing until it is enabled again on the Webhooks page (or with PATCH /api/webhooks/${endpoint.id} {"enabled": true}); deliveries that waited are then sent in order.`,
-          siteId: null,
-          serialNumber: null,
-          companyId: endpoint.companyId,
-        },
-        iso(clock.now()),
-      );
-      await notificationsRepo(store.db).insertMany(rows);
-      notices.notify(rows);
-    },
+    webhookDisabled: createWebhookDisabledNotice({ store, clock, notices }),
     residentsImport: createResidentsImportService({
       access,
       store,
