@@ -55,6 +55,13 @@ Options:
                      Registrations one address may attempt in an hour (default 30)
   --firmware-uploads Let company admins upload their own firmware images (POST /api/firmware);
                      without it only the operator adds images, with "latchkey firmware add"
+  --webhooks-allow-insecure
+                     Let webhook endpoints use http:// and private, loopback or link-local
+                     addresses (for tests and closed networks); without it only https://
+                     URLs whose host resolves to public addresses are accepted
+  --webhooks-retry-ms LIST
+                     The waits between webhook attempts, in milliseconds, comma-separated
+                     (default 10 s, 1 min, 5 min, 30 min, 2 h, 5 h, 8 h, 8 h: about 24 h)
   --secure-cookies   Always mark the session cookie Secure (the portal is reached over HTTPS
                      though this node sees HTTP); without it the cookie is Secure when the
                      request came over HTTPS, or with --trust-proxy and X-Forwarded-Proto: https
@@ -137,6 +144,8 @@ export const serveCommand: Command = {
       'registrations-per-address': { type: 'string' },
       'secure-cookies': { type: 'boolean' },
       'firmware-uploads': { type: 'boolean' },
+      'webhooks-allow-insecure': { type: 'boolean' },
+      'webhooks-retry-ms': { type: 'string' },
       'event-streams-per-person': { type: 'string' },
       smtp: { type: 'string' },
       'mail-from': { type: 'string' },
@@ -236,6 +245,10 @@ export const serveCommand: Command = {
       loginLimits: loginLimitsFrom(args),
       secureCookies: args['secure-cookies'] ?? false,
       firmwareUploads: args['firmware-uploads'] ?? false,
+      webhooksAllowInsecure: args['webhooks-allow-insecure'] ?? false,
+      ...(args['webhooks-retry-ms'] === undefined
+        ? {}
+        : { webhooks: { retryScheduleMs: retrySchedule(args['webhooks-retry-ms']) } }),
       eventStreamsPerPerson: intOption(
         args['event-streams-per-person'],
         'event-streams-per-person',
@@ -277,3 +290,18 @@ export const serveCommand: Command = {
     return 0;
   },
 };
+
+/** `--webhooks-retry-ms 100,200,500`: the waits between webhook attempts. */
+function retrySchedule(value: string): number[] {
+  const waits = value.split(',').map((part) => Number(part.trim()));
+  if (
+    waits.length === 0 ||
+    waits.length > 100 ||
+    waits.some((w) => !Number.isInteger(w) || w < 0 || w > 7 * 86_400_000)
+  ) {
+    throw new UsageError(
+      '--webhooks-retry-ms takes whole milliseconds, comma-separated (e.g. 10000,60000).',
+    );
+  }
+  return waits;
+}

@@ -33,6 +33,11 @@ import {
   type RolloutRunnerOptions,
 } from './services/rollout-runner.ts';
 import { createServices, type Services } from './services/services.ts';
+import {
+  startWebhookDispatcher,
+  type WebhookDispatcher,
+  type WebhookDispatcherOptions,
+} from './services/webhook-dispatcher.ts';
 import { openStore, type Store } from './store/store.ts';
 import { fleetRepo } from './store/repos/fleet.repo.ts';
 import { createCloudMetrics, type CloudMetrics } from './metrics/metrics.registry.ts';
@@ -86,6 +91,10 @@ export interface CloudOptions {
   metricsToken?: string | undefined;
   /** Issue 20: HOST:PORT of a plain listener serving only /metrics, without a token. */
   metricsListen?: string | undefined;
+  /** Issue 20: `--webhooks-allow-insecure` permits http:// and private addresses (tests). */
+  webhooksAllowInsecure?: boolean;
+  /** Issue 20: the webhook dispatcher's poll, retry schedule and bounds (tests shorten them). */
+  webhooks?: Omit<WebhookDispatcherOptions, 'allowInsecure'>;
 }
 
 export interface RunningCloud {
@@ -106,6 +115,8 @@ export interface RunningCloud {
   metrics: CloudMetrics;
   /** The --metrics-listen address as bound (HOST:PORT), or null without one. */
   metricsAddress: string | null;
+  /** Issue 20: sends the queued webhook deliveries; `idle()` waits for those in flight. */
+  webhookDispatcher: WebhookDispatcher;
   close(): Promise<void>;
 }
 
@@ -128,6 +139,7 @@ export async function openCloud(
     | 'publicUrl'
     | 'firmwareUploads'
     | 'relayBounds'
+    | 'webhooksAllowInsecure'
   >,
 ) {
   const clock = options.clock ?? systemClock;
@@ -157,6 +169,7 @@ export async function openCloud(
   const links = new PortalLinks(options.publicUrl);
   const commands = new DeviceCommands();
   const log = new ServiceLog();
+  const webhookSecrets = new SecretBox(masterKey, 'webhook-secret');
   const services = createServices({
     commands,
     log,
@@ -168,6 +181,8 @@ export async function openCloud(
     twoFactorSecrets: new SecretBox(masterKey, 'two-factor-secret'),
     residentSecrets: new SecretBox(masterKey, 'resident-credentials'),
     backupKeys: new SecretBox(masterKey, 'site-backup-key'),
+    webhookSecrets,
+    webhooksAllowInsecure: options.webhooksAllowInsecure ?? false,
     credentialLookupKey: deriveKey(masterKey, 'resident-credential-lookup'),
     csrfKey: deriveKey(masterKey, 'csrf'),
     sessionTtlMs: options.sessionTtlMs ?? 12 * 60 * 60_000,
@@ -184,13 +199,14 @@ export async function openCloud(
     openStreams: () => services.liveUpdates.openStreams(),
     pool: () => store.poolUse(),
   });
-  return { store, events, services, mail, links, commands, log, metrics };
+  return { store, events, services, mail, links, commands, log, metrics, webhookSecrets };
 }
 
 /** Starts a cloud node: store, services, HTTP. `close()` stops it and closes the database. */
 export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
   const broker = options.brokerUrl === undefined ? null : brokerSettings(options.brokerUrl);
-  const { store, events, services, mail, links, commands, log, metrics } = await openCloud(options);
+  const { store, events, services, mail, links, commands, log, metrics, webhookSecrets } =
+    await openCloud(options);
   // Set once the link is up; /readyz reads it.
   let transport: (LinkTransport & { tcpPort?: number | null }) | null = null;
   const app = await build({
@@ -312,12 +328,25 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     },
     options.rollouts,
   );
+  const webhooks = startWebhookDispatcher(
+    {
+      store,
+      clock: options.clock ?? systemClock,
+      events,
+      secrets: webhookSecrets,
+      log,
+      disabled: (endpoint) => services.webhookDisabled(endpoint),
+    },
+    { ...options.webhooks, allowInsecure: options.webhooksAllowInsecure ?? false },
+  );
   let closing: Promise<void> | null = null;
   const shutdown = async () => {
     // A daily pass in flight finishes (or fails on the closing link) before the store closes.
     const backupsStopped = backups.stop();
     const rolloutsStopped = rollouts.stop();
     await metricsListener?.close();
+    // An attempt in flight settles its row before the store closes (or its lease expires).
+    const webhooksStopped = webhooks.stop();
     if (broker) {
       // Graceful: stop accepting and finish the requests in flight first (Fastify close()),
       // while the link and the database still work for them; then the link, then the store.
@@ -341,6 +370,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     await services.autoProvisioning.idle();
     await backupsStopped;
     await rolloutsStopped;
+    await webhooksStopped;
     // Offers ended by a change of hands just before are written before the store closes.
     services.transferEnds.stop();
     await services.transferEnds.idle();
@@ -361,6 +391,7 @@ export async function startCloud(options: CloudOptions): Promise<RunningCloud> {
     rolloutRunner: rollouts,
     metrics,
     metricsAddress: metricsListener?.address ?? null,
+    webhookDispatcher: webhooks,
     close() {
       closing ??= shutdown();
       return closing;

@@ -385,6 +385,55 @@ export const errorCatalog = {
     cause: 'No image with this id is in the firmware catalogue your company may use.',
     hints: ['List the catalogue with GET /api/firmware and use one of its ids.'],
   },
+  WEBHOOK_NOT_FOUND: {
+    status: 404,
+    message: 'The webhook endpoint does not exist.',
+    cause: 'There is no webhook endpoint with this id in your company.',
+    hints: ['List the endpoints with GET /api/webhooks and use one of their ids.'],
+  },
+  WEBHOOK_DELIVERY_NOT_FOUND: {
+    status: 404,
+    message: 'The webhook delivery does not exist.',
+    cause: 'This endpoint has no delivery with this id.',
+    hints: ['List the deliveries with GET /api/webhooks/:id/deliveries and use one of their ids.'],
+  },
+  WEBHOOK_URL_INVALID: {
+    status: 400,
+    message: 'The webhook URL is not valid.',
+    cause:
+      'Webhooks are sent only to absolute https:// URLs of at most 2,048 characters, without user name or password.',
+    hints: [
+      'Give the full address of your receiver, for example https://hooks.example.com/latchkey.',
+    ],
+  },
+  WEBHOOK_URL_FORBIDDEN: {
+    status: 422,
+    message: 'The webhook URL points to an address the cloud does not send to.',
+    cause:
+      'Its host is, or resolves to, a loopback, private, link-local or cloud metadata address, or it does not resolve at all. The cloud refuses these so that webhooks cannot reach its own network.',
+    hints: [
+      'Give a URL whose host resolves to a public address.',
+      'An operator testing on a private network can start the cloud with --webhooks-allow-insecure.',
+    ],
+  },
+  WEBHOOK_LIMIT: {
+    status: 409,
+    message: 'Your company has as many webhook endpoints as it may.',
+    cause: 'A company may register at most 20 webhook endpoints.',
+    hints: ['Delete an endpoint you no longer use, or give one endpoint more event kinds.'],
+  },
+  WEBHOOK_SECRET_TOO_SHORT: {
+    status: 400,
+    message: 'The webhook secret is too short.',
+    cause: 'A secret you choose must have from 16 to 200 characters.',
+    hints: ['Give a longer secret, or leave it out and the cloud generates one.'],
+  },
+  WEBHOOK_DISABLED: {
+    status: 409,
+    message: 'The webhook endpoint is disabled.',
+    cause: 'A disabled endpoint is sent nothing, test events and resent deliveries included.',
+    hints: ['Enable it first with PATCH /api/webhooks/:id {"enabled": true}.'],
+  },
   ROLLOUT_NOT_FOUND: {
     status: 404,
     message: 'The rollout does not exist.',

@@ -35,6 +35,8 @@ export async function startTestCloud(
       // No idle poll for rollouts another node started: a test cloud has no other node, and
       // a poll landing inside a statement count would make that test flaky.
       rollouts: { idlePollMs: null, ...options.rollouts },
+      // Likewise no idle poll for webhook deliveries other nodes queued (issue 20).
+      webhooks: { idlePollMs: null, ...options.webhooks },
       dataDir: database.dataDir,
       databaseUrl: database.databaseUrl,
       port: 0,
@@ -142,6 +144,8 @@ export const TABLES: (keyof Database)[] = [
   'device_backups',
   'site_backup_settings',
   'remote_sessions',
+  'webhook_endpoints',
+  'webhook_deliveries',
 ];
 
 /** Every row of every table, in a stable order, to compare before and after a request. */

@@ -87,6 +87,8 @@ for (const dialect of testDialects) {
         // Issue 19: configuration backups.
         'backup-restored': true,
         'backup-failing': true,
+        // Issue 20: a webhook endpoint that kept failing was disabled.
+        'webhook-disabled': true,
       });
       const [device] = await mintDevices(p.cloud, 1);
       const added = await claim(

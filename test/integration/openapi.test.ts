@@ -67,6 +67,14 @@ const EXPECTED: Record<string, number[]> = {
   'GET /api/rollouts': [200, 401, 403],
   'GET /api/rollouts/{id}': [200, 401, 403, 404],
   'POST /api/rollouts/{id}/cancel': [200, 401, 403, 404, 409],
+  // Webhooks (issue 20).
+  'GET /api/webhooks': [200, 401, 403, 404],
+  'POST /api/webhooks': [201, 400, 401, 403, 404, 409, 422],
+  'PATCH /api/webhooks/{id}': [200, 400, 401, 403, 404, 422],
+  'DELETE /api/webhooks/{id}': [204, 401, 403, 404],
+  'GET /api/webhooks/{id}/deliveries': [200, 400, 401, 403, 404],
+  'POST /api/webhooks/{id}/test': [202, 401, 403, 404, 409],
+  'POST /api/webhooks/{id}/deliveries/{deliveryId}/resend': [202, 401, 403, 404, 409],
   // Configuration backups in the cloud (issue 19); PUT/GET /link/backups/:token are
   // device-facing and outside OpenAPI.
   'GET /api/sites/{siteId}/devices/{serialNumber}/backups': [200, 400, 401, 403, 404],

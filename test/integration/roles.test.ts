@@ -17,6 +17,7 @@ import { bulkRules } from './roles/bulk.rules.ts';
 import { backupRules } from './roles/backups.rules.ts';
 import { rolloutRules } from './roles/rollouts.rules.ts';
 import { firmwareRules } from './roles/firmware.rules.ts';
+import { webhookRules } from './roles/webhooks.rules.ts';
 import { buildRoleFixture, ROLES, type Role, type RouteRule } from './roles/role-rules.ts';
 
 /** Every route's rule (issue 16): a route of /openapi.json without one fails the test. */
@@ -37,6 +38,7 @@ const RULES: RouteRule[] = [
   ...backupRules,
   ...rolloutRules,
   ...firmwareRules,
+  ...webhookRules,
 ];
 
 /** What a refusal must say: invisible is "not found", visible but not allowed is the role. */
@@ -50,6 +52,8 @@ const NOT_FOUND = new Set([
   'BACKUP_NOT_FOUND',
   // Issue 19: a rollout of sites the person cannot see.
   'ROLLOUT_NOT_FOUND',
+  // Issue 20: a webhook endpoint of another company.
+  'WEBHOOK_NOT_FOUND',
 ]);
 
 function assertAnswer(answer: ApiResponse, expected: number, label: string) {

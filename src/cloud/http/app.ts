@@ -28,6 +28,7 @@ import { devicePageRoutes } from './routes/device-page.routes.ts';
 import { doorRoutes } from './routes/door.routes.ts';
 import { linkFirmwareRoutes } from './routes/link-firmware.routes.ts';
 import { rolloutsRoutes } from './routes/rollouts.routes.ts';
+import { webhooksRoutes } from './routes/webhooks.routes.ts';
 import { eventsRoutes } from './routes/events.routes.ts';
 import { siteDevicesRoutes } from './routes/site-devices.routes.ts';
 import { sitesRoutes } from './routes/sites.routes.ts';
@@ -224,6 +225,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   await app.register(backupsRoutes(services.deviceBackups));
   await app.register(linkBackupsRoutes(services.deviceBackups));
   await app.register(rolloutsRoutes(services.rollouts));
+  await app.register(webhooksRoutes(services.webhooks));
   await app.register(linkFirmwareRoutes(services.firmwareDownloads));
   await app.register(remoteRoutes(services.remoteSessions));
   // Issue 19: /remote/<token>/… is the device's, relayed; not in the OpenAPI document.

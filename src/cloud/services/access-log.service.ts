@@ -1,5 +1,6 @@
 import type { LogTarget } from './service-log.ts';
 import { randomUUID } from 'node:crypto';
+import { webhooksRepo, type WebhookEventDraft } from '../store/repos/webhooks.repo.ts';
 import type { AccessEventMessage } from '../../core/link.protocol.ts';
 import { decodeCursor, toPage } from '../store/cursor.ts';
 import {
@@ -67,18 +68,45 @@ const publicItem = (row: ListedRow): AccessLogItem => ({
  * at the door in the site that owns the device at that moment, with the resident and apartment
  * names as they were then, and lists it to those who see the site.
  */
+/** Issue 20: a door event as a webhook: access.granted or access.refused. */
+function accessWebhook(row: AccessEventsTable, companyOf: Map<string, string>): WebhookEventDraft {
+  return {
+    companyId: companyOf.get(row.site_id)!,
+    type: row.granted === 1 ? 'access.granted' : 'access.refused',
+    data: {
+      serialNumber: row.serial_number,
+      siteId: row.site_id,
+      at: row.at,
+      switch: row.switch,
+      accessPoint: row.access_point,
+      credential: row.credential,
+      reason: row.reason,
+      residentId: row.resident_id,
+      residentName: row.resident_name,
+      apartmentName: row.apartment_name,
+    },
+    createdAt: row.received_at,
+  };
+}
+
 export function createAccessLogService(deps: {
   access: AccessService;
   store: Store;
   clock: Clock;
   /** Where dropped events are told, at info. */
   log: Pick<LogTarget, 'info'>;
+  /** Issue 20: told after a commit that queued webhook deliveries (the dispatcher wakes). */
+  onWebhooksQueued?: () => void;
 }) {
   const { store, clock } = deps;
   const sincePrune = new Map<string, number>();
 
   /** The rows of a batch: owned devices only, residents mapped within the owning site. */
-  async function rowsOf(trx: Executor, items: Reported[]): Promise<AccessEventsTable[]> {
+  async function rowsOf(
+    trx: Executor,
+    items: Reported[],
+    companyOf: Map<string, string>,
+  ): Promise<AccessEventsTable[]> {
     const owners = await devicesRepo(trx, store.dialect).ownersOf([
       ...new Set(items.map((item) => item.serial)),
     ]);
@@ -96,6 +124,7 @@ export function createAccessLogService(deps: {
         deps.log.info({ serial }, 'access event dropped: the device is in no site');
         return [];
       }
+      companyOf.set(owner.site_id, owner.company_id);
       const at = new Date(event.at);
       if (at.getTime() > now.getTime() + ACCESS_EVENT_FUTURE_TOLERANCE_MS) {
         deps.log.info({ serial, at: event.at }, 'access event dropped: its time is in the future');
@@ -142,14 +171,26 @@ export function createAccessLogService(deps: {
   // A building's network coming back sends many devices' buffered door events at once: they
   // are written in batches, one transaction each.
   const recorder = batchedTransactions(store, async (trx, items: Reported[]) => {
-    const rows = await rowsOf(trx, items);
+    const companyOf = new Map<string, string>();
+    const rows = await rowsOf(trx, items, companyOf);
     await accessEventsRepo(trx).insertMany(rows);
     await prune(trx, rows);
+    // Issue 20: the outbox, in the batch's transaction.
+    if ((await webhooksRepo(trx).enqueue(rows.map((row) => accessWebhook(row, companyOf)))) > 0) {
+      queued = true;
+    }
   });
+  let queued = false;
 
   return {
     /** Stores one door event a device reported; resolves once it is committed. */
-    record: (serial: string, event: AccessEventMessage) => recorder.add({ serial, event }),
+    async record(serial: string, event: AccessEventMessage) {
+      await recorder.add({ serial, event });
+      if (queued) {
+        queued = false;
+        deps.onWebhooksQueued?.();
+      }
+    },
 
     /** The site's access log, newest first (site:read). */
     async list(

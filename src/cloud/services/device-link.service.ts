@@ -4,6 +4,7 @@ import { deriveLinkPassword } from '../../core/security-code.rules.ts';
 import type { SerialNumber } from '../../core/serial.rules.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import { auditRepo } from '../store/repos/audit.repo.ts';
+import { webhooksRepo, type WebhookEventDraft } from '../store/repos/webhooks.repo.ts';
 import { brokerAccountsRepo } from '../store/repos/broker-accounts.repo.ts';
 import { deviceReportsRepo } from '../store/repos/device-reports.repo.ts';
 import { devicePresenceRepo } from '../store/repos/device-presence.repo.ts';
@@ -61,10 +62,22 @@ export function createDeviceLinkService(deps: {
   accessLog?: Pick<AccessLogService, 'record'>;
   /** Issue 17: what cloud-managed directory a device says it holds (Auto Provisioning). */
   onDirectoryReported?: (serial: string, held: DeviceStateMessage['directory']) => Promise<void>;
+  /** Issue 20: told after a commit that queued webhook deliveries (the dispatcher wakes). */
+  onWebhooksQueued?: () => void;
 }) {
   const { store, clock, events } = deps;
   const notices = deps.notices ?? { notify: () => undefined };
   const devices = (db: Executor) => devicesRepo(db, store.dialect);
+  // Set by a transaction that queued webhook deliveries; told once it is committed.
+  let webhooksQueued = false;
+  const queueWebhooks = async (trx: Executor, drafts: WebhookEventDraft[]) => {
+    if ((await webhooksRepo(trx).enqueue(drafts)) > 0) webhooksQueued = true;
+  };
+  const tellWebhooks = () => {
+    if (!webhooksQueued) return;
+    webhooksQueued = false;
+    deps.onWebhooksQueued?.();
+  };
 
   /** Something a device said that its owner hears of (audit, and a notification if drafted). */
   interface OwnerReport {
@@ -113,6 +126,18 @@ export function createDeviceLinkService(deps: {
     });
     await auditRepo(trx).insertMany(audits);
     await notificationsRepo(trx).insertMany(notifications);
+    // Issue 20: the outbox, in the report's transaction.
+    await queueWebhooks(
+      trx,
+      told
+        .filter((r) => r.action === 'device.code-regenerated')
+        .map((r) => ({
+          companyId: owners.get(r.serial)!.company_id,
+          type: 'device.code-regenerated',
+          data: { serialNumber: r.serial, siteId: owners.get(r.serial)!.site_id, ...r.detail },
+          createdAt: now,
+        })),
+    );
     return notifications;
   }
 
@@ -179,6 +204,23 @@ export function createDeviceLinkService(deps: {
         at,
       })),
     );
+    // Issue 20: device.online / device.offline of owned devices, in the same transaction.
+    await queueWebhooks(
+      trx,
+      changed.flatMap((serial) => {
+        const owner = owners.get(serial);
+        return owner
+          ? [
+              {
+                companyId: owner.company_id,
+                type: online ? 'device.online' : 'device.offline',
+                data: { serialNumber: serial, siteId: owner.site_id },
+                createdAt: at,
+              },
+            ]
+          : [];
+      }),
+    );
   }
 
   // Connect storms (a building's network comes back) send presence and state from thousands of
@@ -222,6 +264,7 @@ export function createDeviceLinkService(deps: {
 
     async presence(serial: string, online: boolean) {
       await presences.add({ serial, online });
+      tellWebhooks();
       events.emit('device-updated', { serialNumber: serial });
     },
 
@@ -231,6 +274,7 @@ export function createDeviceLinkService(deps: {
         reports.add({ serial, firmware: state.firmware }),
         codeGenerationSeen(serial, state.codeGeneration, 'state'),
       ]);
+      tellWebhooks();
       events.emit('device-updated', { serialNumber: serial });
       // Not awaited: a directory push takes as long as the device needs, the link goes on.
       // It never rejects (it reports its own failures).
@@ -268,6 +312,7 @@ export function createDeviceLinkService(deps: {
           events.emit('firmware-progress', { serialNumber: serial, progress: event });
           break;
       }
+      tellWebhooks();
       events.emit('device-updated', { serialNumber: serial });
     },
 

@@ -38,6 +38,11 @@ export interface CloudEvents {
   'firmware-progress': [{ serialNumber: string; progress: FirmwareProgressMessage }];
   /** Issue 19: a rollout was started, cancelled or ended, or one of its devices moved on. */
   'rollout-changed': [{ rolloutId: string; serialNumber?: string }];
+  /**
+   * Issue 20: a webhook endpoint or one of its deliveries changed (queued, attempted, sent
+   * again), on the node where it did. The dispatcher wakes; the portal's log reloads.
+   */
+  'webhook-changed': [{ companyId: string | null; endpointId: string | null }];
 }
 
 /** A typed in-process event bus. */

@@ -25,6 +25,13 @@ interface Subscriber {
   /** What the person may see in each followed company (re-read on 'membership-changed'). */
   views: Map<string, CompanyView>;
   send(update: DeviceUpdate): void;
+  /** Issue 20: a webhook endpoint or its log changed (company admins' streams only). */
+  sendWebhook?: (update: WebhookUpdate) => void;
+}
+
+/** What an admin's stream is told when a webhook endpoint or its delivery log changed. */
+export interface WebhookUpdate {
+  endpointId: string | null;
 }
 
 /** Open streams a person may hold at once when the operator sets nothing else. */
@@ -105,6 +112,20 @@ export function createLiveUpdatesService(deps: {
       follow(subscriber, companyId);
     }
   };
+  // In memory only: the event names its company, and only that company's admins hear of it.
+  const onWebhook = ({
+    companyId,
+    endpointId,
+  }: {
+    companyId: string | null;
+    endpointId: string | null;
+  }) => {
+    if (companyId === null) return;
+    for (const subscriber of byCompany.get(companyId) ?? []) {
+      if (subscriber.views.get(companyId)?.all) subscriber.sendWebhook?.({ endpointId });
+    }
+  };
+  deps.events.on('webhook-changed', onWebhook);
   // One listener on the bus for all streams (no listener-limit warnings with many tabs).
   deps.events.on('device-updated', onEvent);
   deps.events.on('ownership-changed', onEvent);
@@ -133,7 +154,11 @@ export function createLiveUpdatesService(deps: {
      * (404 COMPANY_NOT_FOUND for a company the person is not in); a token follows its own
      * company; otherwise a stream follows every company of the person.
      */
-    async subscribe(actor: Actor, send: (update: DeviceUpdate) => void): Promise<LiveSubscription> {
+    async subscribe(
+      actor: Actor,
+      send: (update: DeviceUpdate) => void,
+      sendWebhook?: (update: WebhookUpdate) => void,
+    ): Promise<LiveSubscription> {
       const { userId } = actor;
       const open = openPerPerson.get(userId) ?? 0;
       if (open >= deps.streamsPerPerson) {
@@ -149,7 +174,7 @@ export function createLiveUpdatesService(deps: {
             ? (await deps.access.requireCompany(actor, 'company:read')).companyId
             : tokenCompanyOf(actor);
         const views = await viewsOf(userId, only === null ? null : [only]);
-        subscriber = { userId, only, views, send };
+        subscriber = { userId, only, views, send, ...(sendWebhook ? { sendWebhook } : {}) };
       } catch (error) {
         release(userId);
         throw error;

@@ -23,6 +23,8 @@ export const NOTIFICATION_KINDS = [
   // Issue 19: configuration backups kept in the cloud.
   'backup-restored',
   'backup-failing',
+  // Issue 20: a webhook endpoint that kept failing was disabled.
+  'webhook-disabled',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 

@@ -1,6 +1,7 @@
 import type { StoreDialect } from '../store/dialect.ts';
 import { auditRepo } from '../store/repos/audit.repo.ts';
 import { devicesRepo } from '../store/repos/devices.repo.ts';
+import { webhooksRepo, type WebhookEventDraft } from '../store/repos/webhooks.repo.ts';
 import type { AuditEventsTable, Executor } from '../store/schema.ts';
 import type { Actor } from './actor.ts';
 import { auditRow } from './audit.service.ts';
@@ -71,6 +72,34 @@ function moveAuditRows(
   ];
 }
 
+/** Issue 20: a move between companies is an added device on one side, moved away on the other. */
+function moveWebhooks(
+  move: OwnershipMove,
+  input: { to: MoveTarget; reason: MoveReason; now: string },
+): WebhookEventDraft[] {
+  const serialNumber = move.serialNumber;
+  return [
+    {
+      companyId: input.to.company_id,
+      type: 'device.added',
+      data: {
+        serialNumber,
+        siteId: input.to.id,
+        siteName: input.to.name,
+        outcome: 'moved',
+        cause: input.reason,
+      },
+      createdAt: input.now,
+    },
+    {
+      companyId: move.from.company_id,
+      type: 'device.moved-away',
+      data: { serialNumber, reason: input.reason },
+      createdAt: input.now,
+    },
+  ];
+}
+
 /**
  * Moves devices to `to` inside the caller's transaction, without a security code: the one
  * primitive of moves between own sites, accepted offers and approved requests (issue 18). Each
@@ -92,6 +121,7 @@ export async function moveOwnerships(
   const devices = devicesRepo(trx, dialect);
   const moved: string[] = [];
   const audit: AuditEventsTable[] = [];
+  const hooks: WebhookEventDraft[] = [];
   for (const move of input.moves) {
     const ok = await devices.moveOwnership(move.serialNumber, move.from.site_id, {
       site_id: input.to.id,
@@ -101,7 +131,10 @@ export async function moveOwnerships(
     if (!ok) continue;
     moved.push(move.serialNumber);
     audit.push(...moveAuditRows(move, input.to, input.actor, input.reason, input.now));
+    if (move.from.company_id !== input.to.company_id) hooks.push(...moveWebhooks(move, input));
   }
   if (audit.length > 0) await auditRepo(trx).insertMany(audit);
+  // Issue 20: the outbox, in the move's transaction (a move between own sites sends none).
+  await webhooksRepo(trx).enqueue(hooks);
   return moved;
 }

@@ -1,6 +1,7 @@
 import { LatchkeyError } from '../../core/errors.ts';
 import type { SerialNumber } from '../../core/serial.rules.ts';
 import { auditRepo } from '../store/repos/audit.repo.ts';
+import { webhooksRepo } from '../store/repos/webhooks.repo.ts';
 import { devicesRepo } from '../store/repos/devices.repo.ts';
 import type { Store } from '../store/store.ts';
 import type { AccessService } from './access.service.ts';
@@ -36,6 +37,15 @@ export function createReleaseService(deps: {
             },
             now,
           ),
+        ]);
+        // Issue 20: the outbox, in the change's own transaction.
+        await webhooksRepo(trx).enqueue([
+          {
+            companyId: site.company_id,
+            type: 'device.deleted',
+            data: { serialNumber, siteId, siteName: site.name },
+            createdAt: now,
+          },
         ]);
       });
       deps.events.emit('ownership-changed', {

@@ -1,4 +1,5 @@
 import type { FirmwareProgressMessage, ReplyMessage } from '../../core/link.protocol.ts';
+import { webhooksRepo } from '../store/repos/webhooks.repo.ts';
 import { FINAL_STEPS, IN_PROGRESS_STEPS, rolloutsRepo } from '../store/repos/rollouts.repo.ts';
 import type { RolloutsTable } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
@@ -186,6 +187,15 @@ export function startRolloutRunner(
       if (!(await rolloutsRepo(trx).finish(rollout.id, state, at, reason))) return false;
       if (state === 'stopped')
         await rolloutsRepo(trx).stepAll(rollout.id, ['pending'], 'skipped', at);
+      // Issue 20: the outbox, in the transaction that ends the rollout.
+      await webhooksRepo(trx).enqueue([
+        {
+          companyId: rollout.company_id,
+          type: 'rollout.finished',
+          data: { rolloutId: rollout.id, state, reason, firmwareId: rollout.firmware_id },
+          createdAt: at,
+        },
+      ]);
       return true;
     });
     if (ended) changed(rollout.id);

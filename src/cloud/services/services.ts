@@ -57,6 +57,10 @@ import { createRemoteRelayService, type RelayBounds } from './remote-relay.servi
 import { createApartmentsService } from './apartments.service.ts';
 import { createResidentsService } from './residents.service.ts';
 import { createResidentsImportService } from './residents-import.service.ts';
+import { createWebhooksService } from './webhooks.service.ts';
+import { systemResolver, type HostResolver } from './webhook-url.ts';
+import { webhooksRepo } from '../store/repos/webhooks.repo.ts';
+import { createWebhookDisabledNotice } from './webhook-disabled.notice.ts';
 
 export interface ServiceDeps {
   store: Store;
@@ -91,6 +95,12 @@ export interface ServiceDeps {
   firmwareUploads?: boolean;
   /** Issue 19: the remote-configuration relay's bounds, when not the defaults. */
   relayBounds?: Partial<RelayBounds>;
+  /** Issue 20: seals the webhook endpoints' signing secrets. */
+  webhookSecrets: SecretBox;
+  /** `--webhooks-allow-insecure`: http:// and private addresses are accepted (tests). */
+  webhooksAllowInsecure?: boolean;
+  /** How webhook hosts are resolved for the SSRF check (tests give their own). */
+  webhookResolver?: HostResolver;
 }
 
 /**
@@ -121,7 +131,13 @@ export function createServices(deps: ServiceDeps) {
   // A company may require a second factor of everyone (issue 16): the access check asks.
   const hasTwoFactor = (userId: string) => twoFactor.hasTwoFactor(userId);
   const access = createAccessService({ memberships: membershipsRepo(store.db), hasTwoFactor });
-  const accessLog = createAccessLogService({ access, store, clock, log: deps.log });
+  const accessLog = createAccessLogService({
+    access,
+    store,
+    clock,
+    log: deps.log,
+    onWebhooksQueued: () => events.emit('webhook-changed', { companyId: null, endpointId: null }),
+  });
   const auth = createAuthService({
     store,
     clock,
@@ -164,6 +180,7 @@ export function createServices(deps: ServiceDeps) {
     limits: deps.claimLimits,
     notices,
     metrics: deps.metrics,
+    queueWebhooks: (events) => webhooksRepo(store.db).enqueue(events),
   });
   const linkTransfers = createLinkTransfers({ store, clock });
   const firmware = createFirmwareService({
@@ -290,6 +307,7 @@ export function createServices(deps: ServiceDeps) {
       notices,
       onDirectoryReported: (serial, held) => autoProvisioning.deviceReported(serial, held),
       accessLog,
+      onWebhooksQueued: () => events.emit('webhook-changed', { companyId: null, endpointId: null }),
     }),
     /** Single-use URLs a device moves a file through: firmware, backups (issue 19). */
     linkTransfers,
@@ -329,6 +347,18 @@ export function createServices(deps: ServiceDeps) {
       events,
       credentials: residentCredentials,
     }),
+    /** Issue 20: webhook endpoints and their delivery log (the dispatcher sends them). */
+    webhooks: createWebhooksService({
+      access,
+      store,
+      clock,
+      events,
+      secrets: deps.webhookSecrets,
+      allowInsecure: deps.webhooksAllowInsecure ?? false,
+      resolve: deps.webhookResolver ?? systemResolver,
+    }),
+    /** Tells a company's admins that one of its webhook endpoints was disabled. */
+    webhookDisabled: createWebhookDisabledNotice({ store, clock, notices }),
     residentsImport: createResidentsImportService({
       access,
       store,

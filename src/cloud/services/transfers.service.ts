@@ -9,6 +9,7 @@ import {
 } from '../../core/transfer.rules.ts';
 import type { SerialNumber } from '../../core/serial.rules.ts';
 import { auditRepo } from '../store/repos/audit.repo.ts';
+import { webhooksRepo } from '../store/repos/webhooks.repo.ts';
 import { devicesRepo } from '../store/repos/devices.repo.ts';
 import { membershipsRepo } from '../store/repos/memberships.repo.ts';
 import { notificationsRepo } from '../store/repos/notifications.repo.ts';
@@ -253,6 +254,19 @@ export function createTransfersService(deps: {
       answered_by: actor.userId,
       accepted_site_id: to.id,
     });
+    await webhooksRepo(trx).enqueue(
+      [transfer.from_company_id, transfer.to_company_id].map((id) => ({
+        companyId: id,
+        type: 'transfer.accepted',
+        data: {
+          transferId: transfer.id,
+          serialNumbers: moved,
+          siteId: to.id,
+          side: id === transfer.from_company_id ? 'offering' : 'receiving',
+        },
+        createdAt: now(),
+      })),
+    );
     await auditRepo(trx).insertMany(
       answerAudit(
         transfer,
@@ -362,9 +376,20 @@ export function createTransfersService(deps: {
           transfer.created_at,
         );
         await notificationsRepo(trx).insertMany(notices);
+        // Issue 20: both companies hear of the offer, in its transaction (the outbox).
+        const data = { transferId: transfer.id, serialNumbers: serials, siteId: site?.id ?? null };
+        await webhooksRepo(trx).enqueue(
+          [companyId, to.id].map((id) => ({
+            companyId: id,
+            type: 'transfer.offered',
+            data: { ...data, side: id === companyId ? 'offering' : 'receiving' },
+            createdAt: transfer.created_at,
+          })),
+        );
         return notices;
       });
       deps.notices.notify(rows);
+      deps.events.emit('webhook-changed', { companyId, endpointId: null });
       return { id: transfer.id, state: 'pending' as const, expiresAt: transfer.expires_at };
     },
 

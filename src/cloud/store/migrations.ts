@@ -819,6 +819,67 @@ const remoteSessions: Migration = {
   },
 };
 
+/**
+ * Issue 20: webhook endpoints and their queue of deliveries (docs/decisions/20-webhooks.md).
+ * `seq` orders the deliveries of an endpoint (only its oldest pending one is attempted);
+ * `lease_until` is the claim of the node sending it, so a node killed mid-way leaves a lease
+ * that expires and the delivery is sent again, with the same id.
+ */
+function webhooks(dialect: StoreDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('webhook_endpoints')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('company_id', 'text', (c) => c.notNull().references('companies.id'))
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('secret_enc', 'text', (c) => c.notNull())
+        .addColumn('events', 'text', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('disabled_reason', 'text')
+        .addColumn('failed_deliveries', 'integer', (c) => c.notNull())
+        .addColumn('failing_since', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('webhook_endpoints_company')
+        .on('webhook_endpoints')
+        .column('company_id')
+        .execute();
+      await db.schema
+        .createTable('webhook_deliveries')
+        .addColumn('seq', dialect.autoIncrementType, (c) => dialect.autoIncrementColumn(c))
+        .addColumn('id', 'text', (c) => c.notNull().unique())
+        .addColumn('endpoint_id', 'text', (c) => c.notNull().references('webhook_endpoints.id'))
+        .addColumn('company_id', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('event_type', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+        .addColumn('lease_until', 'text')
+        .addColumn('last_status', 'integer')
+        .addColumn('last_error', 'text')
+        .addColumn('last_attempt_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('finished_at', 'text')
+        .execute();
+      await db.schema
+        .createIndex('webhook_deliveries_endpoint')
+        .on('webhook_deliveries')
+        .columns(['endpoint_id', 'state', 'seq'])
+        .execute();
+      await db.schema
+        .createIndex('webhook_deliveries_due')
+        .on('webhook_deliveries')
+        .columns(['state', 'next_attempt_at'])
+        .execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: StoreDialect): MigrationProvider {
   return {
     getMigrations: async () => ({
@@ -843,6 +904,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       '0018_rollouts': rollouts,
       '0019_remote_sessions': remoteSessions,
       '0020_device_backups': deviceBackups(dialect),
+      '0021_webhooks': webhooks(dialect),
     }),
   };
 }

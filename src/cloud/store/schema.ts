@@ -373,6 +373,8 @@ export interface Database {
   device_backups: DeviceBackupsTable;
   site_backup_settings: SiteBackupSettingsTable;
   remote_sessions: RemoteSessionsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 /** Issue 19: a remote-configuration session of one person on one device; the token's hash. */
@@ -558,4 +560,43 @@ export interface RolloutDevicesTable {
   attempts: number;
   from_version: string | null;
   updated_at: string;
+}
+
+/** Issue 20: a company's webhook endpoint; the secret sealed (SecretBox 'webhook-secret'). */
+export interface WebhookEndpointsTable {
+  id: string;
+  company_id: string;
+  url: string;
+  secret_enc: string;
+  /** A JSON array of event kinds (core/webhook.rules.ts). */
+  events: string;
+  enabled: number;
+  disabled_reason: string | null;
+  /** Deliveries failed in a row (after all their retries); a success sets it to 0. */
+  failed_deliveries: number;
+  /** The first failed attempt since the last success, or null. */
+  failing_since: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Issue 20: one event to one endpoint; `pending` until `delivered` or `failed`. */
+export interface WebhookDeliveriesTable {
+  seq: Generated<number>;
+  id: string;
+  endpoint_id: string;
+  company_id: string;
+  event_id: string;
+  event_type: string;
+  /** The JSON body, exactly as sent (and signed). */
+  payload: string;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: string;
+  lease_until: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  last_attempt_at: string | null;
+  created_at: string;
+  finished_at: string | null;
 }

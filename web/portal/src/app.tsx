@@ -27,6 +27,7 @@ import { MembersPage } from './members-page.tsx';
 import { FirmwarePage } from './firmware-page.tsx';
 import { navigate, usePath } from './router.ts';
 import { RolloutPage, RolloutsPage } from './rollouts-page.tsx';
+import { WebhooksPage } from './webhooks-page.tsx';
 import { SitePage } from './site-page.tsx';
 import { SitesPage } from './sites-page.tsx';
 import { ToastProvider } from './toasts.tsx';
@@ -172,6 +173,7 @@ export function App() {
     else if (path === '/reset-password') document.title = 'Choose a new password — Latchkey';
     else if (path === '/') document.title = 'Sites — Latchkey';
     else if (path === '/members') document.title = 'Members — Latchkey';
+    else if (path === '/webhooks') document.title = 'Webhooks — Latchkey';
     else if (path.startsWith('/rollouts')) document.title = 'Firmware rollouts — Latchkey';
     else if (path === '/firmware') document.title = 'Firmware — Latchkey';
     else if (path === '/invitations') document.title = 'Invitation — Latchkey';
@@ -246,6 +248,8 @@ export function App() {
           companyName={company.companyName}
           onMembershipChanged={() => void refreshMe()}
         />
+      ) : path === '/webhooks' && isAdmin ? (
+        <WebhooksPage key={companyKeyed} />
       ) : path === '/firmware' ? (
         <FirmwarePage key={companyKeyed} />
       ) : path === '/transfers' ? (
@@ -328,6 +332,18 @@ export function App() {
                 }}
               >
                 Members
+              </a>
+            )}
+            {isAdmin && (
+              <a
+                href="/webhooks"
+                aria-current={path === '/webhooks' ? 'page' : undefined}
+                onClick={(event) => {
+                  event.preventDefault();
+                  navigate('/webhooks');
+                }}
+              >
+                Webhooks
               </a>
             )}
             {company && (

@@ -7,6 +7,8 @@ import { useEffect, useRef } from 'react';
  */
 export function useLiveEvents(handlers: {
   onDevice: (event: { serialNumber: string; siteId: string }) => void;
+  /** Issue 20: a webhook endpoint or its delivery log changed (company admins' streams). */
+  onWebhook?: (event: { endpointId: string | null }) => void;
   onReconnect: () => void;
   onClosed: () => void;
 }) {
@@ -27,6 +29,13 @@ export function useLiveEvents(handlers: {
           ref.current.onDevice(JSON.parse((event as MessageEvent<string>).data));
         } catch {
           // A malformed event is skipped; the next one or a reconnect brings the state.
+        }
+      });
+      source.addEventListener('webhook', (event) => {
+        try {
+          ref.current.onWebhook?.(JSON.parse((event as MessageEvent<string>).data));
+        } catch {
+          // As above: the next event or a reconnect brings the state.
         }
       });
       source.addEventListener('error', () => {

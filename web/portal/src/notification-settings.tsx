@@ -61,6 +61,11 @@ const KINDS: { kind: string; label: string; help: string }[] = [
     label: "A device's daily backups are failing",
     help: 'Its daily backup failed three days in a row; check that it is online and working.',
   },
+  {
+    kind: 'webhook-disabled',
+    label: 'A webhook endpoint was disabled',
+    help: 'Its deliveries kept failing; fix the receiver, then enable it again on the Webhooks page.',
+  },
 ];
 
 /**

@@ -32,7 +32,7 @@ export function eventsRoutes(deps: { liveUpdates: LiveUpdatesService }): Fastify
           tags: ['events'],
           summary: 'Live updates of your devices as Server-Sent Events (text/event-stream).',
           description:
-            'Sends `event: device` with `{"serialNumber", "siteId"}` when a device of a site you see (in the current company when X-Company-Id or companyId is given, else in all of yours) comes online, goes offline, reports a new state or changes owner; a comment line every 15 s keeps the stream open. One person may hold a limited number of streams at once (429 TOO_MANY_STREAMS beyond).',
+            'Sends `event: device` with `{"serialNumber", "siteId"}` when a device of a site you see (in the current company when X-Company-Id or companyId is given, else in all of yours) comes online, goes offline, reports a new state or changes owner, and to company admins `event: webhook` with `{"endpointId"}` when a webhook endpoint or its delivery log changed on this node (issue 20); a comment line every 15 s keeps the stream open. One person may hold a limited number of streams at once (429 TOO_MANY_STREAMS beyond).',
           querystring: z.object({
             companyId: z
               .string()
@@ -55,6 +55,11 @@ export function eventsRoutes(deps: { liveUpdates: LiveUpdatesService }): Fastify
           (update) => {
             if (!stream.writableEnded) {
               stream.write(`event: device\ndata: ${JSON.stringify(update)}\n\n`);
+            }
+          },
+          (update) => {
+            if (!stream.writableEnded) {
+              stream.write(`event: webhook\ndata: ${JSON.stringify(update)}\n\n`);
             }
           },
         );
