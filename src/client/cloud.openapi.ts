@@ -2940,6 +2940,13 @@ export interface paths {
                     | 'SESSION_NOT_FOUND'
                     | 'TOKEN_NOT_FOUND'
                     | 'FIRMWARE_NOT_FOUND'
+                    | 'WEBHOOK_NOT_FOUND'
+                    | 'WEBHOOK_DELIVERY_NOT_FOUND'
+                    | 'WEBHOOK_URL_INVALID'
+                    | 'WEBHOOK_URL_FORBIDDEN'
+                    | 'WEBHOOK_LIMIT'
+                    | 'WEBHOOK_SECRET_TOO_SHORT'
+                    | 'WEBHOOK_DISABLED'
                     | 'ROLLOUT_NOT_FOUND'
                     | 'ROLLOUT_DEVICE_NOT_FOUND'
                     | 'ROLLOUT_NO_DEVICES'
@@ -4361,6 +4368,7 @@ export interface paths {
                 'transfer-request-answered': boolean;
                 'backup-restored': boolean;
                 'backup-failing': boolean;
+                'webhook-disabled': boolean;
               };
             };
           };
@@ -4399,6 +4407,7 @@ export interface paths {
               'transfer-request-answered'?: boolean;
               'backup-restored'?: boolean;
               'backup-failing'?: boolean;
+              'webhook-disabled'?: boolean;
             };
           };
         };
@@ -4423,6 +4432,7 @@ export interface paths {
                 'transfer-request-answered': boolean;
                 'backup-restored': boolean;
                 'backup-failing': boolean;
+                'webhook-disabled': boolean;
               };
             };
           };
@@ -6380,7 +6390,7 @@ export interface paths {
     };
     /**
      * Live updates of your devices as Server-Sent Events (text/event-stream).
-     * @description Sends `event: device` with `{"serialNumber", "siteId"}` when a device of a site you see (in the current company when X-Company-Id or companyId is given, else in all of yours) comes online, goes offline, reports a new state or changes owner; a comment line every 15 s keeps the stream open. One person may hold a limited number of streams at once (429 TOO_MANY_STREAMS beyond).
+     * @description Sends `event: device` with `{"serialNumber", "siteId"}` when a device of a site you see (in the current company when X-Company-Id or companyId is given, else in all of yours) comes online, goes offline, reports a new state or changes owner, and to company admins `event: webhook` with `{"endpointId"}` when a webhook endpoint or its delivery log changed on this node (issue 20); a comment line every 15 s keeps the stream open. One person may hold a limited number of streams at once (429 TOO_MANY_STREAMS beyond).
      */
     get: {
       parameters: {
@@ -7276,6 +7286,614 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/webhooks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The company's webhook endpoints (company admins). */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: string;
+                url: string;
+                events: string[];
+                enabled: boolean;
+                disabledReason: string | null;
+                failedDeliveries: number;
+                createdAt: string;
+                updatedAt: string;
+              }[];
+              nextCursor: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Registers an endpoint for some kinds of event; the answer carries its signing secret, shown only this once. */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            url: string;
+            events: (
+              | 'device.added'
+              | 'device.moved-away'
+              | 'device.deleted'
+              | 'device.online'
+              | 'device.offline'
+              | 'device.code-regenerated'
+              | 'transfer.offered'
+              | 'transfer.accepted'
+              | 'access.granted'
+              | 'access.refused'
+              | 'rollout.finished'
+            )[];
+            secret?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              url: string;
+              events: string[];
+              enabled: boolean;
+              disabledReason: string | null;
+              failedDeliveries: number;
+              createdAt: string;
+              updatedAt: string;
+              secret: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/webhooks/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Deletes an endpoint and its delivery log. */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Deleted */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Changes an endpoint: its URL, its kinds, or enables or disables it. */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            url?: string;
+            events?: (
+              | 'device.added'
+              | 'device.moved-away'
+              | 'device.deleted'
+              | 'device.online'
+              | 'device.offline'
+              | 'device.code-regenerated'
+              | 'transfer.offered'
+              | 'transfer.accepted'
+              | 'access.granted'
+              | 'access.refused'
+              | 'rollout.finished'
+            )[];
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              url: string;
+              events: string[];
+              enabled: boolean;
+              disabledReason: string | null;
+              failedDeliveries: number;
+              createdAt: string;
+              updatedAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/webhooks/{id}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The endpoint's deliveries, newest first: state, attempts, last answer, next try. */
+    get: {
+      parameters: {
+        query?: {
+          cursor?: string;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: string;
+                eventId: string;
+                type: string;
+                /** @enum {string} */
+                state: 'pending' | 'delivered' | 'failed';
+                attempts: number;
+                lastStatus: number | null;
+                lastError: string | null;
+                lastAttemptAt: string | null;
+                nextAttemptAt: string | null;
+                createdAt: string;
+                finishedAt: string | null;
+                payload: string;
+              }[];
+              nextCursor: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/webhooks/{id}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Queues a webhook.test event to this endpoint only. */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              eventId: string;
+              type: string;
+              /** @enum {string} */
+              state: 'pending' | 'delivered' | 'failed';
+              attempts: number;
+              lastStatus: number | null;
+              lastError: string | null;
+              lastAttemptAt: string | null;
+              nextAttemptAt: string | null;
+              createdAt: string;
+              finishedAt: string | null;
+              payload: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/webhooks/{id}/deliveries/{deliveryId}/resend': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Sends a delivery again, with the same Latchkey-Delivery id. */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          deliveryId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              eventId: string;
+              type: string;
+              /** @enum {string} */
+              state: 'pending' | 'delivered' | 'failed';
+              attempts: number;
+              lastStatus: number | null;
+              lastError: string | null;
+              lastAttemptAt: string | null;
+              nextAttemptAt: string | null;
+              createdAt: string;
+              finishedAt: string | null;
+              payload: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ErrorBody'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/sites/{siteId}/devices/{serialNumber}/remote': {
     parameters: {
       query?: never;
@@ -7448,6 +8066,13 @@ export interface components {
           | 'SESSION_NOT_FOUND'
           | 'TOKEN_NOT_FOUND'
           | 'FIRMWARE_NOT_FOUND'
+          | 'WEBHOOK_NOT_FOUND'
+          | 'WEBHOOK_DELIVERY_NOT_FOUND'
+          | 'WEBHOOK_URL_INVALID'
+          | 'WEBHOOK_URL_FORBIDDEN'
+          | 'WEBHOOK_LIMIT'
+          | 'WEBHOOK_SECRET_TOO_SHORT'
+          | 'WEBHOOK_DISABLED'
           | 'ROLLOUT_NOT_FOUND'
           | 'ROLLOUT_DEVICE_NOT_FOUND'
           | 'ROLLOUT_NO_DEVICES'
@@ -7701,6 +8326,13 @@ export interface components {
           | 'SESSION_NOT_FOUND'
           | 'TOKEN_NOT_FOUND'
           | 'FIRMWARE_NOT_FOUND'
+          | 'WEBHOOK_NOT_FOUND'
+          | 'WEBHOOK_DELIVERY_NOT_FOUND'
+          | 'WEBHOOK_URL_INVALID'
+          | 'WEBHOOK_URL_FORBIDDEN'
+          | 'WEBHOOK_LIMIT'
+          | 'WEBHOOK_SECRET_TOO_SHORT'
+          | 'WEBHOOK_DISABLED'
           | 'ROLLOUT_NOT_FOUND'
           | 'ROLLOUT_DEVICE_NOT_FOUND'
           | 'ROLLOUT_NO_DEVICES'
