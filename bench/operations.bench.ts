@@ -2,8 +2,11 @@
 // measured in the same run:
 // - `latchkey backup` (SQLite's online backup API) of a registry of N devices while the cloud
 //   serves, beside a plain file copy of the same database with the cloud stopped;
-// - a Prometheus scrape of /metrics beside GET /healthz on the same node.
+// - a Prometheus scrape of /metrics beside GET /healthz on the same node;
+// - webhook deliveries through the database queue, beside the same signed POSTs sent to the
+//   same receiver straight from a loop.
 // Benchmarks are not tests: nothing here asserts a timing.
+import { createHmac } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +15,7 @@ import { openCloud, startCloud } from '../src/cloud/cloud.ts';
 import { writeDatabaseBackup } from '../src/cloud/database-backup.ts';
 import { sqliteTestDialect } from '../test/helpers/databases.ts';
 import { claim, createSite, registerAccount } from '../test/helpers/factories.ts';
+import { startReceiver } from '../test/helpers/webhooks.ts';
 import { percentile, round } from './harness.ts';
 
 export interface BackupFigures {
@@ -130,6 +134,101 @@ export async function benchScrape(options: { requests: number }): Promise<Scrape
   }
 }
 
+export interface WebhookFigures {
+  deliveries: number;
+  /** Queued through POST /api/webhooks/:id/test, then sent by the dispatcher, in order. */
+  queued: { ms: number; perSecond: number; inOrder: boolean };
+  /** The same number of signed POSTs from a plain loop, one at a time, to the same receiver. */
+  direct: { ms: number; perSecond: number };
+  ratio: number;
+}
+
+/** A batch of deliveries to one endpoint (the dispatcher sends one at a time, in order). */
+export async function benchWebhooks(options: { deliveries: number }): Promise<WebhookFigures> {
+  const database = await sqliteTestDialect.create();
+  const closers: (() => Promise<void>)[] = [];
+  const receiver = await startReceiver({ after: (fn) => closers.push(fn) });
+  const cloud = await startCloud({
+    dataDir: database.dataDir,
+    port: 0,
+    host: '127.0.0.1',
+    webhooksAllowInsecure: true,
+  });
+  try {
+    const anna = await registerAccount(cloud);
+    const made = await anna.client.post('/api/webhooks', {
+      url: receiver.url,
+      events: ['device.added'],
+    });
+    if (made.status !== 201) throw new Error(`webhook not added: ${made.text}`);
+    receiver.state.secret = made.body.secret;
+    const start = performance.now();
+    const sentIds: string[] = [];
+    for (let i = 0; i < options.deliveries; i++) {
+      const sent = await anna.client.post(`/api/webhooks/${made.body.id}/test`);
+      if (sent.status >= 300) throw new Error(`test event refused: ${sent.text}`);
+      sentIds.push(String(sent.body.id));
+    }
+    while (receiver.distinct().length < options.deliveries) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const queuedMs = performance.now() - start;
+    const ids = receiver.state.all.map((r) => r.body.id);
+    const received = receiver.distinct();
+    const inOrder = received.map((r) => r.id).join() === sentIds.join();
+
+    // The baseline: the same bodies, signed the same way, POSTed one at a time from a loop.
+    const directStart = performance.now();
+    for (const id of ids.slice(0, options.deliveries)) {
+      const body = JSON.stringify({ id, type: 'webhook.test', data: {} });
+      const t = Math.floor(Date.now() / 1000);
+      const v1 = createHmac('sha256', receiver.state.secret).update(`${t}.${body}`).digest('hex');
+      const answer = await fetch(receiver.url, {
+        method: 'POST',
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'latchkey-signature': `t=${t},v1=${v1}`,
+          'latchkey-delivery': id,
+          'latchkey-event': 'webhook.test',
+        },
+      });
+      await answer.arrayBuffer();
+    }
+    const directMs = performance.now() - directStart;
+    return {
+      deliveries: options.deliveries,
+      queued: {
+        ms: round(queuedMs, 0),
+        perSecond: round((options.deliveries / queuedMs) * 1000, 0),
+        inOrder,
+      },
+      direct: {
+        ms: round(directMs, 0),
+        perSecond: round((options.deliveries / directMs) * 1000, 0),
+      },
+      ratio: round(queuedMs / directMs, 1),
+    };
+  } finally {
+    await cloud.close();
+    for (const close of closers) await close();
+    await database.drop();
+  }
+}
+
+export function webhooksMarkdown(figures: WebhookFigures): string {
+  return [
+    `**Webhook deliveries**: ${figures.deliveries} test events queued through \`POST /api/webhooks/:id/test\` to one endpoint, and sent by the dispatcher one at a time, in order (${figures.queued.inOrder ? 'all in order' : 'NOT in order'}), each signed, leased and recorded; beside the same number of signed POSTs from a plain loop to the same receiver, in the same run:`,
+    '',
+    '| how | time | deliveries / s |',
+    '| --- | ---: | ---: |',
+    `| plain loop of signed POSTs (baseline) | ${figures.direct.ms} ms | ${figures.direct.perSecond} |`,
+    `| queued in the database, sent by the dispatcher | ${figures.queued.ms} ms | ${figures.queued.perSecond} |`,
+    '',
+    `Queued ÷ plain: ×${figures.ratio} (the queued time includes the ${figures.deliveries} API requests that queue them).`,
+  ].join('\n');
+}
+
 export function operationsMarkdown(backup: BackupFigures, scrape: ScrapeFigures): string {
   const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
   return [
@@ -158,5 +257,6 @@ if (import.meta.main) {
   const quick = values.quick ?? false;
   const backup = await benchDatabaseBackup({ devices: quick ? 1000 : 100_000 });
   const scrape = await benchScrape({ requests: quick ? 20 : 200 });
-  process.stdout.write(`${operationsMarkdown(backup, scrape)}\n`);
+  const webhooks = await benchWebhooks({ deliveries: quick ? 50 : 1000 });
+  process.stdout.write(`${operationsMarkdown(backup, scrape)}\n\n${webhooksMarkdown(webhooks)}\n`);
 }

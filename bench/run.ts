@@ -15,7 +15,7 @@ import { benchProvisioning, provisioningMarkdown } from './provisioning.bench.ts
 import { benchRollout, rolloutMarkdown } from './rollout.bench.ts';
 import { benchSearch, searchMarkdown, type SearchFigures } from './search.bench.ts';
 import { benchRelay } from './relay.bench.ts';
-import { benchDatabaseBackup, benchScrape } from './operations.bench.ts';
+import { benchDatabaseBackup, benchScrape, benchWebhooks } from './operations.bench.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' } } });
 const quick = values.quick ?? false;
@@ -126,6 +126,8 @@ log('latchkey backup while serving, beside a file copy');
 const databaseBackup = await benchDatabaseBackup({ devices: quick ? 1000 : 100_000 });
 log('a scrape of /metrics, beside GET /healthz');
 const scrape = await benchScrape({ requests: quick ? 20 : 200 });
+log('webhook deliveries through the queue, beside a plain loop of signed POSTs');
+const webhooks = await benchWebhooks({ deliveries: quick ? 50 : 1000 });
 
 const headline = claims.find(
   (c) => c.dialect === 'sqlite' && c.registrySize === Math.max(...plan.sqlite),
@@ -151,6 +153,7 @@ const results = {
   relay,
   databaseBackup,
   scrape,
+  webhooks,
   linkMemoryRatioToMosquitto: Number(
     (ours.memoryPerDeviceKiB / Math.max(0.1, reference.memoryPerDeviceKiB)).toFixed(1),
   ),
