@@ -7313,7 +7313,19 @@ export interface paths {
               items: {
                 id: string;
                 url: string;
-                events: string[];
+                events: (
+                  | 'device.added'
+                  | 'device.moved-away'
+                  | 'device.deleted'
+                  | 'device.online'
+                  | 'device.offline'
+                  | 'device.code-regenerated'
+                  | 'transfer.offered'
+                  | 'transfer.accepted'
+                  | 'access.granted'
+                  | 'access.refused'
+                  | 'rollout.finished'
+                )[];
                 enabled: boolean;
                 disabledReason: string | null;
                 failedDeliveries: number;
@@ -7393,7 +7405,19 @@ export interface paths {
             'application/json': {
               id: string;
               url: string;
-              events: string[];
+              events: (
+                | 'device.added'
+                | 'device.moved-away'
+                | 'device.deleted'
+                | 'device.online'
+                | 'device.offline'
+                | 'device.code-regenerated'
+                | 'transfer.offered'
+                | 'transfer.accepted'
+                | 'access.granted'
+                | 'access.refused'
+                | 'rollout.finished'
+              )[];
               enabled: boolean;
               disabledReason: string | null;
               failedDeliveries: number;
@@ -7566,7 +7590,19 @@ export interface paths {
             'application/json': {
               id: string;
               url: string;
-              events: string[];
+              events: (
+                | 'device.added'
+                | 'device.moved-away'
+                | 'device.deleted'
+                | 'device.online'
+                | 'device.offline'
+                | 'device.code-regenerated'
+                | 'transfer.offered'
+                | 'transfer.accepted'
+                | 'access.granted'
+                | 'access.refused'
+                | 'rollout.finished'
+              )[];
               enabled: boolean;
               disabledReason: string | null;
               failedDeliveries: number;

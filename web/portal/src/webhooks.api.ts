@@ -1,6 +1,13 @@
-import { request } from './api.ts';
+import { request, type Answer, type RequestBody } from './api.ts';
 
-/** Issue 20: the kinds of event an endpoint may ask for (src/core/webhook.rules.ts). */
+/** Issue 20: an endpoint and a delivery, as the API answers them (src/client/cloud.openapi.ts). */
+export type WebhookEndpoint = Answer<'/api/webhooks/{id}', 'patch'>;
+export type WebhookDelivery = Answer<'/api/webhooks/{id}/test', 'post', 202>;
+type CreateWebhook = RequestBody<'/api/webhooks', 'post'>;
+type UpdateWebhook = RequestBody<'/api/webhooks/{id}', 'patch'>;
+export type WebhookEventType = CreateWebhook['events'][number];
+
+/** The kinds an endpoint may ask for, in the order the form lists them (src/core/webhook.rules.ts). */
 export const WEBHOOK_EVENT_TYPES = [
   'device.added',
   'device.moved-away',
@@ -13,51 +20,19 @@ export const WEBHOOK_EVENT_TYPES = [
   'access.granted',
   'access.refused',
   'rollout.finished',
-] as const;
-
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
-
-export interface WebhookEndpoint {
-  id: string;
-  url: string;
-  events: WebhookEventType[];
-  enabled: boolean;
-  disabledReason: string | null;
-  failedDeliveries: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface WebhookDelivery {
-  id: string;
-  eventId: string;
-  type: string;
-  state: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  lastAttemptAt: string | null;
-  nextAttemptAt: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-  payload: string;
-}
+] as const satisfies readonly WebhookEventType[];
 
 const path = (id: string) => `/api/webhooks/${encodeURIComponent(id)}`;
 
 /** Webhooks (issue 20): company admins' endpoints and their delivery log. */
 export const webhooksApi = {
-  list: () => request<{ items: WebhookEndpoint[] }>('GET', '/api/webhooks'),
-  create: (body: { url: string; events: WebhookEventType[]; secret?: string }) =>
-    request<WebhookEndpoint & { secret: string }>('POST', '/api/webhooks', body),
-  update: (id: string, body: { url?: string; events?: WebhookEventType[]; enabled?: boolean }) =>
-    request<WebhookEndpoint>('PATCH', path(id), body),
+  list: () => request<Answer<'/api/webhooks', 'get'>>('GET', '/api/webhooks'),
+  create: (body: CreateWebhook) =>
+    request<Answer<'/api/webhooks', 'post', 201>>('POST', '/api/webhooks', body),
+  update: (id: string, body: UpdateWebhook) => request<WebhookEndpoint>('PATCH', path(id), body),
   remove: (id: string) => request<null>('DELETE', path(id)),
   deliveries: (id: string) =>
-    request<{ items: WebhookDelivery[]; nextCursor: string | null }>(
-      'GET',
-      `${path(id)}/deliveries`,
-    ),
+    request<Answer<'/api/webhooks/{id}/deliveries', 'get'>>('GET', `${path(id)}/deliveries`),
   test: (id: string) => request<WebhookDelivery>('POST', `${path(id)}/test`, {}),
   resend: (id: string, deliveryId: string) =>
     request<WebhookDelivery>(

@@ -31,7 +31,7 @@ const PatchBody = z.strictObject({
 const Endpoint = z.object({
   id: z.string(),
   url: z.string(),
-  events: z.array(z.string()),
+  events: z.array(z.enum(WEBHOOK_EVENT_TYPES)),
   enabled: z.boolean(),
   disabledReason: z.string().nullable(),
   failedDeliveries: z.number().int(),
