@@ -1,41 +1,17 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { registerAccount } from '../helpers/factories.ts';
 import { ApiClient } from '../helpers/http.ts';
-import { cliPath, spawnServe } from '../helpers/processes.ts';
+import { runLatchkey, tempFolder, spawnServe } from '../helpers/processes.ts';
 import { startServeProcess } from '../helpers/cli-rig.ts';
 import { linkIn, startTestSmtp } from '../helpers/smtp.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const exec = promisify(execFile);
-
-async function latchkey(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [cliPath, ...args], {
-      cwd,
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
-
-function tempFolder(t: { after: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'latchkey-mail-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 describe('latchkey serve and mail', () => {
   it('documents --smtp, --mail-from, --public-url and LATCHKEY_SMTP_URL in its help', async (t) => {
-    const help = await latchkey(['serve', '--help'], tempFolder(t));
+    const help = await runLatchkey(['serve', '--help'], tempFolder(t, 'latchkey-mail-'));
     assert.equal(help.code, 0);
     for (const word of [
       '--smtp URL',
@@ -49,7 +25,7 @@ describe('latchkey serve and mail', () => {
   });
 
   it('refuses a bad --smtp URL, --mail-from or --public-url with exit 2, echoing no password', async (t) => {
-    const dir = tempFolder(t);
+    const dir = tempFolder(t, 'latchkey-mail-');
     const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
       [['--smtp', 'http://user:hunter22@mail.example.com'], {}, /must start with smtp:\/\//],
       [['--smtp', 'not a url :hunter22'], {}, /it is not a URL/],
@@ -58,7 +34,7 @@ describe('latchkey serve and mail', () => {
       [['--public-url', 'ftp://portal.example.com'], {}, /--public-url must be/],
     ];
     for (const [args, env, message] of cases) {
-      const result = await latchkey(['serve', '--data', 'data', ...args], dir, env);
+      const result = await runLatchkey(['serve', '--data', 'data', ...args], dir, env);
       assert.equal(result.code, 2, result.stderr);
       assert.match(result.stderr, message);
       assert.ok(!result.stderr.includes('hunter22'), result.stderr);
@@ -67,7 +43,7 @@ describe('latchkey serve and mail', () => {
   });
 
   it('says in the startup log that mail goes to the outbox, and writes it there', async (t) => {
-    const work = tempFolder(t);
+    const work = tempFolder(t, 'latchkey-mail-');
     const serve = await startServeProcess(t, work);
     await waitFor('the startup log', () => serve.output().includes('Latchkey cloud on'));
     assert.ok(
@@ -84,7 +60,7 @@ describe('latchkey serve and mail', () => {
 
   it('sends through LATCHKEY_SMTP_URL and logs the server without its password', async (t) => {
     const smtp = await startTestSmtp(t);
-    const work = tempFolder(t);
+    const work = tempFolder(t, 'latchkey-mail-');
     const serve = await spawnServe(
       ['--host', '127.0.0.1', '--data', join(work, 'data'), '--mail-from', 'ops@latchkey.test'],
       { cwd: work, env: { LATCHKEY_SMTP_URL: smtp.url } },

@@ -1,39 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { scrape } from '../helpers/metrics.ts';
-import { cliPath, freePort, spawnServe } from '../helpers/processes.ts';
+import { runLatchkey, tempFolder, freePort, spawnServe } from '../helpers/processes.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-const exec = promisify(execFile);
 const TOKEN = 'cli-metrics-token-0123456789abcdef';
-
-async function latchkey(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [cliPath, ...args], {
-      cwd,
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
-
-function tempFolder(t: { after: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'latchkey-metrics-cli-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 describe('latchkey serve: metrics and log options', () => {
   it('documents --metrics-token, --metrics-listen, --log-format and LATCHKEY_METRICS_TOKEN in --help', async (t) => {
-    const help = await latchkey(['serve', '--help'], tempFolder(t));
+    const help = await runLatchkey(['serve', '--help'], tempFolder(t, 'latchkey-metrics-cli-'));
     assert.equal(help.code, 0, help.stderr);
     for (const option of [
       '--metrics-token T',
@@ -46,23 +22,23 @@ describe('latchkey serve: metrics and log options', () => {
   });
 
   it('refuses a bad listen address, a short token (without echoing it) and an unknown log format, exit 2', async (t) => {
-    const dir = tempFolder(t);
-    const listen = await latchkey(['serve', '--data', 'data', '--metrics-listen', '9464'], dir);
+    const dir = tempFolder(t, 'latchkey-metrics-cli-');
+    const listen = await runLatchkey(['serve', '--data', 'data', '--metrics-listen', '9464'], dir);
     assert.equal(listen.code, 2);
     assert.match(listen.stderr, /--metrics-listen must be HOST:PORT/);
-    const short = await latchkey(['serve', '--data', 'data'], dir, {
+    const short = await runLatchkey(['serve', '--data', 'data'], dir, {
       LATCHKEY_METRICS_TOKEN: 'short-secret',
     });
     assert.equal(short.code, 2);
     assert.match(short.stderr, /must be 16 to 512 visible ASCII characters/);
     assert.equal(short.stderr.includes('short-secret'), false);
-    const format = await latchkey(['serve', '--data', 'data', '--log-format', 'xml'], dir);
+    const format = await runLatchkey(['serve', '--data', 'data', '--log-format', 'xml'], dir);
     assert.equal(format.code, 2);
     assert.match(format.stderr, /--log-format must be pretty or json, got "xml"/);
   });
 
   it('serves /metrics with the token from the environment and on --metrics-listen, logs JSON lines with request ids, and closes the listener on SIGTERM', async (t) => {
-    const dir = tempFolder(t);
+    const dir = tempFolder(t, 'latchkey-metrics-cli-');
     const metricsPort = await freePort();
     const serve = await spawnServe(
       [
@@ -95,7 +71,7 @@ describe('latchkey serve: metrics and log options', () => {
   });
 
   it('--log-format pretty writes readable lines, not JSON, even when stdout is not a terminal', async (t) => {
-    const dir = tempFolder(t);
+    const dir = tempFolder(t, 'latchkey-metrics-cli-');
     const serve = await spawnServe(['--data', join(dir, 'data'), '--log-format', 'pretty']);
     t.after(() => serve.stop('SIGKILL'));
     await fetch(`${serve.url}/healthz`, { headers: { 'x-request-id': 'pretty-1' } });

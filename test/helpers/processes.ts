@@ -1,6 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+
+const execFileAsync = promisify(execFile);
 
 /** The checkout's root folder. */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -91,4 +97,35 @@ export function spawnCli(args: string[], options: { cwd?: string; env?: NodeJS.P
       await exited;
     },
   };
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `latchkey ARGS` to its end in `cwd`, with `env` over this process's environment. */
+export async function runLatchkey(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [cliPath, ...args], {
+      cwd,
+      env: { ...process.env, ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as CliResult;
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+/** An empty folder of the test's own, removed after it. */
+export function tempFolder(t: { after: (fn: () => void) => void }, prefix = 'latchkey-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
