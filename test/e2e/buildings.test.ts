@@ -13,6 +13,7 @@ import {
   screenshot,
   signInInPortal,
   whatPageShows,
+  shows as showsWithin,
 } from '../helpers/browser.ts';
 import { startTestCloud } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
@@ -38,11 +39,7 @@ const RESIDENT = 'Anna Novák';
 const PIN = '4821';
 
 /** Waits for `locator`; on a timeout, says what the page showed. */
-async function shows(page: Page, locator: Locator): Promise<void> {
-  await locator.waitFor(WAIT).catch(async (error: unknown) => {
-    throw new Error(await whatPageShows(page), { cause: error });
-  });
-}
+const shows = (page: Page, locator: Locator) => showsWithin(page, locator, WAIT);
 
 async function registerAndCreateSite(page: Page, url: string, siteName: string) {
   await page.goto(`${url}/register`);

@@ -14,7 +14,7 @@ import {
   openPortalPage,
   screenshot,
   signInInPortal,
-  whatPageShows,
+  shows as showsWithin,
 } from '../helpers/browser.ts';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
@@ -62,11 +62,7 @@ async function siteSerials(client: ApiClient, siteId: string): Promise<string[]>
   return (response.body.items as { serialNumber: string }[]).map((d) => d.serialNumber);
 }
 
-async function shows(page: Page, locator: Locator): Promise<void> {
-  await locator.waitFor(WAIT).catch(async (error: unknown) => {
-    throw new Error(await whatPageShows(page), { cause: error });
-  });
-}
+const shows = (page: Page, locator: Locator) => showsWithin(page, locator, WAIT);
 
 /**
  * Keeps, in the page, every camera stream the portal opens (a script the browser injects, which

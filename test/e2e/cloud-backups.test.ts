@@ -7,7 +7,7 @@ import {
   openPortalPage,
   screenshot,
   signInInPortal,
-  whatPageShows,
+  shows as showsWithin,
 } from '../helpers/browser.ts';
 import { sqliteTestDialect } from '../helpers/databases.ts';
 import { buildPortal } from '../helpers/portal-build.ts';
@@ -16,11 +16,7 @@ import { startDoorSite } from '../link/door.helpers.ts';
 /** Generous: browser tests share two cores. */
 const WAIT = { timeout: 20_000 };
 
-async function shows(page: Page, locator: Locator): Promise<void> {
-  await locator.waitFor(WAIT).catch(async (error: unknown) => {
-    throw new Error(await whatPageShows(page), { cause: error });
-  });
-}
+const shows = (page: Page, locator: Locator) => showsWithin(page, locator, WAIT);
 
 const backupRows = (page: Page) =>
   page.getByRole('list', { name: 'Backups, newest first' }).getByRole('listitem');

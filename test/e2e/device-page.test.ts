@@ -7,7 +7,7 @@ import {
   openPortalPage,
   screenshot,
   signInInPortal,
-  whatPageShows,
+  shows as showsWithin,
 } from '../helpers/browser.ts';
 import { startTestCloud } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
@@ -18,11 +18,7 @@ import { buildPortal } from '../helpers/portal-build.ts';
 const WAIT = { timeout: 20_000 };
 
 /** Waits for `locator`; on a timeout, says what the page showed. */
-async function shows(page: Page, locator: Locator): Promise<void> {
-  await locator.waitFor(WAIT).catch(async (error: unknown) => {
-    throw new Error(await whatPageShows(page), { cause: error });
-  });
-}
+const shows = (page: Page, locator: Locator) => showsWithin(page, locator, WAIT);
 
 const deviceRows = (page: Page) =>
   page.getByRole('table', { name: 'Devices of this site' }).locator('tbody tr');

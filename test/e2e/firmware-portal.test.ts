@@ -6,7 +6,7 @@ import {
   screenshot,
   signInInPortal,
   viewports,
-  whatPageShows,
+  shows as showsWithin,
 } from '../helpers/browser.ts';
 import { startTestCloud } from '../helpers/cloud.ts';
 import { testDialects } from '../helpers/databases.ts';
@@ -17,11 +17,7 @@ import { buildPortal } from '../helpers/portal-build.ts';
 /** Generous: browser tests share two cores. */
 const WAIT = { timeout: 20_000 };
 
-async function shows(page: Page, locator: Locator): Promise<void> {
-  await locator.waitFor(WAIT).catch(async (error: unknown) => {
-    throw new Error(await whatPageShows(page), { cause: error });
-  });
-}
+const shows = (page: Page, locator: Locator) => showsWithin(page, locator, WAIT);
 
 describe('the firmware page of the portal', () => {
   before(async () => {

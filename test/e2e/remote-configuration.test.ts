@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { launchBrowser, screenshot, signInInPortal, whatPageShows } from '../helpers/browser.ts';
+import {
+  launchBrowser,
+  screenshot,
+  signInInPortal,
+  shows as showsWithin,
+} from '../helpers/browser.ts';
 import { startTestCloud } from '../helpers/cloud.ts';
 import { sqliteTestDialect } from '../helpers/databases.ts';
 import { startLinkedEmulator } from '../helpers/emulators.ts';
@@ -16,11 +21,7 @@ const CODE = /^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/;
 const DEVICE_ADMIN_PASSWORD = 'emulator-admin-1';
 
 /** Waits for `locator`; on a timeout, says what the page showed. */
-async function shows(page: Page, locator: Locator): Promise<void> {
-  await locator.waitFor(WAIT).catch(async (error: unknown) => {
-    throw new Error(await whatPageShows(page), { cause: error });
-  });
-}
+const shows = (page: Page, locator: Locator) => showsWithin(page, locator, WAIT);
 
 async function readCode(page: Page): Promise<string> {
   const locator = page.getByLabel('Security code');

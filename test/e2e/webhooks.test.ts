@@ -8,7 +8,7 @@ import {
   screenshot,
   signInInPortal,
   viewports,
-  whatPageShows,
+  shows as showsWithin,
 } from '../helpers/browser.ts';
 import { startTestCloud } from '../helpers/cloud.ts';
 import { sqliteTestDialect } from '../helpers/databases.ts';
@@ -20,11 +20,7 @@ import { startReceiver } from '../helpers/webhooks.ts';
 /** Generous: browser tests share two cores. */
 const WAIT = { timeout: 30_000 };
 
-async function shows(page: Page, locator: Locator): Promise<void> {
-  await locator.waitFor(WAIT).catch(async (error: unknown) => {
-    throw new Error(await whatPageShows(page), { cause: error });
-  });
-}
+const shows = (page: Page, locator: Locator) => showsWithin(page, locator, WAIT);
 
 describe('webhooks in the portal', () => {
   before(async () => {

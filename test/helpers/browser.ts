@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { it, type TestContext } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { repoRoot } from './processes.ts';
 
 /** Where Debian's `chromium` package puts the browser (`.ci/run` installs it). */
@@ -216,4 +216,15 @@ export async function signInInPortal(
   await page.getByLabel('Password').fill(person.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Sites', level: 1 }).waitFor(wait);
+}
+
+/** Waits for `locator`; when it does not come, the failure says what the page shows instead. */
+export async function shows(
+  page: Page,
+  locator: Locator,
+  wait: { timeout: number } = { timeout: 20_000 },
+): Promise<void> {
+  await locator.waitFor(wait).catch(async (error: unknown) => {
+    throw new Error(await whatPageShows(page), { cause: error });
+  });
 }
