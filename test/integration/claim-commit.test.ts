@@ -54,6 +54,7 @@ function addition(
       raiseGeneration: null,
       audit: [audit],
       notifications: [],
+      webhooks: [],
       recordsFailure: false,
       failureNotice: null,
     },
@@ -194,6 +195,7 @@ describe('claims read and committed together (postgres)', () => {
       raiseGeneration: null,
       audit: [{ ...addition(who, serial).writes.audit[0]!, id: randomUUID(), outcome: 'refused' }],
       notifications: [],
+      webhooks: [],
       recordsFailure: true,
       failureNotice: null,
     });
@@ -234,6 +236,7 @@ describe('claims read and committed together (postgres)', () => {
       raiseGeneration: null,
       audit: [],
       notifications: [],
+      webhooks: [],
       recordsFailure: true,
       failureNotice: {
         siteId: owner.site.id,

@@ -6,6 +6,7 @@ import { auditRepo } from './repos/audit.repo.ts';
 import { claimsRepo, type ClaimWrites } from './repos/claims.repo.ts';
 import { devicesRepo } from './repos/devices.repo.ts';
 import { notificationsRepo } from './repos/notifications.repo.ts';
+import { webhooksRepo } from './repos/webhooks.repo.ts';
 import type { Executor } from './schema.ts';
 
 /**
@@ -55,6 +56,7 @@ async function writeClaim(
     await devices.raiseKnownGeneration(ticket.serialNumber, writes.raiseGeneration);
   await auditRepo(trx).insertMany(writes.audit);
   await notificationsRepo(trx).insertMany(writes.notifications);
+  await webhooksRepo(trx).insertDeliveries(writes.webhooks);
   const iso = ticket.now.toISOString();
   if (writes.recordsFailure)
     await attemptsRepo(trx, dialect).record([...ticket.failureScopes], iso);
@@ -87,6 +89,7 @@ export async function claimUnderLocks<R>(
     device,
     limited,
     recipientsOf: (siteId) => notificationsRepo(trx).recipientsOf(siteId),
+    webhookEndpointsOf: (companyIds) => webhooksRepo(trx).webhookEndpointsOf(companyIds),
   });
   await writeClaim(trx, dialect, ticket, writes);
   return result;
