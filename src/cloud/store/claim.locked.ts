@@ -82,14 +82,19 @@ export async function claimUnderLocks<R>(
   site: ClaimSite,
   plan: ClaimPlanner<R>,
 ): Promise<R> {
-  const device = await devicesRepo(trx, dialect).findForClaim(ticket.serialNumber);
+  const { device, hasWebhooks } = await devicesRepo(trx, dialect).findForClaimInto(
+    ticket.serialNumber,
+    site.company_id,
+  );
   const limited = await limitReached(trx, dialect, ticket);
   const { result, writes } = await plan({
     site,
     device,
     limited,
     recipientsOf: (siteId) => notificationsRepo(trx).recipientsOf(siteId),
-    webhookEndpointsOf: (companyIds) => webhooksRepo(trx).webhookEndpointsOf(companyIds),
+    // Without an endpoint at the read, none is read (issue 20: no statement more per claim).
+    webhookEndpointsOf: async (companyIds) =>
+      hasWebhooks ? webhooksRepo(trx).webhookEndpointsOf(companyIds) : [],
   });
   await writeClaim(trx, dialect, ticket, writes);
   return result;
