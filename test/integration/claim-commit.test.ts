@@ -117,6 +117,8 @@ describe('claims read and committed together (postgres)', () => {
     assert.deepEqual(read[2], {
       site: { id: ours.site.id, company_id: ours.site.companyId, name: ours.site.name },
       device: undefined,
+      // Issue 20: neither company concerned has a webhook endpoint, so none is read.
+      hasWebhooks: false,
     });
   });
 

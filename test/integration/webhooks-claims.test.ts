@@ -173,6 +173,33 @@ for (const dialect of testDialects) {
       }
     });
 
+    it('writes the deliveries of a bulk add row by row: one per row added, none for a refused row', async (t) => {
+      const { cloud, anna } = await twoCompaniesWithHooks(t, dialect as never);
+      const [a, b, c] = await mintDevices(cloud, 3);
+      const bulk = await anna.client.post<{
+        results: { serialNumber: string; outcome?: string }[];
+      }>(`/api/sites/${anna.site.id}/devices/bulk`, {
+        rows: [
+          { serialNumber: a!.serialNumber, securityCode: a!.securityCode },
+          { serialNumber: b!.serialNumber, securityCode: c!.securityCode },
+          { serialNumber: c!.serialNumber, securityCode: c!.securityCode },
+        ],
+      });
+      assert.equal(bulk.status, 200, bulk.text);
+      assert.deepEqual(
+        bulk.body.results.map((row) => row.outcome ?? 'refused'),
+        ['added', 'refused', 'added'],
+      );
+      const queued = await deliveriesOf(cloud, anna.company.id);
+      assert.deepEqual(
+        queued.map((row) => [row.event_type, row.body.data.serialNumber]),
+        [
+          ['device.added', a!.serialNumber],
+          ['device.added', c!.serialNumber],
+        ],
+      );
+    });
+
     it('reads no endpoint while neither company concerned has one: no statement more per claim', async (t) => {
       const cloud = await startTestCloud(t, dialect, {
         webhooksAllowInsecure: true,
@@ -185,6 +212,8 @@ for (const dialect of testDialects) {
       // Anna's planner asks for her company's endpoints, as a claim's does, and writes nothing:
       // what the question cost is counted where nothing else runs (the committer's port).
       const ask = async () => {
+        // What creating an endpoint woke has settled first.
+        await cloud.webhookDispatcher.idle();
         const ticket = ticketFor(anna, device!.serialNumber);
         const read = await cloud.store.claims.read(ticket);
         let spent = -1;
