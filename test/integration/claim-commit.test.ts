@@ -54,6 +54,7 @@ function addition(
       raiseGeneration: null,
       audit: [audit],
       notifications: [],
+      webhooks: [],
       recordsFailure: false,
       failureNotice: null,
     },
@@ -116,6 +117,8 @@ describe('claims read and committed together (postgres)', () => {
     assert.deepEqual(read[2], {
       site: { id: ours.site.id, company_id: ours.site.companyId, name: ours.site.name },
       device: undefined,
+      // Issue 20: neither company concerned has a webhook endpoint, so none is read.
+      hasWebhooks: false,
     });
   });
 
@@ -194,6 +197,7 @@ describe('claims read and committed together (postgres)', () => {
       raiseGeneration: null,
       audit: [{ ...addition(who, serial).writes.audit[0]!, id: randomUUID(), outcome: 'refused' }],
       notifications: [],
+      webhooks: [],
       recordsFailure: true,
       failureNotice: null,
     });
@@ -234,6 +238,7 @@ describe('claims read and committed together (postgres)', () => {
       raiseGeneration: null,
       audit: [],
       notifications: [],
+      webhooks: [],
       recordsFailure: true,
       failureNotice: {
         siteId: owner.site.id,

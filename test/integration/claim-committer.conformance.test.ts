@@ -55,6 +55,7 @@ const NOTHING: ClaimWrites = {
   raiseGeneration: null,
   audit: [],
   notifications: [],
+  webhooks: [],
   recordsFailure: false,
   failureNotice: null,
 };

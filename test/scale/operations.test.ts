@@ -116,6 +116,7 @@ describe('migrations from several nodes at once', () => {
           '0019_remote_sessions',
           '0020_device_backups',
           '0021_webhooks',
+          '0022_claim_webhooks',
         ],
       );
       for (const store of stores) assert.equal(await store.ping(), true);

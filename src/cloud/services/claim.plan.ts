@@ -5,6 +5,11 @@ import type { SerialNumber } from '../../core/serial.rules.ts';
 import { FAILURE_NOTICE_KIND, type ClaimWrites } from '../store/repos/claims.repo.ts';
 import type { ClaimSite } from '../store/claim-committer.ts';
 import type { ClaimDevice } from '../store/repos/devices.repo.ts';
+import {
+  deliveriesFor,
+  type SubscribedEndpoint,
+  type WebhookEventDraft,
+} from '../store/repos/webhooks.repo.ts';
 import type { Actor } from './actor.ts';
 import { auditRow, type AuditEntry } from './audit.service.ts';
 import {
@@ -46,6 +51,42 @@ export interface ClaimInput {
   now: string;
   /** Who is told about a site (notifications.repo recipientsOf); asked for a move and for a wrong code on an owned device. */
   recipientsOf: (siteId: string) => Promise<string[]>;
+  /** The enabled webhook endpoints of these companies (webhooks.repo); asked for an accepted claim. */
+  webhookEndpointsOf: (companyIds: readonly string[]) => Promise<SubscribedEndpoint[]>;
+}
+
+/** Issue 20: the new owner's device.added, and on a move from another company its moved-away. */
+export function claimWebhookEvents(
+  request: ClaimRequest,
+  site: ClaimSite,
+  outcome: 'added' | 'moved',
+  previousCompany: string | null,
+  createdAt: string,
+): WebhookEventDraft[] {
+  const serialNumber = request.serialNumber;
+  const events: WebhookEventDraft[] = [
+    {
+      companyId: site.company_id,
+      type: 'device.added',
+      data: { serialNumber, siteId: site.id, siteName: site.name, outcome, cause: 'claim' },
+      createdAt,
+    },
+  ];
+  if (outcome === 'moved' && previousCompany !== null && previousCompany !== site.company_id) {
+    events.push({
+      companyId: previousCompany,
+      type: 'device.moved-away',
+      data: { serialNumber, reason: 'claimed with a new security code' },
+      createdAt,
+    });
+  }
+  return events;
+}
+
+/** The delivery rows of an accepted claim's events, for the endpoints that asked for them. */
+async function claimWebhooks(input: ClaimInput, events: WebhookEventDraft[]) {
+  const companies = [...new Set(events.map((event) => event.companyId))];
+  return deliveriesFor(events, await input.webhookEndpointsOf(companies));
 }
 
 /** What the owner reads when strangers keep presenting wrong codes for their device. */
@@ -85,6 +126,7 @@ async function refusal(input: ClaimInput, error: LatchkeyError) {
       ),
     ],
     notifications: [],
+    webhooks: [],
     recordsFailure,
     // Claim rules: the owner hears of wrong codes on their device once they add up in a window;
     // whether they did is known only where the failures are counted, so the rows are prepared.
@@ -219,6 +261,10 @@ export async function planClaim(
     raiseGeneration:
       decision.knownGeneration > device.known_generation ? decision.knownGeneration : null,
     ...records,
+    webhooks: await claimWebhooks(
+      input,
+      claimWebhookEvents(request, site, decision.outcome, device.owner?.company_id ?? null, now),
+    ),
     recordsFailure: false,
     failureNotice: null,
   };

@@ -11,7 +11,6 @@ import type { CloudEventBus } from './events.ts';
 import { windowStart, type RateLimitPolicy, type Scope } from './rate-limit.ts';
 import type { ServiceMetrics } from './service-metrics.ts';
 import { publicDevice } from './sites.service.ts';
-import type { WebhookEventDraft } from '../store/repos/webhooks.repo.ts';
 
 export interface ClaimServiceDeps {
   access: AccessService;
@@ -25,11 +24,6 @@ export interface ClaimServiceDeps {
   notices: Pick<NoticeMailer, 'notify'>;
   /** Counts every claim by its outcome (latchkey_claims_total). */
   metrics: ServiceMetrics;
-  /**
-   * Issue 20: queues webhook deliveries. After the commit: on PostgreSQL a claim commits in one
-   * stored function, so these rows cannot join its transaction (docs/decisions/20-webhooks.md).
-   */
-  queueWebhooks?: (events: WebhookEventDraft[]) => Promise<unknown>;
 }
 
 export type { ClaimRequest };
@@ -71,11 +65,7 @@ export function createClaimService(deps: ClaimServiceDeps) {
 
   /** The claim-rules decision on a view, as the committer asks for it (claim.plan.ts). */
   const planOn =
-    (
-      request: ClaimRequest,
-      now: Date,
-      planned: { rows: NotificationsTable[]; previousCompany: string | null },
-    ) =>
+    (request: ClaimRequest, now: Date, planned: { rows: NotificationsTable[] }) =>
     async (view: ClaimView) => {
       const plan = await planClaim({
         request,
@@ -89,42 +79,12 @@ export function createClaimService(deps: ClaimServiceDeps) {
         limited: view.limited,
         now: iso(now),
         recipientsOf: view.recipientsOf,
+        webhookEndpointsOf: view.webhookEndpointsOf,
       });
       // The committer may plan again on a newer read: the last plan is the one committed.
       planned.rows = plan.writes.notifications;
-      planned.previousCompany = view.device?.owner?.company_id ?? null;
       return plan;
     };
-
-  /** Issue 20: the new owner's device.added, and on a move the previous owner's moved-away. */
-  async function queueClaimWebhooks(
-    request: ClaimRequest,
-    site: { id: string; name: string; company_id: string },
-    outcome: string,
-    previousCompany: string | null,
-    now: Date,
-  ) {
-    if (!deps.queueWebhooks) return;
-    const createdAt = iso(now);
-    const serialNumber = request.serialNumber;
-    const events: WebhookEventDraft[] = [
-      {
-        companyId: site.company_id,
-        type: 'device.added',
-        data: { serialNumber, siteId: site.id, siteName: site.name, outcome, cause: 'claim' },
-        createdAt,
-      },
-    ];
-    if (outcome === 'moved' && previousCompany !== null && previousCompany !== site.company_id) {
-      events.push({
-        companyId: previousCompany,
-        type: 'device.moved-away',
-        data: { serialNumber, reason: 'claimed with a new security code' },
-        createdAt,
-      });
-    }
-    await deps.queueWebhooks(events);
-  }
 
   /** Reads, plans and commits one claim whose access was checked, and counts its outcome. */
   async function commitClaim(request: ClaimRequest, inBulk: boolean) {
@@ -145,12 +105,12 @@ export function createClaimService(deps: ClaimServiceDeps) {
     const read = await committer.read(ticket);
     // The membership may have ended since the access check: the committer reads it again.
     if (!read) return { error: new LatchkeyError('SITE_NOT_FOUND') };
-    const planned = { rows: [] as NotificationsTable[], previousCompany: null as string | null };
+    const planned = { rows: [] as NotificationsTable[] };
     const result = await committer.commit(ticket, read, planOn(request, now, planned));
     if ('error' in result) return result;
     deps.notices.notify(planned.rows);
-    await queueClaimWebhooks(request, read.site, result.outcome, planned.previousCompany, now);
-
+    // Issue 20: the claim's webhook deliveries were committed with it (ClaimWrites.webhooks);
+    // this event wakes the dispatcher that sends them (webhook-dispatcher.ts).
     deps.events.emit('ownership-changed', {
       serialNumber: request.serialNumber,
       siteId: read.site.id,

@@ -59,7 +59,6 @@ import { createResidentsService } from './residents.service.ts';
 import { createResidentsImportService } from './residents-import.service.ts';
 import { createWebhooksService } from './webhooks.service.ts';
 import { systemResolver, type HostResolver } from './webhook-url.ts';
-import { webhooksRepo } from '../store/repos/webhooks.repo.ts';
 import { createWebhookDisabledNotice } from './webhook-disabled.notice.ts';
 
 export interface ServiceDeps {
@@ -180,7 +179,6 @@ export function createServices(deps: ServiceDeps) {
     limits: deps.claimLimits,
     notices,
     metrics: deps.metrics,
-    queueWebhooks: (events) => webhooksRepo(store.db).enqueue(events),
   });
   const linkTransfers = createLinkTransfers({ store, clock });
   const firmware = createFirmwareService({

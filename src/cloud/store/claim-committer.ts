@@ -1,6 +1,7 @@
 import type { LatchkeyError } from '../../core/errors.ts';
 import type { ClaimWrites } from './repos/claims.repo.ts';
 import type { ClaimDevice } from './repos/devices.repo.ts';
+import type { SubscribedEndpoint } from './repos/webhooks.repo.ts';
 
 /** The site a device is claimed into. */
 export type ClaimSite = { id: string; company_id: string; name: string };
@@ -29,7 +30,11 @@ export interface ClaimRead {
    * The device as read ahead without locks (PostgreSQL), or null where the committer reads it
    * only under its locks (SQLite, whose transactions cost no round trip).
    */
-  ahead: { device: ClaimDevice | undefined } | null;
+  ahead: {
+    device: ClaimDevice | undefined;
+    /** Whether the target's or the owner's company had an enabled webhook endpoint (issue 20). */
+    hasWebhooks: boolean;
+  } | null;
 }
 
 /** What a plan is made from: the read, and under locks whether a scope is full. */
@@ -41,6 +46,11 @@ export interface ClaimView {
   limited: LatchkeyError | null;
   /** Who is told about a site, read where the plan is made: call it only while planning. */
   recipientsOf: (siteId: string) => Promise<string[]>;
+  /**
+   * The enabled webhook endpoints of these companies (webhooks.repo), read where the plan is
+   * made: call it only while planning. An endpoint created after this read misses the claim.
+   */
+  webhookEndpointsOf: (companyIds: readonly string[]) => Promise<SubscribedEndpoint[]>;
 }
 
 /** Decides a claim on a view (claim.plan.ts); the committer may call it again on a fresher one. */

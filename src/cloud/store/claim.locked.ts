@@ -6,6 +6,7 @@ import { auditRepo } from './repos/audit.repo.ts';
 import { claimsRepo, type ClaimWrites } from './repos/claims.repo.ts';
 import { devicesRepo } from './repos/devices.repo.ts';
 import { notificationsRepo } from './repos/notifications.repo.ts';
+import { webhooksRepo } from './repos/webhooks.repo.ts';
 import type { Executor } from './schema.ts';
 
 /**
@@ -55,6 +56,7 @@ async function writeClaim(
     await devices.raiseKnownGeneration(ticket.serialNumber, writes.raiseGeneration);
   await auditRepo(trx).insertMany(writes.audit);
   await notificationsRepo(trx).insertMany(writes.notifications);
+  await webhooksRepo(trx).insertDeliveries(writes.webhooks);
   const iso = ticket.now.toISOString();
   if (writes.recordsFailure)
     await attemptsRepo(trx, dialect).record([...ticket.failureScopes], iso);
@@ -80,13 +82,19 @@ export async function claimUnderLocks<R>(
   site: ClaimSite,
   plan: ClaimPlanner<R>,
 ): Promise<R> {
-  const device = await devicesRepo(trx, dialect).findForClaim(ticket.serialNumber);
+  const { device, hasWebhooks } = await devicesRepo(trx, dialect).findForClaimInto(
+    ticket.serialNumber,
+    site.company_id,
+  );
   const limited = await limitReached(trx, dialect, ticket);
   const { result, writes } = await plan({
     site,
     device,
     limited,
     recipientsOf: (siteId) => notificationsRepo(trx).recipientsOf(siteId),
+    // Without an endpoint at the read, none is read (issue 20: no statement more per claim).
+    webhookEndpointsOf: async (companyIds) =>
+      hasWebhooks ? webhooksRepo(trx).webhookEndpointsOf(companyIds) : [],
   });
   await writeClaim(trx, dialect, ticket, writes);
   return result;

@@ -905,6 +905,8 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
       '0019_remote_sessions': remoteSessions,
       '0020_device_backups': deviceBackups(dialect),
       '0021_webhooks': webhooks(dialect),
+      // The claim function again: a claim's webhook deliveries are written with it (issue 20).
+      '0022_claim_webhooks': claimFunction(dialect),
     }),
   };
 }

@@ -4,6 +4,7 @@ import { prepared } from '../prepared.query.ts';
 import type { AuditEventsTable, Executor, NotificationsTable, OwnershipsTable } from '../schema.ts';
 import { attemptLockKeys, attemptsRepo } from './attempts.repo.ts';
 import { notificationsRepo } from './notifications.repo.ts';
+import type { NewDelivery } from './webhooks.repo.ts';
 import { claimDeviceColumns, withOwner, type ClaimDevice } from './devices.repo.ts';
 
 /** What one claim writes, whichever way it is committed. */
@@ -14,6 +15,11 @@ export interface ClaimWrites {
   raiseGeneration: number | null;
   audit: AuditEventsTable[];
   notifications: NotificationsTable[];
+  /**
+   * Issue 20's outbox: the webhook deliveries of the claim (device.added, and on a move from
+   * another company device.moved-away), committed with the ownership (20-webhooks.md).
+   */
+  webhooks: NewDelivery[];
   /** Whether the claim counts as a failed guess under each of its scopes (`failureScopes`). */
   recordsFailure: boolean;
   /**
@@ -37,7 +43,9 @@ export interface ClaimExpectation {
 
 // For each claim, the site if the person belongs to its company, and the device with its owner:
 // one statement for the claims read together (PostgreSQL's unnest turns the arrays into rows).
-// A claim whose site is not the person's has no row.
+// A claim whose site is not the person's has no row. `has_webhooks` says whether the target's
+// or the owner's company has an enabled webhook endpoint: without, the claim reads none
+// (issue 20), and costs no statement more than before webhooks.
 const sitesAndDevices = prepared(
   (db: Executor, siteIds: string[], userIds: string[], serials: string[]) =>
     db
@@ -66,18 +74,26 @@ const sitesAndDevices = prepared(
         'sites.company_id as target_company_id',
         'sites.name as target_site_name',
         ...claimDeviceColumns,
+        sql<boolean>`exists (select 1 from webhook_endpoints w where w.enabled = 1 and w.company_id in (sites.company_id, owner_site.company_id))`.as(
+          'has_webhooks',
+        ),
       ]),
 );
 
 type SiteAndDeviceRow = Awaited<ReturnType<typeof sitesAndDevices>>['rows'][number];
 
-/** A claim's site and device as read; the device undefined when there is no such serial. */
+/**
+ * A claim's site and device as read; the device undefined when there is no such serial, and
+ * whether either company concerned has an enabled webhook endpoint.
+ */
 function siteAndDeviceOf(row: Omit<SiteAndDeviceRow, 'i'>) {
-  const { target_site_id, target_company_id, target_site_name, ...deviceColumns } = row;
+  const { target_site_id, target_company_id, target_site_name, has_webhooks, ...deviceColumns } =
+    row;
+  const hasWebhooks = has_webhooks;
   const site = { id: target_site_id, company_id: target_company_id, name: target_site_name };
   const { serial_number, model, secret_enc, known_generation } = deviceColumns;
   if (serial_number === null || model === null || secret_enc === null || known_generation === null)
-    return { site, device: undefined };
+    return { site, device: undefined, hasWebhooks };
   const device: ClaimDevice = withOwner({
     ...deviceColumns,
     serial_number,
@@ -86,7 +102,7 @@ function siteAndDeviceOf(row: Omit<SiteAndDeviceRow, 'i'>) {
     known_generation,
     online: deviceColumns.online ?? 0,
   });
-  return { site, device };
+  return { site, device, hasWebhooks };
 }
 
 const commitClaims = prepared(
@@ -190,6 +206,7 @@ export function claimsRepo(db: Executor, dialect: StoreDialect) {
         raiseGeneration: writes.raiseGeneration,
         audit: writes.audit,
         notifications: writes.notifications,
+        webhooks: writes.webhooks,
         recordsFailure: writes.recordsFailure,
         now,
       }));

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { StoreDialect } from '../dialect.ts';
 import { prepared, preparedInsert } from '../prepared.query.ts';
 import type { DevicesTable, Executor, OwnershipsTable } from '../schema.ts';
@@ -44,6 +45,23 @@ const deviceWithOwner = prepared((db: Executor, serial: string) =>
     .leftJoin('ownerships', 'ownerships.serial_number', 'devices.serial_number')
     .leftJoin('sites as owner_site', 'owner_site.id', 'ownerships.site_id')
     .select(claimDeviceColumns)
+    .where('devices.serial_number', '=', serial),
+);
+// The same, and whether the owner's company or the claiming one has an enabled webhook
+// endpoint (issue 20): a claim without reads none, and costs no statement more than before.
+const deviceWithOwnerAndWebhooks = prepared((db: Executor, serial: string, companyId: string) =>
+  db
+    .selectFrom('devices')
+    .leftJoin('ownerships', 'ownerships.serial_number', 'devices.serial_number')
+    .leftJoin('sites as owner_site', 'owner_site.id', 'ownerships.site_id')
+    .select([
+      ...claimDeviceColumns,
+      sql<
+        boolean | number
+      >`exists (select 1 from webhook_endpoints w where w.enabled = 1 and w.company_id in (owner_site.company_id, ${companyId}))`.as(
+        'has_webhooks',
+      ),
+    ])
     .where('devices.serial_number', '=', serial),
 );
 const insertOwnerships = preparedInsert('ownerships');
@@ -117,6 +135,19 @@ export function devicesRepo(db: Executor, dialect: StoreDialect) {
       );
       const row = (await deviceWithOwner(db, serial)).rows[0];
       return row ? withOwner(row) : undefined;
+    },
+    /**
+     * findForClaim for a claim into `companyId`, with whether that company or the owner's has
+     * an enabled webhook endpoint (SQLite returns the flag as 0 or 1).
+     */
+    async findForClaimInto(serial: string, companyId: string) {
+      await dialect.lockRows(
+        db.selectFrom('devices').select('serial_number').where('serial_number', '=', serial),
+      );
+      const row = (await deviceWithOwnerAndWebhooks(db, serial, companyId)).rows[0];
+      if (!row) return { device: undefined, hasWebhooks: false };
+      const { has_webhooks, ...columns } = row;
+      return { device: withOwner(columns), hasWebhooks: Boolean(has_webhooks) };
     },
     findBySerial: (serial: string) =>
       db.selectFrom('devices').selectAll().where('serial_number', '=', serial).executeTakeFirst(),

@@ -10,7 +10,32 @@ export interface WebhookEventDraft {
   createdAt: string;
 }
 
-type NewDelivery = Omit<WebhookDeliveriesTable, 'seq'>;
+/** A delivery row as it is queued (its `seq` is the database's). */
+export type NewDelivery = Omit<WebhookDeliveriesTable, 'seq'>;
+
+/** An enabled endpoint as the outbox reads it: its company and the kinds it asked for. */
+export type SubscribedEndpoint = Pick<WebhookEndpointsTable, 'id' | 'company_id' | 'events'>;
+
+/**
+ * The outbox's rows: one delivery per event and endpoint of its company that asked for its
+ * kind, all of an event's deliveries under one event id.
+ */
+export function deliveriesFor(
+  events: readonly WebhookEventDraft[],
+  subscribed: readonly SubscribedEndpoint[],
+): NewDelivery[] {
+  const rows: NewDelivery[] = [];
+  if (subscribed.length === 0) return rows;
+  for (const event of events) {
+    const eventId = `evt_${randomUUID()}`;
+    for (const endpoint of subscribed) {
+      if (endpoint.company_id !== event.companyId) continue;
+      if (!(JSON.parse(endpoint.events) as string[]).includes(event.type)) continue;
+      rows.push(newDelivery(endpoint.id, eventId, event));
+    }
+  }
+  return rows;
+}
 
 /** The JSON body every delivery carries (docs/decisions/20-webhooks.md). */
 export function webhookPayload(eventId: string, event: WebhookEventDraft): string {
@@ -50,6 +75,25 @@ const isHead = sql<boolean>`webhook_deliveries.seq = (select min(d2.seq) from we
 /** Webhook endpoints and the queue of their deliveries (issue 20). */
 export function webhooksRepo(db: Executor) {
   const endpoints = () => db.selectFrom('webhook_endpoints').selectAll();
+  /** The enabled endpoints of these companies, whatever kinds they asked for (deliveriesFor). */
+  const webhookEndpointsOf = async (companyIds: readonly string[]) =>
+    companyIds.length === 0
+      ? []
+      : db
+          .selectFrom('webhook_endpoints')
+          .select(['id', 'company_id', 'events'])
+          .where('company_id', 'in', [...new Set(companyIds)])
+          .where('enabled', '=', 1)
+          .orderBy('id')
+          .execute();
+  /** Queued deliveries, in the caller's transaction (none: no statement). */
+  const insertDeliveries = async (rows: readonly NewDelivery[]) => {
+    if (rows.length > 0)
+      await db
+        .insertInto('webhook_deliveries')
+        .values([...rows])
+        .execute();
+  };
   return {
     countFor: async (companyId: string) =>
       Number(
@@ -99,27 +143,13 @@ export function webhooksRepo(db: Executor) {
      */
     async enqueue(events: readonly WebhookEventDraft[]): Promise<number> {
       if (events.length === 0) return 0;
-      const companies = [...new Set(events.map((event) => event.companyId))];
-      const subscribed = await db
-        .selectFrom('webhook_endpoints')
-        .select(['id', 'company_id', 'events'])
-        .where('company_id', 'in', companies)
-        .where('enabled', '=', 1)
-        .orderBy('id')
-        .execute();
-      if (subscribed.length === 0) return 0;
-      const rows: NewDelivery[] = [];
-      for (const event of events) {
-        const eventId = `evt_${randomUUID()}`;
-        for (const endpoint of subscribed) {
-          if (endpoint.company_id !== event.companyId) continue;
-          if (!(JSON.parse(endpoint.events) as string[]).includes(event.type)) continue;
-          rows.push(newDelivery(endpoint.id, eventId, event));
-        }
-      }
-      if (rows.length > 0) await db.insertInto('webhook_deliveries').values(rows).execute();
+      const subscribed = await webhookEndpointsOf(events.map((event) => event.companyId));
+      const rows = deliveriesFor(events, subscribed);
+      await insertDeliveries(rows);
       return rows.length;
     },
+    webhookEndpointsOf,
+    insertDeliveries,
     insertDelivery: (row: NewDelivery) => db.insertInto('webhook_deliveries').values(row).execute(),
 
     /** The endpoint's deliveries, newest first; `before` is the seq of the last one shown. */

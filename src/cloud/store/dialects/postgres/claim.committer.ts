@@ -7,6 +7,7 @@ import type {
 import { claimUnderLocks } from '../../claim.locked.ts';
 import { claimsRepo, type CommitStatus, type DecidedClaim } from '../../repos/claims.repo.ts';
 import { notificationsRepo } from '../../repos/notifications.repo.ts';
+import { webhooksRepo } from '../../repos/webhooks.repo.ts';
 import type { Store } from '../../store.ts';
 import { WriteBatcher } from '../../write-batcher.ts';
 
@@ -35,6 +36,8 @@ export function postgresClaimCommitter(
     64,
   );
   const recipientsOf = (siteId: string) => notificationsRepo(store.db).recipientsOf(siteId);
+  const webhookEndpointsOf = (companyIds: readonly string[]) =>
+    webhooksRepo(store.db).webhookEndpointsOf(companyIds);
 
   return {
     async read(ticket) {
@@ -43,16 +46,22 @@ export function postgresClaimCommitter(
         userId: ticket.userId,
         serial: ticket.serialNumber,
       });
-      return read ? { site: read.site, ahead: { device: read.device } } : undefined;
+      return read
+        ? { site: read.site, ahead: { device: read.device, hasWebhooks: read.hasWebhooks } }
+        : undefined;
     },
     async commit<R>(ticket: ClaimTicket, read: ClaimRead, plan: ClaimPlanner<R>): Promise<R> {
       if (read.ahead) {
-        const device = read.ahead.device;
+        const { device, hasWebhooks } = read.ahead;
         const { result, writes } = await plan({
           site: read.site,
           device,
           limited: null,
           recipientsOf,
+          // Without an endpoint at the read, none is read: no statement more per claim. One
+          // created since the read misses this claim (docs/decisions/20-webhooks.md).
+          webhookEndpointsOf: async (companyIds) =>
+            hasWebhooks ? webhookEndpointsOf(companyIds) : [],
         });
         const status = await committer.add({
           expected: { serialNumber: ticket.serialNumber, device },

@@ -21,8 +21,8 @@
  * A claim not `committed` wrote nothing; the caller runs it again in a transaction of its own,
  * which decides anew under locks.
  *
- * Migration 0003 creates it and 0007_claims_per_serial_notice replaces it (no per-serial
- * limit; the owner's notice); a change here reaches existing databases only through a new
+ * Migration 0003 creates it, 0007_claims_per_serial_notice replaces it (no per-serial limit;
+ * the owner's notice) and 0022_claim_webhooks again (the webhook deliveries); a change here reaches existing databases only through a new
  * migration that runs it again (`create or replace`).
  */
 export const commitClaimFunction = `
@@ -105,6 +105,19 @@ begin
                                  created_at, read_at)
       select id, user_id, kind, title, body, site_id, serial_number, created_at, read_at
         from jsonb_populate_recordset(null::notifications, v_claim->'notifications');
+      -- Issue 20's outbox: the claim's webhook deliveries, committed with its ownership. Only
+      -- here, where the claim is committed; seq is the table's own (migration 0021).
+      if jsonb_typeof(v_claim->'webhooks') = 'array'
+         and jsonb_array_length(v_claim->'webhooks') > 0 then
+        insert into webhook_deliveries (id, endpoint_id, company_id, event_id, event_type,
+                                        payload, state, attempts, next_attempt_at, lease_until,
+                                        last_status, last_error, last_attempt_at, created_at,
+                                        finished_at)
+        select id, endpoint_id, company_id, event_id, event_type, payload, state, attempts,
+               next_attempt_at, lease_until, last_status, last_error, last_attempt_at,
+               created_at, finished_at
+          from jsonb_populate_recordset(null::webhook_deliveries, v_claim->'webhooks');
+      end if;
       if (v_claim->>'recordsFailure')::boolean then
         insert into attempt_failures (scope, scope_key, created_at)
         select scope, scope_key, v_claim->>'now'
