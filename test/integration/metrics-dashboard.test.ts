@@ -83,7 +83,7 @@ describe('dashboard and alert expressions', () => {
     );
   });
 
-  it('names every panel of the issue, and the three alerts', () => {
+  it('names every panel of the issue, and the four alerts', () => {
     const dashboard = JSON.parse(
       readFileSync(new URL('grafana-dashboard.json', OPERATIONS), 'utf8'),
     ) as {
@@ -104,7 +104,7 @@ describe('dashboard and alert expressions', () => {
     ]) {
       assert.match(titles, topic);
     }
-    assert.equal(alertExpressions().length, 3);
+    assert.equal(alertExpressions().length, 4);
   });
 });
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
+import pg from 'pg';
 import { startTestCloud } from '../helpers/cloud.ts';
-import { testDialects } from '../helpers/databases.ts';
+import { postgresAdminUrl, postgresTestDialect, testDialects } from '../helpers/databases.ts';
 import { startLinkedEmulator } from '../helpers/emulators.ts';
 import { requestEventStream } from '../helpers/event-stream.ts';
 import { claim, codeFor, createSite, mintDevices, registerAccount } from '../helpers/factories.ts';
@@ -285,3 +286,48 @@ for (const dialect of testDialects) {
     });
   });
 }
+
+describe('metrics while the database is away (postgres)', () => {
+  it('still answers a scrape with latchkey_database_up 0 and the last fleet counts, then 1 once it is back', async (t) => {
+    const cloud = await startTestCloud(t, postgresTestDialect, { metricsToken: TOKEN });
+    const owner = await registerAccount(cloud);
+    const site = await createSite(owner.client);
+    const [device] = await mintDevices(cloud, 1);
+    const added = await claim(owner.client, site.id, device!.serialNumber, device!.securityCode);
+    assert.equal(added.status, 201, added.text);
+    const up = await scrape(cloud.url, TOKEN);
+    assert.equal(valueOf(up, 'latchkey_database_up'), 1);
+    assert.equal(valueOf(up, 'latchkey_devices_claimed'), 1);
+
+    // The database refuses every new connection, and the node's open ones are ended: what a
+    // stopped server or a lost network looks like to the pool.
+    const name = new URL(cloud.database.databaseUrl!).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: await postgresAdminUrl() });
+    await admin.connect();
+    const allow = (allowed: boolean) =>
+      admin.query(`alter database ${name} with allow_connections ${allowed}`);
+    // Undone in the test itself: the cloud's own cleanup drops the database before any hook
+    // registered here would run.
+    try {
+      await allow(false);
+      await admin.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+        [name],
+      );
+      const away = await waitFor('a scrape that finds the database away', async () => {
+        const scraped = await scrape(cloud.url, TOKEN);
+        return valueOf(scraped, 'latchkey_database_up') === 0 ? scraped : null;
+      });
+      assert.equal(away.status, 200);
+      assert.equal(valueOf(away, 'latchkey_devices_claimed'), 1, 'the last read is kept');
+      assert.ok(valueOf(away, 'latchkey_http_requests_total') > 0, 'the other metrics are there');
+      assert.equal((await fetch(`${cloud.url}/readyz`)).status, 503);
+    } finally {
+      await allow(true);
+      await admin.end();
+    }
+    const back = await scrape(cloud.url, TOKEN);
+    assert.equal(valueOf(back, 'latchkey_database_up'), 1);
+    assert.equal(valueOf(back, 'latchkey_devices_claimed'), 1);
+  });
+});
