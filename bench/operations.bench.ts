@@ -4,7 +4,9 @@
 //   serves, beside a plain file copy of the same database with the cloud stopped;
 // - a Prometheus scrape of /metrics beside GET /healthz on the same node;
 // - webhook deliveries through the database queue, beside the same signed POSTs sent to the
-//   same receiver straight from a loop.
+//   same receiver straight from a loop;
+// - claims whose company has a webhook endpoint for device.added (the delivery row written in
+//   the claim's own commit), beside claims on a node where no company has one.
 // Benchmarks are not tests: nothing here asserts a timing.
 import { createHmac } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -13,8 +15,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openCloud, startCloud } from '../src/cloud/cloud.ts';
 import { writeDatabaseBackup } from '../src/cloud/database-backup.ts';
-import { sqliteTestDialect } from '../test/helpers/databases.ts';
-import { claim, createSite, registerAccount } from '../test/helpers/factories.ts';
+import {
+  postgresTestDialect,
+  sqliteTestDialect,
+  type TestDialect,
+} from '../test/helpers/databases.ts';
+import { claim, createSite, mintDevices, registerAccount } from '../test/helpers/factories.ts';
 import { startReceiver } from '../test/helpers/webhooks.ts';
 import { percentile, round } from './harness.ts';
 
@@ -229,6 +235,117 @@ export function webhooksMarkdown(figures: WebhookFigures): string {
   ].join('\n');
 }
 
+export interface ClaimWebhookFigures {
+  dialect: TestDialect['name'];
+  claims: number;
+  /** Claims on a node where no company has an endpoint: no delivery row, no extra statement. */
+  plain: { ms: number; perSecond: number };
+  /** Claims by a company with an endpoint for device.added: one delivery row per claim. */
+  subscribed: { ms: number; perSecond: number; delivered: number };
+  ratio: number;
+}
+
+/** A node with a company that claims `count` minted devices into one site, one at a time. */
+async function claimingNode(dialect: TestDialect, count: number, receiverUrl: string | null) {
+  const database = await dialect.create();
+  const cloud = await startCloud({
+    dataDir: database.dataDir,
+    databaseUrl: database.databaseUrl,
+    port: 0,
+    host: '127.0.0.1',
+    webhooksAllowInsecure: true,
+  });
+  const owner = await registerAccount(cloud);
+  const site = await createSite(owner.client);
+  const devices = await mintDevices(cloud, count);
+  let secret: string | null = null;
+  if (receiverUrl) {
+    const made = await owner.client.post('/api/webhooks', {
+      url: receiverUrl,
+      events: ['device.added'],
+    });
+    if (made.status !== 201) throw new Error(`webhook not added: ${made.text}`);
+    secret = made.body.secret;
+  }
+  let next = 0;
+  let ms = 0;
+  return {
+    secret,
+    /** Claims the next `n` devices, one after another, and adds the time they took. */
+    async claimNext(n: number) {
+      const start = performance.now();
+      for (const device of devices.slice(next, next + n)) {
+        const added = await claim(owner.client, site.id, device.serialNumber, device.securityCode);
+        if (added.status !== 201) throw new Error(`claim refused: ${added.text}`);
+      }
+      ms += performance.now() - start;
+      next += n;
+    },
+    elapsed: () => ms,
+    async close() {
+      await cloud.close();
+      await database.drop();
+    },
+  };
+}
+
+/**
+ * The cost of a claim's webhook: the same sequential claims on two nodes of one process, taken
+ * in alternating blocks so that a change of load on the machine falls on both alike.
+ */
+export async function benchClaimWebhooks(options: {
+  dialect: TestDialect;
+  claims: number;
+  block: number;
+}): Promise<ClaimWebhookFigures> {
+  const closers: (() => Promise<void>)[] = [];
+  const receiver = await startReceiver({ after: (fn) => closers.push(fn) });
+  const plain = await claimingNode(options.dialect, options.claims, null);
+  const subscribed = await claimingNode(options.dialect, options.claims, receiver.url);
+  receiver.state.secret = subscribed.secret!;
+  try {
+    for (let done = 0; done < options.claims; done += options.block) {
+      const n = Math.min(options.block, options.claims - done);
+      await plain.claimNext(n);
+      await subscribed.claimNext(n);
+    }
+    const deadline = Date.now() + 60_000;
+    while (receiver.distinct().length < options.claims && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const rate = (ms: number) => round((options.claims / ms) * 1000, 0);
+    return {
+      dialect: options.dialect.name,
+      claims: options.claims,
+      plain: { ms: round(plain.elapsed(), 0), perSecond: rate(plain.elapsed()) },
+      subscribed: {
+        ms: round(subscribed.elapsed(), 0),
+        perSecond: rate(subscribed.elapsed()),
+        delivered: receiver.distinct().length,
+      },
+      ratio: round(subscribed.elapsed() / plain.elapsed(), 2),
+    };
+  } finally {
+    await plain.close();
+    await subscribed.close();
+    for (const close of closers) await close();
+  }
+}
+
+export function claimWebhooksMarkdown(figures: ClaimWebhookFigures[]): string {
+  const claims = figures[0]?.claims ?? 0;
+  return [
+    `**Claims with a webhook**: ${claims} sequential claims (one installer, right codes) by a company with an endpoint for \`device.added\`, whose delivery row is written in the claim's own commit, beside ${claims} claims on a node where no company has an endpoint, taken in alternating blocks in the same run (the subscribed node's dispatcher sends the deliveries meanwhile, in the same process):`,
+    '',
+    '| dialect | no endpoint (baseline) | with an endpoint | delivered | with ÷ without |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...figures.map(
+      (f) =>
+        `| ${f.dialect} | ${f.plain.ms} ms (${f.plain.perSecond}/s) | ${f.subscribed.ms} ms (${f.subscribed.perSecond}/s) | ${f.subscribed.delivered} | ×${f.ratio} |`,
+    ),
+  ].join('\n');
+}
+
 export function operationsMarkdown(backup: BackupFigures, scrape: ScrapeFigures): string {
   const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
   return [
@@ -258,5 +375,13 @@ if (import.meta.main) {
   const backup = await benchDatabaseBackup({ devices: quick ? 1000 : 100_000 });
   const scrape = await benchScrape({ requests: quick ? 20 : 200 });
   const webhooks = await benchWebhooks({ deliveries: quick ? 50 : 1000 });
-  process.stdout.write(`${operationsMarkdown(backup, scrape)}\n\n${webhooksMarkdown(webhooks)}\n`);
+  const claimWebhooks = [];
+  for (const dialect of [sqliteTestDialect, postgresTestDialect]) {
+    claimWebhooks.push(
+      await benchClaimWebhooks({ dialect, claims: quick ? 40 : 1000, block: quick ? 10 : 50 }),
+    );
+  }
+  process.stdout.write(
+    `${operationsMarkdown(backup, scrape)}\n\n${webhooksMarkdown(webhooks)}\n\n${claimWebhooksMarkdown(claimWebhooks)}\n`,
+  );
 }

@@ -14,8 +14,17 @@ import { benchLinks, type LinkFigures } from './links.bench.ts';
 import { benchProvisioning, provisioningMarkdown } from './provisioning.bench.ts';
 import { benchRollout, rolloutMarkdown } from './rollout.bench.ts';
 import { benchSearch, searchMarkdown, type SearchFigures } from './search.bench.ts';
-import { benchRelay } from './relay.bench.ts';
-import { benchDatabaseBackup, benchScrape, benchWebhooks } from './operations.bench.ts';
+import { benchRelay, relayMarkdown } from './relay.bench.ts';
+import {
+  benchClaimWebhooks,
+  benchDatabaseBackup,
+  benchScrape,
+  benchWebhooks,
+  claimWebhooksMarkdown,
+  operationsMarkdown,
+  webhooksMarkdown,
+} from './operations.bench.ts';
+import { postgresTestDialect, sqliteTestDialect } from '../test/helpers/databases.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' } } });
 const quick = values.quick ?? false;
@@ -128,6 +137,13 @@ log('a scrape of /metrics, beside GET /healthz');
 const scrape = await benchScrape({ requests: quick ? 20 : 200 });
 log('webhook deliveries through the queue, beside a plain loop of signed POSTs');
 const webhooks = await benchWebhooks({ deliveries: quick ? 50 : 1000 });
+log('claims with a device.added webhook, beside claims with no endpoint');
+const claimWebhooks = [];
+for (const dialect of [sqliteTestDialect, postgresTestDialect]) {
+  claimWebhooks.push(
+    await benchClaimWebhooks({ dialect, claims: quick ? 40 : 1000, block: quick ? 10 : 50 }),
+  );
+}
 
 const headline = claims.find(
   (c) => c.dialect === 'sqlite' && c.registrySize === Math.max(...plan.sqlite),
@@ -154,6 +170,7 @@ const results = {
   databaseBackup,
   scrape,
   webhooks,
+  claimWebhooks,
   linkMemoryRatioToMosquitto: Number(
     (ours.memoryPerDeviceKiB / Math.max(0.1, reference.memoryPerDeviceKiB)).toFixed(1),
   ),
@@ -365,6 +382,18 @@ const md = [
   ...searchMarkdown(search),
   '',
   ...rolloutMarkdown(rollout),
+  '',
+  '## Remote configuration relay',
+  '',
+  relayMarkdown(relay),
+  '',
+  '## Operating: database backup, /metrics, webhook deliveries',
+  '',
+  operationsMarkdown(databaseBackup, scrape),
+  '',
+  webhooksMarkdown(webhooks),
+  '',
+  claimWebhooksMarkdown(claimWebhooks),
   '',
   ...growth,
   notes,
