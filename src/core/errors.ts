@@ -404,6 +404,7 @@ export const errorCatalog = {
       'Webhooks are sent only to absolute https:// URLs of at most 2,048 characters, without user name or password.',
     hints: [
       'Give the full address of your receiver, for example https://hooks.example.com/latchkey.',
+      'An operator testing with a plain http:// receiver can start the cloud with --webhooks-allow-insecure.',
     ],
   },
   WEBHOOK_URL_FORBIDDEN: {
