@@ -1,7 +1,8 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isForbiddenAddress } from './webhook-url.ts';
+import { isIP } from 'node:net';
+import { bareHost, isForbiddenAddress } from './webhook-url.ts';
 
 export interface WebhookAttempt {
   url: string;
@@ -47,10 +48,25 @@ function guardedLookup(hostname: string, options: object, callback: LookupCallba
 }
 
 /**
+ * Why a stored URL may not be sent to now, or null. The URL was checked when it was saved, but
+ * perhaps under --webhooks-allow-insecure, which the operator has since turned off: its
+ * endpoints must then fall under the rules again. A host name is checked as it resolves
+ * (guardedLookup); an address literal never reaches a lookup, so it is checked here.
+ */
+function refusedAtSend(url: URL): string | null {
+  if (url.protocol !== 'https:') return 'EWEBHOOKINSECURE';
+  const host = bareHost(url.hostname);
+  return isIP(host) !== 0 && isForbiddenAddress(host) ? 'EWEBHOOKFORBIDDEN' : null;
+}
+
+/**
  * One POST of a delivery. Redirects are not followed (a 3xx is a failed attempt), the whole
  * attempt is bounded by `timeoutMs`, and at most `maxAnswerBytes` of the answer are read.
  */
 export function sendWebhook(attempt: WebhookAttempt): Promise<WebhookAttemptResult> {
+  const url = new URL(attempt.url);
+  const refused = attempt.allowInsecure ? null : refusedAtSend(url);
+  if (refused) return Promise.resolve({ status: null, error: refused });
   return new Promise((resolve) => {
     let settled = false;
     const done = (result: WebhookAttemptResult) => {
@@ -59,7 +75,6 @@ export function sendWebhook(attempt: WebhookAttempt): Promise<WebhookAttemptResu
       clearTimeout(timer);
       resolve(result);
     };
-    const url = new URL(attempt.url);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const request = send(
       url,

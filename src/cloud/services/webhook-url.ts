@@ -9,7 +9,8 @@ export type HostResolver = (host: string) => Promise<string[]>;
 export const systemResolver: HostResolver = async (host) =>
   (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
 
-const bare = (hostname: string) => hostname.replace(/^\[|\]$/g, '');
+/** A URL's host name without the brackets of an IPv6 literal. */
+export const bareHost = (hostname: string) => hostname.replace(/^\[|\]$/g, '');
 
 /**
  * Checks a webhook URL before it is stored: absolute https:// (http:// too when insecure is
@@ -39,7 +40,7 @@ export async function checkWebhookUrl(
     throw new LatchkeyError('WEBHOOK_URL_INVALID');
   }
   if (allowInsecure) return url.href;
-  const host = bare(url.hostname);
+  const host = bareHost(url.hostname);
   let addresses: string[];
   try {
     addresses = isIP(host) ? [host] : await resolve(host);
