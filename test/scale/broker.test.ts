@@ -334,6 +334,30 @@ describe('readiness and liveness', () => {
     assert.equal((await fetch(`${cloud.url}/healthz`)).status, 200);
   });
 
+  it('closes a node whose broker hangs with a command unacknowledged, instead of waiting for ever', async (t) => {
+    const broker = await startTestBroker(t);
+    const cloud = await brokerCloud(t, broker);
+    // Frozen, not gone: the connection stays open and the node still counts it as connected,
+    // but no PUBACK will come for what it publishes now (MQTT 3.1.1 §4.3.2).
+    broker.pause();
+    const sent = cloud.transport
+      .sendCommand('2N-0000-0000-0000', Buffer.from('{"command":"ping"}'))
+      .then(
+        () => 'acknowledged',
+        (error: Error) => error.message,
+      );
+    let hung: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      cloud.close().then(() => 'closed'),
+      new Promise((resolve) => (hung = setTimeout(() => resolve('still closing'), 30_000))),
+    ]);
+    clearTimeout(hung);
+    assert.equal(outcome, 'closed');
+    // Its sender is told, rather than left waiting for an acknowledgement that cannot come.
+    assert.match(await sent, /closed before it acknowledged the command/);
+    broker.resume();
+  });
+
   it('is ready with the embedded broker on SQLite', async (t) => {
     const cloud = await startTestCloud(t, sqliteTestDialect);
     const ready = await fetch(`${cloud.url}/readyz`);

@@ -25,6 +25,10 @@ export interface TestBroker {
   url: string;
   output(): string;
   stop(): Promise<void>;
+  /** Freezes the broker (SIGSTOP): its sockets stay open, but it answers nothing. */
+  pause(): void;
+  /** Lets a paused broker run again (SIGCONT). */
+  resume(): void;
 }
 
 /**
@@ -71,6 +75,8 @@ export async function startTestBroker(t: CleanupContext): Promise<TestBroker> {
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
+      // A paused broker would not act on SIGTERM until it runs again.
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
       await exited;
     }
@@ -96,5 +102,7 @@ export async function startTestBroker(t: CleanupContext): Promise<TestBroker> {
     url: `mqtt://127.0.0.1:${port}`,
     output: () => output,
     stop,
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
   };
 }

@@ -175,6 +175,8 @@ export async function startBrokerTransport(
     throw error;
   }
 
+  // The senders of the commands the broker has not acknowledged yet.
+  const unacknowledged = new Set<(error: Error) => void>();
   // Messages that arrive before the bridge is attached are kept for it: through the shared
   // subscription no other node gets them.
   let handler: DeviceMessageHandler | null = null;
@@ -200,10 +202,56 @@ export async function startBrokerTransport(
     },
     async sendCommand(serial, payload) {
       if (!client.connected) throw new Error(`the broker at ${broker.key} is not connected`);
-      await client.publishAsync(deviceTopic(serial, 'commands'), payload, { qos: 1 });
+      let fail: (error: Error) => void = () => {};
+      try {
+        await new Promise<void>((resolve, reject) => {
+          fail = reject;
+          unacknowledged.add(fail);
+          client.publishAsync(deviceTopic(serial, 'commands'), payload, { qos: 1 }).then(
+            () => resolve(),
+            (error: unknown) => reject(error instanceof Error ? error : new Error(String(error))),
+          );
+        });
+      } finally {
+        unacknowledged.delete(fail);
+      }
     },
     isReady: () => client.connected,
-    // Not forced while connected, so commands being published go out first.
-    close: () => client.endAsync(!client.connected),
+    async close() {
+      await endClient(client, CLOSE_GRACE_MS);
+      // MQTT.js keeps an unacknowledged QoS 1 publish for a reconnect that will not come now:
+      // its sender is told instead of waiting for ever.
+      for (const reject of unacknowledged) {
+        reject(
+          new Error(
+            `the link to the broker at ${broker.key} closed before it acknowledged the command`,
+          ),
+        );
+      }
+      unacknowledged.clear();
+    },
   };
+}
+
+/** How long a closing node waits for the broker to acknowledge the commands it published. */
+const CLOSE_GRACE_MS = 2000;
+
+/**
+ * Ends the connection gracefully while connected: the commands being published go out first
+ * (MQTT 3.1.1 §4.3.2: a QoS 1 PUBLISH is done at its PUBACK), then a DISCONNECT. MQTT.js waits
+ * for those acknowledgements, and for the broker to close, without bound: a broker that stopped
+ * or hangs mid-close never answers, and the node's shutdown would never finish. So the wait is
+ * bounded by `graceMs`; after it the socket is destroyed, which ends the client for good (it is
+ * already disconnecting, so it does not reconnect).
+ */
+async function endClient(client: MqttClient, graceMs: number): Promise<void> {
+  const ended = client.endAsync(!client.connected).then(
+    () => true,
+    () => true,
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
+  const inTime = await Promise.race([ended, late]);
+  clearTimeout(timer);
+  if (!inTime) client.stream.destroy();
 }
