@@ -1,24 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 
-/**
- * Issue 20: the kinds of event a webhook endpoint may ask for (docs/decisions/20-webhooks.md).
- * Dotted names, the thing first, as the audit trail names its actions.
- */
-export const WEBHOOK_EVENT_TYPES = [
-  'device.added',
-  'device.moved-away',
-  'device.deleted',
-  'device.online',
-  'device.offline',
-  'device.code-regenerated',
-  'transfer.offered',
-  'transfer.accepted',
-  'access.granted',
-  'access.refused',
-  'rollout.finished',
-] as const;
-
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-events.ts';
 
 /** What POST /api/webhooks/:id/test sends; no endpoint subscribes to it. */
 export const WEBHOOK_TEST_EVENT = 'webhook.test';

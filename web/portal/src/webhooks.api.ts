@@ -7,20 +7,8 @@ type CreateWebhook = RequestBody<'/api/webhooks', 'post'>;
 type UpdateWebhook = RequestBody<'/api/webhooks/{id}', 'patch'>;
 export type WebhookEventType = CreateWebhook['events'][number];
 
-/** The kinds an endpoint may ask for, in the order the form lists them (src/core/webhook.rules.ts). */
-export const WEBHOOK_EVENT_TYPES = [
-  'device.added',
-  'device.moved-away',
-  'device.deleted',
-  'device.online',
-  'device.offline',
-  'device.code-regenerated',
-  'transfer.offered',
-  'transfer.accepted',
-  'access.granted',
-  'access.refused',
-  'rollout.finished',
-] as const satisfies readonly WebhookEventType[];
+/** The kinds an endpoint may ask for, in the order the form lists them: the cloud's own list. */
+export { WEBHOOK_EVENT_TYPES } from '../../../src/core/webhook-events.ts';
 
 const path = (id: string) => `/api/webhooks/${encodeURIComponent(id)}`;
 
