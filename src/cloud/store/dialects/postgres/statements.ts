@@ -32,6 +32,15 @@ export function namedStatementsClient(capacity = 100): typeof pg.Client {
   };
 
   return class NamedStatementsClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super(config);
+      // A connection the server ends (a restart, pg_terminate_backend) while it is checked out
+      // between statements emits 'error', and with no listener that ends the process
+      // (node-postgres "Pool": errors of checked-out clients are the caller's). The client is
+      // unusable after it: its next statement fails and the pool drops it on release.
+      this.on('error', () => {});
+    }
+
     // Kysely's driver calls query(text, values) and awaits the promise; pg's Pool#query
     // passes a callback third. Anything else (a config object, no values) runs as given.
     override query(...args: unknown[]): never {
